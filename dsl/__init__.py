@@ -1,0 +1,1 @@
+"""The rankql query language: grammar binding, typed AST, diagnostics, validation, printing, plans."""

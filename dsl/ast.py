@@ -1,0 +1,307 @@
+"""Typed AST of a Get query: what the binder produces and the planner consumes."""
+
+from __future__ import annotations
+
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from .source import Span
+
+FusionType = Literal["rankedFusion", "relativeScoreFusion"]
+SortOrder = Literal["asc", "desc"]
+OnError = Literal["FAIL", "KEEP_ORDER"]
+
+# Where operators, exactly as spelled in the GraphQL enum.
+LOGICAL_OPERATORS = ("And", "Or", "Not")
+COMPARE_OPERATORS = (
+    "Equal",
+    "NotEqual",
+    "GreaterThan",
+    "GreaterThanEqual",
+    "LessThan",
+    "LessThanEqual",
+    "Like",
+    "IsNull",
+    "ContainsAny",
+    "ContainsAll",
+    "ContainsNone",
+    "WithinGeoRange",
+)
+# The value fields of a where leaf after aliasing (valueString is bound as valueText).
+VALUE_FIELDS = ("valueText", "valueInt", "valueNumber", "valueBoolean", "valueDate")
+
+# _additional scalar fields the engine computes.
+ADDITIONAL_SCALARS = (
+    "id",
+    "vector",
+    "distance",
+    "certainty",
+    "score",
+    "explainScore",
+    "creationTimeUnix",
+    "lastUpdateTimeUnix",
+)
+# Sub-fields of _additional.rerank: Weaviate has score; the rest are rankql's extensions.
+RERANK_FIELDS = ("score", "rank", "model", "cached", "status")
+
+
+class Node(BaseModel):
+    """Base of every AST node: carries a source span that equality and dumps ignore."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    span: Span | None = Field(default=None, exclude=True, repr=False)
+
+    def __eq__(self, other: object) -> bool:
+        if type(self) is not type(other):
+            return NotImplemented
+        mine = {k: v for k, v in self.__dict__.items() if k != "span"}
+        theirs = {k: v for k, v in other.__dict__.items() if k != "span"}
+        return mine == theirs
+
+    __hash__ = None  # mutable models are not hashable
+
+
+# --- searches -----------------------------------------------------------------------------
+
+
+class MoveObject(Node):
+    id: str | None = None
+    beacon: str | None = None
+
+
+class Move(Node):
+    """nearText.moveTo / moveAwayFrom."""
+
+    concepts: list[str] = Field(default_factory=list)
+    objects: list[MoveObject] = Field(default_factory=list)
+    force: float
+
+
+class NearText(Node):
+    concepts: list[str]
+    distance: float | None = None
+    certainty: float | None = None
+    move_to: Move | None = None
+    move_away_from: Move | None = None
+
+
+class NearVector(Node):
+    vector: list[float]
+    distance: float | None = None
+    certainty: float | None = None
+
+
+class NearObject(Node):
+    id: str | None = None
+    beacon: str | None = None
+    distance: float | None = None
+    certainty: float | None = None
+
+
+class PropertyRef(Node):
+    """A searched property, with the boost of 'title^2' (1.0 when absent)."""
+
+    name: str
+    boost: float = 1.0
+
+
+class Bm25(Node):
+    query: str
+    properties: list[PropertyRef] | None = None  # None: every searchable property
+
+
+class Hybrid(Node):
+    query: str
+    alpha: float = 0.75
+    vector: list[float] | None = None
+    properties: list[PropertyRef] | None = None
+    fusion_type: FusionType = "relativeScoreFusion"
+    max_vector_distance: float | None = None
+
+
+# --- filters, sort, grouping --------------------------------------------------------------
+
+
+class Where(Node):
+    """A where node: a logical operator with operands, or a leaf with path and one value."""
+
+    operator: str
+    path: list[str] | None = None
+    value_type: str | None = None  # one of VALUE_FIELDS, or None for logical operators
+    value: Any = None  # scalar or list, already typed (int, float, bool, str; dates as str)
+    operands: list[Where] = Field(default_factory=list)
+
+
+class SortKey(Node):
+    path: list[str]
+    order: SortOrder = "asc"
+
+
+class GroupBy(Node):
+    path: list[str]
+    groups: int
+    objects_per_group: int
+
+
+# --- selection ----------------------------------------------------------------------------
+
+
+class Rerank(Node):
+    """_additional.rerank(...): Weaviate's property and query, plus rankql's extensions."""
+
+    property: str | None = None
+    properties: list[str] | None = None
+    query: str | None = None
+    module: str | None = None
+    window: int | None = None
+    min_score: float | None = None
+    autocut: int | None = None
+    blend: float | None = None
+    on_error: OnError = "FAIL"
+
+    def documents_from(self) -> list[str]:
+        """The properties whose text is scored, in order."""
+        if self.properties:
+            return list(self.properties)
+        return [self.property] if self.property else []
+
+
+class PropertyField(Node):
+    name: str
+    alias: str | None = None
+
+    @property
+    def key(self) -> str:
+        return self.alias or self.name
+
+
+class AdditionalScalar(Node):
+    name: str  # one of ADDITIONAL_SCALARS
+    alias: str | None = None
+
+    @property
+    def key(self) -> str:
+        return self.alias or self.name
+
+
+class RerankField(Node):
+    args: Rerank
+    fields: list[str]  # sub-fields in selection order, each in RERANK_FIELDS
+    alias: str | None = None
+
+    @property
+    def key(self) -> str:
+        return self.alias or "rerank"
+
+
+class GroupHitsSelection(Node):
+    properties: list[PropertyField] = Field(default_factory=list)
+    additional: list[str] = Field(default_factory=list)  # id, distance, vector
+
+
+class GroupField(Node):
+    """_additional.group { id groupedBy { path value } count minDistance maxDistance hits {...} }."""
+
+    fields: list[str]  # the scalar sub-fields in selection order (hits and groupedBy included by name)
+    grouped_by_fields: list[str] = Field(default_factory=list)  # path, value
+    hits: GroupHitsSelection | None = None
+    alias: str | None = None
+
+    @property
+    def key(self) -> str:
+        return self.alias or "group"
+
+
+AdditionalItem = AdditionalScalar | RerankField | GroupField
+
+
+class AdditionalSelection(Node):
+    items: list[AdditionalItem]
+    alias: str | None = None
+
+    @property
+    def key(self) -> str:
+        return self.alias or "_additional"
+
+
+SelectionItem = PropertyField | AdditionalSelection
+
+
+# --- the query ----------------------------------------------------------------------------
+
+
+class GetQuery(Node):
+    """One class field of Get: its arguments and its selection. The alias is the response key."""
+
+    class_name: str
+    alias: str | None = None
+    near_text: NearText | None = None
+    near_vector: NearVector | None = None
+    near_object: NearObject | None = None
+    bm25: Bm25 | None = None
+    hybrid: Hybrid | None = None
+    where: Where | None = None
+    limit: int | None = None
+    offset: int | None = None
+    autocut: int | None = None
+    after: str | None = None
+    sort: list[SortKey] | None = None
+    group_by: GroupBy | None = None
+    selection: list[SelectionItem] = Field(default_factory=list)
+
+    @property
+    def key(self) -> str:
+        return self.alias or self.class_name
+
+    @property
+    def additional(self) -> AdditionalSelection | None:
+        for item in self.selection:
+            if isinstance(item, AdditionalSelection):
+                return item
+        return None
+
+    @property
+    def rerank(self) -> RerankField | None:
+        extra = self.additional
+        if extra is None:
+            return None
+        for item in extra.items:
+            if isinstance(item, RerankField):
+                return item
+        return None
+
+    def additional_names(self) -> list[str]:
+        """Names of the _additional scalars selected, in order."""
+        extra = self.additional
+        if extra is None:
+            return []
+        return [i.name for i in extra.items if isinstance(i, AdditionalScalar)]
+
+    def property_names(self) -> list[str]:
+        return [i.name for i in self.selection if isinstance(i, PropertyField)]
+
+    @property
+    def search_kind(self) -> str:
+        """'nearText', 'nearVector', 'nearObject', 'bm25', 'hybrid' or 'list'."""
+        for kind, value in (
+            ("nearText", self.near_text),
+            ("nearVector", self.near_vector),
+            ("nearObject", self.near_object),
+            ("bm25", self.bm25),
+            ("hybrid", self.hybrid),
+        ):
+            if value is not None:
+                return kind
+        return "list"
+
+
+class Query(Node):
+    """A bound Get operation: one GetQuery per class field, in document order."""
+
+    operation_name: str | None = None
+    gets: list[GetQuery]
+
+
+Where.model_rebuild()

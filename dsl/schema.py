@@ -1,0 +1,90 @@
+"""Plain schema description the validator checks queries against (the engine builds one)."""
+
+from __future__ import annotations
+
+from pydantic import BaseModel, Field
+
+DATA_TYPES = (
+    "text",
+    "text[]",
+    "int",
+    "int[]",
+    "number",
+    "number[]",
+    "boolean",
+    "boolean[]",
+    "date",
+    "date[]",
+    "uuid",
+    "uuid[]",
+)
+# The where value field each data type takes (arrays use their element type).
+VALUE_FIELD_FOR_TYPE = {
+    "text": "valueText",
+    "uuid": "valueText",
+    "int": "valueInt",
+    "number": "valueNumber",
+    "boolean": "valueBoolean",
+    "date": "valueDate",
+}
+DISTANCES = ("cosine", "dot", "l2-squared", "manhattan", "hamming")
+
+
+def base_type(data_type: str) -> str:
+    """'text[]' -> 'text'."""
+    return data_type[:-2] if data_type.endswith("[]") else data_type
+
+
+class PropertySchema(BaseModel):
+    name: str
+    data_type: str  # one of DATA_TYPES
+    tokenization: str | None = None  # text and text[] only: word, lowercase, whitespace, field, trigram
+    index_searchable: bool = True
+    index_filterable: bool = True
+
+    @property
+    def is_text(self) -> bool:
+        return base_type(self.data_type) == "text"
+
+    @property
+    def is_array(self) -> bool:
+        return self.data_type.endswith("[]")
+
+
+class ClassSchema(BaseModel):
+    name: str
+    properties: list[PropertySchema] = Field(default_factory=list)
+    vectorizer: str = "none"  # "none" or a text2vec module: nearText needs one
+    distance: str = "cosine"
+    rerankers: list[str] = Field(default_factory=list)  # reranker modules usable by rerank(...)
+    index_null_state: bool = False
+    index_property_length: bool = False
+    index_timestamps: bool = False
+
+    def property(self, name: str) -> PropertySchema | None:
+        for prop in self.properties:
+            if prop.name == name:
+                return prop
+        return None
+
+    @property
+    def property_names(self) -> list[str]:
+        return [p.name for p in self.properties]
+
+    @property
+    def has_text_vectorizer(self) -> bool:
+        return self.vectorizer != "none"
+
+
+class Schema(BaseModel):
+    classes: list[ClassSchema] = Field(default_factory=list)
+
+    def get(self, name: str) -> ClassSchema | None:
+        for cls in self.classes:
+            if cls.name == name:
+                return cls
+        return None
+
+    @property
+    def class_names(self) -> list[str]:
+        return [c.name for c in self.classes]

@@ -1,0 +1,1 @@
+"""The GraphQL grammar of rankql, as data (query.lark)."""

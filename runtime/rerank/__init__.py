@@ -1,0 +1,1 @@
+"""Rerankers: providers, the score cache, and batched scoring for a whole Get."""

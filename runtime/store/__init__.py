@@ -1,0 +1,1 @@
+"""The store: collections, objects, indexes, filters, vectorizers, persistence."""
