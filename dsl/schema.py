@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import builtins
+
 from pydantic import BaseModel, Field
 
 DATA_TYPES = (
@@ -67,11 +69,11 @@ class ClassSchema(BaseModel):
                 return prop
         return None
 
-    @property
+    @builtins.property  # plain `property` is the method above inside this class body
     def property_names(self) -> list[str]:
         return [p.name for p in self.properties]
 
-    @property
+    @builtins.property  # plain `property` is the method above inside this class body
     def has_text_vectorizer(self) -> bool:
         return self.vectorizer != "none"
 

@@ -1,0 +1,323 @@
+"""The binder: a syntax Document (plus variables) to the typed AST of dsl/ast.py, or diagnostics."""
+
+from __future__ import annotations
+
+import uuid
+
+from . import ast
+from .diagnostics import Diagnostic, suggestion
+from .selection import SelectionReader
+from .syntax import Argument, Document, Field, FragmentDefinition, FragmentSpread, Operation
+
+SEARCHES = ("nearText", "nearVector", "nearObject", "bm25", "hybrid")
+CLASS_ARGS = (*SEARCHES, "where", "limit", "offset", "autocut", "after", "sort", "groupBy")
+UNSUPPORTED_CLASS_ARGS = {
+    "group": "the legacy group argument is not supported; use groupBy",
+    "tenant": "multi-tenancy is not supported",
+    "consistencyLevel": "replication is not supported: rankql runs in one process",
+    "nearImage": "rankql has no image vectorizer",
+}
+QUERY_MAXIMUM_RESULTS = 10_000
+_CURSOR = "cursor api: invalid 'after' parameter: "
+_ATTRS = {
+    "nearText": "near_text",
+    "nearVector": "near_vector",
+    "nearObject": "near_object",
+    "groupBy": "group_by",
+}
+
+
+class Binder(SelectionReader):
+    """Binds one document; collects every diagnostic, and the caller raises them once."""
+
+    def bind_document(self, doc: Document) -> ast.Query | None:
+        operations = []
+        for definition in doc.definitions:
+            if isinstance(definition, FragmentDefinition):
+                self.error(
+                    "Q104",
+                    "fragment definitions are not supported by rankql",
+                    definition,
+                    "write the fields out",
+                )
+            else:
+                operations.append(definition)
+        if len(operations) != 1:
+            if operations:
+                self.error(
+                    "Q105",
+                    f"the document has {len(operations)} operations; rankql runs one per query",
+                    operations[1],
+                    "send each operation as its own query",
+                )
+            return None
+        return self.bind_operation(operations[0])
+
+    def bind_operation(self, op: Operation) -> ast.Query | None:
+        if op.kind is not None and op.kind.value != "query":
+            word = op.kind.value
+            if word in ("mutation", "subscription"):
+                self.error(
+                    "Q101", f"{word} operations are not supported: rankql answers Get queries", op.kind
+                )
+            else:
+                hint = (
+                    suggestion(word, ("query",)) or "write query, or leave the keyword out: { Get { ... } }"
+                )
+                self.error("Q101", f"unknown operation type '{word}'", op.kind, hint)
+        for directive in op.directives:
+            self.directives_error(directive)
+        self.define_variables(op.variables)
+        gets: list[ast.GetQuery] = []
+        keys: set[str] = set()
+        for sel in op.selections:
+            if isinstance(sel, FragmentSpread):
+                self.error("Q104", "fragments are not supported by rankql", sel, "write the fields out")
+                continue
+            name = sel.name.value
+            if name in ("Aggregate", "Explore"):
+                self.error(
+                    "Q102",
+                    f"{name} is not supported by rankql: it answers Get queries only",
+                    sel.name,
+                    "rewrite it as { Get { Class(...) { ... } } }",
+                )
+                continue
+            if name != "Get":
+                hint = (
+                    suggestion(name, ("Get", "Aggregate", "Explore"))
+                    or "queries start with { Get { Class { ... } } }"
+                )
+                self.error("Q103", f'Cannot query field "{name}" on type "WeaviateObj".', sel.name, hint)
+                continue
+            for get in self.bind_get(sel):
+                if get.key in keys:
+                    self.error(
+                        "Q107",
+                        f'Fields "{get.key}" conflict: two class fields answer to the same key',
+                        get.span,
+                        f"give one an alias: other{get.key}: {get.class_name}(...)",
+                    )
+                keys.add(get.key)
+                gets.append(get)
+        if self.diagnostics:
+            return None
+        return ast.Query(operation_name=op.name.value if op.name else None, gets=gets, span=op.span)
+
+    def bind_get(self, field: Field) -> list[ast.GetQuery]:
+        if field.arguments or field.alias is not None:
+            node = field.arguments[0] if field.arguments else field.alias
+            self.error("Q109", "Get takes no arguments or alias; they belong on the class", node)
+        for directive in field.directives:
+            self.directives_error(directive)
+        if field.selections is None:
+            self.error(
+                "Q108",
+                'Field "Get" of type "GetObjectsObj" must have a sub selection.',
+                field,
+                "{ Get { Article { title } } }",
+            )
+            return []
+        gets = []
+        for sel in self.fields_of(field.selections, "Get"):
+            got = self.bind_class(sel)
+            if got is not None:
+                gets.append(got)
+        return gets
+
+    def bind_class(self, field: Field) -> ast.GetQuery | None:
+        cls = field.name.value
+        mark = self.failures
+        self.path = ["Get", field.key]
+        for directive in field.directives:
+            self.directives_error(directive)
+        data: dict = {"class_name": cls, "span": field.span}
+        if field.alias is not None:
+            data["alias"] = field.alias.value
+        args: dict[str, Argument] = {}
+        for arg in field.arguments:
+            name = arg.name.value
+            if name in args:
+                self.error("Q204", f'There can be only one argument named "{name}".', arg)
+                continue
+            args[name] = arg
+            if name in UNSUPPORTED_CLASS_ARGS:
+                self.error(
+                    "Q210",
+                    f'argument "{name}" is not supported by rankql',
+                    arg.name,
+                    UNSUPPORTED_CLASS_ARGS[name],
+                )
+            elif name not in CLASS_ARGS:
+                self.error(
+                    "Q201",
+                    f'Unknown argument "{name}" on field "{cls}" of type "GetObjectsObj".',
+                    arg.name,
+                    suggestion(name, CLASS_ARGS) or "arguments: " + ", ".join(CLASS_ARGS),
+                )
+            else:
+                value = self.class_argument(name, arg)
+                if value is not None:
+                    data[_ATTRS.get(name, name)] = value
+        self.pagination(data, args)
+        self.conflicts(data, args)
+        if field.selections is None:
+            self.error(
+                "Q108",
+                f'Field "{cls}" of type "[{cls}]" must have a sub selection.',
+                field,
+                f"select properties: {cls} {{ title _additional {{ id }} }}",
+            )
+        else:
+            page = (data.get("offset") or 0, data.get("limit"))
+            data["selection"] = self.class_selection(field, page)
+            extra = next((i for i in data["selection"] if isinstance(i, ast.AdditionalSelection)), None)
+            group = extra is not None and any(isinstance(i, ast.GroupField) for i in extra.items)
+            if group and "group_by" not in data and "groupBy" not in args:
+                self.error(
+                    "Q505",
+                    "_additional { group } needs a groupBy argument",
+                    field.name,
+                    'add groupBy: {path: ["p"], ...}',
+                )
+        self.path = None
+        if self.failed(mark):
+            return None
+        return ast.GetQuery(**data)
+
+    def class_argument(self, name: str, arg: Argument):
+        value = arg.value
+        where = f'Argument "{name}"'
+        if name == "nearText":
+            return self.near_text(value)
+        if name == "nearVector":
+            return self.near_vector(value)
+        if name == "nearObject":
+            return self.near_object(value)
+        if name == "bm25":
+            return self.bm25(value)
+        if name == "hybrid":
+            return self.hybrid(value)
+        if name == "where":
+            return self.where(value)
+        if name == "sort":
+            return self.sort(value)
+        if name == "groupBy":
+            return self.group_by(value)
+        if name == "after":
+            text = self.read_string(value, where)
+            if text:  # "" starts from the beginning, as Weaviate's cursor does
+                try:
+                    uuid.UUID(text)
+                except ValueError:
+                    self.error(
+                        "Q305",
+                        _CURSOR + f'"{text}" is not a UUID',
+                        value,
+                        "after takes the id of the last object seen",
+                    )
+                    return None
+            return text
+        return self.read_int(value, where)
+
+    def pagination(self, data: dict, args: dict[str, Argument]) -> None:
+        limit, offset = data.get("limit"), data.get("offset")
+        if limit is not None and limit < 0:
+            del data["limit"]  # Weaviate reads a negative limit as "not set"
+            limit = None
+        if limit == 0:
+            self.error(
+                "Q309",
+                "invalid pagination params: invalid default limit: 0",
+                args["limit"].value,
+                "limit must be at least 1; leave it out for the default",
+            )
+        if offset is not None and offset < 0:
+            self.error("Q207", f"offset must not be negative, got {offset}", args["offset"].value)
+        if "after" in data:
+            return
+        effective = limit if limit is not None else 10 if offset is not None or "autocut" in data else 100
+        if (offset or 0) + effective > QUERY_MAXIMUM_RESULTS:
+            node = args.get("offset") if limit is None else args["limit"]
+            self.error(
+                "Q306",
+                f"query maximum results exceeded: the total limit calculated from the provided offset '{offset or 0}' "
+                f"and limit '{effective}' exceeds the configured value for QUERY_MAXIMUM_RESULTS '{QUERY_MAXIMUM_RESULTS}'",
+                node.value if node else None,
+                f'offset + limit may be at most {QUERY_MAXIMUM_RESULTS}; page with after: "<uuid>" on a plain listing',
+            )
+
+    def conflicts(self, data: dict, args: dict[str, Argument]) -> None:
+        present = [name for name in SEARCHES if _ATTRS.get(name, name) in data or name in args]
+        if len(present) > 1:
+            self.search_conflict(present, args)
+        if "sort" in args:
+            for search in ("bm25", "hybrid"):
+                if search in args:
+                    self.error(
+                        "Q303",
+                        f"{search} search is not compatible with sort",
+                        args["sort"],
+                        f"remove sort: {search} results are ordered by score",
+                    )
+        if "groupBy" in args and not present:
+            self.error(
+                "Q308",
+                "groupBy needs a search: nearText, nearVector, nearObject, bm25 or hybrid",
+                args["groupBy"],
+                "Weaviate silently ignores groupBy on a plain listing; add a search or remove groupBy",
+            )
+        if "after" in args:
+            self.cursor_rules(args)
+
+    def search_conflict(self, present: list[str], args: dict[str, Argument]) -> None:
+        later = max((args[name] for name in present if name in args), key=lambda a: a.start)
+        near = [name for name in present if name.startswith("near")]
+        if "bm25" in present and near:
+            message = "conflict: both near<Media> and keyword-based (bm25) arguments present, choose one"
+        elif len(near) == 3:
+            message = "found 'nearText' and 'nearVector' and 'nearObject' parameters which are conflicting, choose one instead"
+        elif len(near) == 2:
+            message = (
+                f"found both '{near[0]}' and '{near[1]}' parameters which are conflicting, choose one instead"
+            )
+        else:
+            other = next(name for name in present if name != "hybrid")
+            message = (
+                f"found both 'hybrid' and '{other}' parameters which are conflicting, choose one instead"
+            )
+        hint = "keep one search argument"
+        if "hybrid" in present:
+            hint += "; hybrid runs bm25 and a vector search itself (Weaviate would silently drop hybrid here)"
+        self.error("Q301", message, later.name, hint)
+
+    def cursor_rules(self, args: dict[str, Argument]) -> None:
+        node = args["after"]
+        if "limit" not in args:
+            self.error("Q305", _CURSOR + "limit parameter must be set", node, "add limit: 100 beside after")
+        for name in ("offset", "where", "sort"):
+            if name in args:
+                self.error(
+                    "Q305", _CURSOR + f"{name} cannot be set with after and limit parameters", args[name]
+                )
+        others = [name for name in (*SEARCHES, "groupBy", "autocut") if name in args]
+        if others:
+            self.error(
+                "Q305",
+                _CURSOR + "other params cannot be set with after and limit parameters",
+                args[others[0]],
+                "after pages through all objects in id order; it takes only limit",
+            )
+
+
+def bind(doc: Document, variables: dict | None = None) -> tuple[ast.Query | None, list[Diagnostic]]:
+    """Bind a parsed document; returns the query, or None and the diagnostics."""
+    binder = Binder(variables)
+    try:
+        query = binder.bind_document(doc)
+    except RecursionError:  # the bracket limit makes this unreachable; kept as the last guard
+        binder.error("Q007", "the query nests too deeply", doc)
+        query = None
+    if binder.diagnostics:
+        return None, binder.diagnostics
+    return query, []

@@ -1,0 +1,178 @@
+"""The LALR parser: lark compiles grammar/query.lark once; a tight driver runs its tables.
+
+Lark builds the LALR(1) tables and the terminal definitions from the grammar file. Parsing then runs
+here: one regular expression made from those terminals scans the text (white space, commas and
+comments skipped in the same match), and a driver loop applies lark's shift/reduce table, calling the
+reduce callbacks of dsl/builders.py directly. No lark Tree or Token is made and nothing recurses, so a
+deep query cannot overflow the stack; a differential test checks that lark's own parser agrees.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from functools import lru_cache
+from importlib import resources
+
+from .builders import LexError, make_builder
+from .syntax import Document
+
+MAX_DEPTH = 128  # brackets open at once; deeper queries are refused before the binder recurses
+
+# Error alternatives tried after every real terminal: they turn bad text into a precise message.
+_ERROR_TERMINALS = (
+    ("BAD_BLOCK", r'"""'),
+    ("BAD_STRING", r'"[^"\n\r]*'),
+    ("BAD_NUMBER", r"-?[0-9][0-9A-Za-z_.]*|-?\.[0-9][0-9A-Za-z_.]*"),
+    ("BAD_CHAR", r"[\s\S]"),
+)
+OPENERS = {"LBRACE": "{", "LSQB": "[", "LPAR": "("}
+CLOSERS = {"RBRACE", "RSQB", "RPAR"}
+# One lookup per token decides whether it needs attention: 1 opener, 2 closer, 3 end, 4 error.
+_SPECIAL = {**dict.fromkeys(OPENERS, 1), **dict.fromkeys(CLOSERS, 2), "END": 3}
+_SPECIAL.update(dict.fromkeys((name for name, _ in _ERROR_TERMINALS), 4))
+
+
+class ParseFailure(Exception):
+    """Raised by the driver with what the diagnostics need; dsl/syntax_errors.py words it."""
+
+    def __init__(self, code: str, message: str, start: int, end: int, hint: str | None = None, **context):
+        super().__init__(message)
+        self.code, self.message, self.start, self.end, self.hint = code, message, start, end, hint
+        self.context = context
+
+
+@dataclass(frozen=True)
+class Tables:
+    """What the driver needs: per state, terminal or rule name -> next state (int) or reduction."""
+
+    actions: list[dict[str, object]]
+    start_state: int
+    end_state: int
+    scanner: re.Pattern[str]
+
+
+def grammar_text() -> str:
+    return resources.files("rankql.grammar").joinpath("query.lark").read_text(encoding="utf-8")
+
+
+@lru_cache(maxsize=1)
+def build_lark():
+    """The lark LALR parser of the grammar (also used by the differential test)."""
+    import lark
+
+    return lark.Lark(grammar_text(), parser="lalr", lexer="basic", propagate_positions=False)
+
+
+@lru_cache(maxsize=1)
+def tables() -> Tables:
+    """Compile the grammar once: lark's parse table with our callbacks, and the scanning regex."""
+    from lark.parsers.lalr_analysis import Shift
+
+    parser = build_lark()
+    table = parser.parser.parser._parse_table  # lark's LALR table (IntParseTable)
+    rules = {}
+    actions: list[dict[str, object]] = [{} for _ in range(len(table.states))]
+    for state, row in table.states.items():
+        for symbol, (action, arg) in row.items():
+            symbol = str(symbol)  # lark's names are Token objects; plain str hashes and compares faster
+            if action is Shift:
+                actions[state][symbol] = arg
+                continue
+            rule = arg
+            if rule not in rules:
+                names = [s.name for s in rule.expansion]
+                key = rule.alias or rule.origin.name
+                rules[rule] = (
+                    len(names),
+                    make_builder(key, names, rule.options.expand1),
+                    str(rule.origin.name),
+                )
+            actions[state][symbol] = rules[rule]
+    return Tables(actions, table.start_states["start"], table.end_states["start"], _scanner(parser))
+
+
+def _scanner(parser) -> re.Pattern[str]:
+    """One regex: skip ignorable text atomically, then the terminals by priority, then errors."""
+    ignore = [t for t in parser.terminals if t.name in parser.ignore_tokens]
+    real = [t for t in parser.terminals if t.name not in parser.ignore_tokens]
+    order = {t.name: i for i, t in enumerate(parser.terminals)}
+    real.sort(key=lambda t: (-t.priority, order[t.name]))
+    skip = "|".join(t.pattern.to_regexp() for t in ignore)
+    alternatives = [f"(?P<{t.name}>{t.pattern.to_regexp()})" for t in real]
+    alternatives.append(r"(?P<END>\Z)")
+    alternatives.extend(f"(?P<{name}>{pattern})" for name, pattern in _ERROR_TERMINALS)
+    return re.compile(f"(?>(?:{skip})*)(?:{'|'.join(alternatives)})")
+
+
+def parse_document(text: str) -> Document:
+    """Parse query text into a syntax Document; raises ParseFailure (never a lark error)."""
+    t = tables()
+    actions = t.actions
+    end_state = t.end_state
+    match = t.scanner.match
+    states = [t.start_state]
+    values: list = []
+    opened: list[int] = []  # offsets of the brackets open now
+    pos = 0
+    last_end = 0
+    popped: int | None = None
+    special = _SPECIAL.get
+    while True:
+        m = match(text, pos)
+        kind = m.lastgroup
+        start = m.start(kind)
+        pos = m.end()
+        flag = special(kind)
+        if flag is not None:
+            if flag == 1:
+                opened.append(start)
+                if len(opened) > MAX_DEPTH:
+                    raise ParseFailure(
+                        "Q007", f"the query nests more than {MAX_DEPTH} brackets deep", start, pos
+                    )
+            elif flag == 2:
+                popped = opened.pop() if opened else None
+            elif flag == 3:
+                kind = "$END"
+            else:
+                raise ParseFailure(kind, text[start:pos], start, pos)
+        row = actions[states[-1]]
+        while True:
+            act = row.get(kind)
+            if act is None:
+                if flag == 2 and popped is not None:
+                    opened.append(popped)  # the closer was not accepted: its bracket is still open
+                raise ParseFailure(
+                    "Q001",
+                    "",
+                    start,
+                    pos,
+                    kind=kind,
+                    states=states,
+                    values=values,
+                    opened=opened,
+                    last_end=last_end,
+                )
+            if act.__class__ is int:
+                states.append(act)
+                values.append((text[start:pos], start, pos))
+                break
+            size, build, origin = act
+            if size:
+                children = values[-size:]
+                del values[-size:]
+                del states[-size:]
+            else:
+                children = []
+            try:
+                value = build(children)
+            except LexError as err:
+                raise ParseFailure(err.code, err.message, err.start, err.end, err.hint) from None
+            goto = actions[states[-1]][origin]
+            if goto == end_state:
+                return Document(value, text)
+            states.append(goto)
+            values.append(value)
+            row = actions[goto]
+        last_end = pos

@@ -1,0 +1,242 @@
+"""Canonical query text from the typed AST: parse -> bind -> print is stable on its own output."""
+
+from __future__ import annotations
+
+import json
+
+from . import ast
+
+_INDENT = "  "
+
+
+def print_query(query: ast.Query) -> str:
+    """Canonical GraphQL text: two-space indents, arguments in a fixed order, defaults left out."""
+    head = f"query {query.operation_name} {{" if query.operation_name else "{"
+    lines = [head, f"{_INDENT}Get {{"]
+    for get in query.gets:
+        _get(get, 2, lines)
+    lines += [f"{_INDENT}}}", "}"]
+    return "\n".join(lines) + "\n"
+
+
+def _get(get: ast.GetQuery, depth: int, lines: list[str]) -> None:
+    args = []
+    for name, value in (
+        ("nearText", get.near_text and _near_text(get.near_text)),
+        ("nearVector", get.near_vector and _near_vector(get.near_vector)),
+        ("nearObject", get.near_object and _near_object(get.near_object)),
+        ("bm25", get.bm25 and _bm25(get.bm25)),
+        ("hybrid", get.hybrid and _hybrid(get.hybrid)),
+        ("where", get.where and _where(get.where)),
+        ("sort", get.sort and _list([_sort(k) for k in get.sort])),
+        ("groupBy", get.group_by and _group_by(get.group_by)),
+        ("limit", _opt(get.limit)),
+        ("offset", _opt(get.offset)),
+        ("autocut", _opt(get.autocut)),
+        ("after", None if get.after is None else _str(get.after)),
+    ):
+        if value:
+            args.append(f"{name}: {value}")
+    head = _alias(get.alias) + get.class_name + (f"({', '.join(args)})" if args else "")
+    _block(head, depth, lines, lambda d: _selection(get.selection, d, lines))
+
+
+def _selection(items: list[ast.SelectionItem], depth: int, lines: list[str]) -> None:
+    pad = _INDENT * depth
+    for item in items:
+        if isinstance(item, ast.PropertyField):
+            lines.append(pad + _alias(item.alias) + item.name)
+        else:
+            _block(
+                _alias(item.alias) + "_additional",
+                depth,
+                lines,
+                lambda d, extra=item: _additional(extra, d, lines),
+            )
+
+
+def _additional(extra: ast.AdditionalSelection, depth: int, lines: list[str]) -> None:
+    pad = _INDENT * depth
+    for item in extra.items:
+        if isinstance(item, ast.AdditionalScalar):
+            lines.append(pad + _alias(item.alias) + item.name)
+        elif isinstance(item, ast.RerankField):
+            head = _alias(item.alias) + f"rerank({_rerank_args(item.args)})"
+            _block(
+                head, depth, lines, lambda d, names=item.fields: lines.extend(_INDENT * d + n for n in names)
+            )
+        else:
+            _block(_alias(item.alias) + "group", depth, lines, lambda d, group=item: _group(group, d, lines))
+
+
+def _group(group: ast.GroupField, depth: int, lines: list[str]) -> None:
+    pad = _INDENT * depth
+    for name in group.fields:
+        if name == "groupedBy":
+            _block(
+                "groupedBy",
+                depth,
+                lines,
+                lambda d: lines.extend(_INDENT * d + n for n in group.grouped_by_fields),
+            )
+        elif name == "hits" and group.hits is not None:
+            _block("hits", depth, lines, lambda d: _hits(group.hits, d, lines))
+        else:
+            lines.append(pad + name)
+
+
+def _hits(hits: ast.GroupHitsSelection, depth: int, lines: list[str]) -> None:
+    for prop in hits.properties:
+        lines.append(_INDENT * depth + _alias(prop.alias) + prop.name)
+    if hits.additional:
+        _block("_additional", depth, lines, lambda d: lines.extend(_INDENT * d + n for n in hits.additional))
+
+
+def _block(head: str, depth: int, lines: list[str], body) -> None:
+    pad = _INDENT * depth
+    lines.append(f"{pad}{head} {{")
+    body(depth + 1)
+    lines.append(f"{pad}}}")
+
+
+def _alias(alias: str | None) -> str:
+    return f"{alias}: " if alias else ""
+
+
+# --- values ----------------------------------------------------------------------------------------
+
+
+def _str(text: str) -> str:
+    return json.dumps(text, ensure_ascii=False)
+
+
+def _num(number: float | int) -> str:
+    if isinstance(number, bool):
+        return "true" if number else "false"
+    if isinstance(number, int):
+        return str(number)
+    return repr(float(number))
+
+
+def _opt(number: int | None) -> str | None:
+    return None if number is None else str(number)
+
+
+def _scalar(value) -> str:
+    if isinstance(value, str):
+        return _str(value)
+    if isinstance(value, list):
+        return _list([_scalar(v) for v in value])
+    return _num(value)
+
+
+def _list(items: list[str]) -> str:
+    return "[" + ", ".join(items) + "]"
+
+
+def _obj(fields: list[tuple[str, str | None]]) -> str:
+    return "{" + ", ".join(f"{k}: {v}" for k, v in fields if v is not None) + "}"
+
+
+def _strings(items: list[str]) -> str:
+    return _list([_str(s) for s in items])
+
+
+def _props(refs: list[ast.PropertyRef] | None) -> str | None:
+    if refs is None:
+        return None
+    return _list([_str(r.name if r.boost == 1.0 else f"{r.name}^{_boost(r.boost)}") for r in refs])
+
+
+def _boost(boost: float) -> str:
+    return str(int(boost)) if boost.is_integer() else repr(boost)
+
+
+def _threshold(node) -> list[tuple[str, str | None]]:
+    return [
+        ("certainty", None if node.certainty is None else _num(node.certainty)),
+        ("distance", None if node.distance is None else _num(node.distance)),
+    ]
+
+
+def _move(move: ast.Move | None) -> str | None:
+    if move is None:
+        return None
+    objects = [
+        _obj([("id", o.id and _str(o.id)), ("beacon", o.beacon and _str(o.beacon))]) for o in move.objects
+    ]
+    return _obj(
+        [
+            ("concepts", _strings(move.concepts) if move.concepts else None),
+            ("objects", _list(objects) if objects else None),
+            ("force", _num(move.force)),
+        ]
+    )
+
+
+def _near_text(nt: ast.NearText) -> str:
+    fields = [("concepts", _strings(nt.concepts)), *_threshold(nt)]
+    fields += [("moveTo", _move(nt.move_to)), ("moveAwayFrom", _move(nt.move_away_from))]
+    return _obj(fields)
+
+
+def _near_vector(nv: ast.NearVector) -> str:
+    return _obj([("vector", _list([_num(x) for x in nv.vector])), *_threshold(nv)])
+
+
+def _near_object(no: ast.NearObject) -> str:
+    return _obj([("id", no.id and _str(no.id)), ("beacon", no.beacon and _str(no.beacon)), *_threshold(no)])
+
+
+def _bm25(bm: ast.Bm25) -> str:
+    return _obj([("query", _str(bm.query)), ("properties", _props(bm.properties))])
+
+
+def _hybrid(h: ast.Hybrid) -> str:
+    return _obj(
+        [
+            ("query", _str(h.query)),
+            ("alpha", None if h.alpha == 0.75 else _num(h.alpha)),
+            ("vector", None if h.vector is None else _list([_num(x) for x in h.vector])),
+            ("properties", _props(h.properties)),
+            ("fusionType", None if h.fusion_type == "relativeScoreFusion" else h.fusion_type),
+            ("maxVectorDistance", None if h.max_vector_distance is None else _num(h.max_vector_distance)),
+        ]
+    )
+
+
+def _where(w: ast.Where) -> str:
+    if w.operator in ast.LOGICAL_OPERATORS:
+        return _obj([("operator", w.operator), ("operands", _list([_where(o) for o in w.operands]))])
+    return _obj(
+        [
+            ("path", _strings(w.path or [])),
+            ("operator", w.operator),
+            (w.value_type or "valueText", _scalar(w.value)),
+        ]
+    )
+
+
+def _sort(key: ast.SortKey) -> str:
+    return _obj([("path", _strings(key.path)), ("order", None if key.order == "asc" else key.order)])
+
+
+def _group_by(g: ast.GroupBy) -> str:
+    return _obj(
+        [("path", _strings(g.path)), ("groups", str(g.groups)), ("objectsPerGroup", str(g.objects_per_group))]
+    )
+
+
+def _rerank_args(r: ast.Rerank) -> str:
+    fields = [
+        ("property", r.property and _str(r.property)),
+        ("properties", r.properties and _strings(r.properties)),
+        ("query", None if r.query is None else _str(r.query)),
+        ("module", r.module and _str(r.module)),
+        ("window", _opt(r.window)),
+        ("minScore", None if r.min_score is None else _num(r.min_score)),
+        ("autocut", _opt(r.autocut)),
+        ("blend", None if r.blend is None else _num(r.blend)),
+        ("onError", None if r.on_error == "FAIL" else r.on_error),
+    ]
+    return ", ".join(f"{k}: {v}" for k, v in fields if v is not None)

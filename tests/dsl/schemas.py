@@ -1,0 +1,57 @@
+"""Hand-made schema descriptions the validation cases run against (no engine needed)."""
+
+from __future__ import annotations
+
+from rankql.dsl.schema import ClassSchema, PropertySchema, Schema
+
+
+def _props(*specs: tuple) -> list[PropertySchema]:
+    out = []
+    for spec in specs:
+        name, data_type, *rest = spec
+        extra = rest[0] if rest else {}
+        out.append(PropertySchema(name=name, data_type=data_type, **extra))
+    return out
+
+
+JEOPARDY = ClassSchema(
+    name="JeopardyQuestion",
+    properties=_props(
+        ("question", "text", {"tokenization": "word"}),
+        ("answer", "text", {"tokenization": "word"}),
+        ("category", "text", {"tokenization": "field"}),
+        ("round", "text", {"tokenization": "word"}),
+        ("points", "int"),
+        ("value", "number"),
+        ("airDate", "date"),
+        ("hasImage", "boolean"),
+        ("tags", "text[]", {"tokenization": "word"}),
+        ("source", "uuid"),
+        ("notes", "text", {"tokenization": "word", "index_searchable": False, "index_filterable": False}),
+    ),
+    vectorizer="text2vec-transformers",
+    distance="cosine",
+    rerankers=["reranker-transformers"],
+    index_null_state=True,
+    index_property_length=True,
+    index_timestamps=True,
+)
+
+ARTICLE = ClassSchema(
+    name="Article",
+    properties=_props(("title", "text"), ("body", "text"), ("wordCount", "int"), ("published", "date")),
+    vectorizer="none",
+    distance="dot",
+    rerankers=[],
+)
+
+CITY = ClassSchema(
+    name="City",
+    properties=_props(("name", "text"), ("population", "int"), ("inCountry", "text")),
+    vectorizer="text2vec-transformers",
+    rerankers=["reranker-transformers", "reranker-cohere"],
+)
+
+NUMBERS = ClassSchema(name="Numbers", properties=_props(("n", "int"), ("x", "number")), vectorizer="none")
+
+SCHEMAS = {"default": Schema(classes=[JEOPARDY, ARTICLE, CITY, NUMBERS])}
