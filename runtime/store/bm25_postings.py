@@ -1,0 +1,211 @@
+"""Postings of one searchable property: a frozen term-major CSR plus a small delta, both updatable in place."""
+
+from __future__ import annotations
+
+import numpy as np
+
+_EMPTY_I = np.empty(0, np.int64)
+_EMPTY_F = np.empty(0, np.float32)
+
+
+def unique_counts(values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Sorted distinct values and how often each occurs (sort-based: numpy's hashing unique is slow here)."""
+    values = np.sort(values)
+    if len(values) == 0:
+        return values, np.empty(0, np.int64)
+    first = np.empty(len(values), bool)
+    first[0] = True
+    np.not_equal(values[1:], values[:-1], out=first[1:])
+    starts = np.flatnonzero(first)
+    return values[starts], np.diff(np.append(starts, len(values)))
+
+
+def unique(values: np.ndarray) -> np.ndarray:
+    """Sorted distinct values."""
+    values = np.sort(values)
+    if len(values) < 2:
+        return values
+    keep = np.empty(len(values), bool)
+    keep[0] = True
+    np.not_equal(values[1:], values[:-1], out=keep[1:])
+    return values[keep]
+
+
+def grow(arr: np.ndarray, size: int, fill: object = 0) -> np.ndarray:
+    """arr at least `size` long (capacity doubles, so appends stay amortised O(1))."""
+    if len(arr) >= size:
+        return arr
+    out = np.full(max(size, 2 * len(arr), 16), fill, dtype=arr.dtype)
+    out[: len(arr)] = arr
+    return out
+
+
+class FieldPostings:
+    """term -> (doc ids, term frequencies) for one property, with per-document token counts.
+
+    Frozen postings are sorted by (term, doc) in flat arrays; documents added since the last
+    compaction sit in per-term Python lists (`delta`). A removed frozen document keeps its
+    postings with tf 0 (a tombstone) until the next compaction drops them.
+    """
+
+    MIN_DELTA = 8192  # delta postings (or tombstones) tolerated before a compaction
+
+    def __init__(self, tokenization: str) -> None:
+        self.tokenization = tokenization
+        self.vocab: dict[str, int] = {}
+        self.indptr = np.zeros(1, np.int64)  # frozen CSR over term ids [0, len(indptr) - 1)
+        self.docs = _EMPTY_I
+        self.tfs = _EMPTY_F
+        self.delta: dict[int, tuple[list[int], list[float]]] = {}
+        self.delta_nnz = 0
+        self.dead = 0  # tombstoned frozen postings
+        self.df = np.zeros(0, np.int64)  # live documents containing each term
+        self.lengths = np.zeros(0, np.float64)  # token count per doc id (0 when absent)
+        self.in_frozen = np.zeros(0, bool)
+        self.doc_terms: list[np.ndarray | None] = []  # the term ids of each live doc
+        self.len_sum = 0.0
+        self.len_count = 0  # documents with at least one token (the mean's denominator)
+
+    # --- sizes --------------------------------------------------------------------------
+
+    @property
+    def frozen_nnz(self) -> int:
+        return len(self.docs)
+
+    def ensure_docs(self, size: int) -> None:
+        self.lengths = grow(self.lengths, size)
+        self.in_frozen = grow(self.in_frozen, size, False)
+        if len(self.doc_terms) < size:
+            self.doc_terms.extend([None] * (size - len(self.doc_terms)))
+
+    def mean_length(self) -> float | None:
+        return self.len_sum / self.len_count if self.len_count else None
+
+    def term_ids(self, tokens: list[str]) -> np.ndarray:
+        vocab = self.vocab
+        for token in dict.fromkeys(tokens):  # new terms get the next ids, in first-seen order
+            if token not in vocab:
+                vocab[token] = len(vocab)
+        ids = np.fromiter(map(vocab.__getitem__, tokens), np.int64, len(tokens))
+        self.df = grow(self.df, len(vocab))
+        return ids
+
+    # --- writes -------------------------------------------------------------------------
+
+    def add_doc(self, doc: int, tokens: list[str]) -> None:
+        """Index one document's tokens into the delta (the caller removed any previous version)."""
+        if not tokens:
+            return
+        terms, counts = unique_counts(self.term_ids(tokens))
+        self.df[terms] += 1
+        delta = self.delta
+        for term, count in zip(terms.tolist(), counts.tolist(), strict=True):
+            lists = delta.get(term)
+            if lists is None:
+                delta[term] = ([doc], [float(count)])
+            else:
+                lists[0].append(doc)
+                lists[1].append(float(count))
+        self.delta_nnz += len(terms)
+        self._track(doc, terms, len(tokens))
+
+    def _track(self, doc: int, terms: np.ndarray, length: int) -> None:
+        self.doc_terms[doc] = terms
+        self.lengths[doc] = length
+        self.len_sum += length
+        self.len_count += 1
+
+    def remove_doc(self, doc: int) -> None:
+        terms = self.doc_terms[doc] if doc < len(self.doc_terms) else None
+        if terms is None:
+            return
+        if self.in_frozen[doc]:
+            indptr, docs = self.indptr, self.docs
+            for term in terms.tolist():
+                start, end = indptr[term], indptr[term + 1]
+                pos = start + np.searchsorted(docs[start:end], doc)
+                self.tfs[pos] = 0.0
+            self.dead += len(terms)
+            self.in_frozen[doc] = False
+        else:
+            for term in terms.tolist():
+                doc_list, tf_list = self.delta[term]
+                i = doc_list.index(doc)
+                del doc_list[i], tf_list[i]
+            self.delta_nnz -= len(terms)
+        self.df[terms] -= 1
+        self.len_sum -= self.lengths[doc]
+        self.len_count -= 1
+        self.lengths[doc] = 0.0
+        self.doc_terms[doc] = None
+
+    def add_block(self, docs: list[int], token_lists: list[list[str]]) -> None:
+        """Index many new documents at once, straight into the frozen arrays (bulk import)."""
+        pairs = [(d, toks) for d, toks in zip(docs, token_lists, strict=True) if toks]
+        if not pairs:
+            return
+        flat = [t for _, toks in pairs for t in toks]
+        ids = self.term_ids(flat)
+        sizes = np.fromiter((len(toks) for _, toks in pairs), np.int64, len(pairs))
+        local = np.repeat(np.arange(len(pairs), dtype=np.int64), sizes)
+        vocab_size = max(len(self.vocab), 1)
+        keys, counts = unique_counts(local * vocab_size + ids)
+        rows, terms = np.divmod(keys, vocab_size)
+        doc_ids = np.asarray([d for d, _ in pairs], np.int64)
+        np.add.at(self.df, terms, 1)
+        bounds = np.searchsorted(rows, np.arange(1, len(pairs)))
+        for (doc, _), doc_term_ids, size in zip(pairs, np.split(terms, bounds), sizes.tolist(), strict=True):
+            self._track(doc, doc_term_ids, size)
+        self.compact(extra=(terms, doc_ids[rows], counts.astype(np.float32)))
+
+    # --- reads --------------------------------------------------------------------------
+
+    def postings(self, term: int) -> tuple[np.ndarray, np.ndarray]:
+        """Live (doc ids, tfs) of a term: frozen slice (tombstones dropped) plus delta."""
+        if term + 1 < len(self.indptr):
+            start, end = self.indptr[term], self.indptr[term + 1]
+            docs, tfs = self.docs[start:end], self.tfs[start:end]
+            if self.dead:
+                keep = tfs > 0
+                docs, tfs = docs[keep], tfs[keep]
+        else:
+            docs, tfs = _EMPTY_I, _EMPTY_F
+        lists = self.delta.get(term)
+        if lists and lists[0]:
+            docs = np.concatenate((docs, np.asarray(lists[0], np.int64)))
+            tfs = np.concatenate((tfs, np.asarray(lists[1], np.float32)))
+        return docs, tfs
+
+    # --- maintenance --------------------------------------------------------------------
+
+    def needs_compaction(self) -> bool:
+        limit = max(self.MIN_DELTA, self.frozen_nnz // 2)
+        return self.delta_nnz > limit or self.dead > limit
+
+    def compact(self, extra: tuple[np.ndarray, np.ndarray, np.ndarray] | None = None) -> None:
+        """Fold the delta (and an optional new block) into the frozen arrays, dropping tombstones."""
+        n_terms = len(self.indptr) - 1
+        term_parts = [np.repeat(np.arange(n_terms, dtype=np.int64), np.diff(self.indptr))]
+        doc_parts, tf_parts = [self.docs], [self.tfs]
+        for term, (doc_list, tf_list) in self.delta.items():
+            if doc_list:
+                term_parts.append(np.full(len(doc_list), term, np.int64))
+                doc_parts.append(np.asarray(doc_list, np.int64))
+                tf_parts.append(np.asarray(tf_list, np.float32))
+        if extra is not None:
+            term_parts.append(extra[0])
+            doc_parts.append(extra[1])
+            tf_parts.append(extra[2])
+        terms, docs, tfs = (np.concatenate(p) for p in (term_parts, doc_parts, tf_parts))
+        keep = tfs > 0
+        terms, docs, tfs = terms[keep], docs[keep], tfs[keep]
+        order = np.lexsort((docs, terms))
+        vocab_size = len(self.vocab)
+        self.indptr = np.zeros(vocab_size + 1, np.int64)
+        np.cumsum(np.bincount(terms, minlength=vocab_size), out=self.indptr[1:])
+        self.docs, self.tfs = docs[order], tfs[order]
+        self.in_frozen[:] = False
+        self.in_frozen[docs] = True
+        self.delta = {}
+        self.delta_nnz = 0
+        self.dead = 0

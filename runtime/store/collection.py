@@ -1,0 +1,270 @@
+"""A collection: its definition, objects, vector and keyword indexes, and the searches over them."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable, Iterable
+from typing import Any
+
+import numpy as np
+from rankql.dsl.schema import ClassSchema
+
+from ..errors import ObjectError, SearchError
+from .definition import class_schema
+from .objects import BatchResult, ObjectTable
+from .vectorizers import make_vectorizer, object_text
+from .vectors import VectorIndex
+from .writes import WriteMixin
+
+
+def _keyword_parts(definition: dict) -> tuple[Any, Any]:
+    """A fresh Bm25Index and the Stopwords of the class (imported late: the keyword side is optional here)."""
+    from .bm25 import Bm25Index
+    from .stopwords import Stopwords
+
+    inverted = definition["invertedIndexConfig"]
+    stop = inverted["stopwords"]
+    stopwords = Stopwords(stop["preset"], stop["additions"], stop["removals"])
+    fields = {p["name"]: p["tokenization"] for p in definition["properties"] if p["indexSearchable"]}
+    bm25 = inverted["bm25"]
+    return Bm25Index(fields, k1=float(bm25["k1"]), b=float(bm25["b"]), stopwords=stopwords), stopwords
+
+
+class Collection(WriteMixin):
+    """One Weaviate class held in memory. Doc ids are dense, never reused; an update gets a new one."""
+
+    def __init__(
+        self, definition: dict, *, registered: Callable[[], Iterable[str]] = frozenset, _empty: bool = False
+    ) -> None:
+        self.definition = definition
+        self.name: str = definition["class"]
+        self._registered = registered
+        self._props = {p["name"]: p for p in definition["properties"]}
+        self.vectorizer = make_vectorizer(definition)
+        self.objects = ObjectTable()
+        self.vectors = VectorIndex(definition["vectorIndexConfig"], definition["vectorIndexType"])
+        self.bm25, self.stopwords = (None, None) if _empty else _keyword_parts(definition)
+
+    # -- description -------------------------------------------------------------------------------
+
+    @property
+    def class_schema(self) -> ClassSchema:
+        return class_schema(self.definition, self._registered())
+
+    @property
+    def distance(self) -> str:
+        return self.definition["vectorIndexConfig"]["distance"]
+
+    @property
+    def dim(self) -> int | None:
+        return self.vectors.dim
+
+    @property
+    def module_config(self) -> dict:
+        return self.definition["moduleConfig"]
+
+    @property
+    def bm25_params(self) -> dict:
+        return dict(self.definition["invertedIndexConfig"]["bm25"])
+
+    @property
+    def version(self) -> int:
+        """Grows with every write: lets callers (and save) notice changes."""
+        return self.objects.version
+
+    def __len__(self) -> int:
+        return len(self.objects)
+
+    def __repr__(self) -> str:
+        return f"Collection({self.name!r}, objects={len(self)})"
+
+    # -- reading objects ---------------------------------------------------------------------------
+
+    def uuid_of(self, doc_id: int) -> str:
+        uuid = self.objects.uuids[doc_id]
+        if uuid is None:
+            raise KeyError(doc_id)
+        return uuid
+
+    def doc_id_of(self, uuid: str) -> int | None:
+        return self.objects.by_uuid.get(str(uuid).lower())
+
+    def properties_of(self, doc_id: int) -> dict:
+        props = self.objects.props[doc_id]
+        return props if props is not None else {}
+
+    def created_ms(self, doc_id: int) -> int:
+        return self.objects.created[doc_id]
+
+    def updated_ms(self, doc_id: int) -> int:
+        return self.objects.updated[doc_id]
+
+    def vector_of(self, doc_id: int) -> np.ndarray | None:
+        return self.vectors.flat.vector(doc_id)
+
+    def live_ids(self) -> np.ndarray:
+        return self.objects.live_ids()
+
+    def column(self, prop: str) -> list:
+        return self.objects.column(prop)
+
+    def object_text(self, properties: dict) -> str:
+        """The text the vectorizer embeds for these properties (spec 7.1)."""
+        return object_text(self.definition, properties)
+
+    def get(self, uuid: str) -> dict | None:
+        """The object as Weaviate shows it (dates as RFC3339 text), or None."""
+        from .values import to_json_value
+
+        doc_id = self.doc_id_of(uuid)
+        if doc_id is None:
+            return None
+        props = self.objects.props[doc_id] or {}
+        vector = self.vector_of(doc_id)
+        return {
+            "class": self.name,
+            "id": self.objects.uuids[doc_id],
+            "properties": {k: to_json_value(self._props[k]["dataType"][0], v) for k, v in props.items()},
+            "vector": None if vector is None else vector.tolist(),
+            "creationTimeUnix": self.objects.created[doc_id],
+            "lastUpdateTimeUnix": self.objects.updated[doc_id],
+        }
+
+    def list_ids(self, allow: np.ndarray | None = None) -> np.ndarray:
+        """Live doc ids in uuid order, restricted to `allow` when given."""
+        order = self.objects.uuid_order()
+        if allow is None:
+            return order
+        ranks = self.objects.rank_of_uuid()
+        allow = np.asarray(allow, dtype=np.int64)
+        allow = allow[(allow >= 0) & (allow < len(ranks))]
+        allow = allow[ranks[allow] >= 0]
+        return allow[np.argsort(ranks[allow], kind="stable")]
+
+    # -- searches ----------------------------------------------------------------------------------
+
+    def _by_uuid_on_ties(self, ids: np.ndarray, keys: np.ndarray, descending: bool) -> np.ndarray:
+        """Order of (ids, keys) best first, ties by uuid ascending."""
+        ranks = self.objects.rank_of_uuid()[ids]
+        return np.lexsort((ranks, -keys if descending else keys))
+
+    def vector_search(
+        self,
+        vector: Any,
+        k: int | None,
+        allow: np.ndarray | None = None,
+        max_distance: float | None = None,
+    ) -> list[tuple[int, float]]:
+        """(doc_id, distance) best first; k=None gives every object within max_distance."""
+        query = self._query_vector(vector)
+        if query is None or (k is not None and k <= 0):
+            return []
+        ids, dist = self.vectors.search(query, k, allow)
+        distances = dist.tolist()
+        # NaN or inf in the query make every distance non-finite: checking the best one is enough,
+        # and cheaper than scanning the query before each search.
+        if distances and not math.isfinite(distances[0]):
+            raise SearchError("vector search: the query vector holds NaN, infinite or overflowing numbers")
+        if len(set(distances)) != len(distances):
+            order = self._by_uuid_on_ties(ids, dist, descending=False)
+            ids, dist = ids[order], dist[order]
+            distances = dist.tolist()
+        if max_distance is not None:
+            keep = int(np.searchsorted(dist, np.float32(max_distance), side="right"))
+            ids, distances = ids[:keep], distances[:keep]
+        return list(zip(ids.tolist(), distances, strict=True))
+
+    def _query_vector(self, vector: Any) -> np.ndarray | None:
+        # Once per query: cheap checks first (the benchmark holds searches within 10% of raw hnswlib).
+        if type(vector) is not np.ndarray or vector.dtype != np.float32:
+            vector = np.asarray(vector, dtype=np.float32)
+        shape = vector.shape
+        dim = self.vectors.flat.dim
+        if len(shape) != 1:
+            raise SearchError(f"a query vector must be a flat list of numbers, got shape {shape}")
+        if dim is None:
+            return None  # no vector stored yet: nothing can match
+        if shape[0] != dim:
+            raise SearchError(
+                f"vector search: the query vector has {shape[0]} dimensions, "
+                f"but class '{self.name}' holds vectors of {dim}",
+                hint="give a vector of the collection's size, or use nearText with the class vectorizer",
+            )
+        return vector
+
+    def _search_properties(self, properties: list[tuple[str, float]] | None) -> list[tuple[str, float]]:
+        if properties is None:
+            properties = [(p["name"], 1.0) for p in self.definition["properties"] if p["indexSearchable"]]
+            if not properties:
+                raise SearchError("No properties provided, and no indexed properties found in class")
+            return properties
+        for name, _ in properties:
+            prop = self._props.get(name)
+            if prop is None:
+                raise SearchError(
+                    f"no such prop with name '{name}' found in class '{self.name}' in the schema. "
+                    "Check your schema files for which properties in this class are available"
+                )
+            if not prop["dataType"][0].startswith("text"):
+                raise SearchError(f"cannot handle datatype '{prop['dataType'][0]}' of property '{name}'")
+            if not prop["indexSearchable"]:
+                raise SearchError(
+                    f"Searching by property '{name}' requires inverted index. Is `indexSearchable` option of "
+                    f"property '{name}' enabled? Set it to `true` or leave empty"
+                )
+        return properties
+
+    def bm25_search(
+        self,
+        query: str,
+        properties: list[tuple[str, float]] | None = None,
+        allow: np.ndarray | None = None,
+        k: int | None = None,
+        explain: bool = False,
+    ) -> list[tuple[int, float, str | None]]:
+        """(doc_id, float32 score, explainScore) by score desc, ties by uuid asc, cut at k."""
+        properties = self._search_properties(properties)
+        if k is not None and k <= 0:
+            return []
+        ids, scores, explains = self.bm25.search(query, properties, allow, k, explain=explain)
+        ids = np.asarray(ids, dtype=np.int64)
+        scores = np.asarray(scores, dtype=np.float32)
+        order = self._by_uuid_on_ties(ids, scores, descending=True)
+        if k is not None:
+            order = order[:k]
+        texts = [explains[i] for i in order.tolist()] if explains is not None else [None] * len(order)
+        return list(zip(ids[order].tolist(), scores[order].tolist(), texts, strict=True))
+
+    def filter(self, where: Any) -> np.ndarray:
+        """Sorted doc ids that pass a where filter."""
+        from .filters import evaluate
+
+        return evaluate(where, self)
+
+    def embed_queries(self, texts: list[str]) -> np.ndarray:
+        """Query vectors from the class vectorizer, one row per text."""
+        if self.vectorizer is None:
+            raise SearchError(
+                f"class '{self.name}' has no vectorizer, so text cannot be turned into a vector",
+                hint='create the class with "vectorizer": "text2vec-transformers", or search with nearVector',
+            )
+        return self.vectorizer.embed_queries(list(texts))
+
+    # -- writing objects (details in writes.py) ----------------------------------------------------
+
+    def insert(self, obj: dict) -> str:
+        """Store one object; ObjectError if it does not fit, or if its id already exists."""
+        if isinstance(obj, dict) and obj.get("id") is not None and self.doc_id_of(str(obj["id"])) is not None:
+            raise ObjectError(
+                f"id '{obj['id']}' already exists in class '{self.name}'",
+                hint="use update(id, properties) to change it, or insert_many to replace it",
+            )
+        result = self.insert_many([obj])[0]
+        if result.error is not None:
+            raise ObjectError(result.error)
+        assert result.id is not None
+        return result.id
+
+    def insert_many(self, objects: Iterable[dict], *, progress: bool | None = None) -> BatchResult:
+        """Store every valid object (an existing id is replaced, as Weaviate's batch does); errors per object."""
+        return self._write_batch(list(objects), progress=progress)

@@ -1,0 +1,219 @@
+"""Collection definitions: check a Weaviate class dict, fill its defaults, and derive the ClassSchema."""
+
+from __future__ import annotations
+
+import copy
+import re
+from collections.abc import Iterable
+from typing import Any
+
+from rankql.dsl.schema import DISTANCES, ClassSchema, PropertySchema
+
+from ..errors import SchemaError
+from .definition_props import Checker, check_properties, suggest
+
+VECTORIZERS = ("none", "text2vec-transformers")
+BUILTIN_MODULES = (
+    "text2vec-transformers",
+    "reranker-transformers",
+    "reranker-cohere",
+    "reranker-similarity",
+    "reranker-dummy",
+)
+STOPWORD_PRESETS = ("en", "none")
+VECTOR_INDEX_TYPES = ("hnsw", "flat")
+
+_CLASS_NAME = re.compile(r"^[A-Z][_0-9A-Za-z]*$")
+_CLASS_KEYS = (
+    "class",
+    "description",
+    "properties",
+    "vectorizer",
+    "moduleConfig",
+    "vectorIndexType",
+    "vectorIndexConfig",
+    "invertedIndexConfig",
+    "replicationConfig",
+    "shardingConfig",
+    "multiTenancyConfig",
+)
+_VECTOR_INDEX_KEYS = ("distance", "ef", "efConstruction", "maxConnections", "flatSearchCutoff", "skip")
+_INVERTED_KEYS = (
+    "bm25",
+    "stopwords",
+    "indexTimestamps",
+    "indexNullState",
+    "indexPropertyLength",
+    "cleanupIntervalSeconds",
+)
+
+
+def capitalize_class_name(name: str) -> str:
+    """Weaviate capitalizes the first letter of a class name on creation."""
+    return name[:1].upper() + name[1:]
+
+
+def normalize_definition(definition: dict, known_modules: Iterable[str] = ()) -> dict:
+    """A checked copy of `definition` with every default filled; SchemaError lists all problems."""
+    if not isinstance(definition, dict):
+        raise SchemaError(
+            f"a class definition must be a dict, got {type(definition).__name__}",
+            hint='pass e.g. {"class": "Article", "properties": [{"name": "title", "dataType": ["text"]}]}',
+        )
+    raw_name = definition.get("class")
+    if not isinstance(raw_name, str) or not raw_name:
+        raise SchemaError("a class definition needs a 'class' name", hint='add "class": "Article"')
+    name = capitalize_class_name(raw_name)
+    check = Checker(name)
+    if not _CLASS_NAME.match(name):
+        check.add(f"class name '{raw_name}' must start with a letter and hold only letters, digits and _")
+    elif len(name) > 255:
+        check.add("class name is longer than 255 characters")
+    check.keys("the class", definition, _CLASS_KEYS)
+    modules = set(BUILTIN_MODULES) | set(known_modules)
+    out: dict[str, Any] = {"class": name}
+    if definition.get("description") is not None:
+        out["description"] = str(definition["description"])
+    vectorizer = definition.get("vectorizer", "none")
+    if vectorizer not in VECTORIZERS:
+        check.add(
+            f"unsupported vectorizer '{vectorizer}': use 'text2vec-transformers' or 'none'"
+            + suggest(str(vectorizer), VECTORIZERS)
+        )
+    out["vectorizer"] = vectorizer
+    out["moduleConfig"] = _module_config(check, definition.get("moduleConfig"), modules, vectorizer)
+    out["vectorIndexType"] = definition.get("vectorIndexType", "hnsw")
+    if out["vectorIndexType"] not in VECTOR_INDEX_TYPES:
+        check.add(f"vectorIndexType '{out['vectorIndexType']}' is not supported: use 'hnsw' or 'flat'")
+    out["vectorIndexConfig"] = _vector_index(check, definition.get("vectorIndexConfig") or {})
+    out["invertedIndexConfig"] = _inverted(check, definition.get("invertedIndexConfig") or {})
+    mt = definition.get("multiTenancyConfig") or {}
+    if isinstance(mt, dict) and mt.get("enabled"):
+        check.add("multi-tenancy is not supported")
+    out["properties"] = check_properties(check, definition.get("properties") or [], modules)
+    check.raise_if_any()
+    return out
+
+
+def _module_config(check: Checker, config: Any, modules: set[str], vectorizer: str) -> dict:
+    if config is None:
+        config = {}
+    if not isinstance(config, dict):
+        check.add("moduleConfig must be an object keyed by module name")
+        return {}
+    out = copy.deepcopy(config)
+    for module, settings in config.items():
+        if module not in modules:
+            check.add(
+                f"unknown module '{module}' in moduleConfig{suggest(module, modules)}; "
+                "known: " + ", ".join(sorted(modules)) + " (register custom rerankers with "
+                "db.register_reranker(name, reranker) before creating the class)"
+            )
+        elif not isinstance(settings, dict):
+            check.add(f"moduleConfig '{module}' must be an object, got {settings!r}")
+    t2v = out.get("text2vec-transformers")
+    if isinstance(t2v, dict):
+        if "vectorizeClassName" in t2v:
+            check.boolean("text2vec-transformers.vectorizeClassName", t2v["vectorizeClassName"])
+        if "model" in t2v and not isinstance(t2v["model"], str):
+            check.add("text2vec-transformers.model must be a model name or a local path")
+        props = t2v.get("properties")
+        if props is not None and (not isinstance(props, list) or not all(isinstance(p, str) for p in props)):
+            check.add("text2vec-transformers.properties must be a list of property names")
+    if vectorizer == "text2vec-transformers":
+        out.setdefault("text2vec-transformers", {})
+        out["text2vec-transformers"].setdefault("vectorizeClassName", True)
+    return out
+
+
+def _vector_index(check: Checker, config: Any) -> dict:
+    if not isinstance(config, dict):
+        check.add("vectorIndexConfig must be an object")
+        return {"distance": "cosine"}
+    check.keys("vectorIndexConfig", config, _VECTOR_INDEX_KEYS)
+    out = {"distance": "cosine", "ef": -1, "efConstruction": 128, "maxConnections": 32}
+    out["flatSearchCutoff"] = 40000
+    out.update({k: v for k, v in config.items() if k in _VECTOR_INDEX_KEYS})
+    if out["distance"] not in DISTANCES:
+        check.add(
+            f"distance '{out['distance']}' is not supported: use one of "
+            + ", ".join(DISTANCES)
+            + suggest(str(out["distance"]), DISTANCES)
+        )
+    for key, low in (("efConstruction", 4), ("maxConnections", 2), ("flatSearchCutoff", 0)):
+        value = out[key]
+        if isinstance(value, bool) or not isinstance(value, int) or value < low:
+            check.add(f"vectorIndexConfig.{key} must be an integer >= {low}, got {value!r}")
+    ef = out["ef"]
+    if isinstance(ef, bool) or not isinstance(ef, int) or (ef < 1 and ef != -1):
+        check.add(f"vectorIndexConfig.ef must be -1 (dynamic) or a positive integer, got {ef!r}")
+    if out.get("skip"):
+        check.add("vectorIndexConfig.skip is not supported")
+    return out
+
+
+def _number(value: Any) -> bool:
+    return isinstance(value, int | float) and not isinstance(value, bool)
+
+
+def _inverted(check: Checker, config: Any) -> dict:
+    if not isinstance(config, dict):
+        check.add("invertedIndexConfig must be an object")
+        config = {}
+    check.keys("invertedIndexConfig", config, _INVERTED_KEYS)
+    bm25 = {"k1": 1.2, "b": 0.75}
+    given = config.get("bm25") or {}
+    if isinstance(given, dict):
+        check.keys("invertedIndexConfig.bm25", given, ("k1", "b"))
+        bm25.update({k: v for k, v in given.items() if k in ("k1", "b")})
+    if not _number(bm25["k1"]) or bm25["k1"] < 0:
+        check.add(f"BM25 k1 must be a number >= 0, got {bm25['k1']!r}")
+    if not _number(bm25["b"]) or not 0 <= bm25["b"] <= 1:
+        check.add(f"BM25 b must be a number between 0 and 1, got {bm25['b']!r}")
+    stop = {"preset": "en", "additions": None, "removals": None}
+    given = config.get("stopwords") or {}
+    if isinstance(given, dict):
+        check.keys("invertedIndexConfig.stopwords", given, ("preset", "additions", "removals"))
+        stop.update({k: v for k, v in given.items() if k in stop})
+    if stop["preset"] not in STOPWORD_PRESETS:
+        check.add(f"stopwords preset '{stop['preset']}' is not known: use 'en' or 'none'")
+    for key in ("additions", "removals"):
+        words = stop[key]
+        if words is not None and (not isinstance(words, list) or not all(isinstance(w, str) for w in words)):
+            check.add(f"stopwords.{key} must be a list of words")
+            stop[key] = None
+    both = set(stop["additions"] or ()) & set(stop["removals"] or ())
+    for word in sorted(both):
+        check.add(f"found '{word}' in both stopwords.additions and stopwords.removals")
+    out = {"bm25": bm25, "stopwords": stop}
+    for key in ("indexTimestamps", "indexNullState", "indexPropertyLength"):
+        out[key] = config.get(key, False)
+        check.boolean(f"invertedIndexConfig.{key}", out[key])
+    return out
+
+
+def class_schema(definition: dict, registered: Iterable[str] = ()) -> ClassSchema:
+    """The plain schema description of a normalized definition, for the validator and planner."""
+    registered = set(registered)
+    modules = definition.get("moduleConfig", {})
+    rerankers = [m for m in modules if m.startswith("reranker-") or m in registered]
+    inverted = definition["invertedIndexConfig"]
+    return ClassSchema(
+        name=definition["class"],
+        properties=[
+            PropertySchema(
+                name=p["name"],
+                data_type=p["dataType"][0],
+                tokenization=p.get("tokenization"),
+                index_searchable=p["indexSearchable"],
+                index_filterable=p["indexFilterable"],
+            )
+            for p in definition["properties"]
+        ],
+        vectorizer=definition["vectorizer"],
+        distance=definition["vectorIndexConfig"]["distance"],
+        rerankers=rerankers,
+        index_null_state=inverted["indexNullState"],
+        index_property_length=inverted["indexPropertyLength"],
+        index_timestamps=inverted["indexTimestamps"],
+    )

@@ -1,0 +1,224 @@
+"""Saving and loading a database folder: whole generations written aside, fsynced, then switched atomically.
+
+Layout: `rankql.json` (the pointer: format, version, current generation) and `gen-<n>/` folders, each with a
+`manifest.json` (sizes and sha256 of every file) and one sub-folder per collection. A save writes
+`gen-<n+1>.tmp`, fsyncs it, renames it to `gen-<n+1>`, then replaces the pointer with os.replace: a crash at
+any moment leaves the pointer on a complete generation. Only JSON, .npz (no pickle) and hnswlib's own
+format are read back, each after its checksum matched.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import re
+import shutil
+from collections.abc import Callable, Iterable
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from ..errors import RankqlError, StorageError
+from .collection import Collection, _keyword_parts
+from .flat import FlatIndex
+from .hnsw import HnswIndex
+from .objects import ObjectTable
+from .values import normalize_value, to_json_value
+
+FORMAT = "rankql-database"
+VERSION = 1
+POINTER = "rankql.json"
+_GEN = re.compile(r"^gen-(\d{8})(\.tmp)?$")
+_HINT = "restore the folder from a backup, or open another path (a new folder makes a new database)"
+
+
+def _fsync_dir(path: Path) -> None:
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+def _digest(path: Path) -> str:
+    sha = hashlib.sha256()
+    with open(path, "rb") as fh:
+        for chunk in iter(lambda: fh.read(1 << 20), b""):
+            sha.update(chunk)
+    return sha.hexdigest()
+
+
+def _write_json(path: Path, data: Any) -> None:
+    path.write_text(json.dumps(data, separators=(",", ":"), ensure_ascii=False), encoding="utf-8")
+
+
+def _save_collection(collection: Collection, folder: Path) -> None:
+    folder.mkdir()
+    _write_json(folder / "definition.json", collection.definition)
+    table = collection.objects
+    types = {name: p["dataType"][0] for name, p in collection._props.items()}
+    live = [
+        [
+            d,
+            table.uuids[d],
+            table.created[d],
+            table.updated[d],
+            {k: to_json_value(types[k], v) for k, v in p.items()},
+        ]
+        for d, p in enumerate(table.props)
+        if p is not None
+    ]
+    vectors = collection.vectors
+    meta: dict[str, Any] = {"next_id": table.next_id, "objects": live, "dim": vectors.dim}
+    if vectors.dim is not None:
+        state = vectors.flat.state()
+        np.savez(folder / "vectors.npz", vectors=state["vectors"], live=state["live"])
+    if vectors.hnsw is not None:
+        vectors.hnsw.save(folder / "hnsw.bin")
+        meta["hnsw_count"] = len(vectors.hnsw)
+    _write_json(folder / "objects.json", meta)
+    (folder / "bm25").mkdir()
+    collection.bm25.save(folder / "bm25")
+
+
+def save_database(root: Path, collections: Iterable[Collection]) -> int:
+    """Write every collection as a new generation and switch to it; returns the generation number."""
+    root.mkdir(parents=True, exist_ok=True)
+    current = _read_pointer(root) if (root / POINTER).exists() else None
+    numbers = [int(m.group(1)) for m in (_GEN.match(p.name) for p in root.iterdir()) if m]
+    generation = max([current or 0, *numbers]) + 1
+    name = f"gen-{generation:08d}"
+    tmp = root / f"{name}.tmp"
+    shutil.rmtree(tmp, ignore_errors=True)
+    tmp.mkdir()
+    listing = []
+    for position, collection in enumerate(collections):
+        folder = f"{position:04d}-{collection.name}"
+        _save_collection(collection, tmp / folder)
+        listing.append({"name": collection.name, "folder": folder})
+    files = {}
+    for path in sorted(p for p in tmp.rglob("*") if p.is_file()):
+        with open(path, "rb") as fh:
+            os.fsync(fh.fileno())
+        files[path.relative_to(tmp).as_posix()] = [path.stat().st_size, _digest(path)]
+    manifest = {"format": FORMAT, "version": VERSION, "generation": generation, "collections": listing}
+    manifest["files"] = files
+    with open(tmp / "manifest.json", "w", encoding="utf-8") as fh:
+        json.dump(manifest, fh)
+        fh.flush()
+        os.fsync(fh.fileno())
+    for folder in sorted({p.parent for p in tmp.rglob("*")} | {tmp}, key=lambda p: -len(p.parts)):
+        _fsync_dir(folder)
+    os.rename(tmp, root / name)
+    _fsync_dir(root)
+    pointer_tmp = root / f"{POINTER}.tmp"
+    with open(pointer_tmp, "w", encoding="utf-8") as fh:
+        json.dump({"format": FORMAT, "version": VERSION, "generation": generation}, fh)
+        fh.flush()
+        os.fsync(fh.fileno())
+    os.replace(pointer_tmp, root / POINTER)
+    _fsync_dir(root)
+    # Older generations (and leftovers of interrupted saves) are garbage once the pointer moved.
+    for path in root.iterdir():
+        if _GEN.match(path.name) and path.name != name:
+            shutil.rmtree(path, ignore_errors=True)
+    return generation
+
+
+def _read_pointer(root: Path) -> int:
+    try:
+        data = json.loads((root / POINTER).read_text(encoding="utf-8"))
+    except (OSError, ValueError) as exc:
+        raise StorageError(
+            f"database folder '{root}' has an unreadable {POINTER}: {exc}", hint=_HINT
+        ) from None
+    if not isinstance(data, dict) or data.get("format") != FORMAT:
+        raise StorageError(f"'{root}' is not a rankql database folder ({POINTER} is foreign)", hint=_HINT)
+    if data.get("version") != VERSION:
+        raise StorageError(
+            f"database folder '{root}' has format version {data.get('version')!r}; this rankql reads {VERSION}",
+            hint="open it with the rankql version that wrote it",
+        )
+    generation = data.get("generation")
+    if not isinstance(generation, int) or generation < 1:
+        raise StorageError(f"database folder '{root}' has a damaged {POINTER}", hint=_HINT)
+    return generation
+
+
+def is_database_folder(root: Path) -> bool:
+    """True when `root` holds a saved database; False when it is missing or holds nothing of ours yet.
+
+    A folder with other content is foreign: StorageError, so that no one's files get mixed with ours.
+    """
+    if not root.exists():
+        return False
+    if not root.is_dir():
+        raise StorageError(f"database path '{root}' is a file, not a folder", hint="give a folder path")
+    if (root / POINTER).exists():
+        return True
+    # Leftovers of an interrupted first save mean: nothing saved yet.
+    foreign = [p.name for p in root.iterdir() if not (_GEN.match(p.name) or p.name == f"{POINTER}.tmp")]
+    if foreign:
+        raise StorageError(
+            f"'{root}' is not a rankql database folder (it holds {', '.join(sorted(foreign)[:3])}...)",
+            hint="open an empty or new folder, or a folder a rankql Database saved",
+        )
+    return False
+
+
+def load_database(root: Path, registered: Callable[[], Iterable[str]]) -> list[Collection]:
+    """The collections of the current generation; StorageError when anything is missing or damaged."""
+    generation = _read_pointer(root)
+    folder = root / f"gen-{generation:08d}"
+    try:
+        manifest = json.loads((folder / "manifest.json").read_text(encoding="utf-8"))
+        if manifest.get("format") != FORMAT or manifest.get("generation") != generation:
+            raise ValueError("manifest does not belong to this generation")
+        for rel, (size, digest) in manifest["files"].items():
+            path = folder / rel
+            if not path.is_file() or path.stat().st_size != size or _digest(path) != digest:
+                raise ValueError(f"file {rel} is missing or damaged (size or checksum differ)")
+        return [_load_collection(folder / c["folder"], registered) for c in manifest["collections"]]
+    except StorageError:
+        raise
+    except RankqlError:
+        raise  # e.g. a vectorizer model that is not on this machine: its own message says what to do
+    except Exception as exc:
+        raise StorageError(f"database folder '{root}' is damaged: {exc}", hint=_HINT) from None
+
+
+def _load_collection(folder: Path, registered: Callable[[], Iterable[str]]) -> Collection:
+    from .bm25 import Bm25Index
+
+    definition = json.loads((folder / "definition.json").read_text(encoding="utf-8"))
+    collection = Collection(definition, registered=registered, _empty=True)
+    meta = json.loads((folder / "objects.json").read_text(encoding="utf-8"))
+    types = {name: p["dataType"][0] for name, p in collection._props.items()}
+    table = ObjectTable()
+    table.skip(int(meta["next_id"]))
+    for doc_id, uuid, created, updated, props in meta["objects"]:
+        table.uuids[doc_id], table.created[doc_id], table.updated[doc_id] = uuid, int(created), int(updated)
+        table.props[doc_id] = {k: normalize_value(types[k], v) for k, v in props.items()}
+        table.by_uuid[uuid] = doc_id
+    collection.objects = table
+    dim = meta["dim"]
+    vectors = collection.vectors
+    if dim is not None:
+        with np.load(folder / "vectors.npz", allow_pickle=False) as data:
+            vectors.flat = FlatIndex.from_state(vectors.metric, int(dim), data["vectors"], data["live"])
+    if "hnsw_count" in meta:
+        config = definition["vectorIndexConfig"]
+        vectors.hnsw = HnswIndex.load(
+            folder / "hnsw.bin",
+            vectors.metric,
+            int(dim),
+            count=int(meta["hnsw_count"]),
+            ef_construction=int(config["efConstruction"]),
+            m=int(config["maxConnections"]),
+            ef=int(config["ef"]),
+        )
+    collection.bm25 = Bm25Index.load(folder / "bm25")
+    collection.stopwords = _keyword_parts(definition)[1]
+    return collection

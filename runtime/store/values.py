@@ -1,0 +1,127 @@
+"""Property values: checking and normalizing them per data type, dates in RFC3339, uuids and uuid5 ids."""
+
+from __future__ import annotations
+
+import math
+import numbers
+import uuid as uuidlib
+from datetime import UTC, date, datetime
+from typing import Any
+
+from rankql.dsl.schema import base_type
+
+
+class ValueProblem(ValueError):
+    """A value does not fit its property; the message names what was expected."""
+
+
+def generate_uuid5(identifier: Any, namespace: Any = "") -> str:
+    """Deterministic id as Weaviate's Python client makes it: uuid5(NAMESPACE_DNS, namespace + identifier)."""
+    return str(uuidlib.uuid5(uuidlib.NAMESPACE_DNS, str(namespace) + str(identifier)))
+
+
+def normalize_uuid(value: Any) -> str:
+    """The canonical lowercase form of a uuid given as str or uuid.UUID; ValueProblem otherwise."""
+    if isinstance(value, uuidlib.UUID):
+        return str(value)
+    if not isinstance(value, str):
+        raise ValueProblem(f"id must be a uuid string, got {type(value).__name__}")
+    try:
+        parsed = uuidlib.UUID(value)
+    except ValueError:
+        raise ValueProblem(f"'{value}' is not a valid uuid") from None
+    # uuid.UUID also accepts forms Weaviate refuses (braces, 'urn:uuid:', no dashes): keep the canonical only.
+    if str(parsed) != value.lower():
+        raise ValueProblem(f"'{value}' is not a valid uuid (expected the form 8-4-4-4-12 hex digits)")
+    return str(parsed)
+
+
+def format_date(dt: datetime) -> str:
+    """RFC3339 in UTC as Weaviate prints it: '2021-01-01T00:00:00Z', fractions without trailing zeros."""
+    dt = dt.astimezone(UTC) if dt.tzinfo else dt.replace(tzinfo=UTC)
+    # strftime does not pad years below 1000 on every platform: spell the fields out.
+    text = f"{dt.year:04d}-{dt.month:02d}-{dt.day:02d}T{dt.hour:02d}:{dt.minute:02d}:{dt.second:02d}"
+    if dt.microsecond:
+        text += "." + f"{dt.microsecond:06d}".rstrip("0")
+    return text + "Z"
+
+
+def parse_date(value: Any) -> datetime:
+    """A UTC-aware datetime from a datetime, a date, or an RFC3339 string (which must carry a time zone)."""
+    if isinstance(value, datetime):
+        # A naive datetime is taken as UTC, as Weaviate's clients send it.
+        return value.astimezone(UTC) if value.tzinfo else value.replace(tzinfo=UTC)
+    if isinstance(value, date):
+        return datetime(value.year, value.month, value.day, tzinfo=UTC)
+    if not isinstance(value, str):
+        raise ValueProblem(f"expected a date (RFC3339 string or datetime), got {type(value).__name__}")
+    text = value.strip()
+    if "T" not in text.upper():
+        raise ValueProblem(f"'{value}' is not an RFC3339 date, write it like 2021-01-01T00:00:00Z")
+    try:
+        parsed = datetime.fromisoformat(text)
+    except ValueError:
+        raise ValueProblem(f"'{value}' is not an RFC3339 date, write it like 2021-01-01T00:00:00Z") from None
+    if parsed.tzinfo is None:
+        raise ValueProblem(f"'{value}' has no time zone: end it with Z or an offset like +02:00")
+    return parsed.astimezone(UTC)
+
+
+def _scalar(base: str, value: Any) -> Any:
+    if base == "text":
+        if isinstance(value, str):
+            return value
+        raise ValueProblem(f"expected text, got {type(value).__name__} {value!r}")
+    if base == "boolean":
+        if isinstance(value, bool) or type(value).__name__ == "bool_":
+            return bool(value)
+        raise ValueProblem(f"expected a boolean, got {type(value).__name__} {value!r}")
+    if base == "int":
+        if isinstance(value, bool) or type(value).__name__ == "bool_":
+            raise ValueProblem(f"expected an int, got a boolean {value!r}")
+        if isinstance(value, numbers.Integral):
+            return int(value)
+        if isinstance(value, numbers.Real) and math.isfinite(value) and float(value).is_integer():
+            return int(value)  # JSON has one number type: 3.0 is an int, as Weaviate takes it
+        raise ValueProblem(f"expected an int, got {type(value).__name__} {value!r}")
+    if base == "number":
+        if isinstance(value, bool) or type(value).__name__ == "bool_":
+            raise ValueProblem(f"expected a number, got a boolean {value!r}")
+        if isinstance(value, numbers.Real):
+            number = float(value)
+            if not math.isfinite(number):
+                raise ValueProblem(f"expected a finite number, got {value!r}")
+            return number
+        raise ValueProblem(f"expected a number, got {type(value).__name__} {value!r}")
+    if base == "date":
+        return parse_date(value)
+    if base == "uuid":
+        return normalize_uuid(value)
+    raise ValueProblem(f"unsupported data type '{base}'")  # definitions refuse these earlier
+
+
+def normalize_value(data_type: str, value: Any) -> Any:
+    """The stored Python value for `value` under `data_type` (e.g. 'int[]'); ValueProblem if it does not fit."""
+    base = base_type(data_type)
+    if data_type.endswith("[]"):
+        if isinstance(value, str | bytes | dict) or not hasattr(value, "__iter__"):
+            raise ValueProblem(f"expected a list for {data_type}, got {type(value).__name__}")
+        out = []
+        for position, item in enumerate(value):
+            if item is None:
+                raise ValueProblem(f"element {position} is null; {data_type} holds no nulls")
+            try:
+                out.append(_scalar(base, item))
+            except ValueProblem as exc:
+                raise ValueProblem(f"element {position}: {exc}") from None
+        return out
+    return _scalar(base, value)
+
+
+def to_json_value(data_type: str, value: Any) -> Any:
+    """A stored value as plain JSON (dates as RFC3339 text): for saving and for showing."""
+    if base_type(data_type) != "date":
+        return value
+    if isinstance(value, list):
+        return [format_date(v) for v in value]
+    return format_date(value)

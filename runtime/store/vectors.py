@@ -1,0 +1,80 @@
+"""A collection's vectors: the exact store plus an HNSW graph, and the choice of which one answers."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from .flat import FlatIndex
+from .hnsw import SPACES, HnswIndex
+
+
+class VectorIndex:
+    """Vectors by doc id; HNSW answers big unfiltered or loosely filtered searches, exact search the rest."""
+
+    def __init__(self, config: dict, index_type: str = "hnsw", dim: int | None = None) -> None:
+        self.metric = config["distance"]
+        self.config = config
+        self.flat = FlatIndex(self.metric, dim)
+        self.use_hnsw = index_type == "hnsw" and self.metric in SPACES
+        self.hnsw: HnswIndex | None = None
+        # Below this many allowed ids a filtered search is exact (Weaviate's flatSearchCutoff).
+        self.cutoff = int(config.get("flatSearchCutoff", 40000))
+
+    @property
+    def dim(self) -> int | None:
+        return self.flat.dim
+
+    def __len__(self) -> int:
+        return len(self.flat)
+
+    def _ensure_hnsw(self, dim: int) -> HnswIndex:
+        if self.hnsw is None:
+            self.hnsw = HnswIndex(
+                self.metric,
+                dim,
+                ef_construction=int(self.config.get("efConstruction", 128)),
+                m=int(self.config.get("maxConnections", 32)),
+                ef=int(self.config.get("ef", -1)),
+            )
+        return self.hnsw
+
+    def add(self, ids: np.ndarray, vectors: np.ndarray) -> None:
+        """Add vectors under new doc ids; on failure neither index keeps any of them."""
+        self.flat.add(ids, vectors)
+        if not self.use_hnsw or len(ids) == 0:
+            return
+        try:
+            self._ensure_hnsw(vectors.shape[1]).add(ids, vectors)
+        except BaseException:
+            self.flat.remove(ids)
+            raise
+
+    def remove(self, ids: np.ndarray) -> None:
+        ids = np.asarray([i for i in np.asarray(ids, dtype=np.int64).tolist() if self.flat.has(i)], np.int64)
+        if len(ids) == 0:
+            return
+        self.flat.remove(ids)
+        if self.hnsw is not None:
+            self.hnsw.remove(ids)
+
+    def search(
+        self, query: np.ndarray, k: int | None, allow: np.ndarray | None = None
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """(doc ids, distances) sorted by distance; k=None means every candidate (exact)."""
+        if k is None or self.hnsw is None:
+            return self.flat.search(query, k, allow)
+        if k <= 0:
+            return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.float32)
+        allowed = None
+        count = None
+        if allow is not None:
+            if len(allow) <= self.cutoff:
+                return self.flat.search(query, k, allow)
+            candidates = self.flat.live_ids(allow)
+            allowed = set(candidates.tolist())
+            count = len(candidates)
+        try:
+            return self.hnsw.search(query, k, allowed, count)
+        except RuntimeError:
+            # hnswlib could not gather k results (a sparse filter, many deletions): exact is always right.
+            return self.flat.search(query, k, allow)

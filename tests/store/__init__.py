@@ -1,0 +1,1 @@
+"""Tests of the store: collections, objects, vectors, vectorizers, persistence."""
