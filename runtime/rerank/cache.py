@@ -1,0 +1,61 @@
+"""The score cache: an LRU of reranker scores keyed by provider and model, query, and document hash."""
+
+from __future__ import annotations
+
+import hashlib
+import threading
+from collections import OrderedDict
+
+CacheKey = tuple[str, str, str]
+
+
+def digest(document: str) -> str:
+    """The document's part of a key: a sha256, so big texts cost little memory."""
+    return hashlib.sha256(document.encode("utf-8")).hexdigest()
+
+
+def cache_key(model_key: str, query: str, document: str) -> CacheKey:
+    """Key of one (query, document) score."""
+    return (model_key, query, digest(document))
+
+
+class ScoreCache:
+    """A thread-safe LRU of scores; size 0 turns caching off."""
+
+    def __init__(self, size: int = 10_000) -> None:
+        if size < 0:
+            raise ValueError("the rerank cache size must be 0 (off) or more")
+        self.size = size
+        self.hits = 0
+        self.misses = 0
+        self._data: OrderedDict[CacheKey, float] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def get(self, key: CacheKey) -> float | None:
+        """The cached score, refreshed as most recently used, or None (counted as a miss)."""
+        with self._lock:
+            value = self._data.get(key)
+            if value is None:
+                self.misses += 1
+                return None
+            self._data.move_to_end(key)
+            self.hits += 1
+            return value
+
+    def put(self, key: CacheKey, value: float) -> None:
+        """Store a score, evicting the least recently used entries beyond the size."""
+        if self.size == 0:
+            return
+        with self._lock:
+            self._data[key] = float(value)
+            self._data.move_to_end(key)
+            while len(self._data) > self.size:
+                self._data.popitem(last=False)
+
+    def clear(self) -> None:
+        """Forget every score (counters stay)."""
+        with self._lock:
+            self._data.clear()
+
+    def __len__(self) -> int:
+        return len(self._data)

@@ -1,0 +1,146 @@
+"""Reranker backends: the common shape, the dummy and user adapters, and the factory for built-ins."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from ..errors import RerankError
+from .jobs import Reranker, RerankStats
+
+BUILTIN_MODULES = ("reranker-dummy", "reranker-transformers", "reranker-cohere", "reranker-similarity")
+
+
+class Backend:
+    """One configured reranker. Subclasses implement `score_pairs` (pairs batched across queries)
+    or `score_query` (one query and its documents per provider call, as HTTP APIs take them)."""
+
+    module: str = ""
+    model: str = ""  # the model as configured, shown in output
+    cache_id: str = ""  # provider + model (+ endpoint): the cache key prefix
+    pairwise = False  # True: score_pairs takes pairs of many queries at once
+
+    @property
+    def label(self) -> str:
+        """Provider and model as results show them, e.g. 'reranker-transformers:cross-encoder/...'."""
+        return f"{self.module}:{self.model}" if self.model else self.module
+
+    def score_pairs(self, pairs: list[tuple[str, str]], stats: RerankStats) -> list[float]:
+        raise NotImplementedError
+
+    def score_query(self, query: str, documents: list[str], stats: RerankStats) -> list[float]:
+        raise NotImplementedError
+
+
+class DummyBackend(Backend):
+    """Weaviate's test module: the score is the document's length in characters."""
+
+    module = "reranker-dummy"
+    cache_id = "reranker-dummy"
+
+    def score_query(self, query: str, documents: list[str], stats: RerankStats) -> list[float]:
+        stats.batches += 1
+        return [float(len(doc)) for doc in documents]
+
+
+class UserBackend(Backend):
+    """Adapts a registered object with `score(query, documents)` and checks what it returns."""
+
+    def __init__(self, name: str, reranker: Reranker, generation: int) -> None:
+        self.module = str(getattr(reranker, "name", None) or name)
+        self.model = str(getattr(reranker, "model", None) or "")
+        # The generation keeps scores of an earlier object registered under the same name out of the cache.
+        self.cache_id = f"user:{name}#{generation}:{self.model}"
+        self._name = name
+        self._reranker = reranker
+
+    def score_query(self, query: str, documents: list[str], stats: RerankStats) -> list[float]:
+        stats.batches += 1
+        try:
+            raw = self._reranker.score(query, list(documents))
+        except RerankError:
+            raise
+        except Exception as exc:
+            raise RerankError(
+                f"reranker '{self._name}' failed: {type(exc).__name__}: {exc}",
+                hint="fix the registered reranker's score() method",
+            ) from exc
+        try:
+            scores = [float(s) for s in raw]
+        except (TypeError, ValueError) as exc:
+            raise RerankError(
+                f"reranker '{self._name}' returned {type(raw).__name__}, not a list of numbers",
+                hint="score(query, documents) must return one float per document",
+            ) from exc
+        if len(scores) != len(documents):
+            raise RerankError(
+                f"reranker '{self._name}' returned {len(scores)} scores for {len(documents)} documents",
+                hint="score(query, documents) must return one float per document, in document order",
+            )
+        return scores
+
+
+def header(headers: dict | None, name: str) -> str | None:
+    """A request header, case-insensitively (Weaviate's headers are case-insensitive too)."""
+    if not headers:
+        return None
+    wanted = name.lower()
+    for key, value in headers.items():
+        if str(key).lower() == wanted and value not in (None, ""):
+            return str(value)
+    return None
+
+
+def backend_key(module: str, config: dict, headers: dict | None) -> str:
+    """Jobs with the same key share one backend (and so its batches)."""
+    relevant = {}
+    if module == "reranker-cohere":
+        relevant = {
+            "key": header(headers, "X-Cohere-Api-Key"),
+            "base": header(headers, "X-Cohere-Baseurl"),
+        }
+    return json.dumps([module, config or {}, relevant], sort_keys=True, default=str)
+
+
+def make_builtin(module: str, config: dict, headers: dict | None) -> Backend:
+    """A backend for one of the built-in modules (heavy imports happen only here, on first use)."""
+    config = config or {}
+    if not isinstance(config, dict):
+        raise RerankError(f"the moduleConfig of {module} must be an object, not {type(config).__name__}")
+    if module == "reranker-dummy":
+        return DummyBackend()
+    if module == "reranker-transformers":
+        if config.get("inferenceUrl"):
+            from .container import ContainerBackend
+
+            return ContainerBackend(config)
+        from .cross_encoder import CrossEncoderBackend
+
+        return CrossEncoderBackend(config)
+    if module == "reranker-cohere":
+        from .cohere import CohereBackend
+
+        return CohereBackend(config, headers)
+    if module == "reranker-similarity":
+        from .similarity import SimilarityBackend
+
+        return SimilarityBackend(config)
+    raise RerankError(
+        f"unknown reranker module '{module}'",
+        hint=f"use one of {', '.join(BUILTIN_MODULES)}, or register your own with db.register_reranker",
+    )
+
+
+def config_value(config: dict[str, Any], name: str, kind: type, default: Any, module: str) -> Any:
+    """An option from moduleConfig, type-checked with a message that names the module and option."""
+    value = config.get(name, default)
+    if value is None:
+        return default
+    if kind is float and isinstance(value, int) and not isinstance(value, bool):
+        value = float(value)
+    if not isinstance(value, kind) or isinstance(value, bool) and kind is not bool:
+        raise RerankError(
+            f"{module} option '{name}' must be {kind.__name__}, got {value!r}",
+            hint=f'fix "{name}" in the collection\'s moduleConfig for {module}',
+        )
+    return value
