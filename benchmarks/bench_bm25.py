@@ -91,6 +91,14 @@ def bench(name: str, docs: list[str], queries: list[str], seconds: float, okapi_
         scores = okapi.get_scores(q_tokens[i])
         return np.argpartition(-scores, K)[:K]
 
+    spare = len(docs)  # a doc id written before every cold query: each write empties the query caches
+
+    def run_cold(i: int):
+        ours.add(spare, {"text": docs[i]})
+        return ours.search(queries[i], [("text", 1.0)], k=K)
+
+    qps_cold = rate(run_cold, len(queries), seconds)
+    ours.remove(spare)
     qps_ours = rate(run_ours, len(queries), seconds)
     qps_bm25s = rate(run_bm25s, len(queries), seconds)
     qps_bm25s_scores = rate(run_bm25s_scores, len(queries), seconds)
@@ -99,9 +107,12 @@ def bench(name: str, docs: list[str], queries: list[str], seconds: float, okapi_
         f"queries/s: rankql {qps_ours:,.0f} | bm25s.retrieve {qps_bm25s:,.0f} | bm25s.get_scores+top10 "
         f"{qps_bm25s_scores:,.0f} | rank-bm25 {qps_okapi:,.1f}"
     )
-    print(f"ratio rankql/rank-bm25: {qps_ours / qps_okapi:,.0f}x (target >= 100x)")
+    print(f"rankql right after a write (cold caches, the write included): {qps_cold:,.0f} queries/s")
     print(
-        f"ratio rankql/bm25s.retrieve: {qps_ours / qps_bm25s:.2f}x (target >= 1x); "
+        f"ratio rankql/rank-bm25: {qps_ours / qps_okapi:,.0f}x (target >= 100x); cold {qps_cold / qps_okapi:,.0f}x"
+    )
+    print(
+        f"ratio rankql/bm25s.retrieve: {qps_ours / qps_bm25s:.2f}x (target >= 1x), cold {qps_cold / qps_bm25s:.2f}x; "
         f"rankql/bm25s.get_scores+top10: {qps_ours / qps_bm25s_scores:.2f}x"
     )
     print(

@@ -38,7 +38,8 @@ class Bm25Index:
         self.k1 = float(k1)
         self.b = float(b)
         self.stopwords = stopwords if stopwords is not None else Stopwords()
-        self.alive = np.zeros(0, bool)
+        self.alive = np.zeros(0, bool)  # allocated with room to grow; `size` is the part in use
+        self.size = 0  # highest doc id ever indexed + 1: the length of every per-doc array a query uses
         self.count = 0
         self.version = 0  # bumps on every write: keys the cached length norms
         self._norms: dict[tuple[str, float], tuple[int, np.ndarray]] = {}
@@ -51,11 +52,12 @@ class Bm25Index:
 
     @property
     def capacity(self) -> int:
-        return len(self.alive)
+        return self.size
 
     # --- writes -------------------------------------------------------------------------
 
     def _ensure(self, size: int) -> None:
+        self.size = max(self.size, size)
         if size > len(self.alive):
             self.alive = grow(self.alive, size, False)
         for field in self.fields.values():
@@ -138,7 +140,7 @@ class Bm25Index:
             return cached[1]
         if len(self._norms) > 64:
             self._norms.clear()
-        norm = self.k1 * (1.0 - self.b + self.b * self.fields[name].lengths / avg)
+        norm = self.k1 * (1.0 - self.b + self.b * self.fields[name].lengths[: self.size] / avg)
         self._norms[key] = (self.version, norm)
         return norm
 
@@ -151,15 +153,19 @@ class Bm25Index:
         key = (name, tid, weight, avg)
         cached = self._contrib.get(key)
         if cached is not None:
+            docs, values = cached
+            if 8 * len(docs) > self.size and len(values) == len(docs) < self.size:
+                # a long posting list used twice: keep it as a dense vector, added without indexing
+                dense = np.zeros(self.size)
+                dense[docs] = values
+                self._contrib[key] = (docs, dense)
+                self._contrib_size += self.size - len(docs)
+                return docs, dense
             return cached
         docs, tfs = field.postings(tid)
         freq = tfs if weight == 1.0 else tfs * np.float32(weight)
         idf = math.log(1.0 + (self.count - len(docs) + 0.5) / (len(docs) + 0.5))
         values = idf * _saturation(freq.astype(np.float64), self._norm(name, avg)[docs])
-        if 8 * len(docs) > self.capacity:  # long postings: keep them as a dense score vector
-            dense = np.zeros(self.capacity)
-            dense[docs] = values
-            values = dense
         if self._contrib_size + len(values) > max(1 << 21, 4 * self.capacity):
             self._contrib.clear()  # bounded memory: start over rather than grow without limit
             self._contrib_size = 0
@@ -210,7 +216,7 @@ class Bm25Index:
             keep = hit[allow] if hit is not None else scores[allow] > 0
             cand = allow[keep & self.alive[allow]]
         elif hit is not None:
-            cand = np.flatnonzero(hit & self.alive)
+            cand = np.flatnonzero(hit & self.alive[:cap])
         elif sum(len(d) for d in touched) * 8 < cap:  # few postings: cheaper than scanning all docs
             cand = unique(np.concatenate(touched)) if touched else _EMPTY[0]
         elif k is not None and cap > 16384 and 4 * k < cap:  # partition beats scanning every match
@@ -231,7 +237,7 @@ class Bm25Index:
             docs, values = self._contributions(name, field, tid, boosts[name], avg)
             if repeats != 1:
                 values = values * repeats
-            if len(values) == len(scores):  # a dense vector: a common term, added without indexing
+            if len(values) != len(docs):  # a dense vector: a common term, added without indexing
                 np.add(scores, values, out=scores)
             elif len(docs) > 4096:
                 np.add.at(scores, docs, values)  # faster than fancy += on long postings (numpy 2)

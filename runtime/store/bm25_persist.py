@@ -111,6 +111,7 @@ def _build(cls: type[Bm25Index], meta: dict, arrays: dict[str, np.ndarray]) -> B
     alive = arrays["alive"]
     _check(alive.dtype == bool and alive.shape == (cap,), "alive mask has the wrong shape")
     index.alive = alive.copy()
+    index.size = cap
     index.count = int(alive.sum())
     _check(index.count == int(meta["count"]), "object count does not match")
     for i, spec in enumerate(fields):

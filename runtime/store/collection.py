@@ -166,7 +166,10 @@ class Collection(WriteMixin):
         if distances and not math.isfinite(distances[0]):
             raise SearchError("vector search: the query vector holds NaN, infinite or overflowing numbers")
         if len(set(distances)) != len(distances):
+            # The indexes return every candidate tied with the k-th: order ties by uuid, then cut.
             order = self._by_uuid_on_ties(ids, dist, descending=False)
+            if k is not None:
+                order = order[:k]
             ids, dist = ids[order], dist[order]
             distances = dist.tolist()
         if max_distance is not None:

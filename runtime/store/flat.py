@@ -82,9 +82,12 @@ class FlatIndex:
         return allow[self._live[allow]]
 
     def search(
-        self, query: np.ndarray, k: int | None, allow: np.ndarray | None = None
+        self, query: np.ndarray, k: int | None, allow: np.ndarray | None = None, *, ties: bool = False
     ) -> tuple[np.ndarray, np.ndarray]:
-        """(doc ids, distances) of the k nearest live vectors (all when k is None), by (distance, id)."""
+        """(doc ids, distances) of the k nearest live vectors (all when k is None), by (distance, id).
+
+        With `ties`, every vector tied with the k-th comes too, so that the caller can break the tie.
+        """
         ids = self.live_ids(allow)
         if self.dim is None or len(ids) == 0:
             return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.float32)
@@ -97,7 +100,7 @@ class FlatIndex:
             keep = np.flatnonzero(dist <= kth)
             ids, dist = ids[keep], dist[keep]
         order = np.lexsort((ids, dist))
-        if k is not None:
+        if k is not None and not ties:
             order = order[:k]
         return ids[order], dist[order]
 

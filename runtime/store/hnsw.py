@@ -84,6 +84,8 @@ class HnswIndex:
     ) -> tuple[np.ndarray, np.ndarray]:
         """(doc ids, distances) of about the k nearest, by distance; k is clamped to what can be found.
 
+        Every found candidate tied with the k-th distance comes too (so more than k may return): which
+        of them make the cut is the caller's choice (uuid order), not hnswlib's.
         Raises RuntimeError when hnswlib cannot find k (the caller falls back to exact search).
         """
         # This runs once per query: kept lean, since the benchmark holds it within 10% of raw hnswlib.
@@ -100,18 +102,29 @@ class HnswIndex:
         if ef != self._current_ef:
             self._index.set_ef(ef)
             self._current_ef = ef
-        if allowed is None:
-            labels, dist = self._index.knn_query(query, k=k, num_threads=1)
-        else:
-            # The filter is a Python callable run per visited node: one thread keeps it from contending.
-            labels, dist = self._index.knn_query(query, k=k, num_threads=1, filter=allowed.__contains__)
-        labels = labels[0].astype(np.int64)
-        dist = dist[0]
+        # One more than k tells whether a tie crosses the cut; hnswlib searches with max(ef, asked), so
+        # the first k are the same as a search for k alone whenever ef > k.
+        asked = k + 1 if k < limit else k
+        labels, dist = self._knn(query, asked, allowed)
+        while asked < limit and dist[-1] == dist[k - 1]:
+            asked = min(asked * 2, limit)  # the tie may go on: widen until it ends or nothing is left
+            labels, dist = self._knn(query, asked, allowed)
+        if asked > k:  # keep the k nearest and the candidates tied with the k-th
+            end = k + int(np.searchsorted(dist[k:], dist[k - 1], side="right"))
+            labels, dist = labels[:end], dist[:end]
         if self.metric == "dot":
             dist = dist - np.float32(1)
         elif self.metric == "cosine" and dist[0] < 0:  # sorted: only the first few can round below 0
             dist = np.maximum(dist, np.float32(0))
         return labels, dist
+
+    def _knn(self, query: np.ndarray, k: int, allowed: set[int] | None) -> tuple[np.ndarray, np.ndarray]:
+        if allowed is None:
+            labels, dist = self._index.knn_query(query, k=k, num_threads=1)
+        else:
+            # The filter is a Python callable run per visited node: one thread keeps it from contending.
+            labels, dist = self._index.knn_query(query, k=k, num_threads=1, filter=allowed.__contains__)
+        return labels[0].astype(np.int64), dist[0]
 
     def save(self, path: Path) -> None:
         self._index.save_index(str(path))

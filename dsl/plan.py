@@ -1,0 +1,292 @@
+"""Logical plan nodes: what a Get query computes, each node printing itself on one line for explain."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from typing import Any
+
+from . import ast
+from .source import Span
+
+_SYMBOLS = {
+    "Equal": "=",
+    "NotEqual": "!=",
+    "GreaterThan": ">",
+    "GreaterThanEqual": ">=",
+    "LessThan": "<",
+    "LessThanEqual": "<=",
+}
+
+
+def quote(text: str) -> str:
+    """A string as JSON writes it: explain output stays on one line and unambiguous."""
+    return json.dumps(text, ensure_ascii=False)
+
+
+def number(value: float | int | None) -> str:
+    if value is None:
+        return "none"
+    if isinstance(value, float):
+        return f"{value:.10g}"  # (1 - 0.95) * 2 shows as 0.1, not 0.10000000000000009
+    return repr(value)
+
+
+def describe_where(where: ast.Where) -> str:
+    """A compact one-line form of a where filter: `wordCount > 100`, `And(a = "x", b IsNull true)`."""
+    if where.operator in ast.LOGICAL_OPERATORS:
+        return f"{where.operator}({', '.join(describe_where(w) for w in where.operands)})"
+    path = ".".join(where.path or [])
+    op = _SYMBOLS.get(where.operator, where.operator)
+    value = where.value
+    shown = "[" + ", ".join(_value(v) for v in value) + "]" if isinstance(value, list) else _value(value)
+    return f"{path} {op} {shown}"
+
+
+def _value(value: Any) -> str:
+    if isinstance(value, str):
+        return quote(value)
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if value is None:
+        return "null"
+    return number(value)
+
+
+@dataclass(eq=False)
+class PlanNode:
+    """A step of the plan. `span` points at the clause an error in this step is reported against."""
+
+    span: Span | None = field(default=None, repr=False, kw_only=True)
+    children: list[PlanNode] = field(default_factory=list, kw_only=True)
+
+    @property
+    def name(self) -> str:
+        return type(self).__name__
+
+    def details(self) -> list[str]:
+        return []
+
+    def describe(self) -> str:
+        """`Name: key=value, ...` on one line."""
+        parts = self.details()
+        return f"{self.name}: {', '.join(parts)}" if parts else self.name
+
+    def walk(self):
+        """This node, then its descendants, depth first (the order explain prints them)."""
+        yield self
+        for child in self.children:
+            yield from child.walk()
+
+
+@dataclass(eq=False)
+class Retrieve(PlanNode):
+    """Candidates from the store: a vector search, a BM25 search, a listing or a cursor page."""
+
+    method: str  # "vector", "bm25", "list", "cursor"
+    source: str = ""  # nearText, nearVector, nearObject, hybridVector, bm25, hybrid
+    concepts: list[str] = field(default_factory=list)
+    near_text: ast.NearText | None = None
+    vector: list[float] | None = None
+    object_id: str | None = None
+    object_class: str | None = None
+    query: str | None = None
+    properties: list[tuple[str, float]] | None = None
+    k: int | None = None
+    max_distance: float | None = None
+    min_certainty: float | None = None
+    where: ast.Where | None = None
+    sort: list[ast.SortKey] | None = None
+    after: str | None = None
+    explain_scores: bool = False
+
+    def details(self) -> list[str]:
+        parts = [self.method]
+        if self.source == "nearText":
+            parts.append(f"nearText={quote(' '.join(self.concepts))}")
+            nt = self.near_text
+            if nt is not None and nt.move_to is not None:
+                parts.append(f"moveTo.force={number(nt.move_to.force)}")
+            if nt is not None and nt.move_away_from is not None:
+                parts.append(f"moveAwayFrom.force={number(nt.move_away_from.force)}")
+        elif self.source == "nearVector":
+            parts.append(f"nearVector=[{len(self.vector or [])} dims]")
+        elif self.source == "nearObject":
+            parts.append(f"nearObject={self.object_id}")
+        elif self.source == "hybridVector":
+            parts.append(
+                f"vector=[{len(self.vector)} dims]" if self.vector else f"nearText={quote(self.query or '')}"
+            )
+        if self.method == "bm25":
+            parts.append(f"query={quote(self.query or '')}")
+            props = "*" if self.properties is None else ",".join(_prop(n, b) for n, b in self.properties)
+            parts.append(f"properties={props}")
+        if self.method == "cursor":
+            parts.append(f"after={self.after}")
+        if self.method in ("list", "cursor"):
+            parts.append("order=" + (_sort(self.sort) if self.sort else "uuid"))
+        parts.append(f"k={'all' if self.k is None else self.k}")
+        if self.max_distance is not None:
+            parts.append(f"maxDistance={number(self.max_distance)}")
+        if self.min_certainty is not None:
+            parts.append(f"certainty>={number(self.min_certainty)}")
+        if self.where is not None:
+            parts.append(f"where={describe_where(self.where)}")
+        return parts
+
+
+def _prop(name: str, boost: float) -> str:
+    return name if boost == 1.0 else f"{name}^{number(boost)}"
+
+
+def _sort(keys: list[ast.SortKey]) -> str:
+    return ",".join(f"{'.'.join(k.path)} {k.order}" for k in keys)
+
+
+@dataclass(eq=False)
+class Fuse(PlanNode):
+    """Hybrid: the vector and keyword candidate sets fused into one ranking."""
+
+    fusion_type: str
+    alpha: float
+    max_vector_distance: float | None = None
+    explain_scores: bool = False  # explainScore selected: build the per-set explanation strings
+
+    def details(self) -> list[str]:
+        parts = [
+            self.fusion_type,
+            f"vector={number(self.alpha)}",
+            f"keyword={number(round(1 - self.alpha, 6))}",
+        ]
+        if self.max_vector_distance is not None:
+            parts.append(f"maxVectorDistance={number(self.max_vector_distance)}")
+        return parts
+
+
+@dataclass(eq=False)
+class Sort(PlanNode):
+    """Order by property keys (nulls first ascending), ties by uuid."""
+
+    keys: list[ast.SortKey]
+
+    def details(self) -> list[str]:
+        return [_sort(self.keys)]
+
+
+@dataclass(eq=False)
+class Cut(PlanNode):
+    """Offset, limit and autocut; `autocut_at` says where the spec applies autocut on this path."""
+
+    offset: int
+    limit: int | None
+    autocut: int | None = None
+    autocut_at: str = "page"  # "page" (vector: after slicing) or "top" (bm25/hybrid: before the offset)
+    metric: str = "distance"  # which value autocut reads: distance or score
+
+    def details(self) -> list[str]:
+        parts = [f"offset={self.offset}", f"limit={'all' if self.limit is None else self.limit}"]
+        if self.autocut:
+            where = "on the page" if self.autocut_at == "page" else "before offset"
+            parts.append(f"autocut={self.autocut} ({self.metric}, {where})")
+        return parts
+
+
+@dataclass(eq=False)
+class Group(PlanNode):
+    """groupBy: hits walked in rank order into groups of one property value."""
+
+    path: list[str]
+    groups: int
+    objects_per_group: int
+
+    def details(self) -> list[str]:
+        return [
+            f"path={'.'.join(self.path)}",
+            f"groups={self.groups}",
+            f"objectsPerGroup={self.objects_per_group}",
+        ]
+
+
+@dataclass(eq=False)
+class Rerank(PlanNode):
+    """The rerank stage over the final page (or the first-stage top `window`), group leaders if grouped."""
+
+    args: ast.Rerank
+    module: str | None
+    query: str | None  # what the reranker receives: the rerank query or the search-query fallback
+    search_query: str | None
+    on_groups: bool = False
+
+    def details(self) -> list[str]:
+        a = self.args
+        parts = [f"reranker={self.module or '?'}"]
+        docs = a.documents_from()
+        parts.append(("property=" if len(docs) == 1 else "properties=") + (",".join(docs) or "none"))
+        shown = quote(self.query if self.query is not None else "")
+        if a.query is None and self.query:
+            shown += " (search query)"
+        parts.append(f"query={shown}")
+        if a.window is not None:
+            parts.append(f"window={a.window}")
+        for key, value in (("minScore", a.min_score), ("autocut", a.autocut), ("blend", a.blend)):
+            if value is not None:
+                parts.append(f"{key}={number(value)}")
+        if a.on_error != "FAIL":
+            parts.append(f"onError={a.on_error}")
+        if self.on_groups:
+            parts.append("on=group leaders")
+        return parts
+
+
+@dataclass(eq=False)
+class Project(PlanNode):
+    """The response shape: one list under the alias or class name, the selected fields in order."""
+
+    key: str
+    class_name: str
+    fields: list[str]
+
+    def details(self) -> list[str]:
+        head = self.class_name if self.key == self.class_name else f"{self.key}: {self.class_name}"
+        return [head, f"fields=[{', '.join(self.fields)}]"]
+
+
+@dataclass(eq=False)
+class LogicalPlan:
+    """The plan of one class field of Get."""
+
+    query: ast.GetQuery
+    root: PlanNode
+
+    @property
+    def key(self) -> str:
+        return self.query.key
+
+    def nodes(self) -> list[PlanNode]:
+        return list(self.root.walk())
+
+    def render(self, annotate=None) -> str:
+        """One node per line, two spaces per level; `annotate(node)` may append text to a line."""
+        lines: list[str] = []
+
+        def visit(node: PlanNode, depth: int) -> None:
+            extra = annotate(node) if annotate else ""
+            lines.append("  " * depth + node.describe() + (f"  [{extra}]" if extra else ""))
+            for child in node.children:
+                visit(child, depth + 1)
+
+        visit(self.root, 0)
+        return "\n".join(lines)
+
+
+class PlanError(Exception):
+    """A query that binds and validates but cannot be planned (conflicts, limits); reported per class."""
+
+    def __init__(
+        self, message: str, span: Span | None = None, *, code: str = "P100", hint: str | None = None
+    ):
+        super().__init__(message)
+        self.message = message
+        self.span = span
+        self.code = code
+        self.hint = hint

@@ -1,0 +1,225 @@
+"""Physical operators: each turns one logical plan node into hits over a Collection."""
+
+from __future__ import annotations
+
+import bisect
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+from rankql.dsl import ast
+from rankql.dsl.plan import Cut, Fuse, Group, Retrieve, Sort
+
+from ..errors import SearchError
+from .autocut import autocut
+from .fusion import KEYWORD_SET, VECTOR_SET, ResultSet, ranked_fusion, relative_score_fusion
+from .hits import Hit
+
+
+@dataclass
+class HitGroup:
+    """A groupBy group: its 0-based id (order of first appearance), the shared value, its hits in rank order."""
+
+    id: int
+    value: Any
+    hits: list[Hit] = field(default_factory=list)
+    leader: Hit | None = None  # the reranked copy of hits[0], when the groups were reranked
+
+
+class Context:
+    """What the operators of one class field share: the database, the collection, the where filter's ids."""
+
+    def __init__(self, db: Any, collection: Any) -> None:
+        self.db = db
+        self.collection = collection
+        self._allow: dict[int, np.ndarray] = {}
+
+    def allow(self, where: ast.Where | None) -> np.ndarray | None:
+        """Ids passing `where` (computed once per filter, shared by both hybrid sub-searches)."""
+        if where is None:
+            return None
+        key = id(where)
+        if key not in self._allow:
+            self._allow[key] = self.collection.filter(where)
+        return self._allow[key]
+
+
+# --- retrieval ------------------------------------------------------------------------------------
+
+
+def retrieve(node: Retrieve, ctx: Context) -> list[Hit]:
+    col = ctx.collection
+    allow = ctx.allow(node.where)
+    if node.method == "vector":
+        vector = query_vector(node, ctx)
+        found = col.vector_search(vector, node.k, allow, node.max_distance)
+        if node.min_certainty is not None:
+            # certainty = 1 - d/2 in float32; the distance bound above is the same test up to rounding
+            c = np.float32(node.min_certainty)
+            found = [(d, x) for d, x in found if np.float32(1) - np.float32(x) / np.float32(2) >= c]
+        return [Hit(doc_id, distance=dist) for doc_id, dist in found]
+    if node.method == "bm25":
+        found = col.bm25_search(node.query or "", node.properties, allow, node.k, node.explain_scores)
+        return [Hit(doc_id, score=score, explain=text) for doc_id, score, text in found]
+    if node.method == "cursor":
+        ids = col.list_ids(None)
+        start = bisect.bisect_right(ids, node.after.lower(), key=col.uuid_of)
+        return [Hit(int(d)) for d in ids[start : start + (node.k or 0)]]
+    ids = col.list_ids(allow)
+    if node.sort:
+        return sort_hits([Hit(int(d)) for d in ids], node.sort, col)[: node.k]
+    if node.k is not None:
+        ids = ids[: node.k]
+    return [Hit(int(d)) for d in ids]
+
+
+def query_vector(node: Retrieve, ctx: Context) -> np.ndarray:
+    """The vector a vector search looks for: given, an object's, or embedded text (concepts averaged, moved)."""
+    col = ctx.collection
+    if node.source == "nearVector" or (node.source == "hybridVector" and node.vector):
+        return np.asarray(node.vector, dtype=np.float32)
+    if node.source == "nearObject":
+        return object_vector(ctx, node.object_id or "", node.object_class, "nearObject")
+    if node.source == "hybridVector":
+        return col.embed_queries([node.query or ""])[0]
+    nt = node.near_text
+    moves = [m for m in (nt.move_to, nt.move_away_from) if m is not None and m.force > 0]
+    texts = list(nt.concepts) + [c for m in moves for c in m.concepts]
+    embedded = np.asarray(col.embed_queries(texts), dtype=np.float32)
+    vector = embedded[: len(nt.concepts)].mean(axis=0)
+    used = len(nt.concepts)
+    for move in (nt.move_to, nt.move_away_from):
+        if move is None or move.force <= 0:
+            continue
+        parts = []
+        if move.concepts:
+            parts.append(embedded[used : used + len(move.concepts)].mean(axis=0))
+            used += len(move.concepts)
+        for obj in move.objects:
+            ref_class, ref_id = _object_ref(obj)
+            parts.append(object_vector(ctx, ref_id, ref_class, "nearText.moveTo/moveAwayFrom"))
+        target = np.mean(parts, axis=0)
+        half = move.force / 2.0
+        if move is nt.move_to:
+            vector = vector * (1.0 - half) + target * half
+        else:
+            vector = vector + half * (vector - target)
+    return vector.astype(np.float32)
+
+
+def _object_ref(obj: ast.MoveObject) -> tuple[str | None, str]:
+    if obj.id:
+        return None, obj.id
+    from rankql.dsl.planner import parse_beacon
+
+    return parse_beacon(obj.beacon or "")
+
+
+def object_vector(ctx: Context, uuid: str, class_name: str | None, where: str) -> np.ndarray:
+    col = (
+        ctx.collection
+        if not class_name or class_name == ctx.collection.name
+        else ctx.db.collection(class_name)
+    )
+    doc_id = col.doc_id_of(uuid)
+    vector = None if doc_id is None else col.vector_of(doc_id)
+    if vector is None:
+        raise SearchError(
+            f"{where}: no object with id '{uuid}' and a vector in class '{col.name}'",
+            hint="check the id (or beacon weaviate://localhost/<Class>/<uuid>) of an existing object",
+        )
+    return np.asarray(vector, dtype=np.float32)
+
+
+# --- fusion, sort, cut, group ---------------------------------------------------------------------
+
+
+def fuse(node: Fuse, children: list[tuple[Retrieve, list[Hit]]], ctx: Context) -> list[Hit]:
+    """Vector set first, keyword set second (the explainScore order of spec 6.3)."""
+    vector_hits = next((hits for child, hits in children if child.method == "vector"), None)
+    keyword = next(((child, hits) for child, hits in children if child.method == "bm25"), None)
+    sets: list[ResultSet] = []
+    if vector_hits is not None:
+        distances = np.asarray([h.distance for h in vector_hits], dtype=np.float32)
+        values = (np.float32(1) - distances).tolist()
+        sets.append(ResultSet(VECTOR_SET, node.alpha, vector_hits, values))
+    if keyword is not None:
+        child, hits = keyword
+        if node.max_vector_distance is not None and vector_hits is not None:
+            # maxVectorDistance also removes keyword hits outside the surviving vector set
+            kept = {h.doc_id for h in vector_hits}
+            hits = [h for h in hits if h.doc_id in kept]
+        explains = [h.explain or "" for h in hits] if child.explain_scores else []
+        sets.append(ResultSet(KEYWORD_SET, 1.0 - node.alpha, hits, [h.score for h in hits], explains))
+    if node.fusion_type == "rankedFusion":
+        return ranked_fusion(sets, ctx.collection.uuid_of, explain=node.explain_scores)
+    return relative_score_fusion(sets, ctx.collection.uuid_of, explain=node.explain_scores)
+
+
+def _sort_value(value: Any) -> tuple:
+    """Nulls (and empty arrays, which Weaviate stores as null) sort before every value."""
+    if value is None or (isinstance(value, list) and not value):
+        return (0,)
+    return (1, value)
+
+
+def sort_hits(hits: list[Hit], keys: list[ast.SortKey], col: Any) -> list[Hit]:
+    """Lexicographic over keys, ties by uuid ascending; stable passes from the last key to the first."""
+    ordered = sorted(hits, key=lambda h: col.uuid_of(h.doc_id))
+    for key in reversed(keys):
+        name = key.path[0]
+        if name == "_id":
+            values = lambda h: (1, col.uuid_of(h.doc_id))  # noqa: E731
+        elif name == "_creationTimeUnix":
+            values = lambda h: (1, col.created_ms(h.doc_id))  # noqa: E731
+        elif name == "_lastUpdateTimeUnix":
+            values = lambda h: (1, col.updated_ms(h.doc_id))  # noqa: E731
+        else:
+            column = col.column(name)
+            values = lambda h, column=column: _sort_value(column[h.doc_id])  # noqa: E731
+        ordered.sort(key=values, reverse=key.order == "desc")
+    return ordered
+
+
+def sort(node: Sort, hits: list[Hit], ctx: Context) -> list[Hit]:
+    return sort_hits(hits, node.keys, ctx.collection)
+
+
+def cut(node: Cut, hits: list[Hit]) -> list[Hit]:
+    end = None if node.limit is None else node.offset + node.limit
+    if node.autocut and node.autocut_at == "top":
+        top = hits[:end]
+        top = top[: autocut(_metric(top, node.metric), node.autocut)]
+        return top[node.offset :]
+    page = hits[node.offset : end]
+    if node.autocut:
+        page = page[: autocut(_metric(page, node.metric), node.autocut)]
+    return page
+
+
+def _metric(hits: list[Hit], metric: str) -> list[float]:
+    if metric == "distance":
+        return [h.distance if h.distance is not None else 0.0 for h in hits]
+    return [h.score if h.score is not None else 0.0 for h in hits]
+
+
+def group(node: Group, hits: list[Hit], ctx: Context) -> list[HitGroup]:
+    """Spec 2.11: walk hits in order; full groups skip the value, a new group past `groups` is skipped."""
+    column = ctx.collection.column(node.path[0])
+    groups: dict[Any, HitGroup] = {}
+    for hit in hits:
+        value = column[hit.doc_id]
+        values = value if isinstance(value, list) else [value]
+        for v in values:
+            if v is None:
+                continue
+            key = (type(v).__name__, v)
+            current = groups.get(key)
+            if current is None:
+                if len(groups) >= node.groups:
+                    continue
+                current = groups[key] = HitGroup(len(groups), v)
+            if len(current.hits) >= node.objects_per_group:
+                continue
+            current.hits.append(hit)
+    return list(groups.values())
