@@ -1,8 +1,24 @@
-"""pytest plugin (entry point pytest11): the --update-goldens option shared by every golden test."""
+"""pytest plugin (entry point pytest11): --update-goldens, and `*.graphql` query cases collected as tests.
+
+A project names its query folders in its pytest configuration:
+
+    [tool.pytest.ini_options]
+    rankql_query_dirs = ["tests/queries"]
+
+Every `*.graphql` file under them is a case file (rankql.dsl.casefile); each case is one test item.
+"""
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
 import pytest
+from rankql.dsl.casefile import CaseFile, read_case_file
+
+INI_DIRS = "rankql_query_dirs"
+_CACHE_KEY = pytest.StashKey[dict]()
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
@@ -13,9 +29,91 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         default=False,
         help="rewrite the expected sections of golden case files with what the code now produces",
     )
+    parser.addini(
+        INI_DIRS,
+        type="paths",
+        default=[],
+        help="folders whose *.graphql files are rankql query cases (relative to the configuration file)",
+    )
 
 
 @pytest.fixture
 def update_goldens(request: pytest.FixtureRequest) -> bool:
     """True when the run should rewrite golden sections instead of comparing them."""
     return bool(request.config.getoption("--update-goldens"))
+
+
+def _query_dirs(config: pytest.Config) -> list[Path]:
+    return [Path(p).resolve() for p in config.getini(INI_DIRS)]
+
+
+def pytest_collect_file(file_path: Path, parent: pytest.Collector) -> pytest.Collector | None:
+    if file_path.suffix != ".graphql":
+        return None
+    resolved = file_path.resolve()
+    if any(resolved.is_relative_to(folder) for folder in _query_dirs(parent.config)):
+        return QueryFile.from_parent(parent, path=file_path)
+    return None
+
+
+class QueryFile(pytest.File):
+    """A case file: one test item per case."""
+
+    def collect(self) -> Iterator[pytest.Item]:
+        casefile = read_case_file(self.path)
+        seen: dict[str, int] = {}
+        for index, case in enumerate(casefile.cases):
+            name = case.title or f"case {index + 1}"
+            seen[name] = seen.get(name, 0) + 1
+            if seen[name] > 1:
+                name = f"{name} ({seen[name]})"
+            yield QueryCase.from_parent(self, name=name, callobj=_runner(casefile, index))
+
+
+def _runner(casefile: CaseFile, index: int) -> Any:
+    """The test function of one case; it takes `request` so '# fixture:' can name any fixture."""
+
+    def run_query_case(request: pytest.FixtureRequest) -> None:
+        from . import casetests
+        from .expectations import CaseFailure
+
+        case = casefile.cases[index]
+        update = bool(request.config.getoption("--update-goldens"))
+        cache = request.config.stash.setdefault(_CACHE_KEY, {})
+        folder = casefile.path.parent
+        unknown = casetests.unknown_settings(case)
+        if unknown:
+            raise CaseFailure(f"unknown expectation(s): {', '.join(unknown)}")
+        db = casetests.load_database(case, folder, cache, request.getfixturevalue)
+        answer = casetests.run_query(db, case)
+        failures = casetests.check_case(case, answer, db, folder, casefile.path, update)
+        if update and "results" in case.sections:
+            casefile.write()
+        if failures:
+            raise CaseFailure("\n\n".join(failures))
+
+    return run_query_case
+
+
+class QueryCase(pytest.Function):
+    """One case of a query file; a failure reads as the expectation and a ranking diff."""
+
+    def repr_failure(self, excinfo: pytest.ExceptionInfo[BaseException], style: Any = None) -> Any:
+        from rankql.runtime.errors import RankqlError
+
+        from .expectations import CaseFailure
+
+        if isinstance(excinfo.value, CaseFailure | RankqlError):
+            case_line = self._case_line()
+            return f"{self.path}:{case_line}: {self.name}\n{excinfo.value}"
+        return super().repr_failure(excinfo)
+
+    def _case_line(self) -> int:
+        casefile = read_case_file(self.path)
+        for case in casefile.cases:
+            if case.title == self.name.split(" (")[0]:
+                return case.line
+        return 1
+
+    def reportinfo(self) -> tuple[Path, int | None, str]:
+        return self.path, self._case_line() - 1, f"query case: {self.name}"

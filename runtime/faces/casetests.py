@@ -1,0 +1,231 @@
+"""Running one query case: its database (folder, dataset or fixture), its query, and all its expectations."""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from rankql.dsl.casefile import Case
+
+from . import expectations as ex
+from .render import answer_errors_text, to_json
+
+_SETTING = re.compile(r"^#\s*([A-Za-z][\w@.\-]*)\s*:\s?(.*)$")
+SETTINGS = {
+    "database",
+    "dataset",
+    "schema",
+    "collection",
+    "fixture",
+    "variables",
+    "id-property",
+    "result",
+    "qrels",
+    "query-id",
+    "expect-ids-in-top",
+    "expect-order",
+    "expect-error",
+    "expect-count",
+}
+
+
+def settings_of(case: Case) -> list[tuple[str, str]]:
+    """'# key: value' lines anywhere in the case head: before the query, or after it as expectations."""
+    found = []
+    for line in case.head.splitlines():
+        match = _SETTING.match(line.strip())
+        if match:
+            found.append((match.group(1), match.group(2).strip()))
+    return found
+
+
+def setting(case: Case, key: str) -> str | None:
+    """The last value given for a setting."""
+    values = setting_all(case, key)
+    return values[-1] if values else None
+
+
+def setting_all(case: Case, key: str) -> list[str]:
+    return [v for k, v in settings_of(case) if k == key]
+
+
+def load_database(case: Case, folder: Path, cache: dict, fixture: Callable[[str], Any]) -> Any:
+    """The Database a case names: '# fixture:', '# database:' (a folder) or '# dataset:' with '# schema:'."""
+    if setting(case, "fixture"):
+        return fixture(setting(case, "fixture") or "")
+    if setting(case, "database"):
+        path = (folder / (setting(case, "database") or "")).resolve()
+        if not path.is_dir():
+            raise ex.CaseFailure(f"# database: {setting(case, 'database')}: no database folder at {path}")
+        key = ("database", str(path))
+        if key not in cache:
+            from rankql.runtime import Database
+
+            cache[key] = Database(str(path))
+        return cache[key]
+    if setting(case, "dataset"):
+        return _dataset_database(case, folder, cache)
+    raise ex.CaseFailure(
+        "the case names no data: add '# database: <folder>', '# dataset: <file>' with '# schema: <file>', "
+        "or '# fixture: <name of a fixture returning a Database>'"
+    )
+
+
+def _dataset_database(case: Case, folder: Path, cache: dict) -> Any:
+    from rankql.runtime import Database
+
+    from .commands import load_definition
+    from .importer import ImportSummary, infer_definition, insert_objects, read_records, to_objects
+
+    data = (folder / (setting(case, "dataset") or "")).resolve()
+    schema = setting(case, "schema")
+    schema_path = (folder / schema).resolve() if schema else None
+    name = setting(case, "collection")
+    key = ("dataset", str(data), str(schema_path), name)
+    if key in cache:
+        return cache[key]
+    if schema_path is not None and not schema_path.is_file():
+        raise ex.CaseFailure(f"# schema: {schema}: no such file {schema_path}")
+    if name is None and schema_path is not None:
+        loaded = json.loads(schema_path.read_text(encoding="utf-8"))
+        first = loaded[0] if isinstance(loaded, list) else loaded.get("classes", [loaded])[0]
+        name = first.get("class")
+    name = name or "Item"
+    summary = ImportSummary()
+    objects = to_objects(read_records(data), summary)
+    if schema_path is not None:
+        definition = load_definition(str(schema_path), name)
+    else:
+        definition = infer_definition(name, objects, vectorizer="none", reranker="reranker-dummy")
+    db = Database()
+    insert_objects(db.create_collection(definition), objects, summary)
+    if summary.rejected:
+        raise ex.CaseFailure(f"# dataset: {setting(case, 'dataset')}:\n" + "\n".join(summary.lines()))
+    cache[key] = db
+    return db
+
+
+def padded_query(case: Case) -> str:
+    """The query preceded by blank lines, so error locations are lines of the case file."""
+    return "\n" * (case.query_line - 1) + case.query
+
+
+def run_query(db: Any, case: Case) -> dict[str, Any]:
+    raw = setting(case, "variables")
+    try:
+        variables = json.loads(raw) if raw else None
+    except json.JSONDecodeError as exc:
+        raise ex.CaseFailure(f"# variables: not valid JSON ({exc.msg}): {raw}") from exc
+    try:
+        return db.query(padded_query(case), variables)
+    except Exception as exc:  # an engine error outside the answer still reads as one
+        code = getattr(exc, "code", None) or type(exc).__name__
+        return {"errors": [{"message": str(exc), "extensions": {"code": code}}]}
+
+
+def check_case(
+    case: Case, answer: dict[str, Any], db: Any, folder: Path, path: Path, update: bool
+) -> list[str]:
+    """Every failed expectation of the case, as readable text (empty: the case passes)."""
+    failures: list[str] = []
+    id_property = setting(case, "id-property")
+    expect_error = setting(case, "expect-error")
+    if expect_error:
+        failures += _some(ex.check_error(expect_error, answer))
+    elif answer.get("errors"):
+        schema = db.schema() if hasattr(db, "schema") else None
+        raw = setting(case, "variables")
+        text = answer_errors_text(
+            answer, padded_query(case), json.loads(raw) if raw else None, schema, str(path)
+        )
+        failures.append("the query failed:\n" + (text or json.dumps(answer["errors"])))
+        return failures
+    key = setting(case, "result")
+    ids = ex.ranking(answer, key, id_property) if not expect_error else []
+    if setting(case, "expect-count"):
+        wanted = int(setting(case, "expect-count") or 0)
+        if len(ids) != wanted:
+            failures.append(
+                f"expect-count: {wanted}, got {len(ids)}\n" + ex.ranking_table([], ids, "", "got")
+            )
+    for spec in setting_all(case, "expect-ids-in-top"):
+        failures += _some(ex.check_ids_in_top(spec, ids))
+    for spec in setting_all(case, "expect-order"):
+        failures += _some(ex.check_order(spec, ids))
+    for check in ex.metric_checks(case.head):
+        failures += _some(_check_metric(check, case, ids, folder))
+    if "results" in case.sections or (update and not _has_light_checks(case)):
+        failures += _some(_check_golden(case, answer, id_property, update))
+    elif not _has_light_checks(case):
+        failures.append(
+            "the case states no expectation: add a '---- results' section (pytest --update-goldens fills it) "
+            "or an '# expect-...' line"
+        )
+    return failures
+
+
+def _has_light_checks(case: Case) -> bool:
+    keys = {k for k, _ in settings_of(case)}
+    return bool(keys & {"expect-ids-in-top", "expect-order", "expect-error", "expect-count"}) or bool(
+        ex.metric_checks(case.head)
+    )
+
+
+def _check_golden(case: Case, answer: dict[str, Any], id_property: str | None, update: bool) -> str | None:
+    text = to_json(answer)
+    if update:
+        case.sections["results"] = text
+        return None
+    if not (case.sections.get("results") or "").strip():
+        return "the '---- results' section is empty: run pytest --update-goldens to fill it"
+    try:
+        expected = json.loads(case.sections["results"])
+    except json.JSONDecodeError as exc:
+        return f"---- results is not JSON ({exc.msg}); run pytest --update-goldens to rewrite it"
+    diff = ex.golden_diff(expected, answer, id_property)
+    if diff is None:
+        return None
+    return f"results differ from the golden section:\n{diff}\n(if the new answer is right: pytest --update-goldens)"
+
+
+def _check_metric(check: ex.MetricCheck, case: Case, ids: list[str], folder: Path) -> str | None:
+    import ir_measures
+
+    from .eval import read_qrels
+
+    qrels_name, query_id = setting(case, "qrels"), setting(case, "query-id")
+    if not qrels_name or not query_id:
+        return f"expect-{check.label}: needs '# qrels: <file.tsv>' and '# query-id: <id>'"
+    qrels = read_qrels(str((folder / qrels_name).resolve())).get(query_id)
+    if not qrels:
+        return f"expect-{check.label}: {qrels_name} has no judgement for query-id {query_id}"
+    measure = getattr(ir_measures, ex.METRICS[check.metric]) @ check.cutoff
+    run = [ir_measures.ScoredDoc(query_id, d, float(len(ids) - i)) for i, d in enumerate(ids)]
+    value = ir_measures.calc_aggregate(
+        [measure], [ir_measures.Qrel(query_id, d, g) for d, g in qrels.items()], run
+    )
+    got = float(value.get(measure, 0.0)) if run else 0.0
+    if ex._OPS[check.op](got, check.threshold):
+        return None
+    judged = [f"{d} (grade {qrels[d]})" for d in ids[: check.cutoff] if d in qrels]
+    return (
+        f"expect-{check.label}: got {got:.4f}\n"
+        f"  judged relevant in the top {check.cutoff}: {', '.join(judged) or 'none'}\n"
+        + ex.ranking_table([], ids[: check.cutoff], "", "got")
+    )
+
+
+def unknown_settings(case: Case) -> list[str]:
+    """Misspelt expectations ('# expect-oder:') would pass silently; they fail instead."""
+    return [
+        k
+        for k, _ in settings_of(case)
+        if k.startswith("expect-") and k not in SETTINGS and not ex.METRIC_KEY.match(k)
+    ]
+
+
+def _some(message: str | None) -> list[str]:
+    return [message] if message else []

@@ -1,0 +1,237 @@
+"""Schema-aware completion for the REPL: what may be typed at the cursor of a partial Get query."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+from rankql.dsl.ast import ADDITIONAL_SCALARS, COMPARE_OPERATORS, LOGICAL_OPERATORS, RERANK_FIELDS
+from rankql.dsl.schema import ClassSchema, Schema
+
+CLASS_ARGUMENTS = (
+    "nearText",
+    "nearVector",
+    "nearObject",
+    "bm25",
+    "hybrid",
+    "where",
+    "limit",
+    "offset",
+    "autocut",
+    "after",
+    "sort",
+    "groupBy",
+)
+# Fields of the input objects an argument takes, keyed by the argument (or field) that opens them.
+OBJECT_FIELDS: dict[str, tuple[str, ...]] = {
+    "nearText": ("concepts", "distance", "certainty", "moveTo", "moveAwayFrom"),
+    "moveTo": ("concepts", "objects", "force"),
+    "moveAwayFrom": ("concepts", "objects", "force"),
+    "objects": ("id", "beacon"),
+    "nearVector": ("vector", "distance", "certainty"),
+    "nearObject": ("id", "beacon", "distance", "certainty"),
+    "bm25": ("query", "properties"),
+    "hybrid": ("query", "alpha", "vector", "properties", "fusionType", "maxVectorDistance"),
+    "where": (
+        "operator",
+        "path",
+        "operands",
+        "valueText",
+        "valueInt",
+        "valueNumber",
+        "valueBoolean",
+        "valueDate",
+    ),
+    "operands": (
+        "operator",
+        "path",
+        "operands",
+        "valueText",
+        "valueInt",
+        "valueNumber",
+        "valueBoolean",
+        "valueDate",
+    ),
+    "sort": ("path", "order"),
+    "groupBy": ("path", "groups", "objectsPerGroup"),
+}
+RERANK_ARGUMENTS = (
+    "property",
+    "properties",
+    "query",
+    "module",
+    "window",
+    "minScore",
+    "autocut",
+    "blend",
+    "onError",
+)
+GROUP_FIELDS = ("id", "groupedBy", "count", "minDistance", "maxDistance", "hits")
+ENUM_VALUES: dict[str, tuple[str, ...]] = {
+    "fusionType": ("rankedFusion", "relativeScoreFusion"),
+    "operator": LOGICAL_OPERATORS + COMPARE_OPERATORS,
+    "order": ("asc", "desc"),
+    "onError": ("FAIL", "KEEP_ORDER"),
+    "valueBoolean": ("true", "false"),
+}
+DOT_COMMANDS = (
+    ".explain",
+    ".schema",
+    ".collections",
+    ".load",
+    ".vars",
+    ".timing",
+    ".format",
+    ".help",
+    ".quit",
+)
+
+_TOKEN = re.compile(r'"""[\s\S]*?(?:"""|$)|"(?:\\.|[^"\\\n])*"?|#[^\n]*|[A-Za-z_]\w*|[{}()\[\]:]|\S', re.M)
+_WORD_AT_END = re.compile(r"[A-Za-z_]\w*$")
+
+
+@dataclass
+class Frame:
+    """An open bracket: its kind, the name written before it, and whether it holds input values."""
+
+    bracket: str
+    owner: str | None
+    class_name: str | None = None
+    is_input: bool = False
+
+
+@dataclass
+class Suggestion:
+    """What completion offers: the word being typed and the candidates that may replace it."""
+
+    prefix: str
+    candidates: list[str] = field(default_factory=list)
+
+
+def _scan(text: str) -> tuple[list[Frame], str | None, bool]:
+    """Open brackets at the end of text, the argument name awaiting a value, and whether in a string."""
+    stack: list[Frame] = []
+    last_name: str | None = None
+    pending_key: str | None = None  # 'name:' seen, its value not started
+    for match in _TOKEN.finditer(text):
+        token = match.group(0)
+        top = stack[-1] if stack else None
+        if token.startswith("#"):
+            continue
+        if token.startswith('"'):
+            if token.startswith('"""'):
+                if len(token) < 6 or not token.endswith('"""'):
+                    return stack, pending_key, True
+            elif len(token) < 2 or not token.endswith('"'):
+                return stack, pending_key, True
+            pending_key = None
+            continue
+        if token in "{([":
+            is_input = token in "([" or pending_key is not None or bool(top and top.is_input)
+            owner = pending_key or last_name
+            if owner is None and top is not None and top.bracket == "[":
+                owner = top.owner  # objects inside a list belong to the list's argument
+            cls = top.class_name if top else None
+            if top is not None and top.owner == "Get" and not top.is_input:
+                cls = last_name
+            stack.append(Frame(token, owner, cls, is_input))
+            pending_key = last_name = None
+        elif token in "})]":
+            closed = stack.pop() if stack else None
+            pending_key = None
+            # 'Class(...) {' and 'rerank(...) {': the selection belongs to the field whose arguments closed
+            last_name = closed.owner if closed is not None and token == ")" else None
+        elif token == ":":
+            pending_key = last_name
+            last_name = None
+        elif token[0].isalpha() or token[0] == "_":
+            if pending_key is not None and top is not None and not top.is_input:
+                last_name, pending_key = token, None  # 'alias: Field'
+            elif pending_key is not None:
+                last_name = pending_key = None  # an enum value or name written as a value
+            else:
+                last_name = token
+        else:
+            pending_key = None
+            last_name = None
+    return stack, pending_key, False
+
+
+def suggest(text: str, schema: Schema | None) -> Suggestion:
+    """Candidates for the word at the end of text (the text before the cursor)."""
+    match = _WORD_AT_END.search(text)
+    prefix = match.group(0) if match else ""
+    head = text[: len(text) - len(prefix)]
+    if not text.strip():
+        return Suggestion("", [])
+    stack, key, in_string = _scan(head)
+    if in_string:
+        return Suggestion(prefix, [])
+    schema = schema or Schema()
+    candidates = _candidates(stack, key, head, schema)
+    return Suggestion(prefix, [c for c in candidates if c.lower().startswith(prefix.lower())])
+
+
+def _value_candidates(key: str, frame: Frame | None, schema: Schema) -> list[str]:
+    if key in ENUM_VALUES:
+        return list(ENUM_VALUES[key])
+    cls = schema.get(frame.class_name) if frame and frame.class_name else None
+    if cls is None:
+        return []
+    if key in ("property",):
+        return [f'"{p.name}"' for p in cls.properties if p.is_text]
+    if key in ("path", "properties"):
+        return [f'["{p.name}"]' for p in cls.properties]
+    if key == "module":
+        return [f'"{m}"' for m in cls.rerankers]
+    return []
+
+
+def _candidates(stack: list[Frame], key: str | None, head: str, schema: Schema) -> list[str]:
+    frame = stack[-1] if stack else None
+    if key is not None and frame is not None and frame.is_input:
+        return _value_candidates(key, frame, schema)
+    if frame is None:
+        return [] if head.strip() else ["{", "query"]
+    if frame.bracket == "[":
+        return []
+    owner = frame.owner
+    if frame.bracket == "{":
+        if len(stack) == 1:
+            return ["Get"]
+        if owner == "Get":
+            return list(schema.class_names)
+        if owner == "_additional":
+            cls = schema.get(frame.class_name or "")
+            extra = list(ADDITIONAL_SCALARS) + ["group"]
+            if cls is None or cls.rerankers:
+                extra.append("rerank")
+            return extra
+        if owner == "rerank":
+            return list(RERANK_FIELDS)
+        if owner == "group":
+            return list(GROUP_FIELDS)
+        if owner == "groupedBy":
+            return ["path", "value"]
+        if owner == "hits":
+            cls = schema.get(frame.class_name or "")
+            return ([p.name for p in cls.properties] if cls else []) + ["_additional"]
+        if owner in OBJECT_FIELDS:
+            return list(OBJECT_FIELDS[owner])
+        if len(stack) >= 2 and stack[-2].owner == "Get":
+            return _selection(schema.get(frame.class_name or owner or ""))
+        return []
+    # '(' : arguments of a class field or of rerank
+    if owner == "rerank":
+        return list(RERANK_ARGUMENTS)
+    if len(stack) >= 2 and stack[-2].owner == "Get":
+        cls = schema.get(owner or "")
+        if cls is not None and not cls.has_text_vectorizer:
+            return [a for a in CLASS_ARGUMENTS if a != "nearText"]
+        return list(CLASS_ARGUMENTS)
+    return []
+
+
+def _selection(cls: ClassSchema | None) -> list[str]:
+    names = [p.name for p in cls.properties] if cls else []
+    return names + ["_additional"]

@@ -1,0 +1,1 @@
+"""Tests of the faces: command line, REPL, pytest plugin, evaluation, demo, examples."""

@@ -1,0 +1,77 @@
+"""Completion offers what fits where the cursor is: classes, arguments, properties, enum values."""
+
+from __future__ import annotations
+
+import pytest
+from rankql.dsl.schema import ClassSchema, PropertySchema, Schema
+from rankql.runtime.faces.completion import suggest
+
+SCHEMA = Schema(
+    classes=[
+        ClassSchema(
+            name="JeopardyQuestion",
+            vectorizer="text2vec-transformers",
+            rerankers=["reranker-similarity"],
+            properties=[
+                PropertySchema(name="question", data_type="text"),
+                PropertySchema(name="answer", data_type="text"),
+                PropertySchema(name="value", data_type="int"),
+            ],
+        ),
+        ClassSchema(name="Plain", properties=[PropertySchema(name="title", data_type="text")]),
+    ]
+)
+
+
+@pytest.mark.parametrize(
+    ("text", "prefix", "expected"),
+    [
+        ("{ ", "", ["Get"]),
+        ("{ Get { Jeo", "Jeo", ["JeopardyQuestion"]),
+        ("{ Get { a: Jeo", "Jeo", ["JeopardyQuestion"]),
+        ("{ Get { JeopardyQuestion(li", "li", ["limit"]),
+        ("{ Get { JeopardyQuestion(limit: 3) { ans", "ans", ["answer"]),
+        ("{ Get { JeopardyQuestion { q", "q", ["question"]),
+        ('{ Get { JeopardyQuestion(hybrid: {query: "x", fu', "fu", ["fusionType"]),
+        (
+            '{ Get { JeopardyQuestion(hybrid: {query: "x", fusionType: ',
+            "",
+            ["rankedFusion", "relativeScoreFusion"],
+        ),
+        ('{ Get { JeopardyQuestion(hybrid: {query: "x", fusionType: rank', "rank", ["rankedFusion"]),
+        ("{ Get { JeopardyQuestion(where: {operator: And, operands: [{pa", "pa", ["path"]),
+        ('{ Get { JeopardyQuestion { _additional { rerank(property: "answer") { sc', "sc", ["score"]),
+        ("{ Get { JeopardyQuestion { _additional { rerank(pro", "pro", ["property", "properties"]),
+        ("{ Get { JeopardyQuestion { _additional { rerank(property: ", "", ['"question"', '"answer"']),
+        ('{ Get { JeopardyQuestion(sort: [{path: ["value"], order: ', "", ["asc", "desc"]),
+        ('{ Get { JeopardyQuestion(nearText: {concepts: ["flying"], mo', "mo", ["moveTo", "moveAwayFrom"]),
+        ("query Q($q: String!) { Get { JeopardyQuestion(bm25: {query: $q}) { v", "v", ["value"]),
+    ],
+)
+def test_candidates_fit_the_cursor(text: str, prefix: str, expected: list[str]) -> None:
+    found = suggest(text, SCHEMA)
+    assert found.prefix == prefix
+    assert found.candidates == expected
+
+
+def test_class_arguments_and_operators() -> None:
+    args = suggest("{ Get { JeopardyQuestion(", SCHEMA).candidates
+    assert {"nearText", "hybrid", "bm25", "where", "limit", "groupBy"} <= set(args)
+    # a class without a vectorizer has no nearText, as Weaviate's schema has no such argument
+    assert "nearText" not in suggest("{ Get { Plain(", SCHEMA).candidates
+    operators = suggest("{ Get { Plain(where: {operator: ", SCHEMA).candidates
+    assert {"Equal", "And", "Like", "ContainsAny"} <= set(operators)
+
+
+def test_selection_offers_additional_and_rerank_only_where_usable() -> None:
+    jeopardy = suggest("{ Get { JeopardyQuestion { _additional { ", SCHEMA).candidates
+    assert {"distance", "score", "id", "rerank"} <= set(jeopardy)
+    plain = suggest("{ Get { Plain { _additional { ", SCHEMA).candidates
+    assert "rerank" not in plain
+    assert suggest("{ Get { Plain { ", SCHEMA).candidates == ["title", "_additional"]
+
+
+def test_nothing_inside_strings_or_unknown_places() -> None:
+    assert suggest('{ Get { JeopardyQuestion(nearText: {concepts: "fly', SCHEMA).candidates == []
+    assert suggest("{ Get { Nope { ", SCHEMA).candidates == ["_additional"]
+    assert suggest("", SCHEMA).candidates == []

@@ -1,0 +1,122 @@
+"""The REPL, driven for real: in a pseudo-terminal (prompt_toolkit) and through a pipe."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import pexpect
+import pytest
+from rankql.runtime.faces.repl import is_complete
+
+
+@pytest.mark.parametrize(
+    ("text", "complete"),
+    [
+        ("{ Get {", False),
+        ("{ Get { Book { title } } }", True),
+        ('{ Get { Book(bm25: {query: "}"}) { title } } }', True),
+        ('{ Get { Book(bm25: {query: "a \\" }"}) {', False),
+        ("{ Get { Book { title } } } # a } comment", True),
+        ("{ Get { Book { # } } }\n", False),
+        (".schema", True),
+        ("", True),
+        ("query Q($x: Int) {", False),
+    ],
+)
+def test_input_runs_when_brackets_balance(text: str, complete: bool) -> None:
+    assert is_complete(text) is complete
+
+
+def _spawn(db: Path, env: dict[str, str]) -> pexpect.spawn:
+    return pexpect.spawn(
+        sys.executable,
+        ["-m", "rankql.runtime", "repl", "--db", str(db)],
+        env=env,
+        encoding="utf-8",
+        timeout=90,
+        dimensions=(50, 160),
+    )
+
+
+def test_terminal_session(bm25_db_dir: Path, subprocess_env: dict[str, str], tmp_path: Path) -> None:
+    child = _spawn(bm25_db_dir, subprocess_env)
+    try:
+        child.expect("collections: Book")
+        child.expect("rankql>")
+        # A query over two lines: the first Enter only adds a line, since the braces do not balance yet.
+        child.send("{ Get {\r")
+        child.expect(r"\.\.\.>")
+        # Tab completes 'Bo' to the class name; the query only succeeds if it did.
+        child.send("Bo\t")
+        child.expect("ok")
+        child.send('(bm25: {query: "marlin"}) { docId title } } }\r')
+        child.expect(r"Book \(1\)")
+        child.expect("b01")
+        child.expect("The Old Man and the Sea")
+        child.expect(r"\d+\.\d ms")
+        child.expect("rankql>")
+        child.send(".explain analyze\r")
+        child.expect("(?i)bm25")
+        child.expect("rows")
+        child.expect("rankql>")
+        child.send("{ Get { Book(limt: 2) { title } } }\r")
+        child.expect(r"error\[")
+        child.expect("limt")
+        child.expect(r"\^")
+        child.expect("rankql>")
+        child.send(".nonsense\r")
+        child.expect("unknown command .nonsense")
+        child.send(".quit\r")
+        child.expect(pexpect.EOF)
+    finally:
+        child.close(force=True)
+    assert "Traceback" not in (child.before or "")
+    history = (tmp_path / "history").read_text()
+    assert 'Book(bm25: {query: "marlin"})' in history and "limt" in history
+
+
+def test_piped_input_runs_the_same_commands(bm25_db_dir: Path, subprocess_env: dict[str, str]) -> None:
+    script = (
+        ".timing off\n"
+        "{ Get {\n"
+        '  Book(bm25: {query: "whale"}, limit: 1) { docId }\n'
+        "} }\n"
+        ".format json\n"
+        '.vars {"q": "hobbit"}\n'
+        "query Q($q: String!) { Get { Book(bm25: {query: $q}) { docId } } }\n"
+        ".collections\n"
+        ".explain\n"
+        ".load /no/such/file.graphql\n"
+        ".quit\n"
+        "{ Get { Book { never } } }\n"
+    )
+    result = subprocess.run(
+        [sys.executable, "-m", "rankql.runtime", "repl", "--db", str(bm25_db_dir)],
+        input=script,
+        capture_output=True,
+        text=True,
+        env=subprocess_env,
+        timeout=120,
+    )
+    out = result.stdout
+    assert result.returncode == 0, result.stderr
+    assert "b02" in out  # Moby-Dick, the table of the first query
+    assert '"docId": "b11"' in out  # the JSON answer of the second, with its variables
+    assert "Book  (12 objects)" in out
+    assert "no such query file" in out
+    assert "never" not in out  # nothing runs after .quit
+    assert " ms)" not in out
+
+
+def test_a_missing_database_folder_is_bad_usage(subprocess_env: dict[str, str], tmp_path: Path) -> None:
+    result = subprocess.run(
+        [sys.executable, "-m", "rankql.runtime", "repl", "--db", str(tmp_path / "nowhere")],
+        input="",
+        capture_output=True,
+        text=True,
+        env=subprocess_env,
+        timeout=60,
+    )
+    assert result.returncode == 2 and "no database at" in result.stderr and "Traceback" not in result.stderr
