@@ -71,6 +71,16 @@ def best_device() -> str:
         return "cpu"
 
 
+def _quiet_model_loading() -> None:
+    """Keep transformers' per-load progress bars off a user's terminal: rankql shows its own progress."""
+    try:
+        from transformers.utils import logging as transformers_logging
+
+        transformers_logging.disable_progress_bar()
+    except Exception:  # pragma: no cover - an older transformers without the switch
+        pass
+
+
 def _load_once(kind: str, name: str | None, device: str | None, factory: Any) -> Any:
     path = resolve_local_model(name)
     device = device or best_device()
@@ -78,6 +88,7 @@ def _load_once(kind: str, name: str | None, device: str | None, factory: Any) ->
     with _lock:
         model = _loaded.get(key)
         if model is None:
+            _quiet_model_loading()
             try:
                 model = factory(path, device)
             except ModelLoadError:
