@@ -172,13 +172,18 @@ def main() -> None:
     parser.add_argument("--alpha", type=float, default=0.75, help="hybrid alpha (Weaviate's default 0.75)")
     parser.add_argument("--no-sweep", action="store_true", help="skip the rerank blend sweep")
     parser.add_argument(
-        "--threads", type=int, default=None, help="torch CPU threads (1 helps on a busy machine)"
+        "--threads",
+        type=int,
+        default=None,
+        help="torch CPU threads (default: RANKQL_TORCH_THREADS, else 1 on 2 cores or fewer, else torch's)",
     )
     args = parser.parse_args()
-    if args.threads:
-        import torch
+    from rankql.runtime.models import THREADS_ENV, configure_torch_threads, one_thread_on_small_machines
 
-        torch.set_num_threads(args.threads)
+    if args.threads:
+        os.environ[THREADS_ENV] = str(args.threads)
+    one_thread_on_small_machines()
+    configure_torch_threads()
 
     corpus, queries, qrels = load_data()
     db = open_database(corpus, args.rebuild)

@@ -20,7 +20,12 @@ from pathlib import Path
 import hnswlib
 import numpy as np
 from rankql.runtime import Database
-from rankql.runtime.models import load_sentence_transformer, shipped_minilm_path
+from rankql.runtime.models import (
+    configure_torch_threads,
+    load_sentence_transformer,
+    one_thread_on_small_machines,
+    shipped_minilm_path,
+)
 from rankql.runtime.store.flat import FlatIndex
 from rankql.runtime.store.hnsw import SEED, dynamic_ef
 
@@ -107,6 +112,8 @@ def main() -> None:
     parser.add_argument("--data", type=Path, default=DATA)
     parser.add_argument("--repeat", type=int, default=5)
     args = parser.parse_args()
+    one_thread_on_small_machines()  # RANKQL_TORCH_THREADS overrides
+    configure_torch_threads()
     passages, queries = embeddings(args.data)
     # 50 real queries, plus 950 passages used as queries (jittered so they are not their own exact match).
     rng = np.random.default_rng(0)

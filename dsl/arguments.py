@@ -18,6 +18,7 @@ NEAR_TEXT_FIELDS = (
     "targetVectors",
 )
 MOVE_FIELDS = ("concepts", "objects", "force")
+MOVE_OBJECT_FIELDS = ("id", "beacon")
 NEAR_VECTOR_FIELDS = ("vector", "distance", "certainty", "targetVectors")
 NEAR_OBJECT_FIELDS = ("id", "beacon", "distance", "certainty", "targetVectors")
 BM25_FIELDS = ("query", "properties", "searchOperator")
@@ -179,7 +180,7 @@ class ArgumentReader(Reader):
         out = []
         for item in items:
             fields = self.read_object(
-                item, "nearTextMoveParameterObjects", ("id", "beacon"), f"{where} objects"
+                item, "nearTextMoveParameterObjects", MOVE_OBJECT_FIELDS, f"{where} objects"
             )
             if fields is None:
                 return None

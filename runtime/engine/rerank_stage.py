@@ -61,11 +61,10 @@ def rerank_all(
     for i, req in enumerate(requests):
         try:
             module = _resolve_module(req, service)
-            _check_extensions(req.rerank)
-            if not req.hits:  # Weaviate returns an empty page untouched, before checking the property
+            props = _rerank_properties(req)
+            if not req.hits:  # nothing to score: no model call
                 outcomes[i] = RerankOutcome(hits=[])
                 continue
-            props = _rerank_properties(req)
         except RankqlError as err:
             outcomes[i] = RerankOutcome(hits=list(req.hits), error=err)
             continue
@@ -143,6 +142,11 @@ def _resolve_module(req: RerankRequest, service: Any) -> str:
 
 
 def _rerank_properties(req: RerankRequest) -> list[str]:
+    """The properties to score, checked even for an empty page.
+
+    Defensive: through a query the front end has already refused a missing property (Q311, at bind time,
+    stricter than Weaviate, which only fails when there are hits) and an unknown one (Q606); these
+    checks guard direct callers of rerank_all."""
     props = req.rerank.documents_from()
     if not props:
         raise RerankError(
@@ -161,15 +165,6 @@ def _rerank_properties(req: RerankRequest) -> list[str]:
                 code="K102",
             )
     return props
-
-
-def _check_extensions(rerank: ast.Rerank) -> None:
-    if rerank.blend is not None and not 0.0 <= rerank.blend <= 1.0:
-        raise RerankError(
-            f"rerank blend should be between 0.0 and 1.0, got {rerank.blend}",
-            hint="blend: 1 orders by the rerank score alone, 0 by the first-stage score alone",
-            code="K104",
-        )
 
 
 def _query_text(req: RerankRequest, fallback: bool) -> str:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import difflib
 import json
 import re
 from collections.abc import Callable
@@ -78,6 +79,7 @@ def _dataset_database(case: Case, folder: Path, cache: dict) -> Any:
     from rankql.runtime import Database
 
     from .commands import load_definition
+    from .common import UsageError, read_text_file
     from .importer import ImportSummary, infer_definition, insert_objects, read_records, to_objects
 
     data = (folder / (setting(case, "dataset") or "")).resolve()
@@ -89,16 +91,18 @@ def _dataset_database(case: Case, folder: Path, cache: dict) -> Any:
         return cache[key]
     if schema_path is not None and not schema_path.is_file():
         raise ex.CaseFailure(f"# schema: {schema}: no such file {schema_path}")
-    if name is None and schema_path is not None:
-        loaded = json.loads(schema_path.read_text(encoding="utf-8"))
-        first = loaded[0] if isinstance(loaded, list) else loaded.get("classes", [loaded])[0]
-        name = first.get("class")
-    name = name or "Item"
+    try:
+        if name is None and schema_path is not None:
+            loaded = json.loads(read_text_file(schema_path))
+            first = loaded[0] if isinstance(loaded, list) else loaded.get("classes", [loaded])[0]
+            name = first.get("class")
+        name = name or "Item"
+        definition = load_definition(str(schema_path), name) if schema_path is not None else None
+    except (UsageError, json.JSONDecodeError) as exc:
+        raise ex.CaseFailure(f"# schema: {schema}: {exc}") from None
     summary = ImportSummary()
     objects = to_objects(read_records(data), summary)
-    if schema_path is not None:
-        definition = load_definition(str(schema_path), name)
-    else:
+    if definition is None:
         definition = infer_definition(name, objects, vectorizer="none", reranker="reranker-dummy")
     db = Database()
     insert_objects(db.create_collection(definition), objects, summary)
@@ -218,13 +222,36 @@ def _check_metric(check: ex.MetricCheck, case: Case, ids: list[str], folder: Pat
     )
 
 
-def unknown_settings(case: Case) -> list[str]:
-    """Misspelt expectations ('# expect-oder:') would pass silently; they fail instead."""
-    return [
-        k
-        for k, _ in settings_of(case)
-        if k.startswith("expect-") and k not in SETTINGS and not ex.METRIC_KEY.match(k)
-    ]
+SECTIONS = ("results",)
+_CLOSE = 0.8  # how alike a key must be to a known setting to count as a misspelt setting, not a comment
+_METRIC_NAME = re.compile(r"^#\s*expect-([A-Za-z]+)@\d+")
+
+
+def case_problems(case: Case) -> list[str]:
+    """Misspelt settings, metrics and sections, which would otherwise pass silently; see the plugin docs."""
+    problems = []
+    for key, _ in settings_of(case):
+        if key in SETTINGS or ex.METRIC_KEY.match(key):  # metric names are checked below, colon or not
+            continue
+        close = difflib.get_close_matches(key.lower(), SETTINGS, n=1, cutoff=_CLOSE)
+        if close:
+            problems.append(f"unknown setting '{key}' — did you mean '{close[0]}'?")
+        elif key.lower().startswith("expect"):
+            known = ", ".join(sorted(k for k in SETTINGS if k.startswith("expect-")))
+            problems.append(f"unknown setting '{key}' (expectations: {known}, expect-<metric>@<k>)")
+    for line in case.head.splitlines():
+        metric = _METRIC_NAME.match(line.strip())
+        if metric and metric.group(1).lower() not in ex.METRICS:
+            name = metric.group(1)
+            close = difflib.get_close_matches(name.lower(), ex.METRICS, n=1, cutoff=0.6)
+            tail = f"did you mean '{close[0]}'?" if close else "metrics: " + ", ".join(ex.METRICS)
+            problems.append(f"unknown metric '{name}' in '{line.strip()}' — {tail}")
+    for name in case.sections:
+        if name not in SECTIONS:
+            close = difflib.get_close_matches(name, SECTIONS, n=1, cutoff=0.6)
+            tail = f"did you mean '---- {close[0]}'?" if close else "sections: ---- results"
+            problems.append(f"unknown section '---- {name}' — {tail}")
+    return problems
 
 
 def _some(message: str | None) -> list[str]:

@@ -16,6 +16,7 @@ from .common import (
     parse_headers,
     parse_vars,
     read_query,
+    read_text_file,
     resolve_db_path,
 )
 from .render import answer_errors_text, to_json
@@ -86,7 +87,7 @@ def load_definition(path: str, class_name: str) -> dict[str, Any]:
     if not file.is_file():
         raise UsageError(f"no such schema file: {path}")
     try:
-        data = json.loads(file.read_text(encoding="utf-8"))
+        data = json.loads(read_text_file(file))
     except json.JSONDecodeError as exc:
         raise UsageError(f"{path}: not valid JSON ({exc.msg}, line {exc.lineno})") from exc
     if isinstance(data, dict) and isinstance(data.get("classes"), list):
@@ -101,7 +102,10 @@ def load_definition(path: str, class_name: str) -> dict[str, Any]:
 def cmd_import(args: argparse.Namespace) -> int:
     console = err_console()
     summary = importer.ImportSummary()
-    records = importer.read_records(args.file)
+    try:
+        records = importer.read_records(args.file)
+    except importer.ImportError_ as exc:  # the data file itself: bad usage, like a bad query file
+        raise UsageError(str(exc).replace("\nhint: ", "; ")) from None
     objects = importer.to_objects(records, summary)
     with open_database(args.db, must_exist=False) as db:
         if args.collection in db.collections():

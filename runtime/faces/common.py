@@ -55,17 +55,38 @@ def open_database(path: str | None, *, must_exist: bool = True) -> Any:
     return Database(str(folder))
 
 
+def read_text_file(path: str | Path, encoding: str = "utf-8") -> str:
+    """A text file's contents; a file that is not UTF-8 (or cannot be read) is a usage error, not a crash."""
+    try:
+        return Path(path).read_text(encoding=encoding)
+    except UnicodeDecodeError as exc:
+        raise UsageError(f"{path} is not UTF-8 text ({_bad_byte(exc)}): save it as UTF-8") from None
+    except OSError as exc:
+        raise UsageError(f"cannot read {path}: {exc.strerror or exc}") from None
+
+
+def _bad_byte(exc: UnicodeDecodeError) -> str:
+    return f"byte 0x{exc.object[exc.start]:02x} at offset {exc.start}"
+
+
+def read_stdin() -> str:
+    try:
+        return sys.stdin.read()
+    except UnicodeDecodeError as exc:
+        raise UsageError(f"standard input is not UTF-8 text ({_bad_byte(exc)})") from None
+
+
 def read_query(file: str) -> tuple[str, str, dict[str, Any] | None]:
     """(query text, display name, variables from a '# variables:' setting) of a file or '-' (stdin).
 
     A case file (with '### ' headers or '---- ' sections) gives its first case's query.
     """
     if file == "-":
-        return sys.stdin.read(), "<stdin>", None
+        return read_stdin(), "<stdin>", None
     path = Path(file)
     if not path.is_file():
         raise UsageError(f"no such query file: {file}")
-    text = path.read_text(encoding="utf-8")
+    text = read_text_file(path)
     lines = text.splitlines()
     if any(line.startswith("### ") or line.startswith(SECTION_PREFIX) for line in lines):
         _, cases = parse_case_text(text, name=file)
@@ -85,7 +106,7 @@ def parse_vars(raw: str | None) -> dict[str, Any] | None:
         path = Path(raw[1:])
         if not path.is_file():
             raise UsageError(f"no such variables file: {raw[1:]}")
-        text = path.read_text(encoding="utf-8")
+        text = read_text_file(path)
     try:
         value = json.loads(text)
     except json.JSONDecodeError as exc:

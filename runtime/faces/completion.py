@@ -4,74 +4,51 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from typing import get_args
 
-from rankql.dsl.ast import ADDITIONAL_SCALARS, COMPARE_OPERATORS, LOGICAL_OPERATORS, RERANK_FIELDS
-from rankql.dsl.schema import ClassSchema, Schema
-
-CLASS_ARGUMENTS = (
-    "nearText",
-    "nearVector",
-    "nearObject",
-    "bm25",
-    "hybrid",
-    "where",
-    "limit",
-    "offset",
-    "autocut",
-    "after",
-    "sort",
-    "groupBy",
+from rankql.dsl import arguments as args
+from rankql.dsl.ast import (
+    ADDITIONAL_SCALARS,
+    COMPARE_OPERATORS,
+    LOGICAL_OPERATORS,
+    RERANK_FIELDS,
+    FusionType,
+    OnError,
+    SortOrder,
 )
+from rankql.dsl.binder import CLASS_ARGS
+from rankql.dsl.schema import ClassSchema, Schema
+from rankql.dsl.selection import GROUP_FIELDS
+
+
+def _supported(names: tuple[str, ...]) -> tuple[str, ...]:
+    """The fields the binder accepts, less the Weaviate ones rankql refuses as unsupported."""
+    return tuple(n for n in names if n not in args.UNSUPPORTED)
+
+
+# Everything below comes from the front end's own tables, so completion cannot drift from the binder.
+CLASS_ARGUMENTS = CLASS_ARGS
 # Fields of the input objects an argument takes, keyed by the argument (or field) that opens them.
 OBJECT_FIELDS: dict[str, tuple[str, ...]] = {
-    "nearText": ("concepts", "distance", "certainty", "moveTo", "moveAwayFrom"),
-    "moveTo": ("concepts", "objects", "force"),
-    "moveAwayFrom": ("concepts", "objects", "force"),
-    "objects": ("id", "beacon"),
-    "nearVector": ("vector", "distance", "certainty"),
-    "nearObject": ("id", "beacon", "distance", "certainty"),
-    "bm25": ("query", "properties"),
-    "hybrid": ("query", "alpha", "vector", "properties", "fusionType", "maxVectorDistance"),
-    "where": (
-        "operator",
-        "path",
-        "operands",
-        "valueText",
-        "valueInt",
-        "valueNumber",
-        "valueBoolean",
-        "valueDate",
-    ),
-    "operands": (
-        "operator",
-        "path",
-        "operands",
-        "valueText",
-        "valueInt",
-        "valueNumber",
-        "valueBoolean",
-        "valueDate",
-    ),
-    "sort": ("path", "order"),
-    "groupBy": ("path", "groups", "objectsPerGroup"),
+    "nearText": _supported(args.NEAR_TEXT_FIELDS),
+    "moveTo": args.MOVE_FIELDS,
+    "moveAwayFrom": args.MOVE_FIELDS,
+    "objects": args.MOVE_OBJECT_FIELDS,
+    "nearVector": _supported(args.NEAR_VECTOR_FIELDS),
+    "nearObject": _supported(args.NEAR_OBJECT_FIELDS),
+    "bm25": _supported(args.BM25_FIELDS),
+    "hybrid": _supported(args.HYBRID_FIELDS),
+    "where": _supported(args.WHERE_FIELDS),
+    "operands": _supported(args.WHERE_FIELDS),
+    "sort": args.SORT_FIELDS,
+    "groupBy": args.GROUP_BY_FIELDS,
 }
-RERANK_ARGUMENTS = (
-    "property",
-    "properties",
-    "query",
-    "module",
-    "window",
-    "minScore",
-    "autocut",
-    "blend",
-    "onError",
-)
-GROUP_FIELDS = ("id", "groupedBy", "count", "minDistance", "maxDistance", "hits")
+RERANK_ARGUMENTS = args.RERANK_ARGS
 ENUM_VALUES: dict[str, tuple[str, ...]] = {
-    "fusionType": ("rankedFusion", "relativeScoreFusion"),
+    "fusionType": get_args(FusionType),
     "operator": LOGICAL_OPERATORS + COMPARE_OPERATORS,
-    "order": ("asc", "desc"),
-    "onError": ("FAIL", "KEEP_ORDER"),
+    "order": get_args(SortOrder),
+    "onError": get_args(OnError),
     "valueBoolean": ("true", "false"),
 }
 DOT_COMMANDS = (

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import csv
+import io
 import json
 import sys
 from dataclasses import dataclass
@@ -12,7 +13,7 @@ from typing import Any
 
 import numpy as np
 
-from .common import UsageError, err_console, open_database
+from .common import UsageError, err_console, open_database, read_text_file
 from .render import answer_errors_text
 
 PERMUTATIONS = 10_000
@@ -24,7 +25,7 @@ def read_queries(path: str) -> dict[str, str]:
     if not file.is_file():
         raise UsageError(f"no such queries file: {path}")
     queries: dict[str, str] = {}
-    for number, line in enumerate(file.read_text(encoding="utf-8").split("\n"), start=1):
+    for number, line in enumerate(read_text_file(file).split("\n"), start=1):
         if not line.strip():
             continue
         if line.lstrip().startswith("{"):
@@ -45,19 +46,18 @@ def read_qrels(path: str) -> dict[str, dict[str, int]]:
     if not file.is_file():
         raise UsageError(f"no such qrels file: {path}")
     qrels: dict[str, dict[str, int]] = {}
-    with file.open(encoding="utf-8") as handle:
-        for row in csv.reader(handle, delimiter="\t"):
-            if len(row) == 1:
-                row = row[0].split()
-            if len(row) == 4:  # TREC: qid iteration docid grade
-                row = [row[0], row[2], row[3]]
-            if len(row) < 3:
-                continue
-            try:
-                grade = int(float(row[2]))
-            except ValueError:
-                continue  # the header row
-            qrels.setdefault(row[0], {})[row[1]] = grade
+    for row in csv.reader(io.StringIO(read_text_file(file), newline=""), delimiter="\t"):
+        if len(row) == 1:
+            row = row[0].split()
+        if len(row) == 4:  # TREC: qid iteration docid grade
+            row = [row[0], row[2], row[3]]
+        if len(row) < 3:
+            continue
+        try:
+            grade = int(float(row[2]))
+        except ValueError:
+            continue  # the header row
+        qrels.setdefault(row[0], {})[row[1]] = grade
     if not qrels:
         raise UsageError(f"{path} holds no judgements (expected query-id, corpus-id, grade per line)")
     return qrels
@@ -229,7 +229,7 @@ def _template(path: str) -> str:
     file = Path(path)
     if not file.is_file():
         raise UsageError(f"no such template file: {path}")
-    text = file.read_text(encoding="utf-8")
+    text = read_text_file(file)
     if "$query" not in text:
         raise UsageError(f"{path} does not use $query: declare query($query: String!) and search with it")
     return text

@@ -38,7 +38,8 @@ class ImportSummary:
 
     def lines(self, limit: int = 10) -> list[str]:
         out = [f"stored {self.stored} object(s), rejected {len(self.rejected)}"]
-        for index, reason in self.rejected[:limit]:
+        # records refused while reading and those the store refused arrive in two passes: file order here
+        for index, reason in sorted(self.rejected, key=lambda item: item[0])[:limit]:
             out.append(f"  record {index + 1}: {reason}")
         if len(self.rejected) > limit:
             out.append(f"  ... and {len(self.rejected) - limit} more")
@@ -64,7 +65,13 @@ def read_records(path: str | Path) -> list[dict[str, Any]]:
     path = Path(path)
     if not path.is_file():
         raise ImportError_(f"no such file: {path}", hint="give the path of a .json, .jsonl or .csv file")
-    text = path.read_text(encoding="utf-8-sig")
+    try:
+        text = path.read_text(encoding="utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise ImportError_(
+            f"{path} is not UTF-8 text (byte 0x{exc.object[exc.start]:02x} at offset {exc.start})",
+            hint="save it as UTF-8",
+        ) from None
     suffix = path.suffix.lower()
     if suffix == ".csv":
         return [_typed_csv_row(row) for row in csv.DictReader(io.StringIO(text, newline=""))]

@@ -6,6 +6,13 @@ A project names its query folders in its pytest configuration:
     rankql_query_dirs = ["tests/queries"]
 
 Every `*.graphql` file under them is a case file (rankql.dsl.casefile); each case is one test item.
+
+Typos fail the case instead of passing silently. A `# key: value` line is a setting when the key is
+known (dataset, schema, expect-order, ...); any other key is read as a plain comment unless it is close
+to a known setting (difflib similarity 0.8 or more: `# expct-order:`, `# datset:`, `# Schema:`) or starts
+with `expect`; those fail with "unknown setting 'expct-order' — did you mean 'expect-order'?". So
+`# note: slow on purpose` stays a comment. Metric names (`# expect-ndgc@10 >= 0.5`) and section names
+(only `---- results`) are checked the same way.
 """
 
 from __future__ import annotations
@@ -60,7 +67,10 @@ class QueryFile(pytest.File):
     """A case file: one test item per case."""
 
     def collect(self) -> Iterator[pytest.Item]:
-        casefile = read_case_file(self.path)
+        try:
+            casefile = read_case_file(self.path)
+        except UnicodeDecodeError as exc:
+            raise self.CollectError(f"{self.path} is not UTF-8 text (byte offset {exc.start})") from None
         seen: dict[str, int] = {}
         for index, case in enumerate(casefile.cases):
             name = case.title or f"case {index + 1}"
@@ -81,9 +91,9 @@ def _runner(casefile: CaseFile, index: int) -> Any:
         update = bool(request.config.getoption("--update-goldens"))
         cache = request.config.stash.setdefault(_CACHE_KEY, {})
         folder = casefile.path.parent
-        unknown = casetests.unknown_settings(case)
-        if unknown:
-            raise CaseFailure(f"unknown expectation(s): {', '.join(unknown)}")
+        problems = casetests.case_problems(case)
+        if problems:
+            raise CaseFailure("\n".join(problems))
         db = casetests.load_database(case, folder, cache, request.getfixturevalue)
         answer = casetests.run_query(db, case)
         failures = casetests.check_case(case, answer, db, folder, casefile.path, update)

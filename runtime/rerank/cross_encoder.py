@@ -142,6 +142,7 @@ class CrossEncoderBackend(Backend):
                 f"{self.module}: batchSize must be >= 1 and maxLength >= 8",
                 hint="fix the options in the collection's moduleConfig",
             )
+        self._scorer: CrossEncoderScorer | None = None
 
     def _on_gpu(self) -> bool:
         from ..models import best_device
@@ -149,10 +150,12 @@ class CrossEncoderBackend(Backend):
         return (self.device or best_device()).startswith("cuda")
 
     def scorer(self) -> CrossEncoderScorer:
-        """Load (once per process) and return the scorer of the configured model."""
-        from ..models import load_cross_encoder
+        """Load (once per process) and return the scorer of the configured model, kept on the backend."""
+        if self._scorer is None:
+            from ..models import load_cross_encoder
 
-        return CrossEncoderScorer.of(load_cross_encoder(self.model, self.device))
+            self._scorer = CrossEncoderScorer.of(load_cross_encoder(self.model, self.device))
+        return self._scorer
 
     def score_pairs(self, pairs: list[tuple[str, str]], stats: RerankStats) -> list[float]:
         scorer = self.scorer()

@@ -29,12 +29,15 @@ class SimilarityBackend(Backend):
         self._vectors: OrderedDict[str, np.ndarray] = OrderedDict()
         self._size = embedding_cache_size
         self._lock = threading.Lock()
+        self._encoder = None
 
     def encoder(self):
-        """The bi-encoder, loaded once per process."""
-        from ..models import load_sentence_transformer
+        """The bi-encoder, loaded once per process and kept here, so a call costs no model lookup."""
+        if self._encoder is None:
+            from ..models import load_sentence_transformer
 
-        return load_sentence_transformer(self.model, self.device)
+            self._encoder = load_sentence_transformer(self.model, self.device)
+        return self._encoder
 
     def score_pairs(self, pairs: list[tuple[str, str]], stats: RerankStats) -> list[float]:
         texts = list(dict.fromkeys([q for q, _ in pairs] + [d for _, d in pairs]))

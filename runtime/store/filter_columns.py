@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import operator
 import re
 import weakref
 from collections.abc import Callable
@@ -145,3 +146,17 @@ class ColumnCache:
         view = build(column)
         self._views[key] = (column, view)
         return view
+
+
+_COMPARE = {
+    "Equal": operator.eq,
+    "GreaterThan": operator.gt,
+    "GreaterThanEqual": operator.ge,
+    "LessThan": operator.lt,
+    "LessThanEqual": operator.le,
+}
+
+
+def compare(op: str, values: np.ndarray, value: object) -> np.ndarray:
+    """Element-wise comparison of a column's values with one filter value; KeyError for another operator."""
+    return _COMPARE[op](values, value)

@@ -3,17 +3,20 @@
 from __future__ import annotations
 
 import re
+import uuid
 from datetime import UTC, datetime
 
 import numpy as np
 from rankql.dsl import ast
 from rankql.dsl.schema import VALUE_FIELD_FOR_TYPE, ClassSchema, base_type
+from rankql.dsl.validate_where import UUID_HINT, uuid_value_message
 
 from ..errors import SearchError
 from .filter_columns import (
     ColumnCache,
     Elements,
     TokenIndex,
+    compare,
     date_micros,
     like_regex,
     null_mask,
@@ -158,7 +161,10 @@ class _Context:
             return self.mask(elements.docs_where(test))
         if op == "NotEqual":
             return self.live & ~self.mask(elements.docs_where(elements.values == value))
-        return self.mask(elements.docs_where(_compare(op, elements.values, value)))
+        try:
+            return self.mask(elements.docs_where(compare(op, elements.values, value)))
+        except KeyError:
+            raise where_error(f"operator {op} cannot be used here") from None
 
     def id_leaf(self, where: ast.Where) -> np.ndarray:
         if where.operator == "IsNull":
@@ -181,7 +187,7 @@ class _Context:
         """Equality on ids through the store's uuid map instead of a scan."""
         masks = []
         for value in _as_list(where):
-            doc = lookup(str(value).lower())
+            doc = lookup(_uuid(value, where))
             masks.append(self.mask(np.asarray([] if doc is None else [doc], np.int64)))
         if where.operator == "ContainsAll":
             return np.logical_and.reduce(masks)
@@ -259,11 +265,19 @@ def _scalar(value: object, btype: str, where: ast.Where) -> object:
             return value
         if btype == "date":
             return date_micros(parse_date(value))
-        if btype == "uuid":
-            return str(value).lower()
+        if btype == "uuid":  # Like takes a pattern; any other operator a UUID
+            return str(value).lower() if where.operator == "Like" else _uuid(value, where)
     except (TypeError, ValueError):
         raise where_error(f"value {value!r} of {where.value_type} is not a valid {btype}") from None
     raise where_error(f"cannot filter on data type {btype}")
+
+
+def _uuid(value: object, where: ast.Where) -> str:
+    """A UUID value in the store's form (lower case, hyphenated); a malformed one is an error, not []."""
+    try:
+        return str(uuid.UUID(str(value)))
+    except ValueError:
+        raise SearchError(uuid_value_message(value, where.path[0]), hint=UUID_HINT) from None
 
 
 def parse_date(value: object) -> datetime:
@@ -286,17 +300,3 @@ def _timestamp_ms(value: object, where: ast.Where) -> int:
         return int(str(value).strip())
     except (TypeError, ValueError):
         raise where_error(f"expected value to be timestamp, got '{value}'") from None
-
-
-def _compare(op: str, values: np.ndarray, value: object) -> np.ndarray:
-    if op == "Equal":
-        return values == value
-    if op == "GreaterThan":
-        return values > value
-    if op == "GreaterThanEqual":
-        return values >= value
-    if op == "LessThan":
-        return values < value
-    if op == "LessThanEqual":
-        return values <= value
-    raise where_error(f"operator {op} cannot be used here")

@@ -60,7 +60,7 @@ def test_several_diagnostics_are_separated_by_a_blank_line_and_to_graphql_lists_
         assert errors[0] == {
             "message": 'Unknown argument "limt" on field "A" of type "GetObjectsObj".',
             "locations": [{"line": 1, "column": 11}],
-            "path": ["Get", "A"],
+            "path": None,
             "extensions": {"code": "Q201", "hint": "did you mean 'limit'?"},
         }
         assert errors[1]["extensions"]["hint"] == "did you mean 'offset'?"

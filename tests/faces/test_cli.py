@@ -176,3 +176,47 @@ def test_module_and_console_script_entry_points(subprocess_env: dict[str, str]) 
             [str(script), "eval", "--help"], capture_output=True, text=True, env=subprocess_env, timeout=60
         )
         assert result.returncode == 0 and "--baseline" in result.stdout
+
+
+LATIN1 = "{ Get { Book { title } } } # café".encode("latin-1")  # 0xe9: not UTF-8
+
+
+def test_files_that_are_not_utf8_are_bad_usage(capsys, bm25_db_dir: Path, tmp_path: Path) -> None:
+    bad = tmp_path / "bad.txt"
+    bad.write_bytes(LATIN1)
+    good = tmp_path / "q.graphql"
+    good.write_text(QUERY)
+    data = tmp_path / "d.jsonl"
+    data.write_text('{"title": "x"}\n')
+    db = ["--db", str(bm25_db_dir)]
+    runs = [
+        ["query", *db, str(bad)],
+        ["explain", *db, str(bad)],
+        ["query", *db, "--vars", f"@{bad}", str(good)],
+        ["import", "--db", str(tmp_path / "new"), "--collection", "T", "--create", str(bad)],
+        ["import", "--db", str(tmp_path / "new"), "--collection", "T", "--schema", str(bad), str(data)],
+        ["eval", *db, "--queries", str(bad), "--qrels", str(good), "--template", str(good)],
+    ]
+    for argv in runs:
+        code, out, err = run(capsys, *argv)
+        assert code == 2, (argv, err)
+        assert f"{bad} is not UTF-8 text (byte 0xe9 at offset" in err, (argv, err)
+        assert "internal error" not in err and "Traceback" not in err and out == ""
+
+
+def test_eval_qrels_template_and_repl_load_read_the_same_way(tmp_path: Path) -> None:
+    from rankql.runtime.faces.common import UsageError, read_query
+    from rankql.runtime.faces.eval import read_qrels
+
+    bad = tmp_path / "bad.tsv"
+    bad.write_bytes(LATIN1)
+    for read in (read_qrels, read_query):  # read_query is what the REPL's .load uses
+        with pytest.raises(UsageError, match="is not UTF-8 text"):
+            read(str(bad))
+
+
+def test_stdin_that_is_not_utf8_is_bad_usage(capsys, monkeypatch, bm25_db_dir: Path) -> None:
+    stdin = io.TextIOWrapper(io.BytesIO(LATIN1), encoding="utf-8")
+    monkeypatch.setattr(sys, "stdin", stdin)
+    code, _, err = run(capsys, "query", "--db", str(bm25_db_dir), "-")
+    assert code == 2 and "standard input is not UTF-8 text" in err

@@ -75,3 +75,12 @@ def test_nothing_inside_strings_or_unknown_places() -> None:
     assert suggest('{ Get { JeopardyQuestion(nearText: {concepts: "fly', SCHEMA).candidates == []
     assert suggest("{ Get { Nope { ", SCHEMA).candidates == ["_additional"]
     assert suggest("", SCHEMA).candidates == []
+
+
+def test_input_fields_come_from_the_binder_tables() -> None:
+    values = suggest('{ Get { Plain(where: {path: ["title"], operator: Equal, val', SCHEMA).candidates
+    assert values == ["valueText", "valueString", "valueInt", "valueNumber", "valueBoolean", "valueDate"]
+    near = suggest("{ Get { JeopardyQuestion(nearVector: {", SCHEMA).candidates
+    assert near == ["vector", "distance", "certainty"]  # targetVectors is refused as unsupported: not offered
+    hybrid = suggest('{ Get { JeopardyQuestion(hybrid: {query: "x", ', SCHEMA).candidates
+    assert "searches" not in hybrid and "maxVectorDistance" in hybrid

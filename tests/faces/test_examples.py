@@ -64,3 +64,43 @@ def test_books_query_file(capsys, tmp_path: Path) -> None:
     rows = json.loads(capsys.readouterr().out)["data"]["Get"]["Book"]
     assert len(rows) == 3 and all("rerank" in r["_additional"] for r in rows)
     assert "b01" in [r["docId"] for r in rows]  # the fisherman at sea
+
+
+def test_every_example_path_named_in_the_help_texts_exists() -> None:
+    import re
+
+    from rankql.runtime.faces.cli import EXAMPLES as HELP
+
+    named = {m for text in HELP.values() for m in re.findall(r"examples/[\w/.-]+", text)}
+    assert "examples/eval/hybrid_rerank.graphql" in named
+    missing = sorted(p for p in named if not (EXAMPLES.parent / p).exists())
+    assert not missing, missing
+
+
+def test_every_eval_template_runs(capsys, tmp_path: Path) -> None:
+    corpus = tmp_path / "corpus.jsonl"
+    passages = ["the marlin fisherman at sea", "a pilot flies the airplane", "recipes for pancakes"]
+    corpus.write_text("".join(json.dumps({"_id": f"p{i}", "text": t}) + "\n" for i, t in enumerate(passages)))
+    (tmp_path / "q.jsonl").write_text(json.dumps({"_id": "q1", "text": "fisherman"}) + "\n")
+    (tmp_path / "qrels.tsv").write_text("query-id\tcorpus-id\tscore\nq1\tp0\t1\n")
+    db = str(tmp_path / "db")
+    assert (
+        main(["import", "--db", db, "--collection", "Passage", "--create", "--no-progress", str(corpus)]) == 0
+    )
+    capsys.readouterr()
+    templates = sorted((EXAMPLES / "eval").glob("*.graphql"))
+    assert "hybrid_rerank.graphql" in {t.name for t in templates}
+    for template in templates:
+        args = [
+            "eval",
+            "--db",
+            db,
+            "--queries",
+            str(tmp_path / "q.jsonl"),
+            "--qrels",
+            str(tmp_path / "qrels.tsv"),
+        ]
+        code = main([*args, "--template", str(template), "--json"])
+        out, err = capsys.readouterr()
+        assert code == 0, (template.name, err)
+        assert json.loads(out)["metrics"]["MRR@10"] == 1.0, template.name  # the fisherman passage first

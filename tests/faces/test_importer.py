@@ -10,6 +10,7 @@ from rankql.runtime.faces.importer import (
     ImportError_,
     ImportSummary,
     infer_definition,
+    insert_objects,
     property_name,
     read_records,
     to_objects,
@@ -84,6 +85,19 @@ def test_summary_lines_list_reasons() -> None:
     assert lines[0] == "stored 3 object(s), rejected 12"
     assert lines[1] == "  record 1: bad 0"
     assert lines[-1] == "  ... and 2 more"
+
+
+def test_rejected_records_are_listed_in_file_order() -> None:
+    from rankql.runtime import Database
+
+    summary = ImportSummary()
+    objects = to_objects([{"n": 1}, {"n": "not a number"}, 7, {"n": 2}], summary)  # record 3: not an object
+    coll = Database().create_collection(
+        {"class": "T", "vectorizer": "none", "properties": [{"name": "n", "dataType": ["int"]}]}
+    )
+    insert_objects(coll, objects, summary)  # record 2 is refused by the store, after record 3 was
+    records = [line.split(":")[0].strip() for line in summary.lines()[1:]]
+    assert records == ["record 2", "record 3"]
 
 
 def test_jsonl_lines_split_on_newlines_only(tmp_path: Path) -> None:

@@ -120,7 +120,7 @@ def test_ndcg_expectation_against_qrels(run_pytest) -> None:
 def test_misspelt_expectations_and_missing_data_fail_clearly(run_pytest) -> None:
     cases = f"### typo\n{SETUP}{FISH}# expect-oder: b01 > b08\n\n### no data\n{FISH}# expect-count: 3\n"
     result = run_pytest(project(cases))
-    assert "unknown expectation(s): expect-oder" in result.stdout
+    assert "unknown setting 'expect-oder' — did you mean 'expect-order'?" in result.stdout
     assert "the case names no data" in result.stdout
     assert "2 failed" in result.stdout
 

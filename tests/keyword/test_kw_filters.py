@@ -183,6 +183,37 @@ def test_numbers_dates_booleans_ids_and_lengths() -> None:
     assert ids(ast.Where(operator="Not", operands=[leaf("Equal", "ok", "valueBoolean", True)]), c) == [1]
 
 
+@pytest.mark.parametrize(
+    ("path", "op", "value", "shown"),
+    [
+        ("id", "Equal", "not-a-uuid", "not-a-uuid"),
+        ("_id", "NotEqual", "1234", "1234"),
+        ("id", "ContainsAny", ["3344c8b5-f913-5f7d-9a33-1840b9ba5a0d", "zz"], "zz"),
+        ("id", "GreaterThan", "abc", "abc"),  # the scan path, not the uuid map
+        ("u", "Equal", "a0000000-0000", "a0000000-0000"),
+        ("us", "ContainsAll", ["nope"], "nope"),
+    ],
+)
+def test_a_malformed_uuid_is_an_error_not_an_empty_result(path, op, value, shown) -> None:
+    c = FakeCollection("Thing", {"u": "uuid", "us": "uuid[]"})
+    c.insert({"u": "a0000000-0000-0000-0000-000000000001", "us": ["a0000000-0000-0000-0000-000000000002"]})
+    with pytest.raises(SearchError) as info:
+        evaluate(leaf(op, path, "valueText", value), c)
+    assert (
+        str(info.value.message)
+        == f'invalid \'where\' filter: value "{shown}" on "{path}" is not a valid UUID'
+    )
+    assert "UUID looks like" in info.value.hint
+
+
+def test_uuid_values_in_other_spellings_and_like_patterns_still_match() -> None:
+    c = FakeCollection("Thing", {"u": "uuid"})
+    c.insert({"u": "a0000000-0000-0000-0000-000000000001"})
+    assert ids(leaf("Equal", "u", "valueText", "{A0000000000000000000000000000001}"), c) == [0]
+    assert ids(leaf("Like", "u", "valueText", "a000*"), c) == [0]
+    assert ids(leaf("Like", "id", "valueText", c.uuids[0][:4] + "*"), c) == [0]
+
+
 def test_results_follow_writes(cars) -> None:
     where = leaf("Equal", "name", "valueText", "cart")
     assert ids(where, cars) == [1]

@@ -71,9 +71,15 @@ def test_property_missing_is_an_error_and_calls_nothing(counting_db, counting):
     assert counting.calls == [] and stats.model_calls == 0
 
 
-def test_empty_page_is_returned_before_the_property_check(counting_db, counting):
-    (out,), _ = rerank_all(counting_db, [request(counting_db, [], query="q")])  # no property either
-    assert out.hits == [] and out.error is None and counting.calls == []
+def test_empty_page_calls_nothing(counting_db, counting):
+    (out,), stats = rerank_all(counting_db, [request(counting_db, [], property="body", query="q")])
+    assert out.hits == [] and out.error is None and counting.calls == [] and stats.model_calls == 0
+
+
+def test_a_missing_property_is_an_error_even_on_an_empty_page(counting_db, counting):
+    # as the front end's Q311 (stricter than Weaviate, which returns an empty page untouched)
+    (out,), _ = rerank_all(counting_db, [request(counting_db, [], query="q")])
+    assert out.hits == [] and "no properties provided" in out.error.message and counting.calls == []
 
 
 def test_unknown_property_is_an_error(dummy_db):
@@ -168,11 +174,6 @@ def test_failure_fail_and_keep_order():
     assert [h.rerank.rank for h in keep.hits] == list(range(5))
     assert "KEEP_ORDER" in keep.warning and "model exploded" in keep.warning and "b" in keep.warning
     assert fine.error is None and fine.warning is None and len(fine.hits) == 5
-
-
-def test_blend_out_of_range_is_an_error(dummy_db):
-    (out,), _ = rerank_all(dummy_db, [request(dummy_db, vector_hits(dummy_db), property="body", blend=1.5)])
-    assert "between 0.0 and 1.0" in out.error.message
 
 
 def test_model_label_of_a_registered_reranker_with_a_model():

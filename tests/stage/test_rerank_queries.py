@@ -251,6 +251,17 @@ def test_window_pages_come_from_one_reranked_window(dummy_db):
     assert [r["_additional"]["rerank"][0]["rank"] for r in pages[1]] == by_length[5:10]
 
 
+@pytest.mark.parametrize("search", [VEC, "nearVector: {vector: [1, 0], distance: 1.5}", ""])
+def test_window_without_a_limit_reranks_the_window_and_returns_it(dummy_db, search):
+    args = f"({search})" if search else ""
+    answer = dummy_db.query(
+        f'{{ Get {{ Article{args} {{ n _additional {{ rerank(property: "body", window: 8) {{ rank }} }} }} }} }}'
+    )
+    assert "errors" not in answer, answer["errors"]
+    rows = answer["data"]["Get"]["Article"]
+    assert [r["n"] for r in rows] == sorted(range(8), key=lambda n: -BODY_LENGTHS[n])
+
+
 def test_window_smaller_than_the_page_is_an_error(dummy_db):
     answer = dummy_db.query(
         f'{{ Get {{ Article({VEC}, limit: 5, offset: 5) {{ n _additional {{ rerank(property: "body", window: 8)'
@@ -266,11 +277,27 @@ def test_min_score_autocut_properties_and_blend_end_to_end(dummy_db):
     base = VEC + ", limit: 10"
     rows = get(dummy_db, base, 'n _additional { rerank(property: "body", minScore: 7) { score } }')
     assert [r["n"] for r in rows] == [5, 1, 3, 8, 6]
+    # Reranked scores of the top 10: 12 9 9 9 7 5 4 3 2 1. Autocut's curve (12 - s) / 11 - i / 9 is
+    # 0, .162, .051, -.061, .010, .081, .061, .040, .020, 0: peaks at 1 and 5, so autocut 1 keeps 1, 2 keeps 5.
     rows = get(dummy_db, base, 'n _additional { rerank(property: "body", autocut: 1) { score } }')
-    assert 1 <= len(rows) < 10 and [r["n"] for r in rows] == [5, 1, 3, 8, 6, 2, 9, 0, 7][: len(rows)]
+    assert [r["n"] for r in rows] == [5]
+    rows = get(dummy_db, base, 'n _additional { rerank(property: "body", autocut: 2) { score } }')
+    assert [r["n"] for r in rows] == [5, 1, 3, 8, 6]
     rows = get(dummy_db, base, 'n _additional { rerank(properties: ["title", "body"]) { score } }')
     # 'title n' + newline + body: the length of the title adds 8 (one digit) or 9 (two digits)
     assert rows[0]["_additional"]["rerank"][0]["score"] == 8 + 12.0
     rows = get(dummy_db, base, 'n _additional { rerank(property: "body", blend: 0) { score } }')
     assert [r["n"] for r in rows] == list(range(10))  # blend 0: first-stage order, raw scores still shown
     assert rows[0]["_additional"]["rerank"][0]["score"] == 3.0
+
+
+def test_rerank_without_property_is_refused_even_when_nothing_matches(dummy_db):
+    # stricter than Weaviate (an empty page comes back untouched there): a validation error, no data
+    answer = dummy_db.query(
+        '{ Get { Article(where: {path: ["n"], operator: GreaterThan, valueInt: 100}) {'
+        ' n _additional { rerank(query: "x") { score } } } } }'
+    )
+    assert "data" not in answer
+    (entry,) = answer["errors"]
+    assert entry["extensions"]["code"] == "Q311" and "no properties provided" in entry["message"]
+    assert entry["path"] is None
