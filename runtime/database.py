@@ -10,7 +10,7 @@ from rankql.dsl.schema import Schema
 
 from .errors import SchemaError, StorageError
 from .store.collection import Collection
-from .store.definition import capitalize_class_name, class_schema, normalize_definition
+from .store.definition import capitalize_class_name, normalize_definition
 
 
 class Database:
@@ -32,8 +32,10 @@ class Database:
         self.rerank_cache_size = rerank_cache_size
         self._collections: dict[str, Collection] = {}
         self._registered: dict[str, Any] = {}
+        self._registered_frozen: frozenset[str] | None = None  # names, kept until a registration
         self._rerank: Any = None
         self._engine: Any = None
+        self._schema: tuple[tuple, Schema] | None = None  # (schema version, registered names), Schema
         self._closed = False
         self._schema_version = 0  # grows on create/delete: a save must notice those too
         self._saved: dict[str, int] | None = None  # collection name -> version at the last save or load
@@ -47,8 +49,11 @@ class Database:
 
     # -- rerankers and queries ---------------------------------------------------------------------
 
-    def _registered_names(self) -> set[str]:
-        return set(self._registered)
+    def _registered_names(self) -> frozenset[str]:
+        names = self._registered_frozen
+        if names is None:
+            names = self._registered_frozen = frozenset(self._registered)
+        return names
 
     @property
     def rerank(self) -> Any:
@@ -74,6 +79,7 @@ class Database:
                 hint="pass an object whose score(query, documents) returns one float per document",
             )
         self._registered[name] = reranker
+        self._registered_frozen = None
         if self._rerank is not None:
             self._rerank.register(name, reranker)
 
@@ -141,9 +147,17 @@ class Database:
         self._schema_version += 1
 
     def schema(self) -> Schema:
-        """The plain schema description the query validator and planner use."""
-        registered = self._registered_names()
-        return Schema(classes=[class_schema(c.definition, registered) for c in self._collections.values()])
+        """The plain schema description the query validator and planner use (do not modify it).
+
+        Kept until a collection is created or deleted or a reranker registered (each query validates
+        against it); definitions never change in place.
+        """
+        key = (self._schema_version, self._registered_names())
+        cached = self._schema
+        if cached is None or cached[0] != key:
+            classes = [c.class_schema for c in self._collections.values()]
+            cached = self._schema = (key, Schema(classes=classes))
+        return cached[1]
 
     # -- persistence -------------------------------------------------------------------------------
 

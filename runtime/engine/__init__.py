@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import json
 import threading
 from collections import OrderedDict
 from typing import Any
+
+from rankql.dsl import QueryError, compile_query, validate
 
 from .executor import Executor, GetRun, response
 from .explain import render
@@ -12,19 +15,50 @@ from .explain import render
 __all__ = ["PreparedQuery", "QueryEngine"]
 
 
+_BOUND_CACHE = 16  # sets of variables whose bound query a PreparedQuery keeps
+
+
 def _empty_query_error() -> dict:
     return {"errors": [{"message": "query cannot be empty"}]}
 
 
+def _variables_key(variables: dict | None) -> str | None:
+    """A cache key for a set of variables; None (not cached) unless they are plain JSON values, so that
+    values the binder tells apart (a tuple and a list, 1 and True) never share a key."""
+    if variables is None or (type(variables) is dict and not variables):
+        return ""
+    if not _plain_json(variables):
+        return None
+    return json.dumps(variables, sort_keys=True)
+
+
+def _plain_json(value: Any) -> bool:
+    kind = type(value)
+    if kind is dict:
+        return all(type(k) is str and _plain_json(v) for k, v in value.items())
+    if kind is list:
+        return all(_plain_json(v) for v in value)
+    if kind is float:
+        return value == value and value not in (float("inf"), float("-inf"))  # JSON has no NaN or inf
+    return kind in (str, int, bool) or value is None
+
+
 class PreparedQuery:
-    """A query text compiled once; run it many times with other variables."""
+    """A query text compiled once; run it many times with other variables.
+
+    Like a database's prepared statement it keeps what does not change between runs: the bound and
+    validated query for the last few sets of variables (while the schema stays the same object) and the
+    logical plan of each class field (while its ClassSchema and the rerank query fallback stay the same).
+    Both are pure functions of those inputs, so a cached one is exactly what a fresh one would be.
+    """
 
     def __init__(self, engine: QueryEngine, text: str) -> None:
-        from rankql.dsl import compile_query
-
         self.engine = engine
         self.text = text
         self.compiled = compile_query(text)  # raises QueryError on a syntax error
+        self._bound: OrderedDict[str, tuple[Any, Any]] = OrderedDict()  # variables key -> (schema, Query)
+        self.plans: dict[int, tuple[Any, ...]] = {}  # id(GetQuery) -> (GetQuery, schema, fallback, plan, ...)
+        self._lock = threading.Lock()
 
     @property
     def source(self):
@@ -32,22 +66,33 @@ class PreparedQuery:
 
     def bind(self, variables: dict | None = None):
         """The bound, validated Query (QueryError when variables or the schema reject it)."""
-        from rankql.dsl import QueryError, validate
-
+        schema = self.engine.db.schema()
+        key = _variables_key(variables)
+        if key is not None:
+            with self._lock:
+                found = self._bound.get(key)
+            if found is not None and found[0] is schema:
+                return found[1]
         query = self.compiled.bind(variables)
-        diagnostics = validate(query, self.engine.db.schema())
+        diagnostics = validate(query, schema)
         if diagnostics:
             raise QueryError(diagnostics, self.source)
+        if key is not None:
+            with self._lock:
+                self._bound[key] = (schema, query)
+                self._bound.move_to_end(key)
+                if len(self._bound) > _BOUND_CACHE:
+                    self._bound.popitem(last=False)
+                if len(self.plans) > 4 * _BOUND_CACHE:  # plans of queries no longer cached
+                    self.plans.clear()
         return query
 
     def execute(self, variables: dict | None = None, headers: dict | None = None) -> list[GetRun]:
         query = self.bind(variables)
-        return Executor(self.engine.db, self.source, headers=headers).run(query)
+        return Executor(self.engine.db, self.source, headers=headers, plans=self.plans).run(query)
 
     def run(self, variables: dict | None = None, headers: dict | None = None) -> dict:
         """Weaviate's answer: {"data": {"Get": ...}} with "errors" when any; validation errors give no data."""
-        from rankql.dsl import QueryError
-
         try:
             runs = self.execute(variables, headers)
         except QueryError as err:
@@ -59,7 +104,7 @@ class PreparedQuery:
     ) -> str:
         """The plan of each class field; with analyze, run it and show rows, time and rerank work."""
         query = self.bind(variables)
-        executor = Executor(self.engine.db, self.source, headers=headers)
+        executor = Executor(self.engine.db, self.source, headers=headers, plans=self.plans, analyze=analyze)
         if analyze:
             return render(executor.run(query), analyze=True)
         runs = []
@@ -96,8 +141,6 @@ class QueryEngine:
         return prepared
 
     def query(self, text: str, variables: dict | None = None, *, headers: dict | None = None) -> dict:
-        from rankql.dsl import QueryError
-
         if not text or not text.strip():
             return _empty_query_error()
         try:

@@ -25,8 +25,10 @@ from rankql.dsl.source import Source, Span
 
 from ..errors import RankqlError
 from . import operators as ops
+from . import rerank_stage
 from .hits import Hit
 from .project import Projector
+from .rerank_stage import RerankOutcome, RerankRequest
 
 log = logging.getLogger("rankql.engine")
 
@@ -41,17 +43,19 @@ class OpStats:
     rerank: Any = None  # RerankStats of the Get's single rerank call (shared by its Rerank nodes)
 
 
-@dataclass
 class GetRun:
     """One class field of Get while it runs: its plan, per-operator stats, its data or its error."""
 
-    get: ast.GetQuery
-    plan: LogicalPlan | None = None
-    stats: dict[int, OpStats] = field(default_factory=dict)
-    data: list | None = None
-    errors: list[dict] = field(default_factory=list)
-    failed: bool = False
-    current: PlanNode | None = None
+    __slots__ = ("get", "plan", "stats", "data", "errors", "failed", "current")
+
+    def __init__(self, get: ast.GetQuery) -> None:
+        self.get = get
+        self.plan: LogicalPlan | None = None
+        self.stats: dict[int, OpStats] = {}  # by id(plan node); filled only for explain analyze
+        self.data: list | None = None
+        self.errors: list[dict] = []
+        self.failed = False
+        self.current: PlanNode | None = None
 
     @property
     def key(self) -> str:
@@ -61,19 +65,47 @@ class GetRun:
 class Executor:
     """Runs a bound, validated Query against a database."""
 
-    def __init__(self, db: Any, source: Source, *, headers: dict | None = None) -> None:
+    def __init__(
+        self,
+        db: Any,
+        source: Source,
+        *,
+        headers: dict | None = None,
+        plans: dict | None = None,
+        analyze: bool = False,
+    ) -> None:
         self.db = db
         self.source = source
         self.headers = headers
         self.fallback = bool(getattr(db, "rerank_query_fallback", True))
+        self.plans = plans  # a PreparedQuery's plan cache, or None
+        self.analyze = analyze  # record rows and times per operator (explain analyze) or not
 
     # --- planning -----------------------------------------------------------------------------
 
     def plan(self, get: ast.GetQuery) -> LogicalPlan:
+        """The logical plan of one class field; reused from the cache while its inputs are the same."""
         schema = self.db.collection(get.class_name).class_schema
+        cached = self.plans.get(id(get)) if self.plans is not None else None
+        if cached is not None and cached[0] is get and cached[1] is schema and cached[2] == self.fallback:
+            return cached[3]
         plan = plan_get(get, schema, rerank_query_fallback=self.fallback)
         plan.schema = schema  # the projection reuses it (building a ClassSchema is not free)
+        if self.plans is not None:
+            # holding `get` keeps its id unique; the last slot keeps the plan's Projector
+            self.plans[id(get)] = (get, schema, self.fallback, plan, [None])
         return plan
+
+    def _projector(self, run: GetRun, collection: Any) -> Projector:
+        """The class field's Projector, kept with its cached plan (it compiles the selection once)."""
+        plan = run.plan
+        entry = self.plans.get(id(run.get)) if self.plans is not None else None
+        if entry is None or entry[3] is not plan:
+            return Projector(run.get, collection, getattr(plan, "schema", None))
+        slot = entry[4]
+        if slot[0] is None or slot[0].col is not collection:
+            slot[0] = Projector(run.get, collection, getattr(plan, "schema", None))
+        return slot[0]
 
     # --- running ------------------------------------------------------------------------------
 
@@ -106,20 +138,18 @@ class Executor:
 
     def _rerank(self, waiting: list[tuple[GetRun, Any]]) -> dict[int, Any]:
         """Every rerank request of this Get in one rerank_all call: shared batches and cache."""
-        from .rerank_stage import RerankOutcome, rerank_all
-
         started = time.perf_counter()
         try:
-            outcomes, stats = rerank_all(self.db, [req for _, req in waiting], self.headers)
+            outcomes, stats = rerank_stage.rerank_all(self.db, [req for _, req in waiting], self.headers)
         except Exception as exc:  # noqa: BLE001 - the stage reports per request; this guards a bug there
             log.debug("rerank_all failed", exc_info=True)
             err = exc if isinstance(exc, RankqlError) else RankqlError(f"rerank failed: {exc}", code="K100")
             outcomes, stats = [RerankOutcome(hits=list(req.hits), error=err) for _, req in waiting], None
-        elapsed = time.perf_counter() - started
-        for run, _ in waiting:
-            node = run.current
-            st = run.stats.setdefault(id(node), OpStats())
-            st.seconds, st.rerank = elapsed, stats
+        if self.analyze:
+            elapsed = time.perf_counter() - started
+            for run, _ in waiting:
+                st = run.stats.setdefault(id(run.current), OpStats())
+                st.seconds, st.rerank = elapsed, stats
         return {id(run): outcome for (run, _), outcome in zip(waiting, outcomes, strict=True)}
 
     def _execute(self, run: GetRun) -> Generator[Any, Any, None]:
@@ -129,13 +159,14 @@ class Executor:
         project = plan.root
         rows = yield from self._eval(project.children[0], ctx, run)
         run.current = project
-        started = time.perf_counter()
-        projector = Projector(run.get, collection, getattr(plan, "schema", None))
+        started = time.perf_counter() if self.analyze else 0.0
+        projector = self._projector(run, collection)
         if rows and isinstance(rows[0], ops.HitGroup):
             run.data = projector.groups(rows, [g.leader for g in rows])
         else:
             run.data = projector.hits(rows)
-        self._record(run, project, [len(rows)], len(run.data), started)
+        if self.analyze:
+            self._record(run, project, [len(rows)], len(run.data), started)
 
     def _eval(self, node: PlanNode, ctx: ops.Context, run: GetRun) -> Generator[Any, Any, list]:
         inputs = []
@@ -144,7 +175,7 @@ class Executor:
         run.current = node
         if isinstance(node, Rerank):
             return (yield from self._rerank_node(node, inputs[0], ctx, run))
-        started = time.perf_counter()
+        started = time.perf_counter() if self.analyze else 0.0
         if isinstance(node, Retrieve):
             out = ops.retrieve(node, ctx)
         elif isinstance(node, Fuse):
@@ -157,15 +188,14 @@ class Executor:
             out = ops.group(node, inputs[0], ctx)
         else:  # pragma: no cover - the planner builds only the nodes above
             raise RankqlError(f"no operator for plan node {node.name}")
-        self._record(run, node, [len(x) for x in inputs], len(out), started)
+        if self.analyze:
+            self._record(run, node, [len(x) for x in inputs], len(out), started)
         return out
 
     def _rerank_node(self, node: Rerank, rows: list, ctx: ops.Context, run: GetRun):
         """Rerank the hits, or the group leaders and then reorder the groups like them."""
-        from .rerank_stage import RerankRequest
-
         grouped = bool(rows) and isinstance(rows[0], ops.HitGroup)
-        hits = [_leader(g) for g in rows] if grouped else rows
+        hits = [_leader(g) for g in rows] if grouped else list(rows)
         request = RerankRequest(run.key, ctx.collection, node.args, hits, node.search_query, node.span)
         outcome = yield request
         run.current = node
@@ -181,8 +211,9 @@ class Executor:
                 grp.leader = leader
                 groups.append(grp)
             out = groups
-        st = run.stats.setdefault(id(node), OpStats())
-        st.rows_in, st.rows_out = [len(rows)], len(out)
+        if self.analyze:
+            st = run.stats.setdefault(id(node), OpStats())
+            st.rows_in, st.rows_out = [len(rows)], len(out)
         return out
 
     def _record(self, run: GetRun, node: PlanNode, rows_in: list[int], rows_out: int, started: float) -> None:

@@ -13,6 +13,10 @@ def go_float32_f(value: float) -> str:
     This is how Weaviate renders `_additional.score` ("1.917839", "0.008333334", "0").
     """
     f = np.float32(value)
+    text = str(f)  # the same shortest digits, cheaper; positional between 1e-4 and 1e16, else "e" form
+    if "e" not in text and "n" not in text:  # not exponent form, nan or inf
+        text = text[:-2] if text.endswith(".0") else text
+        return "0" if text == "-0" else text
     if not math.isfinite(f):
         return _non_finite(f)
     text = np.format_float_positional(f, unique=True, trim="-")
@@ -37,10 +41,9 @@ def json_float32(value: float | None) -> float | None:
     """A float32 as a Python float whose repr is the float32's shortest digits (0.1899, not 0.18989999...)."""
     if value is None:
         return None
-    f = np.float32(value)
-    if not math.isfinite(f):
-        return float(f)
-    return float(np.format_float_positional(f, unique=True))
+    # str() of a numpy float32 is its shortest unique digits too (exponent form for tiny or huge values,
+    # which float() reads the same), and is cheaper than format_float_positional; nan/inf parse as well.
+    return float(str(np.float32(value)))
 
 
 def json_vector(vector: np.ndarray | None) -> list[float] | None:

@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
+from typing import Any, overload
+
+import numpy as np
 
 
 @dataclass(slots=True)
@@ -26,3 +30,72 @@ class Hit:
     explain: str | None = None  # explainScore text
     secondary: float | None = None  # hybrid tie-break value (spec 6.1)
     rerank: RerankInfo | None = None
+
+
+class HitList(Sequence[Hit]):
+    """Hits kept as columns (numpy arrays or lists); Hit objects are made only for the rows that are read.
+
+    Retrieval and fusion produce pools of a hundred or more hits of which a page of ten is kept: making
+    every Hit would cost more than the search. Indexing gives a Hit, slicing a plain list of Hits (with
+    Python ints and floats, as Hit fields always hold).
+    """
+
+    __slots__ = ("ids", "distances", "scores", "explains", "secondary")
+
+    def __init__(
+        self,
+        ids: Any,
+        *,
+        distances: Any = None,
+        scores: Any = None,
+        explains: list[str | None] | None = None,
+        secondary: Any = None,
+    ) -> None:
+        self.ids = ids
+        self.distances = distances
+        self.scores = scores
+        self.explains = explains
+        self.secondary = secondary
+
+    def __len__(self) -> int:
+        return len(self.ids)
+
+    @overload
+    def __getitem__(self, index: int) -> Hit: ...
+    @overload
+    def __getitem__(self, index: slice) -> list[Hit]: ...
+    def __getitem__(self, index: int | slice) -> Hit | list[Hit]:
+        if isinstance(index, slice):
+            return self._rows(index)
+        n = len(self.ids)
+        if index < 0:
+            index += n
+        if not 0 <= index < n:
+            raise IndexError("hit index out of range")
+        return self._rows(slice(index, index + 1))[0]
+
+    def _rows(self, part: slice) -> list[Hit]:
+        ids = _plain(self.ids[part])
+        n = len(ids)
+        none = [None] * n
+        columns = (self.distances, self.scores, self.explains, self.secondary)
+        distances, scores, explains, secondary = (none if c is None else _plain(c[part]) for c in columns)
+        return list(map(Hit, ids, distances, scores, explains, secondary))
+
+    def __iter__(self) -> Iterator[Hit]:
+        return iter(self._rows(slice(None)))
+
+    def __eq__(self, other: object) -> bool:
+        if isinstance(other, HitList | list):
+            return list(self) == list(other)
+        return NotImplemented
+
+    __hash__ = None  # type: ignore[assignment]  # compares like a list
+
+    def __repr__(self) -> str:
+        return f"HitList({list(self)!r})"
+
+
+def _plain(column: Any) -> list:
+    """A column part as a list of Python values (numpy scalars never reach a Hit)."""
+    return column.tolist() if isinstance(column, np.ndarray) else list(column)

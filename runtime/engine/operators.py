@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import bisect
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -13,7 +14,7 @@ from rankql.dsl.plan import Cut, Fuse, Group, Retrieve, Sort
 from ..errors import SearchError
 from .autocut import autocut
 from .fusion import KEYWORD_SET, VECTOR_SET, ResultSet, ranked_fusion, relative_score_fusion
-from .hits import Hit
+from .hits import Hit, HitList
 
 
 @dataclass
@@ -47,30 +48,34 @@ class Context:
 # --- retrieval ------------------------------------------------------------------------------------
 
 
-def retrieve(node: Retrieve, ctx: Context) -> list[Hit]:
+def retrieve(node: Retrieve, ctx: Context) -> Sequence[Hit]:
     col = ctx.collection
     allow = ctx.allow(node.where)
     if node.method == "vector":
         vector = query_vector(node, ctx)
-        found = col.vector_search(vector, node.k, allow, node.max_distance)
+        ids, distances = col.vector_search_columns(vector, node.k, allow, node.max_distance)
         if node.min_certainty is not None:
             # certainty = 1 - d/2 in float32; the distance bound above is the same test up to rounding
-            c = np.float32(node.min_certainty)
-            found = [(d, x) for d, x in found if np.float32(1) - np.float32(x) / np.float32(2) >= c]
-        return [Hit(doc_id, distance=dist) for doc_id, dist in found]
+            keep = np.float32(1) - distances / np.float32(2) >= np.float32(node.min_certainty)
+            ids, distances = ids[keep], distances[keep]
+        if len(ids) <= 64:  # a page: as lists now, so that reading its Hits needs no numpy call
+            return HitList(ids.tolist(), distances=distances.tolist())
+        return HitList(ids, distances=distances)
     if node.method == "bm25":
-        found = col.bm25_search(node.query or "", node.properties, allow, node.k, node.explain_scores)
-        return [Hit(doc_id, score=score, explain=text) for doc_id, score, text in found]
+        ids, scores, texts = col.bm25_search_columns(
+            node.query or "", node.properties, allow, node.k, node.explain_scores
+        )
+        return HitList(ids, scores=scores, explains=texts)
     if node.method == "cursor":
         ids = col.list_ids(None)
         start = bisect.bisect_right(ids, node.after.lower(), key=col.uuid_of)
-        return [Hit(int(d)) for d in ids[start : start + (node.k or 0)]]
+        return HitList(ids[start : start + (node.k or 0)])
     ids = col.list_ids(allow)
     if node.sort:
         return sort_hits([Hit(int(d)) for d in ids], node.sort, col)[: node.k]
     if node.k is not None:
         ids = ids[: node.k]
-    return [Hit(int(d)) for d in ids]
+    return HitList(ids)
 
 
 def query_vector(node: Retrieve, ctx: Context) -> np.ndarray:
@@ -86,6 +91,8 @@ def query_vector(node: Retrieve, ctx: Context) -> np.ndarray:
     moves = [m for m in (nt.move_to, nt.move_away_from) if m is not None and m.force > 0]
     texts = list(nt.concepts) + [c for m in moves for c in m.concepts]
     embedded = np.asarray(col.embed_queries(texts), dtype=np.float32)
+    if len(texts) == 1 and not moves:  # the common case: one concept (the mean of one row is that row)
+        return embedded[0]
     vector = embedded[: len(nt.concepts)].mean(axis=0)
     used = len(nt.concepts)
     for move in (nt.move_to, nt.move_away_from):
@@ -134,26 +141,41 @@ def object_vector(ctx: Context, uuid: str, class_name: str | None, where: str) -
 # --- fusion, sort, cut, group ---------------------------------------------------------------------
 
 
-def fuse(node: Fuse, children: list[tuple[Retrieve, list[Hit]]], ctx: Context) -> list[Hit]:
+def fuse(node: Fuse, children: list[tuple[Retrieve, Sequence[Hit]]], ctx: Context) -> HitList:
     """Vector set first, keyword set second (the explainScore order of spec 6.3)."""
-    vector_hits = next((hits for child, hits in children if child.method == "vector"), None)
-    keyword = next(((child, hits) for child, hits in children if child.method == "bm25"), None)
+    vector_hits = next((_columns(hits) for child, hits in children if child.method == "vector"), None)
+    keyword = next(((child, _columns(hits)) for child, hits in children if child.method == "bm25"), None)
     sets: list[ResultSet] = []
     if vector_hits is not None:
-        distances = np.asarray([h.distance for h in vector_hits], dtype=np.float32)
-        values = (np.float32(1) - distances).tolist()
-        sets.append(ResultSet(VECTOR_SET, node.alpha, vector_hits, values))
+        distances = np.asarray(vector_hits.distances, dtype=np.float32)
+        sets.append(ResultSet(VECTOR_SET, node.alpha, vector_hits, np.float32(1) - distances))
     if keyword is not None:
         child, hits = keyword
         if node.max_vector_distance is not None and vector_hits is not None:
             # maxVectorDistance also removes keyword hits outside the surviving vector set
-            kept = {h.doc_id for h in vector_hits}
-            hits = [h for h in hits if h.doc_id in kept]
-        explains = [h.explain or "" for h in hits] if child.explain_scores else []
-        sets.append(ResultSet(KEYWORD_SET, 1.0 - node.alpha, hits, [h.score for h in hits], explains))
-    if node.fusion_type == "rankedFusion":
-        return ranked_fusion(sets, ctx.collection.uuid_of, explain=node.explain_scores)
-    return relative_score_fusion(sets, ctx.collection.uuid_of, explain=node.explain_scores)
+            rows = np.flatnonzero(np.isin(np.asarray(hits.ids), np.asarray(vector_hits.ids)))
+            hits = HitList(
+                np.asarray(hits.ids)[rows],
+                scores=np.asarray(hits.scores)[rows],
+                explains=None if hits.explains is None else [hits.explains[i] for i in rows.tolist()],
+            )
+        explains = [e or "" for e in hits.explains] if child.explain_scores and hits.explains else []
+        sets.append(ResultSet(KEYWORD_SET, 1.0 - node.alpha, hits, hits.scores, explains))
+    col = ctx.collection
+    fusion = ranked_fusion if node.fusion_type == "rankedFusion" else relative_score_fusion
+    return fusion(sets, col.uuid_of, explain=node.explain_scores, ranks=col.uuid_ranks())
+
+
+def _columns(hits: Sequence[Hit]) -> HitList:
+    """Retrieval hands fusion a HitList; anything else is turned into one."""
+    if isinstance(hits, HitList):
+        return hits
+    return HitList(
+        [h.doc_id for h in hits],
+        distances=[h.distance for h in hits],
+        scores=[h.score for h in hits],
+        explains=[h.explain for h in hits],
+    )
 
 
 def _sort_value(value: Any) -> tuple:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from rankql.dsl import ast
@@ -12,43 +13,73 @@ from .formats import go_float32_f, json_float32, json_vector
 from .hits import Hit
 from .operators import HitGroup
 
+Column = Callable[[list[Hit], list[dict]], list]  # (hits, their properties) -> one value per hit
+
 
 class Projector:
-    """Builds the response objects of one class field."""
+    """Builds the response objects of one class field.
+
+    The selection is turned once into column makers, each filling one field for the whole page: the
+    per-hit work is then a list comprehension per field and one dict per hit.
+    """
 
     def __init__(self, get: ast.GetQuery, collection: Any, schema: Any = None) -> None:
         self.get = get
         self.col = collection
         schema = schema if schema is not None else collection.class_schema
-        self.dates = {p.name for p in schema.properties if base_type(p.data_type) == "date"}
-        self.cosine = schema.distance == "cosine"
+        self.dates, self.cosine = _schema_facts(schema)
+        self._fields: list[tuple[str, Column]] | None = None
 
     def hits(self, hits: list[Hit]) -> list[dict]:
-        return [self.item(hit) for hit in hits]
+        fields = self._fields
+        if fields is None:
+            fields = self._fields = self._compile()
+        if not fields or not hits:
+            return [{} for _ in hits]
+        properties_of = self.col.properties_of
+        props = [properties_of(hit.doc_id) for hit in hits]
+        keys = [key for key, _ in fields]
+        return [
+            dict(zip(keys, row, strict=True))
+            for row in zip(*(f(hits, props) for _, f in fields), strict=True)
+        ]
 
-    def item(self, hit: Hit) -> dict:
-        props = self.col.properties_of(hit.doc_id)
-        out: dict[str, Any] = {}
+    def _compile(self) -> list[tuple[str, Column]]:
+        fields: list[tuple[str, Column]] = []
         for sel in self.get.selection:
             if isinstance(sel, ast.PropertyField):
-                out[sel.key] = self.value(sel.name, props.get(sel.name))
-            else:
-                out[sel.key] = self.additional(sel.items, hit)
-        return out
+                fields.append((sel.key, self._property_column(sel.name)))
+                continue
+            inner = [
+                (item.key, self._additional_column(item))
+                for item in sel.items
+                if isinstance(item, ast.AdditionalScalar | ast.RerankField)
+            ]
+            fields.append((sel.key, _nested(inner)))
+        return fields
+
+    def _property_column(self, name: str) -> Column:
+        if name in self.dates:
+            return lambda hits, props: [self.value(name, p.get(name)) for p in props]
+        return lambda hits, props: [p.get(name) for p in props]
+
+    def _additional_column(self, item: ast.AdditionalScalar | ast.RerankField) -> Column:
+        if isinstance(item, ast.RerankField):
+            fields = item.fields  # score, rank, model, cached, status: RerankInfo's attribute names
+            return lambda hits, props: [
+                None if h.rerank is None else [{f: getattr(h.rerank, f) for f in fields}] for h in hits
+            ]
+        name = item.name
+        if name == "distance":
+            return lambda hits, props: [json_float32(h.distance) for h in hits]
+        if name == "score":
+            return lambda hits, props: ["0" if h.score is None else go_float32_f(h.score) for h in hits]
+        return lambda hits, props: [self.scalar(name, h) for h in hits]
 
     def value(self, name: str, value: Any) -> Any:
         if value is None or name not in self.dates:
             return value
         return [format_date(v) for v in value] if isinstance(value, list) else format_date(value)
-
-    def additional(self, items: list[ast.AdditionalItem], hit: Hit) -> dict:
-        out: dict[str, Any] = {}
-        for item in items:
-            if isinstance(item, ast.AdditionalScalar):
-                out[item.key] = self.scalar(item.name, hit)
-            elif isinstance(item, ast.RerankField):
-                out[item.key] = None if hit.rerank is None else [self.rerank(item.fields, hit)]
-        return out
 
     def scalar(self, name: str, hit: Hit) -> Any:
         col = self.col
@@ -139,3 +170,31 @@ class Projector:
         if isinstance(value, float) and value.is_integer():
             return str(int(value))
         return str(value)
+
+
+_FACTS: dict[int, tuple[Any, frozenset[str], bool]] = {}
+
+
+def _schema_facts(schema: Any) -> tuple[frozenset[str], bool]:
+    """(date properties, cosine distance) of a ClassSchema; kept per schema object (they are cached)."""
+    found = _FACTS.get(id(schema))
+    if found is None or found[0] is not schema:
+        if len(_FACTS) > 64:  # schemas change only with definitions and registered rerankers
+            _FACTS.clear()
+        dates = frozenset(p.name for p in schema.properties if base_type(p.data_type) == "date")
+        found = _FACTS[id(schema)] = (schema, dates, schema.distance == "cosine")
+    return found[1], found[2]
+
+
+def _nested(inner: list[tuple[str, Column]]) -> Column:
+    """The column of an _additional selection: one dict per hit of its own columns."""
+    keys = [key for key, _ in inner]
+
+    def column(hits: list[Hit], props: list[dict]) -> list:
+        if not inner:
+            return [{} for _ in hits]
+        return [
+            dict(zip(keys, row, strict=True)) for row in zip(*(f(hits, props) for _, f in inner), strict=True)
+        ]
+
+    return column

@@ -11,9 +11,10 @@ from rankql.dsl.schema import ClassSchema
 
 from ..errors import ObjectError, SearchError
 from .definition import class_schema
+from .filters import evaluate
 from .objects import BatchResult, ObjectTable
 from .vectorizers import make_vectorizer, object_text
-from .vectors import VectorIndex
+from .vectors import VectorIndex, has_ties
 from .writes import WriteMixin
 
 
@@ -39,7 +40,9 @@ class Collection(WriteMixin):
         self.definition = definition
         self.name: str = definition["class"]
         self._registered = registered
+        self._schema_cache: tuple[dict, Any, ClassSchema] | None = None
         self._props = {p["name"]: p for p in definition["properties"]}
+        self._searchable = [(p["name"], 1.0) for p in definition["properties"] if p["indexSearchable"]]
         self.vectorizer = make_vectorizer(definition)
         self.objects = ObjectTable()
         self.vectors = VectorIndex(definition["vectorIndexConfig"], definition["vectorIndexType"])
@@ -49,7 +52,18 @@ class Collection(WriteMixin):
 
     @property
     def class_schema(self) -> ClassSchema:
-        return class_schema(self.definition, self._registered())
+        """Built once per definition and set of registered rerankers (a query asks for it several times).
+
+        The definition is never changed in place: replacing it (or registering a reranker) rebuilds this.
+        Callers must not modify the returned schema.
+        """
+        registered = self._registered()
+        cached = self._schema_cache
+        if cached is not None and cached[0] is self.definition and cached[1] == registered:
+            return cached[2]
+        schema = class_schema(self.definition, registered)
+        self._schema_cache = (self.definition, frozenset(registered), schema)
+        return schema
 
     @property
     def distance(self) -> str:
@@ -148,6 +162,10 @@ class Collection(WriteMixin):
         ranks = self.objects.rank_of_uuid()[ids]
         return np.lexsort((ranks, -keys if descending else keys))
 
+    def uuid_ranks(self) -> np.ndarray:
+        """ranks[doc_id] = the doc's position in uuid order (-1 for deleted ids): sorts ties by uuid cheaply."""
+        return self.objects.rank_of_uuid()
+
     def vector_search(
         self,
         vector: Any,
@@ -156,51 +174,44 @@ class Collection(WriteMixin):
         max_distance: float | None = None,
     ) -> list[tuple[int, float]]:
         """(doc_id, distance) best first; k=None gives every object within max_distance."""
-        query = self._query_vector(vector)
+        ids, distances = self.vector_search_columns(vector, k, allow, max_distance)
+        return list(zip(ids.tolist(), distances.tolist(), strict=True))
+
+    def vector_search_columns(
+        self,
+        vector: Any,
+        k: int | None,
+        allow: np.ndarray | None = None,
+        max_distance: float | None = None,
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """vector_search as two arrays (int64 doc ids, float32 distances): what the engine reads."""
+        query = self.vectors.check_query(vector, self.name)
         if query is None or (k is not None and k <= 0):
-            return []
+            return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.float32)
         ids, dist = self.vectors.search(query, k, allow)
-        distances = dist.tolist()
+        # A page is checked with Python floats (one numpy call), a long list with numpy.
+        small = len(dist) <= 64
+        values = dist.tolist() if small else [float(dist[0])]
         # NaN or inf in the query make every distance non-finite: checking the best one is enough,
         # and cheaper than scanning the query before each search.
-        if distances and not math.isfinite(distances[0]):
+        if len(dist) and not math.isfinite(values[0]):
             raise SearchError("vector search: the query vector holds NaN, infinite or overflowing numbers")
-        if len(set(distances)) != len(distances):
+        if len(set(values)) < len(values) if small else has_ties(dist):
             # The indexes return every candidate tied with the k-th: order ties by uuid, then cut.
             order = self._by_uuid_on_ties(ids, dist, descending=False)
             if k is not None:
                 order = order[:k]
             ids, dist = ids[order], dist[order]
-            distances = dist.tolist()
         if max_distance is not None:
             keep = int(np.searchsorted(dist, np.float32(max_distance), side="right"))
-            ids, distances = ids[:keep], distances[:keep]
-        return list(zip(ids.tolist(), distances, strict=True))
-
-    def _query_vector(self, vector: Any) -> np.ndarray | None:
-        # Once per query: cheap checks first (the benchmark holds searches within 10% of raw hnswlib).
-        if type(vector) is not np.ndarray or vector.dtype != np.float32:
-            vector = np.asarray(vector, dtype=np.float32)
-        shape = vector.shape
-        dim = self.vectors.flat.dim
-        if len(shape) != 1:
-            raise SearchError(f"a query vector must be a flat list of numbers, got shape {shape}")
-        if dim is None:
-            return None  # no vector stored yet: nothing can match
-        if shape[0] != dim:
-            raise SearchError(
-                f"vector search: the query vector has {shape[0]} dimensions, "
-                f"but class '{self.name}' holds vectors of {dim}",
-                hint="give a vector of the collection's size, or use nearText with the class vectorizer",
-            )
-        return vector
+            ids, dist = ids[:keep], dist[:keep]
+        return ids, dist
 
     def _search_properties(self, properties: list[tuple[str, float]] | None) -> list[tuple[str, float]]:
         if properties is None:
-            properties = [(p["name"], 1.0) for p in self.definition["properties"] if p["indexSearchable"]]
-            if not properties:
+            if not self._searchable:
                 raise SearchError("No properties provided, and no indexed properties found in class")
-            return properties
+            return self._searchable
         for name, _ in properties:
             prop = self._props.get(name)
             if prop is None:
@@ -226,22 +237,35 @@ class Collection(WriteMixin):
         explain: bool = False,
     ) -> list[tuple[int, float, str | None]]:
         """(doc_id, float32 score, explainScore) by score desc, ties by uuid asc, cut at k."""
+        ids, scores, texts = self.bm25_search_columns(query, properties, allow, k, explain)
+        texts = texts if texts is not None else [None] * len(ids)
+        return list(zip(ids.tolist(), scores.tolist(), texts, strict=True))
+
+    def bm25_search_columns(
+        self,
+        query: str,
+        properties: list[tuple[str, float]] | None = None,
+        allow: np.ndarray | None = None,
+        k: int | None = None,
+        explain: bool = False,
+    ) -> tuple[np.ndarray, np.ndarray, list[str] | None]:
+        """bm25_search as columns (int64 doc ids, float32 scores, explainScores or None without explain)."""
         properties = self._search_properties(properties)
         if k is not None and k <= 0:
-            return []
+            return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.float32), [] if explain else None
         ids, scores, explains = self.bm25.search(query, properties, allow, k, explain=explain)
         ids = np.asarray(ids, dtype=np.int64)
         scores = np.asarray(scores, dtype=np.float32)
-        order = self._by_uuid_on_ties(ids, scores, descending=True)
-        if k is not None:
-            order = order[:k]
-        texts = [explains[i] for i in order.tolist()] if explains is not None else [None] * len(order)
-        return list(zip(ids[order].tolist(), scores[order].tolist(), texts, strict=True))
+        if has_ties(scores):  # the index returns best first, ties by doc id: re-order ties by uuid
+            order = self._by_uuid_on_ties(ids, scores, descending=True)[:k]
+            ids, scores = ids[order], scores[order]
+            explains = [explains[i] for i in order.tolist()] if explains is not None else None
+        elif k is not None and len(ids) > k:  # not without ties: the index cuts after the k-th's ties
+            ids, scores, explains = ids[:k], scores[:k], explains[:k] if explains is not None else None
+        return ids, scores, explains
 
     def filter(self, where: Any) -> np.ndarray:
         """Sorted doc ids that pass a where filter."""
-        from .filters import evaluate
-
         return evaluate(where, self)
 
     def embed_queries(self, texts: list[str]) -> np.ndarray:

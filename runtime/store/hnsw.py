@@ -106,25 +106,28 @@ class HnswIndex:
         # the first k are the same as a search for k alone whenever ef > k.
         asked = k + 1 if k < limit else k
         labels, dist = self._knn(query, asked, allowed)
-        while asked < limit and dist[-1] == dist[k - 1]:
+        # Python floats are cheaper to compare than numpy scalars, and each numpy call counts here.
+        values = dist.tolist()[0]
+        while asked < limit and values[-1] == values[k - 1]:
             asked = min(asked * 2, limit)  # the tie may go on: widen until it ends or nothing is left
             labels, dist = self._knn(query, asked, allowed)
-        if asked > k:  # keep the k nearest and the candidates tied with the k-th
-            end = k + int(np.searchsorted(dist[k:], dist[k - 1], side="right"))
-            labels, dist = labels[:end], dist[:end]
+            values = dist.tolist()[0]
+        end = k  # keep the k nearest and the candidates tied with the k-th
+        while end < len(values) and values[end] == values[k - 1]:
+            end += 1
+        labels, dist = labels[0, :end].astype(np.int64), dist[0, :end]
         if self.metric == "dot":
             dist = dist - np.float32(1)
-        elif self.metric == "cosine" and dist[0] < 0:  # sorted: only the first few can round below 0
+        elif self.metric == "cosine" and values[0] < 0:  # sorted: only the first few can round below 0
             dist = np.maximum(dist, np.float32(0))
         return labels, dist
 
     def _knn(self, query: np.ndarray, k: int, allowed: set[int] | None) -> tuple[np.ndarray, np.ndarray]:
+        """hnswlib's answer as it gives it: (1, k) arrays of labels and distances."""
         if allowed is None:
-            labels, dist = self._index.knn_query(query, k=k, num_threads=1)
-        else:
-            # The filter is a Python callable run per visited node: one thread keeps it from contending.
-            labels, dist = self._index.knn_query(query, k=k, num_threads=1, filter=allowed.__contains__)
-        return labels[0].astype(np.int64), dist[0]
+            return self._index.knn_query(query, k=k, num_threads=1)
+        # The filter is a Python callable run per visited node: one thread keeps it from contending.
+        return self._index.knn_query(query, k=k, num_threads=1, filter=allowed.__contains__)
 
     def save(self, path: Path) -> None:
         self._index.save_index(str(path))

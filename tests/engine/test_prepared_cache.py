@@ -1,0 +1,63 @@
+"""A prepared query keeps its bound query and plans only while their inputs stay the same."""
+
+from __future__ import annotations
+
+from rankql.runtime import Database
+from rankql.runtime.engine import QueryEngine
+
+from .dataset import build_articles
+
+NEAR = "query Q($v: [Float]!) { Get { Article(nearVector: {vector: $v}, limit: 2) { title } } }"
+RERANK = """{ Get { Article(bm25: {query: "fish"}, limit: 3) {
+  title _additional { rerank(property: "title") { score } } } } }"""
+
+
+class Shortest:
+    def score(self, query: str, documents: list[str]) -> list[float]:
+        return [-float(len(d)) for d in documents]
+
+
+def _titles(answer: dict) -> list[str]:
+    return [a["title"] for a in answer["data"]["Get"]["Article"]]
+
+
+def test_bound_query_and_plan_are_reused_per_set_of_variables():
+    db = build_articles(Database())
+    prepared = QueryEngine(db).prepare(NEAR)
+    food, money = {"v": [1, 0, 0, 0]}, {"v": [0, 0, 0, 1]}
+    first = prepared.bind(food)
+    assert prepared.bind({"v": [1, 0, 0, 0]}) is first  # equal variables: the same bound query
+    assert prepared.bind(money) is not first
+    assert prepared.bind({"v": (1, 0, 0, 0)}) is not first  # a tuple is not taken for a list
+    assert _titles(prepared.run(food)) == ["Fresh fish recipes", "Fish markets of Tokyo"]
+    plan = prepared.plans[id(first.gets[0])][3]
+    assert _titles(prepared.run(food)) == ["Fresh fish recipes", "Fish markets of Tokyo"]
+    assert prepared.plans[id(first.gets[0])][3] is plan  # planned once
+    assert _titles(prepared.run(money))[0] == "Stock markets today"
+
+
+def test_schema_changes_rebind_and_replan():
+    db = build_articles(Database())
+    engine = QueryEngine(db)
+    text = '{ Get { Magazine(limit: 5) { name _additional { rerank(property: "name") { score } } } } }'
+    assert "errors" in engine.prepare(text).run()  # no such class yet
+    schema = db.schema()
+    assert db.schema() is schema  # kept while nothing changes
+    db.register_reranker("shortest", Shortest())
+    assert db.schema() is not schema  # a registration changes what classes may use
+    definition = dict(db.collection("Publication").definition)
+    magazines = db.create_collection({**definition, "class": "Magazine", "moduleConfig": {"shortest": {}}})
+    magazines.insert_many([{"properties": {"name": n}} for n in ("Wired", "The Economist", "Nature")])
+    answer = engine.prepare(text).run()  # the same prepared query, bound again against the new schema
+    assert "errors" not in answer, answer
+    names = [m["name"] for m in answer["data"]["Get"]["Magazine"]]
+    assert names == sorted(names, key=len)  # reranked by the registered module: shortest first
+
+
+def test_rerank_query_fallback_switch_replans():
+    db = build_articles(Database())
+    prepared = QueryEngine(db).prepare(RERANK)
+    with_fallback = prepared.explain()
+    db.rerank_query_fallback = False
+    without = prepared.explain()
+    assert with_fallback != without and "search query" in with_fallback and "search query" not in without
