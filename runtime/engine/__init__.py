@@ -128,6 +128,10 @@ class QueryEngine:
         self._lock = threading.Lock()
 
     def prepare(self, text: str) -> PreparedQuery:
+        if not isinstance(text, str):
+            return PreparedQuery(
+                self, text
+            )  # the front end answers with Q000 "a query is text"; never cached
         with self._lock:
             prepared = self._cache.get(text)
             if prepared is not None:
@@ -141,7 +145,7 @@ class QueryEngine:
         return prepared
 
     def query(self, text: str, variables: dict | None = None, *, headers: dict | None = None) -> dict:
-        if not text or not text.strip():
+        if isinstance(text, str) and not text.strip() or text is None:
             return _empty_query_error()
         try:
             prepared = self.prepare(text)

@@ -61,7 +61,7 @@ def relative_score_fusion(
     if not parts:
         return HitList([])
     texts = _relative_explains(parts, uuid_of) if explain else None
-    return _fuse(parts, uuid_of, ranks, texts, tolerance=True)
+    return _fuse(parts, uuid_of, ranks, texts)
 
 
 def ranked_fusion(
@@ -83,10 +83,10 @@ def ranked_fusion(
     if not parts:
         return HitList([])
     texts = _ranked_explains(parts, uuid_of) if explain else None
-    return _fuse(parts, uuid_of, ranks, texts, tolerance=False)
+    return _fuse(parts, uuid_of, ranks, texts)
 
 
-def _fuse(parts: list, uuid_of, ranks: np.ndarray | None, texts: dict[int, str] | None, *, tolerance: bool):
+def _fuse(parts: list, uuid_of, ranks: np.ndarray | None, texts: dict[int, str] | None):
     """Sum the contributions per doc (float32), keep the last set's raw value as the secondary key, sort.
 
     A hybrid query fuses pools of 100 or more on every run: this keeps to few numpy calls (each costs
@@ -111,9 +111,7 @@ def _fuse(parts: list, uuid_of, ranks: np.ndarray | None, texts: dict[int, str] 
             keep[twin] = False
             ids, values, contributions = ids[keep], values[keep], contributions[keep]
     uuid_rank = ranks[ids] if ranks is not None else _uuid_ranks(ids, uuid_of)
-    order = np.lexsort((uuid_rank, -values, -contributions))
-    if tolerance:
-        order = _tolerant(order, contributions, values, uuid_rank)
+    order = _tolerant(np.lexsort((uuid_rank, -values, -contributions)), contributions, values, uuid_rank)
     ids = ids[order]
     explains = [texts.get(d) or None for d in ids.tolist()] if texts is not None else None
     return HitList(ids, scores=contributions[order], explains=explains, secondary=values[order])
@@ -130,7 +128,7 @@ def _uuid_ranks(docs: np.ndarray, uuid_of) -> np.ndarray:
 def _tolerant(
     order: np.ndarray, score: np.ndarray, secondary: np.ndarray, uuid_rank: np.ndarray
 ) -> np.ndarray:
-    """relativeScoreFusion compares scores with a 1e-7 tolerance (as Weaviate does): a run of scores within
+    """Both fusions compare scores with a 1e-7 tolerance (spec 6.1): a run of scores within
     1e-7 of the run's first is ordered by the tie-breaks alone. Exact ties are already in that order."""
     s = score[order]
     gaps = s[:-1] - s[1:]  # float32; 2e-7 is a wide enough net for the exact float64 test below

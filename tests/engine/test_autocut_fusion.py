@@ -128,6 +128,19 @@ def test_ranked_fusion_sums_positions():
     assert fused[0].score == fused[1].score
 
 
+def test_ranked_fusion_ties_within_1e7_go_to_the_secondary_value():
+    # vector weight 0.25: doc 1 sits at vector rank 1 and keyword rank 3 (0.016003123), doc 2 at vector
+    # rank 4 and keyword rank 2 (0.016003024). They differ by less than 1e-7, so spec 6.1 treats them as
+    # tied and the keyword value (doc 2's is higher) decides, not the float32 noise.
+    vector = ResultSet("v", 0.25, [Hit(10), Hit(1), Hit(11), Hit(12), Hit(2)], [0.9, 0.8, 0.7, 0.6, 0.5])
+    keyword = ResultSet("k", 0.75, [Hit(13), Hit(14), Hit(2), Hit(1)], [4.0, 3.0, 2.0, 1.0])
+    fused = ranked_fusion([vector, keyword], _uuid)
+    order = [h.doc_id for h in fused]
+    one, two = fused[order.index(1)], fused[order.index(2)]
+    assert one.score > two.score and one.score - two.score < 1e-7
+    assert order.index(2) < order.index(1)
+
+
 def test_empty_fusion():
     assert relative_score_fusion([_set("a", 0.5, {}), _set("b", 0.5, {})], _uuid) == []
     assert ranked_fusion([_set("a", 0.5, {})], _uuid) == []

@@ -40,6 +40,14 @@ def test_empty_and_syntax_errors_are_answers(articles_db):
     assert "data" not in answer and answer["errors"][0]["locations"]
 
 
+@pytest.mark.parametrize("text", [5, b"{ Get { Article { title } } }", ["{ Get }"], {"query": "x"}])
+def test_a_query_that_is_not_text_is_an_error_entry(articles_db, text):
+    answer = articles_db.query(text)
+    assert "data" not in answer
+    assert answer["errors"][0]["extensions"]["code"] == "Q000"
+    assert "a query is text" in answer["errors"][0]["message"]
+
+
 def test_timestamps_are_millisecond_strings(articles_db):
     before = int(time.time() * 1000)
     answer = articles_db.query(
