@@ -115,7 +115,7 @@ class HnswIndex:
         end = k  # keep the k nearest and the candidates tied with the k-th
         while end < len(values) and values[end] == values[k - 1]:
             end += 1
-        labels, dist = labels[0, :end].astype(np.int64), dist[0, :end]
+        labels, dist = labels[0, :end].view(np.int64), dist[0, :end]  # uint64 labels < 2**63: same bits
         if self.metric == "dot":
             dist = dist - np.float32(1)
         elif self.metric == "cosine" and values[0] < 0:  # sorted: only the first few can round below 0
