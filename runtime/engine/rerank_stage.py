@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from typing import Any
 
 from rankql.dsl import ast
@@ -69,7 +69,7 @@ def rerank_all(
             outcomes[i] = RerankOutcome(hits=list(req.hits), error=err)
             continue
         query = _query_text(req, fallback)
-        documents = [_document(req.collection, hit.doc_id, props) for hit in req.hits]
+        documents = _documents(req.collection, req.hits, props)
         config = dict(req.collection.module_config.get(module) or {})
         prepared.append(_Prepared(index=i, module=module, job_index=len(jobs)))
         jobs.append(
@@ -183,6 +183,19 @@ def _document(collection: Any, doc_id: int, props: list[str]) -> str:
     return PROPERTY_SEPARATOR.join(p for p in parts if isinstance(p, str) and p)
 
 
+def _documents(collection: Any, hits: list[Hit], props: list[str]) -> list[str]:
+    """_document for every hit; one property (the common case) skips the join."""
+    properties_of = collection.properties_of
+    if len(props) != 1:
+        return [_document(collection, h.doc_id, props) for h in hits]
+    name = props[0]
+    out = []
+    for h in hits:
+        value = properties_of(h.doc_id).get(name)
+        out.append(value if isinstance(value, str) else "")
+    return out
+
+
 # --- applying the scores -------------------------------------------------------------------------
 
 
@@ -199,8 +212,16 @@ def _failed(req: RerankRequest, module: str, model: str | None, err: RankqlError
     reason = err.message if "client rank:" in err.message else f"client rank: {err.message}"
     if req.rerank.on_error == "KEEP_ORDER":
         label = _model_label(module, model)
+        status = f"failed: {reason}"
         hits = [
-            replace(h, rerank=RerankInfo(None, i, label, False, f"failed: {reason}"))
+            Hit(
+                h.doc_id,
+                h.distance,
+                h.score,
+                h.explain,
+                h.secondary,
+                RerankInfo(None, i, label, False, status),
+            )
             for i, h in enumerate(req.hits)
         ]
         warning = f"rerank of {req.key} failed, first-stage order kept (onError: KEEP_ORDER): {reason}"
@@ -218,12 +239,21 @@ def _apply(req: RerankRequest, module: str, result: Any) -> RerankOutcome:
         return _failed(req, module, model, RerankError(f"{got} for {len(req.hits)} documents"))
     label = _model_label(module, model)
     cached = list(result.cached) if result.cached else [False] * len(scores)
+    # Hit is built directly (dataclasses.replace costs several times more per hit)
     hits = [
-        replace(h, rerank=RerankInfo(float(s), i, label, bool(c), "ok"))
+        Hit(
+            h.doc_id,
+            h.distance,
+            h.score,
+            h.explain,
+            h.secondary,
+            RerankInfo(float(s), i, label, bool(c), "ok"),
+        )
         for i, (h, s, c) in enumerate(zip(req.hits, scores, cached, strict=True))
     ]
     keys = _order_values(req.rerank, hits)
-    order = sorted(range(len(hits)), key=lambda i: _desc(keys[i]))  # sorted() is stable: ties keep rank
+    desc = [_desc(k) for k in keys]
+    order = sorted(range(len(hits)), key=desc.__getitem__)  # sorted() is stable: ties keep rank
     hits = [hits[i] for i in order]
     keys = [keys[i] for i in order]
     if req.rerank.min_score is not None:

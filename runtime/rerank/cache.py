@@ -42,6 +42,21 @@ class ScoreCache:
             self.hits += 1
             return value
 
+    def get_many(self, keys: list[CacheKey]) -> list[float | None]:
+        """get() for each key under one lock: the scores (None for a miss), each hit refreshed."""
+        out: list[float | None] = []
+        with self._lock:
+            data = self._data
+            for key in keys:
+                value = data.get(key)
+                if value is not None:
+                    data.move_to_end(key)
+                out.append(value)
+            hits = sum(1 for v in out if v is not None)
+            self.hits += hits
+            self.misses += len(out) - hits
+        return out
+
     def put(self, key: CacheKey, value: float) -> None:
         """Store a score, evicting the least recently used entries beyond the size."""
         if self.size == 0:

@@ -91,6 +91,9 @@ def header(headers: dict | None, name: str) -> str | None:
     return None
 
 
+_KEYS: dict[Any, str] = {}  # memo of backend_key for flat configs (json.dumps runs on every query otherwise)
+
+
 def backend_key(module: str, config: dict, headers: dict | None) -> str:
     """Jobs with the same key share one backend (and so its batches)."""
     relevant = {}
@@ -99,7 +102,37 @@ def backend_key(module: str, config: dict, headers: dict | None) -> str:
             "key": header(headers, "X-Cohere-Api-Key"),
             "base": header(headers, "X-Cohere-Baseurl"),
         }
-    return json.dumps([module, config or {}, relevant], sort_keys=True, default=str)
+    memo = _memo_key(module, config, relevant)
+    if memo is not None:
+        key = _KEYS.get(memo)
+        if key is not None:
+            return key
+    key = json.dumps([module, config or {}, relevant], sort_keys=True, default=str)
+    if memo is not None:
+        if len(_KEYS) >= 256:
+            _KEYS.clear()
+        _KEYS[memo] = key
+    return key
+
+
+_SCALARS = (str, int, float, bool, type(None))
+
+
+def _memo_key(module: str, config: Any, relevant: dict) -> tuple | None:
+    """A hashable stand-in for (module, config, relevant), or None when config is not a flat dict of
+    scalars. Types are part of it, so 1, 1.0 and True (equal and hashing alike) stay apart."""
+    if not config:
+        items: tuple = ()
+    elif type(config) is dict:
+        try:
+            items = tuple(sorted((k, v.__class__, v) for k, v in config.items()))
+        except TypeError:  # keys that do not sort
+            return None
+        if not all(k.__class__ is str and c in _SCALARS for k, c, _ in items):
+            return None
+    else:
+        return None
+    return (module, items, relevant.get("key"), relevant.get("base"))
 
 
 def make_builtin(module: str, config: dict, headers: dict | None) -> Backend:

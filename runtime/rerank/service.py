@@ -10,6 +10,8 @@ from .cache import CacheKey, ScoreCache, digest
 from .jobs import JobResult, Reranker, RerankJob, RerankStats
 from .providers import BUILTIN_MODULES, Backend, UserBackend, backend_key, make_builtin
 
+_DIGEST_MEMO = 4096  # documents whose sha256 the service remembers
+
 
 class RerankService:
     """The rerankers of one database: built-in providers, registered ones, and the score cache."""
@@ -20,6 +22,9 @@ class RerankService:
         self._backends: dict[str, Backend] = {}
         self._generation = 0
         self._lock = threading.Lock()
+        # document -> sha256, across queries: a page's texts repeat from query to query, and the str
+        # objects are mostly the stored values themselves, so this holds little beyond the hashes.
+        self._digests: dict[str, str] = {}
 
     def register(self, name: str, reranker: Reranker) -> None:
         """Make `reranker` usable as module `name` (a registered name wins over a built-in one)."""
@@ -51,13 +56,14 @@ class RerankService:
         for index, job in enumerate(jobs):
             stats.documents += len(job.documents)
             groups.setdefault(backend_key(job.module, job.config, job.headers), []).append(index)
-        for members in groups.values():
-            self._run_group(jobs, members, results, stats)
+        for key, members in groups.items():
+            self._run_group(jobs, members, results, stats, key)
         stats.seconds = time.perf_counter() - started
         return [r for r in results if r is not None], stats
 
-    def _backend(self, job: RerankJob) -> Backend:
-        key = backend_key(job.module, job.config, job.headers)
+    def _backend(self, job: RerankJob, key: str | None = None) -> Backend:
+        if key is None:
+            key = backend_key(job.module, job.config, job.headers)
         with self._lock:
             backend = self._backends.get(key)
             if backend is not None:
@@ -73,11 +79,16 @@ class RerankService:
             return backend
 
     def _run_group(
-        self, jobs: list[RerankJob], members: list[int], results: list[JobResult | None], stats: RerankStats
+        self,
+        jobs: list[RerankJob],
+        members: list[int],
+        results: list[JobResult | None],
+        stats: RerankStats,
+        key: str | None = None,
     ) -> None:
         first = jobs[members[0]]
         try:
-            backend = self._backend(first)
+            backend = self._backend(first, key)
         except RankqlError as exc:
             error = as_rerank_error(exc)
             for i in members:
@@ -91,26 +102,32 @@ class RerankService:
         # (query, document) -> positions waiting for its score: duplicates are scored once.
         wanted: dict[tuple[str, str], list[tuple[int, int]]] = {}
         keys: dict[tuple[str, str], CacheKey] = {}
-        digests: dict[str, str] = {}  # documents repeat across jobs: hash each once
+        digests = self._digests  # documents repeat across jobs and queries: hash each once
+        if len(digests) > _DIGEST_MEMO:
+            digests.clear()
+        cache_id = backend.cache_id
         for i in members:
             job = jobs[i]
-            scores[i] = [None] * len(job.documents)
-            cached[i] = [False] * len(job.documents)
-            for pos, doc in enumerate(job.documents):
-                doc = doc if isinstance(doc, str) else ""
-                key = keys.get((job.query, doc))
+            query = job.query
+            documents = [doc if isinstance(doc, str) else "" for doc in job.documents]
+            job_keys = []
+            for doc in documents:
+                key = keys.get((query, doc))
                 if key is None:
-                    if doc not in digests:
-                        digests[doc] = digest(doc)
-                    key = keys[(job.query, doc)] = (backend.cache_id, job.query, digests[doc])
-                hit = self.cache.get(key)
-                if hit is not None:
-                    stats.cache_hits += 1
-                    scores[i][pos] = hit
-                    cached[i][pos] = True
-                else:
-                    stats.cache_misses += 1
-                    wanted.setdefault((job.query, doc), []).append((i, pos))
+                    hashed = digests.get(doc)
+                    if hashed is None:
+                        hashed = digests[doc] = digest(doc)
+                    key = keys[(query, doc)] = (cache_id, query, hashed)
+                job_keys.append(key)
+            found = self.cache.get_many(job_keys)  # one lock for the whole job
+            scores[i] = found
+            cached[i] = [value is not None for value in found]
+            for pos, value in enumerate(found):
+                if value is None:
+                    wanted.setdefault((query, documents[pos]), []).append((i, pos))
+            hits = sum(cached[i])
+            stats.cache_hits += hits
+            stats.cache_misses += len(found) - hits
         failures: dict[int, RerankError] = {}
         for pairs, outcome in self._score(backend, list(wanted), stats):
             if isinstance(outcome, RerankError):
