@@ -10,9 +10,10 @@ import numpy as np
 
 from ..errors import SearchError
 from .bm25_postings import FieldPostings, grow, unique
-from .bm25_results import above_kth, top
+from .bm25_results import candidates, top
+from .bm25_terms import QueryTerms, TermCache, contribution, saturation, sum_terms
 from .stopwords import Stopwords
-from .tokenizer import TOKENIZATIONS, count_duplicates, tokenize, tokenize_value
+from .tokenizer import TOKENIZATIONS, tokenize_value
 
 DEFAULT_PROP_LENGTH = 40.0  # Weaviate's fallback when a property's mean length is unknown
 _EMPTY = (np.empty(0, np.int64), np.empty(0, np.float32))
@@ -41,11 +42,9 @@ class Bm25Index:
         self.alive = np.zeros(0, bool)  # allocated with room to grow; `size` is the part in use
         self.size = 0  # highest doc id ever indexed + 1: the length of every per-doc array a query uses
         self.count = 0
-        self.version = 0  # bumps on every write: keys the cached length norms
-        self._norms: dict[tuple[str, float], tuple[int, np.ndarray]] = {}
-        self._contrib: dict[tuple, tuple[np.ndarray, np.ndarray]] = {}
-        self._contrib_size = 0
-        self._contrib_version = -1
+        self.version = 0  # bumps on every write: drops the memoised term contributions
+        self._cache = TermCache()
+        self._terms = QueryTerms(self.stopwords)
 
     def __len__(self) -> int:
         return self.count
@@ -132,47 +131,6 @@ class Bm25Index:
             boosts[name] = float(boost)
         return boosts
 
-    def _norm(self, name: str, avg: float) -> np.ndarray:
-        """k1 * (1 - b + b * len / avgLen) per doc for one property, cached until the next write."""
-        key = (name, avg)
-        cached = self._norms.get(key)
-        if cached is not None and cached[0] == self.version:
-            return cached[1]
-        if len(self._norms) > 64:
-            self._norms.clear()
-        norm = self.k1 * (1.0 - self.b + self.b * self.fields[name].lengths[: self.size] / avg)
-        self._norms[key] = (self.version, norm)
-        return norm
-
-    def _contributions(self, name, field, tid, weight, avg) -> tuple[np.ndarray, np.ndarray]:
-        """(docs, idf * f / (f + norm)) of one term in one property, memoised until the next write."""
-        if self._contrib_version != self.version:
-            self._contrib.clear()
-            self._contrib_size = 0
-            self._contrib_version = self.version
-        key = (name, tid, weight, avg)
-        cached = self._contrib.get(key)
-        if cached is not None:
-            docs, values = cached
-            if 8 * len(docs) > self.size and len(values) == len(docs) < self.size:
-                # a long posting list used twice: keep it as a dense vector, added without indexing
-                dense = np.zeros(self.size)
-                dense[docs] = values
-                self._contrib[key] = (docs, dense)
-                self._contrib_size += self.size - len(docs)
-                return docs, dense
-            return cached
-        docs, tfs = field.postings(tid)
-        freq = tfs if weight == 1.0 else tfs * np.float32(weight)
-        idf = math.log(1.0 + (self.count - len(docs) + 0.5) / (len(docs) + 0.5))
-        values = idf * _saturation(freq.astype(np.float64), self._norm(name, avg)[docs])
-        if self._contrib_size + len(values) > max(1 << 21, 4 * self.capacity):
-            self._contrib.clear()  # bounded memory: start over rather than grow without limit
-            self._contrib_size = 0
-        self._contrib[key] = (docs, values)
-        self._contrib_size += len(values)
-        return docs, values
-
     def search(
         self,
         query: str,
@@ -185,12 +143,70 @@ class Bm25Index:
 
         With k, every doc whose score is >= the k-th best is returned (ties at the cut complete).
         """
+        cap = self.size
+        if properties is not None and len(properties) == 1 and not explain and self.count:
+            name, weight = properties[0]  # the common case, checked without building the boosts map
+            weight = float(weight)
+            if weight > 0 and name in self.fields and (k is None or k > 0):
+                return self._search_one(query, name, weight, allow, k, cap)
         boosts = self._resolve(properties)
-        cap = self.capacity
         if self.count == 0 or not boosts or cap == 0 or (k is not None and k <= 0):
             return _EMPTY[0], _EMPTY[1], [] if explain else None
-        means = [self.fields[name].mean_length() for name in boosts]
-        avg = sum(DEFAULT_PROP_LENGTH if m is None else m for m in means) / len(means)
+        if len(boosts) == 1 and not explain:
+            ((name, weight),) = boosts.items()
+            if weight > 0:
+                return self._search_one(query, name, weight, allow, k, cap)
+        return self._search_many(query, boosts, allow, k, explain, cap)
+
+    def _query_terms(self, query: str, tokenization: str) -> list[tuple[str, int]]:
+        if self._terms.stopwords is not self.stopwords:  # stopwords replaced: remembered terms are stale
+            self._terms = QueryTerms(self.stopwords)
+        return self._terms(query, tokenization)
+
+    def _avg(self, names) -> float:
+        """The mean property length BM25F normalises by: the mean over the searched properties."""
+        means = [self.fields[name].mean_length() for name in names]
+        return sum(DEFAULT_PROP_LENGTH if m is None else m for m in means) / len(means)
+
+    def _lookup(self, table: dict, name: str, term: str, weight: float, avg: float, cap: int):
+        """(docs, values, may_densify) of a term: the memoised contribution, computed on a miss."""
+        field = self.fields[name]
+        return self._cache.lookup(
+            table, term, lambda t: contribution(field, t, weight, avg, self.count, self.k1, self.b), cap
+        )
+
+    def _search_one(self, query, name, weight, allow, k, cap):
+        """The common case, one property with a positive boost and no explain: memoised terms, one sum."""
+        field = self.fields[name]
+        mean = field.mean_length()
+        avg = DEFAULT_PROP_LENGTH if mean is None else mean
+        table = self._cache.table(self.version, (name, weight, avg))
+        entries = []
+        for term, repeats in self._query_terms(query, field.tokenization):
+            entry = table.get(term)
+            if entry is None or entry[2]:
+                entry = self._lookup(table, name, term, weight, avg, cap)
+            if len(entry[0]):
+                entries.append((entry[0], entry[1], repeats))
+        if not entries:
+            return _EMPTY[0], _EMPTY[1], None
+        scores, docs = sum_terms(entries, cap)
+        if allow is not None:
+            return top(self._allowed(allow, scores, None, cap), scores, k, None, cap)
+        if docs is not None and len(docs) * 8 < cap:  # few postings: cheaper than scanning all docs
+            return top(unique(docs), scores, k, None, cap, ascending=True)
+        return top(candidates(scores, k), scores, k, None, cap, ascending=True)
+
+    def _allowed(self, allow: np.ndarray, scores: np.ndarray, hit: np.ndarray | None, cap: int) -> np.ndarray:
+        """The allowed live docs that match: a positive score, or any term when a boost is zero."""
+        allow = np.asarray(allow, np.int64)
+        allow = allow[(allow >= 0) & (allow < cap)]
+        keep = hit[allow] if hit is not None else scores[allow] > 0
+        return allow[keep & self.alive[allow]]
+
+    def _search_many(self, query, boosts, allow, k, explain, cap):
+        """Several properties, a zero or negative boost, or explain: term by term with (f, L) per doc."""
+        avg = self._avg(boosts)
         groups: dict[str, list[str]] = {}
         for name in boosts:
             groups.setdefault(self.fields[name].tokenization, []).append(name)
@@ -199,10 +215,7 @@ class Bm25Index:
         touched: list[np.ndarray] = []
         matched: list[tuple[str, np.ndarray, np.ndarray, np.ndarray]] = []
         for tokenization, names in groups.items():
-            tokens = tokenize(query, tokenization)
-            if tokenization == "word":
-                tokens = [t for t in tokens if not self.stopwords.contains(t)]
-            for term, repeats in zip(*count_duplicates(tokens), strict=True):
+            for term, repeats in self._query_terms(query, tokenization):
                 found = self._score_term(term, repeats, names, boosts, avg, scores, explain)
                 if found is not None:
                     touched.append(found[1])
@@ -211,18 +224,13 @@ class Bm25Index:
                     if explain:
                         matched.append(found)
         if allow is not None:
-            allow = np.asarray(allow, np.int64)
-            allow = allow[(allow >= 0) & (allow < cap)]
-            keep = hit[allow] if hit is not None else scores[allow] > 0
-            cand = allow[keep & self.alive[allow]]
+            cand = self._allowed(allow, scores, hit, cap)
         elif hit is not None:
             cand = np.flatnonzero(hit & self.alive[:cap])
         elif sum(len(d) for d in touched) * 8 < cap:  # few postings: cheaper than scanning all docs
             cand = unique(np.concatenate(touched)) if touched else _EMPTY[0]
-        elif k is not None and cap > 16384 and 4 * k < cap:  # partition beats scanning every match
-            cand = above_kth(scores, k)
         else:
-            cand = np.flatnonzero(scores > 0)
+            cand = candidates(scores, k)
         return top(cand, scores, k, matched if explain else None, cap)
 
     def _score_term(self, term, repeats, names, boosts, avg, scores, explain):
@@ -233,8 +241,9 @@ class Bm25Index:
         if not parts:
             return None
         if len(parts) == 1 and not explain:
-            name, field, tid = parts[0]
-            docs, values = self._contributions(name, field, tid, boosts[name], avg)
+            name = parts[0][0]
+            table = self._cache.table(self.version, (name, boosts[name], avg))
+            docs, values, _ = self._lookup(table, name, term, boosts[name], avg, len(scores))
             if repeats != 1:
                 values = values * repeats
             if len(values) != len(docs):  # a dense vector: a common term, added without indexing
@@ -264,7 +273,7 @@ class Bm25Index:
         idf = math.log(1.0 + (self.count - len(docs) + 0.5) / (len(docs) + 0.5)) * repeats
         f64 = freq.astype(np.float64)
         norm = self.k1 * (1.0 - self.b + self.b * length.astype(np.float64) / avg)
-        scores[docs] += idf * _saturation(f64, norm)
+        scores[docs] += idf * saturation(f64, norm)
         return term, docs, freq, length
 
     # --- persistence --------------------------------------------------------------------
@@ -281,9 +290,3 @@ class Bm25Index:
         from .bm25_persist import load_index
 
         return load_index(cls, Path(folder))
-
-
-def _saturation(freq: np.ndarray, norm: np.ndarray) -> np.ndarray:
-    """f / (f + norm), and 0 where both are 0 (a zero boost with k1 = 0) rather than NaN."""
-    denom = freq + norm
-    return np.divide(freq, denom, out=np.zeros_like(denom), where=denom != 0)

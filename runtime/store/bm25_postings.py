@@ -22,7 +22,8 @@ def unique_counts(values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
 
 def unique(values: np.ndarray) -> np.ndarray:
     """Sorted distinct values."""
-    values = np.sort(values)
+    values = values.copy()
+    values.sort()
     if len(values) < 2:
         return values
     keep = np.empty(len(values), bool)
@@ -56,7 +57,7 @@ class FieldPostings:
         self.indptr = np.zeros(1, np.int64)  # frozen CSR over term ids [0, len(indptr) - 1)
         self.docs = _EMPTY_I
         self.tfs = _EMPTY_F
-        self.delta: dict[int, tuple[list[int], list[float]]] = {}
+        self.delta: dict[int, tuple[list[int], list[int]]] = {}
         self.delta_nnz = 0
         self.dead = 0  # tombstoned frozen postings
         self.df = np.zeros(0, np.int64)  # live documents containing each term
@@ -99,13 +100,15 @@ class FieldPostings:
         terms, counts = unique_counts(self.term_ids(tokens))
         self.df[terms] += 1
         delta = self.delta
+        get = delta.get
         for term, count in zip(terms.tolist(), counts.tolist(), strict=True):
-            lists = delta.get(term)
+            lists = get(term)
             if lists is None:
-                delta[term] = ([doc], [float(count)])
+                delta[term] = ([doc], [count])  # int counts: turned into float32 when read
             else:
-                lists[0].append(doc)
-                lists[1].append(float(count))
+                doc_list, tf_list = lists
+                doc_list.append(doc)
+                tf_list.append(count)
         self.delta_nnz += len(terms)
         self._track(doc, terms, len(tokens))
 

@@ -57,24 +57,35 @@ def explain_strings(
     return ["".join(p) for p in parts]
 
 
-def above_kth(scores: np.ndarray, k: int) -> np.ndarray:
-    """Matching docs that may tie with the k-th best float32 score: a superset _top() cuts exactly."""
-    kth = np.float32(np.partition(scores, len(scores) - k)[len(scores) - k])
-    below = np.nextafter(kth, np.float32(-np.inf))  # anything rounding to >= kth is above this
-    return np.flatnonzero((scores > float(below)) & (scores > 0))
+def candidates(scores: np.ndarray, k: int | None) -> np.ndarray:
+    """Docs that may be in the top k (a superset that top() cuts exactly); every match when k is None."""
+    n = len(scores)
+    if k is not None:
+        rows = 16 if n < 32768 else 64
+        groups = n // rows
+        if groups >= 4 * k:
+            # The k largest group maxima are k distinct docs, so the k-th best score is at least the k-th
+            # largest maximum: a cheap lower bound (a full partition of every score costs far more).
+            maxima = scores[: rows * groups].reshape(rows, groups).max(axis=0)
+            low = np.float32(np.partition(maxima, groups - k)[groups - k])
+            below = float(np.nextafter(low, np.float32(-np.inf)))  # anything rounding to >= low is above
+            return np.flatnonzero(scores > max(below, 0.0))
+    return np.flatnonzero(scores > 0)
 
 
-def top(cand: np.ndarray, scores: np.ndarray, k: int | None, matched, cap: int):
-    """Candidates best first (ties by doc id), cut after every doc tied with the k-th best float32 score."""
+def top(cand: np.ndarray, scores: np.ndarray, k: int | None, matched, cap: int, ascending: bool = False):
+    """Candidates best first (ties by doc id), cut after every doc tied with the k-th best float32 score.
+
+    `ascending` says the candidates are sorted by doc id, so a stable sort by score keeps ties in order.
+    """
     values = scores[cand].astype(np.float32)
-    if k is not None and 2 * k < len(cand):  # shrink long lists before sorting
-        n = len(values)
-        keep = values >= np.partition(values, n - k)[n - k]
+    n = len(values)
+    if k is not None and k < n:
+        part = values.copy()  # ndarray methods: numpy's function wrappers cost more than the work here
+        part.partition(n - k)
+        keep = values >= part[n - k]  # exactly the docs tied with or above the k-th
         cand, values = cand[keep], values[keep]
-    order = np.lexsort((cand, -values))
+    order = (-values).argsort(kind="stable") if ascending else np.lexsort((cand, -values))
     cand, values = cand[order], values[order]
-    if k is not None and k < len(cand):
-        end = int(np.searchsorted(-values, -values[k - 1], side="right"))
-        cand, values = cand[:end], values[:end]
     explains = explain_strings(cand, matched, cap) if matched is not None else None
     return cand, values, explains
