@@ -88,39 +88,60 @@ class HnswIndex:
         of them make the cut is the caller's choice (uuid order), not hnswlib's.
         Raises RuntimeError when hnswlib cannot find k (the caller falls back to exact search).
         """
-        # This runs once per query: kept lean, since the benchmark holds it within 10% of raw hnswlib.
+        labels, dist, _ = self.search_values(query, k, allowed, allowed_count)
+        return labels, dist
+
+    def search_values(
+        self, query: np.ndarray, k: int, allowed: set[int] | None = None, allowed_count: int | None = None
+    ) -> tuple[np.ndarray, np.ndarray, list[float]]:
+        """search, plus the distances as a Python list (the same values): callers check ties on it.
+
+        This runs once per query: kept lean, since the benchmark holds it within 10% of raw hnswlib.
+        """
         limit = self._count if allowed_count is None else allowed_count
         if k > limit:
             k = limit
         if k <= 0:
-            return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.float32)
+            return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.float32), []
         ef = self.ef
         if ef == -1:
             ef = 100 if k <= 12 else min(k * 8, 500)
         if ef < k:
             ef = k
+        index = self._index
         if ef != self._current_ef:
-            self._index.set_ef(ef)
+            index.set_ef(ef)
             self._current_ef = ef
         # One more than k tells whether a tie crosses the cut; hnswlib searches with max(ef, asked), so
         # the first k are the same as a search for k alone whenever ef > k.
         asked = k + 1 if k < limit else k
-        labels, dist = self._knn(query, asked, allowed)
+        if allowed is None:
+            labels, dist = index.knn_query(query, k=asked, num_threads=1)
+        else:
+            labels, dist = self._knn(query, asked, allowed)
         # Python floats are cheaper to compare than numpy scalars, and each numpy call counts here.
         values = dist.tolist()[0]
-        while asked < limit and values[-1] == values[k - 1]:
+        kth = values[k - 1]
+        while asked < limit and values[-1] == kth:
             asked = min(asked * 2, limit)  # the tie may go on: widen until it ends or nothing is left
             labels, dist = self._knn(query, asked, allowed)
             values = dist.tolist()[0]
+            kth = values[k - 1]
         end = k  # keep the k nearest and the candidates tied with the k-th
-        while end < len(values) and values[end] == values[k - 1]:
+        n = len(values)
+        while end < n and values[end] == kth:
             end += 1
         labels, dist = labels[0, :end].view(np.int64), dist[0, :end]  # uint64 labels < 2**63: same bits
-        if self.metric == "dot":
+        metric = self.metric
+        if metric == "dot":
             dist = dist - np.float32(1)
-        elif self.metric == "cosine" and values[0] < 0:  # sorted: only the first few can round below 0
+            return labels, dist, dist.tolist()
+        if metric == "cosine" and values[0] < 0:  # sorted: only the first few can round below 0
             dist = np.maximum(dist, np.float32(0))
-        return labels, dist
+            return labels, dist, dist.tolist()
+        if end < n:
+            del values[end:]
+        return labels, dist, values
 
     def _knn(self, query: np.ndarray, k: int, allowed: set[int] | None) -> tuple[np.ndarray, np.ndarray]:
         """hnswlib's answer as it gives it: (1, k) arrays of labels and distances."""
