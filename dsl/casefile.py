@@ -1,7 +1,8 @@
 """Golden case files: cases of a header, '# key: value' settings, a query and '---- name' sections.
 
 A file holds one or more cases. Each starts at a line '### <title>'; the lines up to the first
-'---- <section>' line are settings (comment lines '# key: value') and the query text; each section
+'---- <section>' line are settings (comment lines '# key: value', before the query or after it as
+expectations) and the query text; each section
 runs to the next section or case. A file without '### ' lines is one case named after the file.
 Rewriting a file (--update-goldens) changes only section bodies; everything else stays byte for byte.
 """
@@ -121,10 +122,13 @@ def _fill_head(case: Case) -> None:
     start = 1 if lines and lines[0].startswith(CASE_PREFIX) else 0
     query_lines: list[str] = []
     for offset, line in enumerate(lines[start:], start=start):
-        match = _SETTING.match(line.strip()) if not query_lines else None
+        match = _SETTING.match(line.strip())
         if match:
             case.settings.append((match.group(1), match.group(2).strip()))
-            continue
+            if not query_lines:
+                continue
+            # After the query starts a setting (an expectation) is also a GraphQL comment of the query
+            # text, which stays as written.
         if not query_lines and not line.strip():
             continue
         if not query_lines:

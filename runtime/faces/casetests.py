@@ -14,7 +14,6 @@ from rankql.dsl.casefile import Case
 from . import expectations as ex
 from .render import answer_errors_text, to_json
 
-_SETTING = re.compile(r"^#\s*([A-Za-z][\w@.\-]*)\s*:\s?(.*)$")
 SETTINGS = {
     "database",
     "dataset",
@@ -33,41 +32,21 @@ SETTINGS = {
 }
 
 
-def settings_of(case: Case) -> list[tuple[str, str]]:
-    """'# key: value' lines anywhere in the case head: before the query, or after it as expectations."""
-    found = []
-    for line in case.head.splitlines():
-        match = _SETTING.match(line.strip())
-        if match:
-            found.append((match.group(1), match.group(2).strip()))
-    return found
-
-
-def setting(case: Case, key: str) -> str | None:
-    """The last value given for a setting."""
-    values = setting_all(case, key)
-    return values[-1] if values else None
-
-
-def setting_all(case: Case, key: str) -> list[str]:
-    return [v for k, v in settings_of(case) if k == key]
-
-
 def load_database(case: Case, folder: Path, cache: dict, fixture: Callable[[str], Any]) -> Any:
     """The Database a case names: '# fixture:', '# database:' (a folder) or '# dataset:' with '# schema:'."""
-    if setting(case, "fixture"):
-        return fixture(setting(case, "fixture") or "")
-    if setting(case, "database"):
-        path = (folder / (setting(case, "database") or "")).resolve()
+    if case.setting("fixture"):
+        return fixture(case.setting("fixture") or "")
+    if case.setting("database"):
+        path = (folder / (case.setting("database") or "")).resolve()
         if not path.is_dir():
-            raise ex.CaseFailure(f"# database: {setting(case, 'database')}: no database folder at {path}")
+            raise ex.CaseFailure(f"# database: {case.setting('database')}: no database folder at {path}")
         key = ("database", str(path))
         if key not in cache:
             from rankql.runtime import Database
 
             cache[key] = Database(str(path))
         return cache[key]
-    if setting(case, "dataset"):
+    if case.setting("dataset"):
         return _dataset_database(case, folder, cache)
     raise ex.CaseFailure(
         "the case names no data: add '# database: <folder>', '# dataset: <file>' with '# schema: <file>', "
@@ -82,10 +61,10 @@ def _dataset_database(case: Case, folder: Path, cache: dict) -> Any:
     from .common import UsageError, read_text_file
     from .importer import ImportSummary, infer_definition, insert_objects, read_records, to_objects
 
-    data = (folder / (setting(case, "dataset") or "")).resolve()
-    schema = setting(case, "schema")
+    data = (folder / (case.setting("dataset") or "")).resolve()
+    schema = case.setting("schema")
     schema_path = (folder / schema).resolve() if schema else None
-    name = setting(case, "collection")
+    name = case.setting("collection")
     key = ("dataset", str(data), str(schema_path), name)
     if key in cache:
         return cache[key]
@@ -107,7 +86,7 @@ def _dataset_database(case: Case, folder: Path, cache: dict) -> Any:
     db = Database()
     insert_objects(db.create_collection(definition), objects, summary)
     if summary.rejected:
-        raise ex.CaseFailure(f"# dataset: {setting(case, 'dataset')}:\n" + "\n".join(summary.lines()))
+        raise ex.CaseFailure(f"# dataset: {case.setting('dataset')}:\n" + "\n".join(summary.lines()))
     cache[key] = db
     return db
 
@@ -118,7 +97,7 @@ def padded_query(case: Case) -> str:
 
 
 def run_query(db: Any, case: Case) -> dict[str, Any]:
-    raw = setting(case, "variables")
+    raw = case.setting("variables")
     try:
         variables = json.loads(raw) if raw else None
     except json.JSONDecodeError as exc:
@@ -135,29 +114,29 @@ def check_case(
 ) -> list[str]:
     """Every failed expectation of the case, as readable text (empty: the case passes)."""
     failures: list[str] = []
-    id_property = setting(case, "id-property")
-    expect_error = setting(case, "expect-error")
+    id_property = case.setting("id-property")
+    expect_error = case.setting("expect-error")
     if expect_error:
         failures += _some(ex.check_error(expect_error, answer))
     elif answer.get("errors"):
         schema = db.schema() if hasattr(db, "schema") else None
-        raw = setting(case, "variables")
+        raw = case.setting("variables")
         text = answer_errors_text(
             answer, padded_query(case), json.loads(raw) if raw else None, schema, str(path)
         )
         failures.append("the query failed:\n" + (text or json.dumps(answer["errors"])))
         return failures
-    key = setting(case, "result")
+    key = case.setting("result")
     ids = ex.ranking(answer, key, id_property) if not expect_error else []
-    if setting(case, "expect-count"):
-        wanted = int(setting(case, "expect-count") or 0)
+    if case.setting("expect-count"):
+        wanted = int(case.setting("expect-count") or 0)
         if len(ids) != wanted:
             failures.append(
                 f"expect-count: {wanted}, got {len(ids)}\n" + ex.ranking_table([], ids, "", "got")
             )
-    for spec in setting_all(case, "expect-ids-in-top"):
+    for spec in case.settings_all("expect-ids-in-top"):
         failures += _some(ex.check_ids_in_top(spec, ids))
-    for spec in setting_all(case, "expect-order"):
+    for spec in case.settings_all("expect-order"):
         failures += _some(ex.check_order(spec, ids))
     for check in ex.metric_checks(case.head):
         failures += _some(_check_metric(check, case, ids, folder))
@@ -172,7 +151,7 @@ def check_case(
 
 
 def _has_light_checks(case: Case) -> bool:
-    keys = {k for k, _ in settings_of(case)}
+    keys = {k for k, _ in case.settings}
     return bool(keys & {"expect-ids-in-top", "expect-order", "expect-error", "expect-count"}) or bool(
         ex.metric_checks(case.head)
     )
@@ -200,7 +179,7 @@ def _check_metric(check: ex.MetricCheck, case: Case, ids: list[str], folder: Pat
 
     from .eval import read_qrels
 
-    qrels_name, query_id = setting(case, "qrels"), setting(case, "query-id")
+    qrels_name, query_id = case.setting("qrels"), case.setting("query-id")
     if not qrels_name or not query_id:
         return f"expect-{check.label}: needs '# qrels: <file.tsv>' and '# query-id: <id>'"
     qrels = read_qrels(str((folder / qrels_name).resolve())).get(query_id)
@@ -230,7 +209,7 @@ _METRIC_NAME = re.compile(r"^#\s*expect-([A-Za-z]+)@\d+")
 def case_problems(case: Case) -> list[str]:
     """Misspelt settings, metrics and sections, which would otherwise pass silently; see the plugin docs."""
     problems = []
-    for key, _ in settings_of(case):
+    for key, _ in case.settings:
         if key in SETTINGS or ex.METRIC_KEY.match(key):  # metric names are checked below, colon or not
             continue
         close = difflib.get_close_matches(key.lower(), SETTINGS, n=1, cutoff=_CLOSE)
