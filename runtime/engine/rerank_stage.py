@@ -208,22 +208,17 @@ def _model_label(module: str, model: str | None) -> str:
     return f"{module}:{model}"
 
 
+def _reranked(hit: Hit, info: RerankInfo) -> Hit:
+    """A copy of a hit with its rerank info (built directly: dataclasses.replace costs several times more)."""
+    return Hit(hit.doc_id, hit.distance, hit.score, hit.explain, hit.secondary, info)
+
+
 def _failed(req: RerankRequest, module: str, model: str | None, err: RankqlError) -> RerankOutcome:
     reason = err.message if "client rank:" in err.message else f"client rank: {err.message}"
     if req.rerank.on_error == "KEEP_ORDER":
         label = _model_label(module, model)
         status = f"failed: {reason}"
-        hits = [
-            Hit(
-                h.doc_id,
-                h.distance,
-                h.score,
-                h.explain,
-                h.secondary,
-                RerankInfo(None, i, label, False, status),
-            )
-            for i, h in enumerate(req.hits)
-        ]
+        hits = [_reranked(h, RerankInfo(None, i, label, False, status)) for i, h in enumerate(req.hits)]
         warning = f"rerank of {req.key} failed, first-stage order kept (onError: KEEP_ORDER): {reason}"
         return RerankOutcome(hits=hits, warning=warning)
     return RerankOutcome(hits=list(req.hits), error=RerankError(reason, hint=err.hint, code=err.code))
@@ -239,16 +234,8 @@ def _apply(req: RerankRequest, module: str, result: Any) -> RerankOutcome:
         return _failed(req, module, model, RerankError(f"{got} for {len(req.hits)} documents"))
     label = _model_label(module, model)
     cached = list(result.cached) if result.cached else [False] * len(scores)
-    # Hit is built directly (dataclasses.replace costs several times more per hit)
     hits = [
-        Hit(
-            h.doc_id,
-            h.distance,
-            h.score,
-            h.explain,
-            h.secondary,
-            RerankInfo(float(s), i, label, bool(c), "ok"),
-        )
+        _reranked(h, RerankInfo(float(s), i, label, bool(c), "ok"))
         for i, (h, s, c) in enumerate(zip(req.hits, scores, cached, strict=True))
     ]
     keys = _order_values(req.rerank, hits)

@@ -19,6 +19,15 @@ DEFAULT_PROP_LENGTH = 40.0  # Weaviate's fallback when a property's mean length 
 _EMPTY = (np.empty(0, np.int64), np.empty(0, np.float32))
 
 
+def not_searchable(name: str) -> SearchError:
+    """Weaviate's error for a bm25 property without a searchable inverted index."""
+    return SearchError(
+        f"Searching by property '{name}' requires inverted index. Is `indexSearchable` option "
+        f"of property '{name}' enabled? Set it to `true` or leave empty",
+        hint="search only text properties with indexSearchable",
+    )
+
+
 class Bm25Index:
     """Inverted index over a collection's searchable text properties, keyed by dense doc ids."""
 
@@ -123,11 +132,7 @@ class Bm25Index:
         boosts: dict[str, float] = {}
         for name, boost in properties:  # a repeated property is scored once, with its last boost
             if name not in self.fields:
-                raise SearchError(
-                    f"Searching by property '{name}' requires inverted index. Is `indexSearchable` option "
-                    f"of property '{name}' enabled? Set it to `true` or leave empty",
-                    hint="search only text properties with indexSearchable",
-                )
+                raise not_searchable(name)
             boosts[name] = float(boost)
         return boosts
 

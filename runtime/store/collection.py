@@ -10,9 +10,11 @@ import numpy as np
 from rankql.dsl.schema import ClassSchema
 
 from ..errors import ObjectError, SearchError
+from .bm25 import Bm25Index, not_searchable
 from .definition import class_schema
 from .filters import evaluate
 from .objects import BatchResult, ObjectTable
+from .stopwords import Stopwords
 from .vectorizers import make_vectorizer, object_text
 from .vectors import VectorIndex, has_ties
 from .writes import WriteMixin
@@ -21,10 +23,7 @@ _FLOAT32 = np.dtype(np.float32)
 
 
 def _keyword_parts(definition: dict) -> tuple[Any, Any]:
-    """A fresh Bm25Index and the Stopwords of the class (imported late: the keyword side is optional here)."""
-    from .bm25 import Bm25Index
-    from .stopwords import Stopwords
-
+    """A fresh Bm25Index and the Stopwords of the class."""
     inverted = definition["invertedIndexConfig"]
     stop = inverted["stopwords"]
     stopwords = Stopwords(stop["preset"], stop["additions"], stop["removals"])
@@ -253,10 +252,7 @@ class Collection(WriteMixin):
             if not prop["dataType"][0].startswith("text"):
                 raise SearchError(f"cannot handle datatype '{prop['dataType'][0]}' of property '{name}'")
             if not prop["indexSearchable"]:
-                raise SearchError(
-                    f"Searching by property '{name}' requires inverted index. Is `indexSearchable` option of "
-                    f"property '{name}' enabled? Set it to `true` or leave empty"
-                )
+                raise not_searchable(name)
         return properties
 
     def bm25_search(

@@ -21,6 +21,7 @@ from typing import Any
 import numpy as np
 
 from ..errors import RankqlError, StorageError
+from .bm25 import Bm25Index
 from .collection import Collection, _keyword_parts
 from .flat import FlatIndex
 from .hnsw import HnswIndex
@@ -190,8 +191,6 @@ def load_database(root: Path, registered: Callable[[], Iterable[str]]) -> list[C
 
 
 def _load_collection(folder: Path, registered: Callable[[], Iterable[str]]) -> Collection:
-    from .bm25 import Bm25Index
-
     definition = json.loads((folder / "definition.json").read_text(encoding="utf-8"))
     collection = Collection(definition, registered=registered, _empty=True)
     meta = json.loads((folder / "objects.json").read_text(encoding="utf-8"))
