@@ -53,6 +53,10 @@ def retrieve(node: Retrieve, ctx: Context) -> Sequence[Hit]:
     allow = ctx.allow(node.where)
     if node.method == "vector":
         vector = query_vector(node, ctx)
+        if node.min_certainty is None and node.k is not None and node.k <= 64:
+            # A page: lists straight from the store, so that no numpy call comes between hnswlib and Hits.
+            ids, distances = col.vector_page(vector, node.k, allow, node.max_distance)
+            return HitList(ids, distances=distances)
         ids, distances = col.vector_search_columns(vector, node.k, allow, node.max_distance)
         if node.min_certainty is not None:
             # certainty = 1 - d/2 in float32; the distance bound above is the same test up to rounding

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import bisect
 import math
 from collections.abc import Callable, Iterable
 from typing import Any
@@ -175,8 +176,46 @@ class Collection(WriteMixin):
         max_distance: float | None = None,
     ) -> list[tuple[int, float]]:
         """(doc_id, distance) best first; k=None gives every object within max_distance."""
+        ids, distances = self.vector_page(vector, k, allow, max_distance)
+        return list(zip(ids, distances, strict=True))
+
+    def vector_page(
+        self,
+        vector: Any,
+        k: int | None,
+        allow: np.ndarray | None = None,
+        max_distance: float | None = None,
+    ) -> tuple[list[int], list[float]]:
+        """vector_search as two lists, doc ids and distances (float32 values as Python floats).
+
+        The engine's path for a page. An unfiltered float32 query goes to hnswlib and straight back
+        (the benchmark holds this within 10% of raw hnswlib); the rest takes vector_search_columns, whose
+        results are the same.
+        """
+        hnsw = self.vectors.hnsw
+        found = (
+            hnsw.nearest(vector, k)
+            if allow is None and hnsw is not None and k is not None and type(vector) is np.ndarray
+            else None
+        )
+        if found is not None:
+            ids, values = found  # k + 1 of them
+            if len(set(values)) > k:  # no exact tie: the common case
+                del ids[k], values[k]
+            elif values[k] != values[k - 1]:  # ties inside the page only: uuid order
+                del ids[k], values[k]
+                ranks = self.objects.rank_of_uuid()
+                order = sorted(range(k), key=lambda i: (values[i], ranks[ids[i]]))
+                ids, values = [ids[i] for i in order], [values[i] for i in order]
+            else:
+                found = None  # a tie across the cut needs a wider search: the general path makes it
+        if found is not None:
+            if max_distance is not None:
+                keep = bisect.bisect_right(values, float(np.float32(max_distance)))
+                del ids[keep:], values[keep:]
+            return ids, values
         ids, distances = self.vector_search_columns(vector, k, allow, max_distance)
-        return list(zip(ids.tolist(), distances.tolist(), strict=True))
+        return ids.tolist(), distances.tolist()
 
     def vector_search_columns(
         self,
@@ -196,9 +235,8 @@ class Collection(WriteMixin):
             and vector.dtype is _FLOAT32
             and vector.shape == (hnsw.dim,)
         ):
-            # The engine's common case, once per query (the benchmark holds it within 10% of raw
-            # hnswlib): a float32 query of the right size, unfiltered, straight to HNSW. Same results
-            # as the general path below, which check_query and VectorIndex.search take.
+            # Unfiltered float32 queries of the right size (hybrid's vector pools) skip check_query and
+            # VectorIndex.search: the same results as the general path below, with fewer calls.
             try:
                 ids, dist, values = hnsw.search_values(vector, k)
             except RuntimeError:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from math import isfinite
 from pathlib import Path
 
 import hnswlib
@@ -11,6 +12,7 @@ import numpy as np
 SPACES = {"cosine": "cosine", "dot": "ip", "l2-squared": "l2"}
 SEED = 100
 _MIN_CAPACITY = 1024
+_FLOAT32 = np.dtype(np.float32)
 
 
 def dynamic_ef(k: int, ef: int = -1) -> int:
@@ -44,6 +46,9 @@ class HnswIndex:
         )
         self._count = 0
         self._current_ef = -1
+        self._ef_k = -1  # the k the current ef was chosen for
+        self._shape = (dim,)
+        self._dot = metric == "dot"
 
     def __len__(self) -> int:
         return self._count
@@ -96,22 +101,14 @@ class HnswIndex:
     ) -> tuple[np.ndarray, np.ndarray, list[float]]:
         """search, plus the distances as a Python list (the same values): callers check ties on it.
 
-        This runs once per query: kept lean, since the benchmark holds it within 10% of raw hnswlib.
+        Once per query: kept lean, each numpy call counts here.
         """
         limit = self._count if allowed_count is None else allowed_count
         if k > limit:
             k = limit
         if k <= 0:
             return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.float32), []
-        ef = self.ef
-        if ef == -1:
-            ef = 100 if k <= 12 else min(k * 8, 500)
-        if ef < k:
-            ef = k
-        index = self._index
-        if ef != self._current_ef:
-            index.set_ef(ef)
-            self._current_ef = ef
+        index = self._ef_for(k)
         # One more than k tells whether a tie crosses the cut; hnswlib searches with max(ef, asked), so
         # the first k are the same as a search for k alone whenever ef > k.
         asked = k + 1 if k < limit else k
@@ -143,6 +140,46 @@ class HnswIndex:
             del values[end:]
         return labels, dist, values
 
+    def nearest(self, query: np.ndarray, k: int) -> tuple[list[int], list[float]] | None:
+        """The k + 1 nearest as Python lists, doc ids and Weaviate distances, in hnswlib's order.
+
+        The lean path of an unfiltered page (the benchmark holds it within 10% of raw hnswlib): the caller
+        cuts at k and orders exact ties by uuid. None where search() must answer instead: k + 1 is more
+        than the index holds or hnswlib cannot gather it, the query is not float32 of the index's size,
+        or the distances are not finite (search() names the error).
+        """
+        if not 0 < k < self._count or query.dtype is not _FLOAT32 or query.shape != self._shape:
+            return None
+        if k != self._ef_k:
+            self._ef_for(k)
+        try:
+            labels, dist = self._index.knn_query(query, k + 1, 1)
+        except RuntimeError:
+            return None
+        if self._dot:
+            dist = dist - np.float32(1)  # in float32, as search() does
+        values = dist.tolist()[0]
+        first = values[0]
+        if not isfinite(first):
+            return None
+        if first < 0 and self.metric == "cosine":  # rounding below 0: clamp as search() does
+            values = [v if v > 0 else 0.0 for v in values]
+        return labels.tolist()[0], values
+
+    def _ef_for(self, k: int) -> hnswlib.Index:
+        """The index with the ef a search for k uses: dynamic_ef, set only when it changes."""
+        ef = self.ef
+        if ef == -1:
+            ef = 100 if k <= 12 else min(k * 8, 500)  # dynamic_ef without the call
+        if ef < k:
+            ef = k
+        index = self._index
+        if ef != self._current_ef:
+            index.set_ef(ef)
+            self._current_ef = ef
+        self._ef_k = k
+        return index
+
     def _knn(self, query: np.ndarray, k: int, allowed: set[int] | None) -> tuple[np.ndarray, np.ndarray]:
         """hnswlib's answer as it gives it: (1, k) arrays of labels and distances."""
         if allowed is None:
@@ -164,6 +201,9 @@ class HnswIndex:
         index._index.load_index(str(path), allow_replace_deleted=True)
         index._count = count
         index._current_ef = -1
+        index._ef_k = -1
+        index._shape = (dim,)
+        index._dot = metric == "dot"
         if not 0 <= count <= index._index.get_current_count():
             raise ValueError(
                 f"hnsw index holds {index._index.get_current_count()} elements, expected {count}"

@@ -62,7 +62,7 @@ class VectorIndex:
 
     def check_query(self, vector: Any, class_name: str) -> np.ndarray | None:
         """The query as a float32 vector of the stored size (None: nothing stored yet); SearchError else."""
-        # Once per query: cheap checks first (the benchmark holds searches within 10% of raw hnswlib).
+        # Once per query: cheap checks first.
         if type(vector) is not np.ndarray or vector.dtype != np.float32:
             vector = np.asarray(vector, dtype=np.float32)
         shape = vector.shape

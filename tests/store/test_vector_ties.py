@@ -33,8 +33,16 @@ def _expected(c, query, k: int, allow=None) -> list[tuple[str, float]]:
     return [(u, d) for d, u in pairs[:k]]
 
 
-def _got(c, query, k: int, allow=None) -> list[tuple[str, float]]:
-    return [(c.uuid_of(d), x) for d, x in c.vector_search(query, k, allow)]
+def _got(c, query, k: int, allow=None, max_distance=None) -> list[tuple[str, float]]:
+    """vector_search's answer, checked equal to the engine's page path and to the column path."""
+    got = [(c.uuid_of(d), x) for d, x in c.vector_search(query, k, allow, max_distance)]
+    # A float32 numpy query takes the fast paths (unfiltered: hnswlib and straight back); a list does not.
+    q32 = np.asarray(query, dtype=np.float32)
+    ids, dist = c.vector_page(q32, k, allow, max_distance)
+    assert [(c.uuid_of(d), x) for d, x in zip(ids, dist, strict=True)] == got
+    ids, dist = c.vector_search_columns(q32, k, allow, max_distance)
+    assert [(c.uuid_of(d), x) for d, x in zip(ids.tolist(), dist.tolist(), strict=True)] == got
+    return got
 
 
 # 3 objects on the query, then 20 tied a little further away, then 7 further still: k=8 cuts the tie.
@@ -81,10 +89,26 @@ def test_a_long_tie_widens_the_hnswlib_search() -> None:
 
 def test_max_distance_applies_after_the_tie_cut() -> None:
     c = _build("l2-squared", TIED)
-    got = c.vector_search([1.0, 0.0], 8, max_distance=0.5)
+    got = _got(c, [1.0, 0.0], 8, max_distance=0.5)
     assert [x for _, x in got] == [0.0, 0.0, 0.0]
-    got = c.vector_search([1.0, 0.0], 8, max_distance=1.0)
-    assert [c.uuid_of(d) for d, _ in got] == [u for u, _ in _expected(c, [1.0, 0.0], 8)]
+    got = _got(c, [1.0, 0.0], 8, max_distance=1.0)
+    assert [u for u, _ in got] == [u for u, _ in _expected(c, [1.0, 0.0], 8)]
+    assert [x for _, x in _got(c, [1.0, 0.0], 2, max_distance=0.0)] == [0.0, 0.0]
+
+
+@pytest.mark.parametrize(("metric", "k"), [("cosine", 3), ("l2-squared", 3), ("dot", 23)])
+def test_the_page_path_orders_ties_inside_the_page_by_itself(metric: str, k: int, monkeypatch) -> None:
+    """k takes a whole tie (dot: [1, 1] ties with [1, 0]) and none crosses the cut: no wider search."""
+    c = _build(metric, TIED)
+    want = _expected(c, [1.0, 0.0], k)
+
+    def general_path(*args, **kwargs):
+        raise AssertionError("the page path fell back to vector_search_columns")
+
+    monkeypatch.setattr(c, "vector_search_columns", general_path)
+    ids, dist = c.vector_page(np.array([1.0, 0.0], dtype=np.float32), k)
+    assert [(c.uuid_of(d), x) for d, x in zip(ids, dist, strict=True)] == want
+    assert [c.uuid_of(d) for d in ids] == sorted(c.uuid_of(d) for d in ids)
 
 
 small_ints = st.lists(st.integers(-2, 2), min_size=3, max_size=3)
