@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Generator
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -16,6 +16,7 @@ from rankql.dsl.plan import (
     LogicalPlan,
     PlanError,
     PlanNode,
+    Project,
     Rerank,
     Retrieve,
     Sort,
@@ -62,6 +63,36 @@ class GetRun:
         return self.get.key
 
 
+Step = Callable[[ops.Context, GetRun], Any]  # a plan node and its children, compiled: (ctx, run) -> rows
+
+
+@dataclass(slots=True)
+class Pipeline:
+    """A class field's plan as steps: the subtree below the rerank, the Rerank, the cuts above, Project."""
+
+    below: Step
+    rerank: Rerank | None
+    above: list[Cut]
+    project: Project
+    collection: Any
+
+
+def _operator(node: PlanNode) -> Callable[[ops.Context, Sequence[Any]], Any]:
+    """The physical operator of one node, as (ctx, its children's rows) -> rows."""
+    if isinstance(node, Retrieve):
+        return lambda ctx, inputs: ops.retrieve(node, ctx)
+    if isinstance(node, Fuse):
+        children = node.children
+        return lambda ctx, inputs: ops.fuse(node, list(zip(children, inputs, strict=True)), ctx)
+    if isinstance(node, Sort):
+        return lambda ctx, inputs: ops.sort(node, inputs[0], ctx)
+    if isinstance(node, Cut):
+        return lambda ctx, inputs: ops.cut(node, inputs[0])
+    if isinstance(node, Group):
+        return lambda ctx, inputs: ops.group(node, inputs[0], ctx)
+    raise RankqlError(f"no operator for plan node {node.name}")  # the planner builds only the nodes above
+
+
 class Executor:
     """Runs a bound, validated Query against a database."""
 
@@ -92,51 +123,86 @@ class Executor:
         plan = plan_get(get, schema, rerank_query_fallback=self.fallback)
         plan.schema = schema  # the projection reuses it (building a ClassSchema is not free)
         if self.plans is not None:
-            # holding `get` keeps its id unique; the last slot keeps the plan's Projector
-            self.plans[id(get)] = (get, schema, self.fallback, plan, [None])
+            # holding `get` keeps its id unique; the last slot keeps the plan's Projector and Pipeline
+            self.plans[id(get)] = (get, schema, self.fallback, plan, [None, None])
         return plan
+
+    def _cached(self, run: GetRun) -> list | None:
+        """The slot list a cached plan keeps beside it ([Projector, Pipeline]), or None when not cached."""
+        entry = self.plans.get(id(run.get)) if self.plans is not None else None
+        if entry is None or entry[3] is not run.plan:
+            return None
+        return entry[4]
 
     def _projector(self, run: GetRun, collection: Any) -> Projector:
         """The class field's Projector, kept with its cached plan (it compiles the selection once)."""
-        plan = run.plan
-        entry = self.plans.get(id(run.get)) if self.plans is not None else None
-        if entry is None or entry[3] is not plan:
-            return Projector(run.get, collection, getattr(plan, "schema", None))
-        slot = entry[4]
+        slot = self._cached(run)
+        if slot is None:
+            return Projector(run.get, collection, getattr(run.plan, "schema", None))
         if slot[0] is None or slot[0].col is not collection:
-            slot[0] = Projector(run.get, collection, getattr(plan, "schema", None))
+            slot[0] = Projector(run.get, collection, getattr(run.plan, "schema", None))
         return slot[0]
+
+    def _pipeline(self, run: GetRun) -> Pipeline:
+        """The plan compiled into operator steps; kept with the cached plan (not for analyze, which times)."""
+        collection = self.db.collection(run.get.class_name)
+        slot = None if self.analyze else self._cached(run)
+        if slot is not None and slot[1] is not None and slot[1].collection is collection:
+            return slot[1]
+        assert run.plan is not None
+        pipeline = self._compile_plan(run.plan, collection)
+        if slot is not None:
+            slot[1] = pipeline
+        return pipeline
 
     # --- running ------------------------------------------------------------------------------
 
     def run(self, query: ast.Query) -> list[GetRun]:
-        runs = [GetRun(get) for get in query.gets]
-        active: list[tuple[GetRun, Generator]] = []
-        for run in runs:
+        """Every class field up to its rerank, one rerank call for all of them, then the rest of each."""
+        runs: list[GetRun] = []
+        staged: list[tuple[GetRun, Pipeline, list]] = []
+        requests: list[tuple[GetRun, RerankRequest]] = []
+        for get in query.gets:
+            run = GetRun(get)
+            runs.append(run)
             try:
-                run.plan = self.plan(run.get)
+                run.plan = self.plan(get)
+                pipeline = self._pipeline(run)
+                rows = pipeline.below(ops.Context(self.db, pipeline.collection), run)
+                node = pipeline.rerank
+                if node is not None:
+                    run.current = node
+                    grouped = bool(rows) and isinstance(rows[0], ops.HitGroup)
+                    hits = [_leader(g) for g in rows] if grouped else list(rows)
+                    requests.append(
+                        (
+                            run,
+                            RerankRequest(
+                                run.key, pipeline.collection, node.args, hits, node.search_query, node.span
+                            ),
+                        )
+                    )
             except Exception as exc:  # noqa: BLE001 - every failure becomes an error entry
                 self.fail(run, exc)
                 continue
-            active.append((run, self._execute(run)))
-        sends: dict[int, Any] = {}
-        while active:
-            waiting: list[tuple[GetRun, Generator, Any]] = []
-            for run, gen in active:
-                try:
-                    request = gen.send(sends.get(id(run)))
-                except StopIteration:
-                    continue
-                except Exception as exc:  # noqa: BLE001
-                    self.fail(run, exc)
-                    continue
-                waiting.append((run, gen, request))
-            active = [(run, gen) for run, gen, _ in waiting]
-            if waiting:
-                sends = self._rerank([(run, req) for run, _, req in waiting])
+            staged.append((run, pipeline, rows))
+        outcomes = self._rerank(requests) if requests else {}
+        for run, pipeline, rows in staged:
+            try:
+                if pipeline.rerank is not None:
+                    rows = self._after_rerank(pipeline.rerank, rows, outcomes[id(run)], run)
+                for cut in pipeline.above:
+                    run.current = cut
+                    started = time.perf_counter() if self.analyze else 0.0
+                    before, rows = len(rows), ops.cut(cut, rows)
+                    if self.analyze:
+                        self._record(run, cut, [before], len(rows), started)
+                self._project(run, pipeline, rows)
+            except Exception as exc:  # noqa: BLE001
+                self.fail(run, exc)
         return runs
 
-    def _rerank(self, waiting: list[tuple[GetRun, Any]]) -> dict[int, Any]:
+    def _rerank(self, waiting: list[tuple[GetRun, RerankRequest]]) -> dict[int, Any]:
         """Every rerank request of this Get in one rerank_all call: shared batches and cache."""
         started = time.perf_counter()
         try:
@@ -152,59 +218,15 @@ class Executor:
                 st.seconds, st.rerank = elapsed, stats
         return {id(run): outcome for (run, _), outcome in zip(waiting, outcomes, strict=True)}
 
-    def _execute(self, run: GetRun) -> Generator[Any, Any, None]:
-        plan = run.plan
-        collection = self.db.collection(run.get.class_name)
-        ctx = ops.Context(self.db, collection)
-        project = plan.root
-        rows = yield from self._eval(project.children[0], ctx, run)
-        run.current = project
-        started = time.perf_counter() if self.analyze else 0.0
-        projector = self._projector(run, collection)
-        if rows and isinstance(rows[0], ops.HitGroup):
-            run.data = projector.groups(rows, [g.leader for g in rows])
-        else:
-            run.data = projector.hits(rows)
-        if self.analyze:
-            self._record(run, project, [len(rows)], len(run.data), started)
-
-    def _eval(self, node: PlanNode, ctx: ops.Context, run: GetRun) -> Generator[Any, Any, list]:
-        inputs = []
-        for child in node.children:
-            inputs.append((yield from self._eval(child, ctx, run)))
-        run.current = node
-        if isinstance(node, Rerank):
-            return (yield from self._rerank_node(node, inputs[0], ctx, run))
-        started = time.perf_counter() if self.analyze else 0.0
-        if isinstance(node, Retrieve):
-            out = ops.retrieve(node, ctx)
-        elif isinstance(node, Fuse):
-            out = ops.fuse(node, list(zip(node.children, inputs, strict=True)), ctx)
-        elif isinstance(node, Sort):
-            out = ops.sort(node, inputs[0], ctx)
-        elif isinstance(node, Cut):
-            out = ops.cut(node, inputs[0])
-        elif isinstance(node, Group):
-            out = ops.group(node, inputs[0], ctx)
-        else:  # pragma: no cover - the planner builds only the nodes above
-            raise RankqlError(f"no operator for plan node {node.name}")
-        if self.analyze:
-            self._record(run, node, [len(x) for x in inputs], len(out), started)
-        return out
-
-    def _rerank_node(self, node: Rerank, rows: list, ctx: ops.Context, run: GetRun):
-        """Rerank the hits, or the group leaders and then reorder the groups like them."""
-        grouped = bool(rows) and isinstance(rows[0], ops.HitGroup)
-        hits = [_leader(g) for g in rows] if grouped else list(rows)
-        request = RerankRequest(run.key, ctx.collection, node.args, hits, node.search_query, node.span)
-        outcome = yield request
+    def _after_rerank(self, node: Rerank, rows: list, outcome: RerankOutcome, run: GetRun) -> list:
+        """The reranked hits, or the groups reordered like their reranked leaders."""
         run.current = node
         if outcome.error is not None:
             raise outcome.error
         if outcome.warning:
             run.errors.append(self.entry(run, outcome.warning, node.span, "K200", level="warning"))
         out = outcome.hits
-        if grouped:
+        if bool(rows) and isinstance(rows[0], ops.HitGroup):
             groups = []
             for leader in out:
                 grp = rows[leader.rerank.rank]
@@ -215,6 +237,74 @@ class Executor:
             st = run.stats.setdefault(id(node), OpStats())
             st.rows_in, st.rows_out = [len(rows)], len(out)
         return out
+
+    def _project(self, run: GetRun, pipeline: Pipeline, rows: list) -> None:
+        project = pipeline.project
+        run.current = project
+        started = time.perf_counter() if self.analyze else 0.0
+        projector = self._projector(run, pipeline.collection)
+        if rows and isinstance(rows[0], ops.HitGroup):
+            run.data = projector.groups(rows, [g.leader for g in rows])
+        else:
+            run.data = projector.hits(rows)
+        if self.analyze:
+            self._record(run, project, [len(rows)], len(run.data), started)
+
+    # --- compiling a plan into steps ------------------------------------------------------------
+
+    def _compile_plan(self, plan: LogicalPlan, collection: Any) -> Pipeline:
+        """Split the plan at its rerank: the subtree below, the Rerank node, the cuts above, Project."""
+        project = plan.root
+        above: list[Cut] = []
+        node = project.children[0]
+        chain: list[PlanNode] = []
+        while not isinstance(node, Rerank) and isinstance(node, Cut) and node.children:
+            chain.append(node)
+            node = node.children[0]
+        if isinstance(node, Rerank):
+            above = [n for n in chain if isinstance(n, Cut)]
+            return Pipeline(self._compile(node.children[0]), node, above, project, collection)
+        return Pipeline(self._compile(project.children[0]), None, [], project, collection)
+
+    def _compile(self, node: PlanNode) -> Step:
+        """One node and its children as a step: (ctx, run) -> rows; with analyze it records rows and time."""
+        children = [self._compile(child) for child in node.children]
+        op = _operator(node)
+        if self.analyze:
+            record = self._record
+
+            def timed_step(ctx: ops.Context, run: GetRun) -> Any:
+                inputs = [child(ctx, run) for child in children]
+                run.current = node
+                started = time.perf_counter()
+                out = op(ctx, inputs)
+                record(run, node, [len(x) for x in inputs], len(out), started)
+                return out
+
+            return timed_step
+        if not children:
+
+            def leaf(ctx: ops.Context, run: GetRun) -> Any:
+                run.current = node
+                return op(ctx, ())
+
+            return leaf
+        if len(children) == 1:
+            (child,) = children
+
+            def single(ctx: ops.Context, run: GetRun) -> Any:
+                rows = child(ctx, run)
+                run.current = node
+                return op(ctx, (rows,))
+
+            return single
+
+        def step(ctx: ops.Context, run: GetRun) -> Any:
+            inputs = [child(ctx, run) for child in children]
+            run.current = node
+            return op(ctx, inputs)
+
+        return step
 
     def _record(self, run: GetRun, node: PlanNode, rows_in: list[int], rows_out: int, started: float) -> None:
         run.stats[id(node)] = OpStats(rows_in, rows_out, time.perf_counter() - started)

@@ -56,7 +56,7 @@ def retrieve(node: Retrieve, ctx: Context) -> Sequence[Hit]:
         if node.min_certainty is None and node.k is not None and node.k <= 64:
             # A page: lists straight from the store, so that no numpy call comes between hnswlib and Hits.
             ids, distances = col.vector_page(vector, node.k, allow, node.max_distance)
-            return HitList(ids, distances=distances)
+            return list(map(Hit, ids, distances))
         ids, distances = col.vector_search_columns(vector, node.k, allow, node.max_distance)
         if node.min_certainty is not None:
             # certainty = 1 - d/2 in float32; the distance bound above is the same test up to rounding

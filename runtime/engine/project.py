@@ -13,6 +13,7 @@ from .formats import go_float32_f, json_float32, json_vector
 from .hits import Hit
 from .operators import HitGroup
 
+_NO_PROPERTIES: dict = {}  # a deleted object's properties (never modified)
 Column = Callable[[list[Hit], list[dict]], list]  # (hits, their properties) -> one value per hit
 
 
@@ -36,8 +37,8 @@ class Projector:
             fields = self._fields = self._compile()
         if not fields or not hits:
             return [{} for _ in hits]
-        properties_of = self.col.properties_of
-        props = [properties_of(hit.doc_id) for hit in hits]
+        table = self.col.objects.props  # read directly: a method call per hit costs more than the lookup
+        props = [table[hit.doc_id] or _NO_PROPERTIES for hit in hits]
         keys = [key for key, _ in fields]
         return [
             dict(zip(keys, row, strict=True))
@@ -66,6 +67,10 @@ class Projector:
     def _additional_column(self, item: ast.AdditionalScalar | ast.RerankField) -> Column:
         if isinstance(item, ast.RerankField):
             fields = item.fields  # score, rank, model, cached, status: RerankInfo's attribute names
+            if fields == ["score"]:  # the common selection, without a comprehension per hit
+                return lambda hits, props: [
+                    None if h.rerank is None else [{"score": h.rerank.score}] for h in hits
+                ]
             return lambda hits, props: [
                 None if h.rerank is None else [{f: getattr(h.rerank, f) for f in fields}] for h in hits
             ]
