@@ -11,6 +11,12 @@ a share of the raw calls, beside the main thread's CPU time for the same part (w
 machine's other load). Target (issue 4): overhead <= 10% of the raw calls and <= 200 us per query,
 judged on the wall time; a summary at the end says per query whether it is met.
 
+The store's own code around the raw calls (the collection's search methods: query checks, ordering exact
+ties by uuid, turning results into columns; the where filter) is the store's, not the planner's,
+executor's or projection's: it is timed apart as "store glue" (each store search call, less the raw calls
+inside it). The line "outside raw calls" adds it back, so the figure earlier versions of this benchmark
+printed as engine overhead stays visible.
+
 The databases are built once (MiniLM embedding on the CPU takes minutes) and reopened from
 ~/.cache/rankql/bench-engine ($XDG_CACHE_HOME respected). One torch thread by default: a single short
 query gains nothing from more, and idle torch worker threads spinning on a 2-core machine would be
@@ -38,6 +44,7 @@ TARGET_US, TARGET_SHARE = 200.0, 0.10
 STAGE = "rerank stage+model"
 FILTER = "where filter"
 APART = (STAGE, FILTER)  # timed, but neither raw library calls nor engine overhead
+STORE = "store search calls"  # inclusive of the raw calls inside them; their glue is the difference
 WALL: dict[str, float] = defaultdict(float)  # seconds inside raw library calls, by kind
 CPU: dict[str, float] = defaultdict(float)  # the main thread's CPU seconds in the same calls
 
@@ -137,6 +144,9 @@ def instrument(db: Database) -> None:
         if col.vectors.hnsw is not None:
             col.vectors.hnsw._index = TimedHnsw(col.vectors.hnsw._index)
         col.bm25.search = timed("bm25", col.bm25.search)
+        # the store's search methods the engine calls: their time less the raw calls inside is store glue
+        for name in ("vector_page", "vector_search_columns", "bm25_search_columns", "embed_queries"):
+            setattr(col, name, timed(STORE, getattr(col, name)))
         # the store's filter evaluation (the keyword part's inverted index): not the engine's
         col.filter = timed(FILTER, col.filter)
         if col.vectorizer is not None:
@@ -165,7 +175,7 @@ def measure(db: Database, label: str, text: str, runs: int) -> dict:
     for _ in range(max(5, runs // 10)):  # warm caches: model, rerank scores
         db.query(text)
     front, front_cpu = _median_front(prepared, runs)
-    totals, raws, overheads, cpu_overheads = [], [], [], []
+    totals, raws, overheads, cpu_overheads, outside = [], [], [], [], []
     kinds, aside = defaultdict(list), defaultdict(list)
     for _ in range(runs):
         WALL.clear()
@@ -175,7 +185,11 @@ def measure(db: Database, label: str, text: str, runs: int) -> dict:
         total, total_cpu = time.perf_counter() - wall, time.thread_time() - cpu
         apart = {k: WALL.pop(k, 0.0) for k in APART}
         apart_cpu = sum(CPU.pop(k, 0.0) for k in APART)
+        store, store_cpu = WALL.pop(STORE, 0.0), CPU.pop(STORE, 0.0)
         raw = sum(WALL.values())
+        # every raw call happens inside a store search call, so the difference is the store's own code
+        apart["store glue"] = store - raw
+        apart_cpu += store_cpu - sum(CPU.values())
         for k, v in WALL.items():
             kinds[k].append(v)
         for k, v in apart.items():
@@ -184,6 +198,7 @@ def measure(db: Database, label: str, text: str, runs: int) -> dict:
         raws.append(raw)
         # per run: the noise of the raw calls cancels
         overheads.append(total - raw - sum(apart.values()) - front)
+        outside.append(total - raw - apart[STAGE] - front)
         cpu_overheads.append(total_cpu - sum(CPU.values()) - apart_cpu - front_cpu)
     total, raw, engine, engine_cpu = (statistics.median(x) for x in (totals, raws, overheads, cpu_overheads))
     share = engine / max(raw, 1e-9)
@@ -191,17 +206,30 @@ def measure(db: Database, label: str, text: str, runs: int) -> dict:
     shown = ", ".join(f"{k} {statistics.median(v) * 1e6:.0f} us" for k, v in sorted(kinds.items()))
     print(f"\n{label}")
     print(f"  total {total * 1e3:.3f} ms (median of {runs}); raw library calls {raw * 1e3:.3f} ms [{shown}]")
-    apart = "; ".join(f"{k} {statistics.median(aside[k]) * 1e6:.0f} us" for k in APART if any(aside[k]))
+    apart = "; ".join(
+        f"{k} {statistics.median(aside[k]) * 1e6:.0f} us" for k in (*APART, "store glue") if any(aside[k])
+    )
     print(f"  not engine: front end (bind+validate, cached per prepared query) {front * 1e6:.0f} us; {apart}")
     print(
         f"  engine overhead (planner+executor+projection): {engine * 1e6:.0f} us per query = "
         f"{share * 100:.1f}% of raw calls (main-thread CPU {engine_cpu * 1e6:.0f} us)"
         f"  target <= {TARGET_US:.0f} us and <= {TARGET_SHARE:.0%}: {'met' if met else 'NOT MET'}"
     )
+    print(
+        f"  outside raw calls, rerank stage and front end (engine + store glue + where filter): "
+        f"{statistics.median(outside) * 1e6:.0f} us"
+    )
     print("  per operator (explain analyze):")
     for line in db.explain(text, analyze=True).splitlines():
         print("    " + line)
-    return {"label": label, "us": engine * 1e6, "cpu_us": engine_cpu * 1e6, "share": share, "met": met}
+    return {
+        "label": label,
+        "us": engine * 1e6,
+        "cpu_us": engine_cpu * 1e6,
+        "share": share,
+        "met": met,
+        "outside_us": statistics.median(outside) * 1e6,
+    }
 
 
 SEED = """{ Get { JeopardyQuestion(nearText: {concepts: ["flying"]}, limit: 10) {
@@ -224,7 +252,7 @@ def summary(rows: list[dict]) -> None:
         verdict = "met" if r["met"] else "NOT MET"
         print(
             f"  {r['label']:68s} {r['us']:6.0f} us {r['share'] * 100:5.1f}%  "
-            f"(CPU {r['cpu_us']:4.0f} us)  {verdict}"
+            f"(CPU {r['cpu_us']:4.0f} us; with store glue and filter {r['outside_us']:4.0f} us)  {verdict}"
         )
     missed = [r["label"] for r in rows if not r["met"]]
     if missed:

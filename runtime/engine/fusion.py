@@ -56,7 +56,10 @@ def relative_score_fusion(
         if hi == lo:
             contributions = np.full(len(values), weight, dtype=np.float32)
         else:
-            contributions = weight * ((values - lo) / (hi - lo))
+            # weight * ((values - lo) / (hi - lo)) in float32, in place after the first operation
+            contributions = values - lo
+            contributions /= hi - lo
+            contributions *= weight
         parts.append((rs, values, contributions))
     if not parts:
         return HitList([])
