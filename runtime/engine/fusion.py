@@ -14,9 +14,15 @@ import numpy as np
 from .formats import go_float32_v
 from .hits import Hit, HitList
 
+try:  # built from _fusion.c at install when a C compiler is at hand (hnswlib needs one too)
+    from . import _fusion as _native
+except ImportError:  # pragma: no cover - without it the numpy path below does the same work
+    _native = None
+
 VECTOR_SET = "vector,hybridVector"
 KEYWORD_SET = "keyword,bm25"
 _F32 = np.float32
+_FUSED = np.dtype([("doc", "<i8"), ("score", "<f4"), ("secondary", "<f4")])  # _fusion.c's records
 
 
 @dataclass
@@ -46,6 +52,9 @@ def relative_score_fusion(
 
     `ranks[doc_id]` is the doc's position in uuid order (the collection's); without it the uuids are sorted.
     """
+    fused = None if explain else _fuse_natively(sets, True, ranks)
+    if fused is not None:
+        return fused
     parts = []
     for rs in sets:
         if not rs.hits:
@@ -75,6 +84,9 @@ def ranked_fusion(
     ranks: np.ndarray | None = None,
 ) -> HitList:
     """Reciprocal rank fusion: weight / (rank + 60) per set, summed in float32."""
+    fused = None if explain else _fuse_natively(sets, False, ranks)
+    if fused is not None:
+        return fused
     parts = []
     for rs in sets:
         if not rs.hits:
@@ -87,6 +99,31 @@ def ranked_fusion(
         return HitList([])
     texts = _ranked_explains(parts, uuid_of) if explain else None
     return _fuse(parts, uuid_of, ranks, texts)
+
+
+def _fuse_natively(sets: list[ResultSet], relative: bool, ranks: np.ndarray | None) -> HitList | None:
+    """The whole fusion in one call to the C module: contributions, merge, sort and tie runs, with the
+    same float32 arithmetic as the numpy path. None (the numpy path answers) when the module is not
+    built, there is no rank array, more than two sets are fused, or a value is not finite."""
+    live = [rs for rs in sets if rs.hits]
+    if _native is None or ranks is None or not live or len(live) > 2:
+        return None
+    found = _native.fuse(
+        relative,
+        [
+            (
+                np.ascontiguousarray(rs.ids, dtype=np.int64),
+                np.ascontiguousarray(rs.values, dtype=np.float32),
+                float(rs.weight),
+            )
+            for rs in live
+        ],
+        np.ascontiguousarray(ranks, dtype=np.int64),
+    )
+    if found is None:
+        return None
+    records = np.frombuffer(found, dtype=_FUSED)
+    return HitList(records["doc"], scores=records["score"], secondary=records["secondary"])
 
 
 def _fuse(parts: list, uuid_of, ranks: np.ndarray | None, texts: dict[int, str] | None):

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import numpy as np
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from rankql.runtime.engine import fusion as fusion_module
 from rankql.runtime.engine.formats import go_float32_v
 from rankql.runtime.engine.fusion import ResultSet, ranked_fusion, relative_score_fusion
 from rankql.runtime.engine.hits import Hit, HitList
@@ -103,8 +105,59 @@ def test_fusion_matches_the_reference(vector, keyword, alpha, ranked, columns, e
     ids = sorted(set(vector) | set(keyword))
     ranks = np.full(31, -1, dtype=np.int64)
     ranks[sorted(ids, key=_uuid)] = np.arange(len(ids))
-    plain = _got(fusion(sets, _uuid, explain=False, ranks=ranks))
+    plain = _got(fusion(sets, _uuid, explain=False, ranks=ranks))  # the C fusion, when built
     assert plain == [(d, s, x, None) for d, s, x, _ in want]
+    assert _got(_numpy_only(fusion, sets, ranks)) == plain
+
+
+def _numpy_only(fusion, sets, ranks):
+    """The fusion with the C module out of the way: the numpy path."""
+    native, fusion_module._native = fusion_module._native, None
+    try:
+        return fusion(sets, _uuid, explain=False, ranks=ranks)
+    finally:
+        fusion_module._native = native
+
+
+def test_the_c_fusion_is_built() -> None:
+    """make builds runtime/engine/_fusion.c (a C compiler is there: hnswlib needs one); without it the
+    numpy path answers, slower, and this test says so."""
+    assert fusion_module._native is not None, "reinstall rankql with a C compiler at hand: make"
+
+
+@pytest.mark.parametrize("ranked", [False, True])
+@pytest.mark.parametrize("seed", [0, 1, 2])
+def test_c_fusion_equals_numpy_on_big_pools_with_long_ties(ranked: bool, seed: int) -> None:
+    """Pools of 3,000 with many docs in both and runs of equal values longer than the C insertion sort."""
+    rng = np.random.default_rng(seed)
+    n_docs = 5000
+    ranks = rng.permutation(n_docs).astype(np.int64)
+    vector_ids = rng.choice(n_docs, 3000, replace=False)
+    keyword_ids = np.concatenate([vector_ids[:1500], rng.choice(n_docs, 1500, replace=False)])
+    keyword_ids = np.unique(keyword_ids)[:3000]
+    rng.shuffle(keyword_ids)
+    values = np.round(rng.random(3000), 2).astype(np.float32)  # 101 distinct values: long tie runs
+    scores = np.sort(rng.choice([0.5, 1.25, 3.0], len(keyword_ids))).astype(np.float32)[::-1]
+    sets = [
+        ResultSet("vector,hybridVector", 0.75, HitList(vector_ids, scores=values), values),
+        ResultSet("keyword,bm25", 0.25, HitList(keyword_ids, scores=scores), scores),
+    ]
+    fusion = ranked_fusion if ranked else relative_score_fusion
+    got = _got(fusion(sets, _uuid, explain=False, ranks=ranks))
+    assert got == _got(_numpy_only(fusion, sets, ranks))
+    assert len(got) == len(set(vector_ids.tolist()) | set(keyword_ids.tolist()))
+
+
+@pytest.mark.filterwarnings("ignore:invalid value encountered")
+def test_c_fusion_leaves_non_finite_values_to_numpy() -> None:
+    ids = np.array([1, 2], dtype=np.int64)
+    ranks = np.arange(3, dtype=np.int64)
+    for bad in (np.inf, np.nan):
+        values = np.array([1.0, bad], dtype=np.float32)
+        assert fusion_module._native.fuse(True, [(ids, values, 1.0)], ranks) is None
+        sets = [ResultSet("keyword,bm25", 1.0, HitList(ids, scores=values), values)]
+        got = relative_score_fusion(sets, _uuid, explain=False, ranks=ranks)
+        assert [h.doc_id for h in got] == [h.doc_id for h in _numpy_only(relative_score_fusion, sets, ranks)]
 
 
 def test_hit_list_reads_like_a_list_of_hits():
