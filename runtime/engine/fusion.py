@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from .formats import go_float32_v
-from .hits import Hit, HitList
+from .hits import FusedHits, Hit, HitList
 
 try:  # built from _fusion.c at install when a C compiler is at hand (hnswlib needs one too)
     from . import _fusion as _native
@@ -22,7 +22,7 @@ except ImportError:  # pragma: no cover - without it the numpy path below does t
 VECTOR_SET = "vector,hybridVector"
 KEYWORD_SET = "keyword,bm25"
 _F32 = np.float32
-_FUSED = np.dtype([("doc", "<i8"), ("score", "<f4"), ("secondary", "<f4")])  # _fusion.c's records
+_FUSED = np.dtype([("doc", "<i8"), ("score", "<f4"), ("secondary", "<f4")])  # _fusion.c's fuse() records
 
 
 @dataclass
@@ -105,25 +105,27 @@ def _fuse_natively(sets: list[ResultSet], relative: bool, ranks: np.ndarray | No
     """The whole fusion in one call to the C module: contributions, merge, sort and tie runs, with the
     same float32 arithmetic as the numpy path. None (the numpy path answers) when the module is not
     built, there is no rank array, more than two sets are fused, or a value is not finite."""
-    live = [rs for rs in sets if rs.hits]
+    live = [rs for rs in sets if len(rs.hits)]
     if _native is None or ranks is None or not live or len(live) > 2:
         return None
-    found = _native.fuse(
-        relative,
-        [
-            (
-                np.ascontiguousarray(rs.ids, dtype=np.int64),
-                np.ascontiguousarray(rs.values, dtype=np.float32),
-                float(rs.weight),
-            )
-            for rs in live
-        ],
-        np.ascontiguousarray(ranks, dtype=np.int64),
-    )
+    try:  # the engine's columns are contiguous int64 and float32 already: no conversion call
+        found = _native.fuse(relative, [(rs.ids, rs.values, rs.weight) for rs in live], ranks)
+    except (BufferError, TypeError, ValueError):
+        found = _native.fuse(
+            relative,
+            [
+                (
+                    np.ascontiguousarray(rs.ids, dtype=np.int64),
+                    np.ascontiguousarray(rs.values, dtype=np.float32),
+                    float(rs.weight),
+                )
+                for rs in live
+            ],
+            np.ascontiguousarray(ranks, dtype=np.int64),
+        )
     if found is None:
         return None
-    records = np.frombuffer(found, dtype=_FUSED)
-    return HitList(records["doc"], scores=records["score"], secondary=records["secondary"])
+    return FusedHits(np.frombuffer(found, dtype=_FUSED))
 
 
 def _fuse(parts: list, uuid_of, ranks: np.ndarray | None, texts: dict[int, str] | None):

@@ -96,6 +96,19 @@ class HitList(Sequence[Hit]):
         return f"HitList({list(self)!r})"
 
 
+class FusedHits(HitList):
+    """A fusion's result as packed (doc, score, secondary) records: a page becomes Hits with one numpy call."""
+
+    __slots__ = ("records",)
+
+    def __init__(self, records: np.ndarray) -> None:
+        super().__init__(records["doc"], scores=records["score"], secondary=records["secondary"])
+        self.records = records
+
+    def _rows(self, part: slice) -> list[Hit]:
+        return [Hit(d, None, s, None, x) for d, s, x in self.records[part].tolist()]
+
+
 def _plain(column: Any) -> list:
     """A column part as a list of Python values (numpy scalars never reach a Hit)."""
     return column.tolist() if isinstance(column, np.ndarray) else list(column)
