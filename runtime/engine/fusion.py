@@ -12,17 +12,13 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from .formats import go_float32_v
+from .formats import native as _native  # the C module (_native.c), None where it could not be built
 from .hits import FusedHits, Hit, HitList
-
-try:  # built from _fusion.c at install when a C compiler is at hand (hnswlib needs one too)
-    from . import _fusion as _native
-except ImportError:  # pragma: no cover - without it the numpy path below does the same work
-    _native = None
 
 VECTOR_SET = "vector,hybridVector"
 KEYWORD_SET = "keyword,bm25"
 _F32 = np.float32
-_FUSED = np.dtype([("doc", "<i8"), ("score", "<f4"), ("secondary", "<f4")])  # _fusion.c's fuse() records
+_FUSED = np.dtype([("doc", "<i8"), ("score", "<f4"), ("secondary", "<f4")])  # _native.c's fuse() records
 
 
 @dataclass

@@ -9,7 +9,7 @@ from rankql.dsl import ast
 from rankql.dsl.schema import base_type
 
 from ..store.values import format_date
-from .formats import go_float32_f, json_float32, json_vector
+from .formats import go_float32_f, go_float32_f_column, json_float32, json_float32_column, json_vector
 from .hits import Hit
 from .operators import HitGroup
 
@@ -76,9 +76,9 @@ class Projector:
             ]
         name = item.name
         if name == "distance":
-            return lambda hits, props: [json_float32(h.distance) for h in hits]
+            return lambda hits, props: json_float32_column([h.distance for h in hits])
         if name == "score":
-            return lambda hits, props: ["0" if h.score is None else go_float32_f(h.score) for h in hits]
+            return lambda hits, props: go_float32_f_column([h.score for h in hits])
         return lambda hits, props: [self.scalar(name, h) for h in hits]
 
     def value(self, name: str, value: Any) -> Any:

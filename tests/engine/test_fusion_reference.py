@@ -119,9 +119,9 @@ def _numpy_only(fusion, sets, ranks):
         fusion_module._native = native
 
 
-def test_the_c_fusion_is_built() -> None:
-    """make builds runtime/engine/_fusion.c (a C compiler is there: hnswlib needs one); without it the
-    numpy path answers, slower, and this test says so."""
+def test_the_c_module_is_built() -> None:
+    """make builds runtime/engine/_native.c (a C compiler is there: hnswlib needs one); without it numpy
+    and Python answer, slower, and this test says so."""
     assert fusion_module._native is not None, "reinstall rankql with a C compiler at hand: make"
 
 
