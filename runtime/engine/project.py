@@ -30,20 +30,18 @@ class Projector:
         schema = schema if schema is not None else collection.class_schema
         self.dates, self.cosine = _schema_facts(schema)
         self._fields: list[tuple[str, Column]] | None = None
+        self._row: Callable[..., dict] = dict
 
     def hits(self, hits: list[Hit]) -> list[dict]:
         fields = self._fields
         if fields is None:
             fields = self._fields = self._compile()
+            self._row = row_builder([key for key, _ in fields])
         if not fields or not hits:
             return [{} for _ in hits]
         table = self.col.objects.props  # read directly: a method call per hit costs more than the lookup
         props = [table[hit.doc_id] or _NO_PROPERTIES for hit in hits]
-        keys = [key for key, _ in fields]
-        return [
-            dict(zip(keys, row, strict=True))
-            for row in zip(*(f(hits, props) for _, f in fields), strict=True)
-        ]
+        return list(map(self._row, *[f(hits, props) for _, f in fields]))
 
     def _compile(self) -> list[tuple[str, Column]]:
         fields: list[tuple[str, Column]] = []
@@ -191,15 +189,27 @@ def _schema_facts(schema: Any) -> tuple[frozenset[str], bool]:
     return found[1], found[2]
 
 
+def row_builder(keys: list[str]) -> Callable[..., dict]:
+    """A function of one value per key returning {key: value, ...} in key order (a later duplicate key
+    wins, as in dict(zip(keys, values))).
+
+    Made once per selection, like the record constructors of dataclasses: map() over a page's columns
+    with it builds each row with one dict display, where dict(zip(keys, row)) makes a zip and a call per
+    row. The keys reach the code as values of its namespace, never as text.
+    """
+    names = [f"v{i}" for i in range(len(keys))]
+    namespace = {f"k{i}": key for i, key in enumerate(keys)}
+    display = ", ".join(f"k{i}: v{i}" for i in range(len(keys)))
+    return eval(f"lambda {', '.join(names)}: {{{display}}}", namespace)  # the text holds no key
+
+
 def _nested(inner: list[tuple[str, Column]]) -> Column:
     """The column of an _additional selection: one dict per hit of its own columns."""
-    keys = [key for key, _ in inner]
+    row = row_builder([key for key, _ in inner])
 
     def column(hits: list[Hit], props: list[dict]) -> list:
         if not inner:
             return [{} for _ in hits]
-        return [
-            dict(zip(keys, row, strict=True)) for row in zip(*(f(hits, props) for _, f in inner), strict=True)
-        ]
+        return list(map(row, *[f(hits, props) for _, f in inner]))
 
     return column
