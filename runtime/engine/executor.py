@@ -68,13 +68,15 @@ Step = Callable[[ops.Context, GetRun], Any]  # a plan node and its children, com
 
 @dataclass(slots=True)
 class Pipeline:
-    """A class field's plan as steps: the subtree below the rerank, the Rerank, the cuts above, Project."""
+    """A class field's plan as steps: the subtree below the rerank, the Rerank, the cuts above, Project
+    (and the Projector that compiled its selection)."""
 
     below: Step
     rerank: Rerank | None
     above: list[Cut]
     project: Project
     collection: Any
+    projector: Projector
 
 
 def _operator(node: PlanNode) -> Callable[[ops.Context, Sequence[Any]], Any]:
@@ -116,43 +118,34 @@ class Executor:
 
     def plan(self, get: ast.GetQuery) -> LogicalPlan:
         """The logical plan of one class field; reused from the cache while its inputs are the same."""
-        schema = self.db.collection(get.class_name).class_schema
+        return self._planned(get)[0]
+
+    def _planned(self, get: ast.GetQuery) -> tuple[LogicalPlan, list | None, Any]:
+        """(plan, the cache slot kept beside it or None, collection): one lookup of each per class field."""
+        collection = self.db.collection(get.class_name)
+        schema = collection.class_schema
         cached = self.plans.get(id(get)) if self.plans is not None else None
         if cached is not None and cached[0] is get and cached[1] is schema and cached[2] == self.fallback:
-            return cached[3]
+            return cached[3], cached[4], collection
         plan = plan_get(get, schema, rerank_query_fallback=self.fallback)
         plan.schema = schema  # the projection reuses it (building a ClassSchema is not free)
+        slot = None
         if self.plans is not None:
-            # holding `get` keeps its id unique; the last slot keeps the plan's Projector and Pipeline
-            self.plans[id(get)] = (get, schema, self.fallback, plan, [None, None])
-        return plan
+            # holding `get` keeps its id unique; the slot keeps the plan's compiled Pipeline
+            slot = [None]
+            self.plans[id(get)] = (get, schema, self.fallback, plan, slot)
+        return plan, slot, collection
 
-    def _cached(self, run: GetRun) -> list | None:
-        """The slot list a cached plan keeps beside it ([Projector, Pipeline]), or None when not cached."""
-        entry = self.plans.get(id(run.get)) if self.plans is not None else None
-        if entry is None or entry[3] is not run.plan:
-            return None
-        return entry[4]
-
-    def _projector(self, run: GetRun, collection: Any) -> Projector:
-        """The class field's Projector, kept with its cached plan (it compiles the selection once)."""
-        slot = self._cached(run)
-        if slot is None:
-            return Projector(run.get, collection, getattr(run.plan, "schema", None))
-        if slot[0] is None or slot[0].col is not collection:
-            slot[0] = Projector(run.get, collection, getattr(run.plan, "schema", None))
-        return slot[0]
-
-    def _pipeline(self, run: GetRun) -> Pipeline:
-        """The plan compiled into operator steps; kept with the cached plan (not for analyze, which times)."""
-        collection = self.db.collection(run.get.class_name)
-        slot = None if self.analyze else self._cached(run)
-        if slot is not None and slot[1] is not None and slot[1].collection is collection:
-            return slot[1]
-        assert run.plan is not None
-        pipeline = self._compile_plan(run.plan, collection)
-        if slot is not None:
-            slot[1] = pipeline
+    def _pipeline(self, plan: LogicalPlan, slot: list | None, collection: Any) -> Pipeline:
+        """The plan compiled into operator steps and a Projector; kept in the plan's cache slot (not for
+        analyze, whose steps time themselves)."""
+        if slot is not None and not self.analyze:
+            pipeline = slot[0]
+            if pipeline is not None and pipeline.collection is collection:
+                return pipeline
+        pipeline = self._compile_plan(plan, collection)
+        if slot is not None and not self.analyze:
+            slot[0] = pipeline
         return pipeline
 
     # --- running ------------------------------------------------------------------------------
@@ -166,8 +159,8 @@ class Executor:
             run = GetRun(get)
             runs.append(run)
             try:
-                run.plan = self.plan(get)
-                pipeline = self._pipeline(run)
+                run.plan, slot, collection = self._planned(get)
+                pipeline = self._pipeline(run.plan, slot, collection)
                 rows = pipeline.below(ops.Context(self.db, pipeline.collection), run)
                 node = pipeline.rerank
                 if node is not None:
@@ -242,7 +235,7 @@ class Executor:
         project = pipeline.project
         run.current = project
         started = time.perf_counter() if self.analyze else 0.0
-        projector = self._projector(run, pipeline.collection)
+        projector = pipeline.projector
         if rows and isinstance(rows[0], ops.HitGroup):
             run.data = projector.groups(rows, [g.leader for g in rows])
         else:
@@ -263,8 +256,11 @@ class Executor:
             node = node.children[0]
         if isinstance(node, Rerank):
             above = [n for n in chain if isinstance(n, Cut)]
-            return Pipeline(self._compile(node.children[0]), node, above, project, collection)
-        return Pipeline(self._compile(project.children[0]), None, [], project, collection)
+            below, rerank = self._compile(node.children[0]), node
+        else:
+            below, rerank = self._compile(project.children[0]), None
+        projector = Projector(plan.query, collection, getattr(plan, "schema", None))
+        return Pipeline(below, rerank, above, project, collection, projector)
 
     def _compile(self, node: PlanNode) -> Step:
         """One node and its children as a step: (ctx, run) -> rows; with analyze it records rows and time."""
