@@ -145,7 +145,7 @@ class QueryEngine:
         return prepared
 
     def query(self, text: str, variables: dict | None = None, *, headers: dict | None = None) -> dict:
-        if isinstance(text, str) and not text.strip() or text is None:
+        if isinstance(text, str) and (not text or text.isspace()) or text is None:
             return _empty_query_error()
         try:
             prepared = self.prepare(text)

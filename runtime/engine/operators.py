@@ -92,6 +92,9 @@ def query_vector(node: Retrieve, ctx: Context) -> np.ndarray:
     if node.source == "hybridVector":
         return col.embed_queries([node.query or ""])[0]
     nt = node.near_text
+    if nt.move_to is None and nt.move_away_from is None and len(nt.concepts) == 1:
+        # the common case: one concept, no moves (the mean of one row is that row)
+        return np.asarray(col.embed_queries(nt.concepts), dtype=np.float32)[0]
     moves = [m for m in (nt.move_to, nt.move_away_from) if m is not None and m.force > 0]
     texts = list(nt.concepts) + [c for m in moves for c in m.concepts]
     embedded = np.asarray(col.embed_queries(texts), dtype=np.float32)
