@@ -12,10 +12,11 @@ machine's other load). Target (issue 4): overhead <= 10% of the raw calls and <=
 judged on the wall time; a summary at the end says per query whether it is met.
 
 The store's own code around the raw calls (the collection's search methods: query checks, ordering exact
-ties by uuid, turning results into columns; the where filter) is the store's, not the planner's,
-executor's or projection's: it is timed apart as "store glue" (each store search call, less the raw calls
-inside it). The line "outside raw calls" adds it back, so the figure earlier versions of this benchmark
-printed as engine overhead stays visible.
+ties by uuid, turning results into the lists or arrays the engine reads) is the store's, not the
+planner's, executor's or projection's: since this version it is timed apart as "store glue" (each
+outermost store search call, less the raw calls inside it), as the where filter already was. Earlier
+versions counted the store glue as engine overhead; the line "engine + store glue" prints that figure,
+computed as they computed it, beside the engine's.
 
 The databases are built once (MiniLM embedding on the CPU takes minutes) and reopened from
 ~/.cache/rankql/bench-engine ($XDG_CACHE_HOME respected). One torch thread by default: a single short
@@ -111,10 +112,17 @@ def open_db(name: str, definition: dict, rows) -> Database:
     return db
 
 
+DEPTH: dict[str, int] = defaultdict(int)  # timed calls of a kind under way (a store call may call another)
+
+
 def timed(kind: str, fn):
     # The CPU clock is read inside the wall-clock window at both ends, so that the wrapper's own clock
-    # reads are charged to the timed call and not to the engine around it.
+    # reads are charged to the timed call and not to the engine around it. Only the outermost call of a
+    # kind counts: vector_page may call vector_search_columns, both timed as store calls.
     def wrapper(*args, **kwargs):
+        if DEPTH[kind]:
+            return fn(*args, **kwargs)
+        DEPTH[kind] += 1
         wall = time.perf_counter()
         cpu = time.thread_time()
         try:
@@ -122,6 +130,7 @@ def timed(kind: str, fn):
         finally:
             cpu_end = time.thread_time()
             wall_end = time.perf_counter()
+            DEPTH[kind] -= 1
             WALL[kind] += wall_end - wall
             CPU[kind] += cpu_end - cpu
 
@@ -203,7 +212,9 @@ def measure(db: Database, label: str, text: str, runs: int) -> dict:
         raws.append(raw)
         # per run: the noise of the raw calls cancels
         overheads.append(total - raw - sum(apart.values()) - front)
-        outside.append(total - raw - apart[STAGE] - front)
+        outside.append(
+            total - raw - apart[STAGE] - apart.get(FILTER, 0.0) - front
+        )  # earlier versions' figure
         cpu_overheads.append(total_cpu - sum(CPU.values()) - apart_cpu - front_cpu)
     total, raw, engine, engine_cpu = (statistics.median(x) for x in (totals, raws, overheads, cpu_overheads))
     share = engine / max(raw, 1e-9)
@@ -221,7 +232,7 @@ def measure(db: Database, label: str, text: str, runs: int) -> dict:
         f"  target <= {TARGET_US:.0f} us and <= {TARGET_SHARE:.0%}: {'met' if met else 'NOT MET'}"
     )
     print(
-        f"  outside raw calls, rerank stage and front end (engine + store glue + where filter): "
+        f"  engine + store glue (the engine overhead as earlier versions of this benchmark counted it): "
         f"{statistics.median(outside) * 1e6:.0f} us"
     )
     print("  per operator (explain analyze):")
@@ -257,7 +268,7 @@ def summary(rows: list[dict]) -> None:
         verdict = "met" if r["met"] else "NOT MET"
         print(
             f"  {r['label']:68s} {r['us']:6.0f} us {r['share'] * 100:5.1f}%  "
-            f"(CPU {r['cpu_us']:4.0f} us; with store glue and filter {r['outside_us']:4.0f} us)  {verdict}"
+            f"(CPU {r['cpu_us']:4.0f} us; with store glue {r['outside_us']:4.0f} us)  {verdict}"
         )
     missed = [r["label"] for r in rows if not r["met"]]
     if missed:

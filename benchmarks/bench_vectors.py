@@ -114,7 +114,8 @@ def same_up_to_ties(page: tuple[list[int], list[float]], wide: tuple[np.ndarray,
     `wide` is hnswlib's answer for more than K, so that a tie crossing the cut is seen whole.
     """
     ids, distances = page
-    wide_ids, wide_dist = wide[0][0].tolist(), wide[1][0].tolist()
+    # the store reports cosine distances that round below 0 as 0, as Weaviate does
+    wide_ids, wide_dist = wide[0][0].tolist(), [max(d, 0.0) for d in wide[1][0].tolist()]
     if distances != wide_dist[:K]:
         return False
     return all(

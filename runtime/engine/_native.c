@@ -74,8 +74,8 @@ static int get_buffer(PyObject *obj, Py_buffer *view, Py_ssize_t itemsize, const
     if (PyObject_GetBuffer(obj, view, PyBUF_C_CONTIGUOUS | PyBUF_FORMAT) < 0) return -1;
     const char *format = view->format ? view->format : "B";
     if (format[0] == '<' || format[0] == '=' || format[0] == '@') format++;
-    if (view->itemsize != itemsize || view->ndim != 1 || strchr(kinds, format[0]) == NULL ||
-        format[1] != '\0') {
+    if (view->itemsize != itemsize || view->ndim != 1 || format[0] == '\0' ||
+        strchr(kinds, format[0]) == NULL || format[1] != '\0') {
         PyBuffer_Release(view);
         PyErr_SetString(PyExc_TypeError, "fuse: ids must be int64 and values float32, one-dimensional");
         return -1;
@@ -164,6 +164,11 @@ static PyObject *fuse(PyObject *self, PyObject *args) {
                 float t = v[i] - lo;
                 t = t / range;
                 c = weight * t;
+            }
+            if (!isfinite(c)) { /* huge values overflow the normalisation: the numpy path orders those */
+                result = Py_None;
+                Py_INCREF(result);
+                goto done;
             }
             entries[k].doc = doc[i];
             entries[k].value = v[i];

@@ -255,7 +255,7 @@ class Executor:
             chain.append(node)
             node = node.children[0]
         if isinstance(node, Rerank):
-            above = [n for n in chain if isinstance(n, Cut)]
+            above = chain[::-1]  # the cut nearest the rerank runs first
             below, rerank = self._compile(node.children[0]), node
         else:
             below, rerank = self._compile(project.children[0]), None

@@ -98,8 +98,6 @@ def query_vector(node: Retrieve, ctx: Context) -> np.ndarray:
     moves = [m for m in (nt.move_to, nt.move_away_from) if m is not None and m.force > 0]
     texts = list(nt.concepts) + [c for m in moves for c in m.concepts]
     embedded = np.asarray(col.embed_queries(texts), dtype=np.float32)
-    if len(texts) == 1 and not moves:  # the common case: one concept (the mean of one row is that row)
-        return embedded[0]
     vector = embedded[: len(nt.concepts)].mean(axis=0)
     used = len(nt.concepts)
     for move in (nt.move_to, nt.move_away_from):

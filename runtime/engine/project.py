@@ -35,8 +35,10 @@ class Projector:
     def hits(self, hits: list[Hit]) -> list[dict]:
         fields = self._fields
         if fields is None:
-            fields = self._fields = self._compile()
+            # the row builder first: another thread may read _fields as soon as it is set
+            fields = self._compile()
             self._row = row_builder([key for key, _ in fields])
+            self._fields = fields
         if not fields or not hits:
             return [{} for _ in hits]
         table = self.col.objects.props  # read directly: a method call per hit costs more than the lookup

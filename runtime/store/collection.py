@@ -235,8 +235,9 @@ class Collection(WriteMixin):
             and vector.dtype is _FLOAT32
             and vector.shape == (hnsw.dim,)
         ):
-            # Unfiltered float32 queries of the right size (hybrid's vector pools) skip check_query and
-            # VectorIndex.search: the same results as the general path below, with fewer calls.
+            # Unfiltered float32 queries of the right size (hybrid's vector pools, pages vector_page
+            # leaves here) skip check_query and VectorIndex.search: the same results as the general path
+            # below, with fewer calls.
             try:
                 ids, dist, values = hnsw.search_values(vector, k)
             except RuntimeError:

@@ -148,16 +148,22 @@ def test_c_fusion_equals_numpy_on_big_pools_with_long_ties(ranked: bool, seed: i
     assert len(got) == len(set(vector_ids.tolist()) | set(keyword_ids.tolist()))
 
 
-@pytest.mark.filterwarnings("ignore:invalid value encountered")
+@pytest.mark.filterwarnings("ignore:invalid value encountered", "ignore:overflow encountered")
 def test_c_fusion_leaves_non_finite_values_to_numpy() -> None:
+    """The C module declines (None) what it would order differently from numpy; the fusion still answers."""
     ids = np.array([1, 2], dtype=np.int64)
     ranks = np.arange(3, dtype=np.int64)
-    for bad in (np.inf, np.nan):
-        values = np.array([1.0, bad], dtype=np.float32)
+    huge = np.array([-3e38, 3e38], dtype=np.float32)  # finite, but max - min overflows float32
+    for values in ([1.0, np.inf], [1.0, np.nan], huge):
+        values = np.asarray(values, dtype=np.float32)
         assert fusion_module._native.fuse(True, [(ids, values, 1.0)], ranks) is None
+        # rankedFusion's contributions come from ranks alone: only a non-finite value is declined
+        declined = fusion_module._native.fuse(False, [(ids, values, 1.0)], ranks) is None
+        assert declined == (not np.isfinite(values).all())
         sets = [ResultSet("keyword,bm25", 1.0, HitList(ids, scores=values), values)]
-        got = relative_score_fusion(sets, _uuid, explain=False, ranks=ranks)
-        assert [h.doc_id for h in got] == [h.doc_id for h in _numpy_only(relative_score_fusion, sets, ranks)]
+        for fusion in (relative_score_fusion, ranked_fusion):
+            got = fusion(sets, _uuid, explain=False, ranks=ranks)
+            assert sorted(h.doc_id for h in got) == [1, 2]
 
 
 def test_hit_list_reads_like_a_list_of_hits():
