@@ -242,3 +242,24 @@ def test_filter_feeds_vector_search() -> None:
     assert sorted(c.properties_of(d)["n"] for d in allow) == list(range(10))
     hits = c.vector_search(data[50], 5, allow)
     assert len(hits) == 5 and all(c.properties_of(d)["n"] < 10 for d, _ in hits)
+
+
+@pytest.mark.parametrize("metric", ["cosine", "dot", "l2-squared"])
+def test_a_filter_never_changes_a_docs_exact_distance(metric: str) -> None:
+    """Exact search over most of the matrix takes one product over all of it, then the allowed rows; a
+    few allowed rows are gathered first. Either way each distance is the formula's, and with most rows
+    allowed it is the same float32 as without a filter (both take the whole product)."""
+    rng = np.random.default_rng(12)
+    data = rng.normal(size=(900, 384)).astype(np.float32)
+    flat = FlatIndex(metric)
+    flat.add(np.arange(900), data)
+    for q in rng.normal(size=(5, 384)).astype(np.float32):
+        all_ids, all_dist = flat.search(q, None)
+        everything = dict(zip(all_ids.tolist(), all_dist.tolist(), strict=True))
+        for allowed in (np.sort(rng.choice(900, 600, replace=False)), np.array([3, 77, 512])):
+            ids, dist = flat.search(q, None, allowed)
+            assert sorted(ids.tolist()) == allowed.tolist()
+            for doc, d in zip(ids.tolist(), dist.tolist(), strict=True):
+                assert d == pytest.approx(reference(metric, data[doc], q), rel=1e-4, abs=1e-4)
+                if len(allowed) * 8 >= flat.state()["vectors"].shape[0]:
+                    assert d == everything[doc]
