@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 
@@ -97,31 +98,33 @@ def ranked_fusion(
     return _fuse(parts, uuid_of, ranks, texts)
 
 
-def _fuse_natively(sets: list[ResultSet], relative: bool, ranks: np.ndarray | None) -> HitList | None:
-    """The whole fusion in one call to the C module: contributions, merge, sort and tie runs, with the
-    same float32 arithmetic as the numpy path. None (the numpy path answers) when the module is not
-    built, there is no rank array, more than two sets are fused, or a value is not finite."""
-    live = [rs for rs in sets if len(rs.hits)]
-    if _native is None or ranks is None or not live or len(live) > 2:
+def fuse_columns(relative: bool, columns: list[tuple[Any, Any, float]], ranks: Any) -> HitList | None:
+    """The whole fusion in one call to the C module: (ids, values, weight) per non-empty result set in
+    fusion order; contributions, merge, sort and tie runs with the numpy path's float32 arithmetic.
+
+    None (the numpy path answers) when the module is not built, there is no rank array, there is no set
+    or more than two, or a value is not finite.
+    """
+    if _native is None or ranks is None or not columns or len(columns) > 2:
         return None
     try:  # the engine's columns are contiguous int64 and float32 already: no conversion call
-        found = _native.fuse(relative, [(rs.ids, rs.values, rs.weight) for rs in live], ranks)
+        found = _native.fuse(relative, columns, ranks)
     except (BufferError, TypeError, ValueError):
         found = _native.fuse(
             relative,
             [
-                (
-                    np.ascontiguousarray(rs.ids, dtype=np.int64),
-                    np.ascontiguousarray(rs.values, dtype=np.float32),
-                    float(rs.weight),
-                )
-                for rs in live
+                (np.ascontiguousarray(ids, dtype=np.int64), np.ascontiguousarray(values, dtype=np.float32), w)
+                for ids, values, w in columns
             ],
             np.ascontiguousarray(ranks, dtype=np.int64),
         )
-    if found is None:
-        return None
-    return FusedHits(np.frombuffer(found, dtype=_FUSED))
+    return None if found is None else FusedHits(np.frombuffer(found, dtype=_FUSED))
+
+
+def _fuse_natively(sets: list[ResultSet], relative: bool, ranks: np.ndarray | None) -> HitList | None:
+    return fuse_columns(
+        relative, [(rs.ids, rs.values, float(rs.weight)) for rs in sets if len(rs.values)], ranks
+    )
 
 
 def _fuse(parts: list, uuid_of, ranks: np.ndarray | None, texts: dict[int, str] | None):

@@ -97,13 +97,24 @@ class HitList(Sequence[Hit]):
 
 
 class FusedHits(HitList):
-    """A fusion's result as packed (doc, score, secondary) records: a page becomes Hits with one numpy call."""
+    """A fusion's result as packed (doc, score, secondary) records: a page becomes Hits with one numpy call.
+
+    The columns are views of the records, made only when read.
+    """
 
     __slots__ = ("records",)
 
-    def __init__(self, records: np.ndarray) -> None:
-        super().__init__(records["doc"], scores=records["score"], secondary=records["secondary"])
+    def __init__(self, records: np.ndarray) -> None:  # the columns are properties below
         self.records = records
+
+    ids = property(lambda self: self.records["doc"])  # type: ignore[assignment]
+    scores = property(lambda self: self.records["score"])  # type: ignore[assignment]
+    secondary = property(lambda self: self.records["secondary"])  # type: ignore[assignment]
+    distances = property(lambda self: None)  # type: ignore[assignment]
+    explains = property(lambda self: None)  # type: ignore[assignment]
+
+    def __len__(self) -> int:
+        return len(self.records)
 
     def _rows(self, part: slice) -> list[Hit]:
         return [Hit(d, None, s, None, x) for d, s, x in self.records[part].tolist()]

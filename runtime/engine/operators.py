@@ -13,7 +13,7 @@ from rankql.dsl.plan import Cut, Fuse, Group, Retrieve, Sort
 
 from ..errors import SearchError
 from .autocut import autocut
-from .fusion import KEYWORD_SET, VECTOR_SET, ResultSet, ranked_fusion, relative_score_fusion
+from .fusion import KEYWORD_SET, VECTOR_SET, ResultSet, fuse_columns, ranked_fusion, relative_score_fusion
 from .hits import Hit, HitList
 
 
@@ -148,12 +148,27 @@ def object_vector(ctx: Context, uuid: str, class_name: str | None, where: str) -
 
 def fuse(node: Fuse, children: list[tuple[Retrieve, Sequence[Hit]]], ctx: Context) -> HitList:
     """Vector set first, keyword set second (the explainScore order of spec 6.3)."""
-    vector_hits = next((_columns(hits) for child, hits in children if child.method == "vector"), None)
-    keyword = next(((child, _columns(hits)) for child, hits in children if child.method == "bm25"), None)
+    vector_hits = keyword = vector_values = None
+    for child, hits in children:
+        if child.method == "vector":
+            vector_hits = _columns(hits)
+            vector_values = np.float32(1) - np.asarray(vector_hits.distances, dtype=np.float32)
+        elif child.method == "bm25":
+            keyword = (child, _columns(hits))
+    col = ctx.collection
+    if not node.explain_scores and node.max_vector_distance is None:
+        # The common case goes straight to the C fusion: no result sets, no explain texts.
+        columns = []
+        if vector_hits is not None and len(vector_values):
+            columns.append((vector_hits.ids, vector_values, node.alpha))
+        if keyword is not None and len(keyword[1].ids):
+            columns.append((keyword[1].ids, keyword[1].scores, 1.0 - node.alpha))
+        fused = fuse_columns(node.fusion_type != "rankedFusion", columns, col.uuid_ranks())
+        if fused is not None:
+            return fused
     sets: list[ResultSet] = []
     if vector_hits is not None:
-        distances = np.asarray(vector_hits.distances, dtype=np.float32)
-        sets.append(ResultSet(VECTOR_SET, node.alpha, vector_hits, np.float32(1) - distances))
+        sets.append(ResultSet(VECTOR_SET, node.alpha, vector_hits, vector_values))
     if keyword is not None:
         child, hits = keyword
         if node.max_vector_distance is not None and vector_hits is not None:
@@ -166,7 +181,6 @@ def fuse(node: Fuse, children: list[tuple[Retrieve, Sequence[Hit]]], ctx: Contex
             )
         explains = [e or "" for e in hits.explains] if child.explain_scores and hits.explains else []
         sets.append(ResultSet(KEYWORD_SET, 1.0 - node.alpha, hits, hits.scores, explains))
-    col = ctx.collection
     fusion = ranked_fusion if node.fusion_type == "rankedFusion" else relative_score_fusion
     return fusion(sets, col.uuid_of, explain=node.explain_scores, ranks=col.uuid_ranks())
 
