@@ -108,7 +108,7 @@ class HnswIndex:
             k = limit
         if k <= 0:
             return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.float32), []
-        index = self._ef_for(k)
+        index = self._index if k == self._ef_k else self._ef_for(k)
         # One more than k tells whether a tie crosses the cut; hnswlib searches with max(ef, asked), so
         # the first k are the same as a search for k alone whenever ef > k.
         asked = k + 1 if k < limit else k
@@ -167,12 +167,8 @@ class HnswIndex:
         return labels.tolist()[0], values
 
     def _ef_for(self, k: int) -> hnswlib.Index:
-        """The index with the ef a search for k uses: dynamic_ef, set only when it changes."""
-        ef = self.ef
-        if ef == -1:
-            ef = 100 if k <= 12 else min(k * 8, 500)  # dynamic_ef without the call
-        if ef < k:
-            ef = k
+        """The index with the ef a search for k uses (dynamic_ef), set only when it changes."""
+        ef = dynamic_ef(k, self.ef)
         index = self._index
         if ef != self._current_ef:
             index.set_ef(ef)
