@@ -1,4 +1,4 @@
-"""Reranker backends: the common shape, the dummy and user adapters, and the factory for built-ins."""
+"""Reranker backends: the dummy and user adapters, the backend key, and the factory for built-ins."""
 
 from __future__ import annotations
 
@@ -6,30 +6,14 @@ import json
 from typing import Any
 
 from ..errors import RerankError
+from .backend import Backend, header
+from .cohere import CohereBackend
+from .container import ContainerBackend
+from .cross_encoder import CrossEncoderBackend
 from .jobs import Reranker, RerankStats
+from .similarity import SimilarityBackend
 
 BUILTIN_MODULES = ("reranker-dummy", "reranker-transformers", "reranker-cohere", "reranker-similarity")
-
-
-class Backend:
-    """One configured reranker. Subclasses implement `score_pairs` (pairs batched across queries)
-    or `score_query` (one query and its documents per provider call, as HTTP APIs take them)."""
-
-    module: str = ""
-    model: str = ""  # the model as configured, shown in output
-    cache_id: str = ""  # provider + model (+ endpoint): the cache key prefix
-    pairwise = False  # True: score_pairs takes pairs of many queries at once
-
-    @property
-    def label(self) -> str:
-        """Provider and model as results show them, e.g. 'reranker-transformers:cross-encoder/...'."""
-        return f"{self.module}:{self.model}" if self.model else self.module
-
-    def score_pairs(self, pairs: list[tuple[str, str]], stats: RerankStats) -> list[float]:
-        raise NotImplementedError
-
-    def score_query(self, query: str, documents: list[str], stats: RerankStats) -> list[float]:
-        raise NotImplementedError
 
 
 class DummyBackend(Backend):
@@ -80,17 +64,6 @@ class UserBackend(Backend):
         return scores
 
 
-def header(headers: dict | None, name: str) -> str | None:
-    """A request header, case-insensitively (Weaviate's headers are case-insensitive too)."""
-    if not headers:
-        return None
-    wanted = name.lower()
-    for key, value in headers.items():
-        if str(key).lower() == wanted and value not in (None, ""):
-            return str(value)
-    return None
-
-
 _KEYS: dict[Any, str] = {}  # memo of backend_key for flat configs (json.dumps runs on every query otherwise)
 
 
@@ -136,7 +109,7 @@ def _memo_key(module: str, config: Any, relevant: dict) -> tuple | None:
 
 
 def make_builtin(module: str, config: dict, headers: dict | None) -> Backend:
-    """A backend for one of the built-in modules (heavy imports happen only here, on first use)."""
+    """A backend for one of the built-in modules (models load on first use, inside the backend)."""
     config = config or {}
     if not isinstance(config, dict):
         raise RerankError(f"the moduleConfig of {module} must be an object, not {type(config).__name__}")
@@ -144,36 +117,13 @@ def make_builtin(module: str, config: dict, headers: dict | None) -> Backend:
         return DummyBackend()
     if module == "reranker-transformers":
         if config.get("inferenceUrl"):
-            from .container import ContainerBackend
-
             return ContainerBackend(config)
-        from .cross_encoder import CrossEncoderBackend
-
         return CrossEncoderBackend(config)
     if module == "reranker-cohere":
-        from .cohere import CohereBackend
-
         return CohereBackend(config, headers)
     if module == "reranker-similarity":
-        from .similarity import SimilarityBackend
-
         return SimilarityBackend(config)
     raise RerankError(
         f"unknown reranker module '{module}'",
         hint=f"use one of {', '.join(BUILTIN_MODULES)}, or register your own with db.register_reranker",
     )
-
-
-def config_value(config: dict[str, Any], name: str, kind: type, default: Any, module: str) -> Any:
-    """An option from moduleConfig, type-checked with a message that names the module and option."""
-    value = config.get(name, default)
-    if value is None:
-        return default
-    if kind is float and isinstance(value, int) and not isinstance(value, bool):
-        value = float(value)
-    if not isinstance(value, kind) or isinstance(value, bool) and kind is not bool:
-        raise RerankError(
-            f"{module} option '{name}' must be {kind.__name__}, got {value!r}",
-            hint=f'fix "{name}" in the collection\'s moduleConfig for {module}',
-        )
-    return value

@@ -6,9 +6,10 @@ import threading
 import time
 
 from ..errors import RankqlError, RerankError
+from .backend import Backend
 from .cache import CacheKey, ScoreCache, digest
 from .jobs import JobResult, Reranker, RerankJob, RerankStats
-from .providers import BUILTIN_MODULES, Backend, UserBackend, backend_key, make_builtin
+from .providers import BUILTIN_MODULES, UserBackend, backend_key, make_builtin
 
 _DIGEST_MEMO = 4096  # documents whose sha256 the service remembers
 
