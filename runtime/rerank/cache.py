@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import math
 import threading
 from collections import OrderedDict
 
@@ -59,8 +60,8 @@ class ScoreCache:
 
     def put(self, key: CacheKey, value: float) -> None:
         """Store a score, evicting the least recently used entries beyond the size."""
-        if self.size == 0:
-            return
+        if self.size == 0 or not math.isfinite(value):
+            return  # a NaN or inf is a failure of the reranker, never an answer to keep
         with self._lock:
             self._data[key] = float(value)
             self._data.move_to_end(key)

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import math
+import threading
 from typing import Any
 
 from ..errors import RerankError
@@ -30,18 +32,19 @@ class DummyBackend(Backend):
 class UserBackend(Backend):
     """Adapts a registered object with `score(query, documents)` and checks what it returns."""
 
-    def __init__(self, name: str, reranker: Reranker, generation: int) -> None:
+    def __init__(self, name: str, reranker: Reranker, generation: int, timeout: float | None = None) -> None:
         self.module = str(getattr(reranker, "name", None) or name)
         self.model = str(getattr(reranker, "model", None) or "")
         # The generation keeps scores of an earlier object registered under the same name out of the cache.
         self.cache_id = f"user:{name}#{generation}:{self.model}"
         self._name = name
         self._reranker = reranker
+        self._timeout = timeout
 
     def score_query(self, query: str, documents: list[str], stats: RerankStats) -> list[float]:
         stats.batches += 1
         try:
-            raw = self._reranker.score(query, list(documents))
+            raw = self._score(query, list(documents))
         except RerankError:
             raise
         except Exception as exc:
@@ -62,6 +65,44 @@ class UserBackend(Backend):
                 hint="score(query, documents) must return one float per document, in document order",
             )
         return scores
+
+    def _score(self, query: str, documents: list[str]) -> Any:
+        if self._timeout is None:
+            return self._reranker.score(query, documents)
+        # Python cannot stop a thread: a late call finishes in the background, its answer unused.
+        outcome: list[Any] = []
+        done = threading.Event()
+
+        def call() -> None:
+            try:
+                outcome.append(("ok", self._reranker.score(query, documents)))
+            except BaseException as exc:  # handed to the caller's thread
+                outcome.append(("error", exc))
+            finally:
+                done.set()
+
+        threading.Thread(target=call, name=f"reranker-{self._name}", daemon=True).start()
+        if not done.wait(self._timeout):
+            raise RerankError(
+                f"reranker '{self._name}' did not answer within its timeout of {self._timeout:g}s",
+                hint="make score() faster, or register it with a larger timeout",
+            )
+        kind, value = outcome[0]
+        if kind == "error":
+            raise value
+        return value
+
+
+def check_timeout(name: str, timeout: Any) -> float | None:
+    """A registered reranker's timeout: None (no limit) or a positive, finite number of seconds."""
+    if timeout is None:
+        return None
+    if isinstance(timeout, bool) or not isinstance(timeout, int | float) or not 0 < timeout < math.inf:
+        raise RerankError(
+            f"the timeout of reranker '{name}' must be a positive number of seconds, got {timeout!r}",
+            hint="pass e.g. timeout=5.0, or leave it out for no limit",
+        )
+    return float(timeout)
 
 
 _KEYS: dict[Any, str] = {}  # memo of backend_key for flat configs (json.dumps runs on every query otherwise)
