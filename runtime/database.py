@@ -8,6 +8,7 @@ from typing import Any
 
 from rankql.dsl.schema import Schema
 
+from .arguments import check_database_arguments
 from .errors import SchemaError, StorageError
 from .store.collection import Collection
 from .store.definition import capitalize_class_name, normalize_definition
@@ -27,6 +28,7 @@ class Database:
         rerank_query_fallback: bool = True,
         rerank_cache_size: int = 10_000,
     ) -> None:
+        check_database_arguments(path, rerank_query_fallback, rerank_cache_size)
         self.path = Path(path).expanduser() if path is not None else None
         self.rerank_query_fallback = rerank_query_fallback
         self.rerank_cache_size = rerank_cache_size
