@@ -7,6 +7,8 @@ import math
 import threading
 from collections import OrderedDict
 
+from ..errors import RerankError
+
 CacheKey = tuple[str, str, str]
 
 
@@ -24,8 +26,11 @@ class ScoreCache:
     """A thread-safe LRU of scores; size 0 turns caching off."""
 
     def __init__(self, size: int = 10_000) -> None:
-        if size < 0:
-            raise ValueError("the rerank cache size must be 0 (off) or more")
+        if isinstance(size, bool) or not isinstance(size, int) or size < 0:
+            raise RerankError(
+                f"the rerank cache size must be a whole number >= 0, got {size!r}",
+                hint="use e.g. 10000 (the default), or 0 to turn the rerank score cache off",
+            )
         self.size = size
         self.hits = 0
         self.misses = 0

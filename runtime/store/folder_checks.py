@@ -130,13 +130,14 @@ def check_hnsw_file(path: Path, dim: int, m: int) -> int:
     body = size - _HNSW_HEADER.size
     if count > body // (per_element + 4):
         raise _damaged(f"{path.name} claims {count} elements, more than its {size} bytes can hold")
-    level0 = np.frombuffer(data, np.uint8, count * per_element, _HNSW_HEADER.size).reshape(count, per_element)
-    links = np.ascontiguousarray(level0[:, :links0]).view(np.uint32)
-    counts = (links[:, 0] & 0xFFFF).astype(np.int64)
+    # Every size above is a multiple of 4 bytes: level 0 reads as a (count, words) table of uint32.
+    level0 = np.frombuffer(data, np.uint32, count * per_element // 4, _HNSW_HEADER.size)
+    links = level0.reshape(count, per_element // 4)[:, : links0 // 4]
+    counts = links[:, 0] & 0xFFFF  # hnswlib's list count: the low 16 bits (byte 2 is the deleted mark)
     if count and int(counts.max()) > max_m0:
         raise _damaged(f"{path.name} has a level-0 link list longer than maxM0")
-    used = np.arange(max_m0)[None, :] < counts[:, None]
-    if used.any() and int(links[:, 1:][used].max()) >= count:
+    beyond = links[:, 1:] >= count  # unused slots may hold anything: only the counted ones matter
+    if beyond.any() and (beyond & (np.arange(max_m0)[None, :] < counts[:, None])).any():
         raise _damaged(f"{path.name} links to an element it does not hold")
     levels = _upper_levels(data, path.name, count, _HNSW_HEADER.size + count * per_element, max_m)
     if count:
@@ -148,29 +149,50 @@ def check_hnsw_file(path: Path, dim: int, m: int) -> int:
 
 def _upper_levels(data: bytes, name: str, count: int, start: int, max_m: int) -> np.ndarray:
     """Each element's level, after checking the upper-level link lists that follow level 0."""
-    block = max_m * 4 + 4
-    levels = np.zeros(count, np.int64)
-    lists: list[tuple[int, int]] = []
-    pos, size = start, len(data)
+    block = max_m + 1  # words per level: the count word, then max_m neighbour ids
+    if (len(data) - start) % 4:
+        raise _damaged(f"{name} does not end on a whole link list")
+    tail = np.frombuffer(data, np.uint32, (len(data) - start) // 4, start)
+    words = tail.tolist()  # one pass of list indexing: the walk below is sequential by nature
+    end = len(words)
+    levels = [0] * count
+    starts: list[int] = []  # word offset of each element's first upper level
+    owners: list[int] = []
+    at = 0
     for element in range(count):
-        if pos + 4 > size:
+        if at >= end:
             raise _damaged(f"{name} ends inside its link lists")
-        (nbytes,) = struct.unpack_from("<I", data, pos)
-        pos += 4
+        nbytes = words[at]
+        at += 1
         if nbytes:
-            if nbytes % block or pos + nbytes > size:
+            level, rest = divmod(nbytes // 4, block)
+            if nbytes % 4 or rest or at + nbytes // 4 > end:
                 raise _damaged(f"{name} has an upper-level link list of a wrong size")
-            levels[element] = nbytes // block
-            lists.append((element, pos))
-            pos += nbytes
-    if pos != size:
-        raise _damaged(f"{name} has {size - pos} bytes after its last link list")
-    for element, at in lists:
-        level = int(levels[element])
-        table = np.frombuffer(data, np.uint32, level * (max_m + 1), at).reshape(level, max_m + 1)
-        for depth in range(level):
-            n = int(table[depth, 0] & 0xFFFF)
-            neighbours = table[depth, 1 : 1 + n].astype(np.int64)
-            if n > max_m or (n and (neighbours.max() >= count or levels[neighbours].min() < depth + 1)):
-                raise _damaged(f"{name} has an upper-level link to an element not on that level")
-    return levels
+            levels[element] = level
+            starts.append(at)
+            owners.append(element)
+            at += nbytes // 4
+    if at != end:
+        raise _damaged(f"{name} has {4 * (end - at)} bytes after its last link list")
+    depth_of = np.asarray(levels, np.int64)
+    if starts:
+        # Every upper-level block at once: its count, and neighbours that exist and reach that level.
+        per_owner = depth_of[owners]
+        first = np.repeat(np.asarray(starts, np.int64), per_owner)
+        depth = np.arange(len(first)) - np.repeat(np.cumsum(per_owner) - per_owner, per_owner)
+        table = tail[(first + depth * block)[:, None] + np.arange(block)]
+        counts = (table[:, 0] & 0xFFFF).astype(np.int64)
+        used = np.arange(max_m)[None, :] < counts[:, None]
+        neighbours = table[:, 1:].astype(np.int64)
+        bad = counts.max() > max_m
+        if not bad and used.any():
+            named = neighbours[used]
+            bad = named.max() >= count or bool(
+                (
+                    depth_of[np.minimum(named, max(count - 1, 0))]
+                    < np.broadcast_to(depth[:, None] + 1, used.shape)[used]
+                ).any()
+            )
+        if bad:
+            raise _damaged(f"{name} has an upper-level link to an element not on that level")
+    return depth_of
