@@ -183,16 +183,11 @@ def _upper_levels(data: bytes, name: str, count: int, start: int, max_m: int) ->
         table = tail[(first + depth * block)[:, None] + np.arange(block)]
         counts = (table[:, 0] & 0xFFFF).astype(np.int64)
         used = np.arange(max_m)[None, :] < counts[:, None]
-        neighbours = table[:, 1:].astype(np.int64)
-        bad = counts.max() > max_m
+        bad = bool(counts.max() > max_m)
         if not bad and used.any():
-            named = neighbours[used]
-            bad = named.max() >= count or bool(
-                (
-                    depth_of[np.minimum(named, max(count - 1, 0))]
-                    < np.broadcast_to(depth[:, None] + 1, used.shape)[used]
-                ).any()
-            )
+            named = table[:, 1:].astype(np.int64)[used]
+            needed = np.broadcast_to(depth[:, None] + 1, used.shape)[used]  # the level each link is on
+            bad = bool(named.max() >= count) or bool((depth_of[named] < needed).any())
         if bad:
             raise _damaged(f"{name} has an upper-level link to an element not on that level")
     return depth_of
