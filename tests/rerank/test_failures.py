@@ -82,6 +82,16 @@ def test_cohere_nan_relevance_is_a_failure(cohere_server) -> None:
     assert results[0].scores == [0.5]
 
 
+def test_a_container_answering_infinity_is_a_failure(container_server) -> None:
+    url, state = container_server
+    state.fail_with = [(200, b'{"scores": [{"score": 1.5}, {"score": -Infinity}]}')]
+    service = RerankService()
+    job = RerankJob("reranker-transformers", {"inferenceUrl": url}, "q", ["a", "b"])
+    results, _ = service.run([job])
+    assert "not a finite number (-inf) for document 1" in results[0].error.message
+    assert len(service.cache) == 0
+
+
 class _Trickle(BaseHTTPRequestHandler):
     """Answers one byte every 0.2 s for 30 s: in the status line, or in the body after the headers."""
 
