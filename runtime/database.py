@@ -8,6 +8,7 @@ from typing import Any
 
 from rankql.dsl.schema import Schema
 
+from .arguments import check_database_arguments
 from .errors import SchemaError, StorageError
 from .store.collection import Collection
 from .store.definition import capitalize_class_name, normalize_definition
@@ -27,6 +28,7 @@ class Database:
         rerank_query_fallback: bool = True,
         rerank_cache_size: int = 10_000,
     ) -> None:
+        check_database_arguments(path, rerank_query_fallback, rerank_cache_size)
         self.path = Path(path).expanduser() if path is not None else None
         self.rerank_query_fallback = rerank_query_fallback
         self.rerank_cache_size = rerank_cache_size
@@ -62,14 +64,15 @@ class Database:
             from .rerank import RerankService
 
             self._rerank = RerankService(cache_size=self.rerank_cache_size)
-            for name, reranker in self._registered.items():
-                self._rerank.register(name, reranker)
+            for name, (reranker, timeout) in self._registered.items():
+                self._rerank.register(name, reranker, timeout=timeout)
         return self._rerank
 
-    def register_reranker(self, name: str, reranker: Any) -> None:
+    def register_reranker(self, name: str, reranker: Any, *, timeout: float | None = None) -> None:
         """Make `reranker` (an object with score(query, documents) -> list[float]) usable as module `name`.
 
-        A class may then name it in its moduleConfig, e.g. {"moduleConfig": {name: {}}}.
+        A class may then name it in its moduleConfig, e.g. {"moduleConfig": {name: {}}}. With `timeout`
+        (seconds), a score() call that takes longer fails the rerank (onError decides what the query shows).
         """
         if not isinstance(name, str) or not name:
             raise SchemaError("a reranker needs a non-empty name")
@@ -78,10 +81,9 @@ class Database:
                 f"reranker '{name}' has no score(query, documents) method",
                 hint="pass an object whose score(query, documents) returns one float per document",
             )
-        self._registered[name] = reranker
+        self.rerank.register(name, reranker, timeout=timeout)  # checks the timeout
+        self._registered[name] = (reranker, timeout)
         self._registered_frozen = None
-        if self._rerank is not None:
-            self._rerank.register(name, reranker)
 
     @property
     def engine(self) -> Any:

@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import hashlib
+import math
 import threading
 from collections import OrderedDict
+
+from ..errors import RerankError
 
 CacheKey = tuple[str, str, str]
 
@@ -23,8 +26,11 @@ class ScoreCache:
     """A thread-safe LRU of scores; size 0 turns caching off."""
 
     def __init__(self, size: int = 10_000) -> None:
-        if size < 0:
-            raise ValueError("the rerank cache size must be 0 (off) or more")
+        if isinstance(size, bool) or not isinstance(size, int) or size < 0:
+            raise RerankError(
+                f"the rerank cache size must be a whole number >= 0, got {size!r}",
+                hint="use e.g. 10000 (the default), or 0 to turn the rerank score cache off",
+            )
         self.size = size
         self.hits = 0
         self.misses = 0
@@ -59,8 +65,8 @@ class ScoreCache:
 
     def put(self, key: CacheKey, value: float) -> None:
         """Store a score, evicting the least recently used entries beyond the size."""
-        if self.size == 0:
-            return
+        if self.size == 0 or not math.isfinite(value):
+            return  # a NaN or inf is a failure of the reranker, never an answer to keep
         with self._lock:
             self._data[key] = float(value)
             self._data.move_to_end(key)

@@ -7,9 +7,9 @@ import time
 from urllib.parse import urlparse
 
 from ..errors import RerankError
+from .backend import Backend, config_value, header
 from .http_client import Response, TransportError, post_json
 from .jobs import RerankStats
-from .providers import Backend, config_value, header
 
 DEFAULT_MODEL = "rerank-v3.5"
 DEFAULT_BASE = "https://api.cohere.ai"

@@ -5,9 +5,9 @@ from __future__ import annotations
 from concurrent.futures import ThreadPoolExecutor
 
 from ..errors import RerankError
+from .backend import Backend, config_value
 from .http_client import TransportError, post_json
 from .jobs import RerankStats
-from .providers import Backend, config_value
 
 CHUNK = 32  # documents per request, as Weaviate's client sends them
 WORKERS = 4  # chunks in flight at once (Weaviate uses up to NumCPU)

@@ -8,6 +8,7 @@ from typing import Any
 import numpy as np
 
 from ..errors import RerankError
+from .backend import Backend, config_value
 from .encoding import (
     PairTemplate,
     TextEncoder,
@@ -17,7 +18,6 @@ from .encoding import (
     longest_first,
 )
 from .jobs import RerankStats
-from .providers import Backend, config_value
 
 _scorers: dict[int, CrossEncoderScorer] = {}
 _scorers_lock = threading.Lock()

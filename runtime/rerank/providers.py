@@ -1,35 +1,21 @@
-"""Reranker backends: the common shape, the dummy and user adapters, and the factory for built-ins."""
+"""Reranker backends: the dummy and user adapters, the backend key, and the factory for built-ins."""
 
 from __future__ import annotations
 
 import json
+import math
+import threading
 from typing import Any
 
 from ..errors import RerankError
+from .backend import Backend, header
+from .cohere import CohereBackend
+from .container import ContainerBackend
+from .cross_encoder import CrossEncoderBackend
 from .jobs import Reranker, RerankStats
+from .similarity import SimilarityBackend
 
 BUILTIN_MODULES = ("reranker-dummy", "reranker-transformers", "reranker-cohere", "reranker-similarity")
-
-
-class Backend:
-    """One configured reranker. Subclasses implement `score_pairs` (pairs batched across queries)
-    or `score_query` (one query and its documents per provider call, as HTTP APIs take them)."""
-
-    module: str = ""
-    model: str = ""  # the model as configured, shown in output
-    cache_id: str = ""  # provider + model (+ endpoint): the cache key prefix
-    pairwise = False  # True: score_pairs takes pairs of many queries at once
-
-    @property
-    def label(self) -> str:
-        """Provider and model as results show them, e.g. 'reranker-transformers:cross-encoder/...'."""
-        return f"{self.module}:{self.model}" if self.model else self.module
-
-    def score_pairs(self, pairs: list[tuple[str, str]], stats: RerankStats) -> list[float]:
-        raise NotImplementedError
-
-    def score_query(self, query: str, documents: list[str], stats: RerankStats) -> list[float]:
-        raise NotImplementedError
 
 
 class DummyBackend(Backend):
@@ -46,18 +32,19 @@ class DummyBackend(Backend):
 class UserBackend(Backend):
     """Adapts a registered object with `score(query, documents)` and checks what it returns."""
 
-    def __init__(self, name: str, reranker: Reranker, generation: int) -> None:
+    def __init__(self, name: str, reranker: Reranker, generation: int, timeout: float | None = None) -> None:
         self.module = str(getattr(reranker, "name", None) or name)
         self.model = str(getattr(reranker, "model", None) or "")
         # The generation keeps scores of an earlier object registered under the same name out of the cache.
         self.cache_id = f"user:{name}#{generation}:{self.model}"
         self._name = name
         self._reranker = reranker
+        self._timeout = timeout
 
     def score_query(self, query: str, documents: list[str], stats: RerankStats) -> list[float]:
         stats.batches += 1
         try:
-            raw = self._reranker.score(query, list(documents))
+            raw = self._score(query, list(documents))
         except RerankError:
             raise
         except Exception as exc:
@@ -79,16 +66,43 @@ class UserBackend(Backend):
             )
         return scores
 
+    def _score(self, query: str, documents: list[str]) -> Any:
+        if self._timeout is None:
+            return self._reranker.score(query, documents)
+        # Python cannot stop a thread: a late call finishes in the background, its answer unused.
+        outcome: list[Any] = []
+        done = threading.Event()
 
-def header(headers: dict | None, name: str) -> str | None:
-    """A request header, case-insensitively (Weaviate's headers are case-insensitive too)."""
-    if not headers:
+        def call() -> None:
+            try:
+                outcome.append(("ok", self._reranker.score(query, documents)))
+            except BaseException as exc:  # handed to the caller's thread
+                outcome.append(("error", exc))
+            finally:
+                done.set()
+
+        threading.Thread(target=call, name=f"reranker-{self._name}", daemon=True).start()
+        if not done.wait(self._timeout):
+            raise RerankError(
+                f"reranker '{self._name}' did not answer within its timeout of {self._timeout:g}s",
+                hint="make score() faster, or register it with a larger timeout",
+            )
+        kind, value = outcome[0]
+        if kind == "error":
+            raise value
+        return value
+
+
+def check_timeout(name: str, timeout: Any) -> float | None:
+    """A registered reranker's timeout: None (no limit) or a positive, finite number of seconds."""
+    if timeout is None:
         return None
-    wanted = name.lower()
-    for key, value in headers.items():
-        if str(key).lower() == wanted and value not in (None, ""):
-            return str(value)
-    return None
+    if isinstance(timeout, bool) or not isinstance(timeout, int | float) or not 0 < timeout < math.inf:
+        raise RerankError(
+            f"the timeout of reranker '{name}' must be a positive number of seconds, got {timeout!r}",
+            hint="pass e.g. timeout=5.0, or leave it out for no limit",
+        )
+    return float(timeout)
 
 
 _KEYS: dict[Any, str] = {}  # memo of backend_key for flat configs (json.dumps runs on every query otherwise)
@@ -136,7 +150,7 @@ def _memo_key(module: str, config: Any, relevant: dict) -> tuple | None:
 
 
 def make_builtin(module: str, config: dict, headers: dict | None) -> Backend:
-    """A backend for one of the built-in modules (heavy imports happen only here, on first use)."""
+    """A backend for one of the built-in modules (models load on first use, inside the backend)."""
     config = config or {}
     if not isinstance(config, dict):
         raise RerankError(f"the moduleConfig of {module} must be an object, not {type(config).__name__}")
@@ -144,36 +158,13 @@ def make_builtin(module: str, config: dict, headers: dict | None) -> Backend:
         return DummyBackend()
     if module == "reranker-transformers":
         if config.get("inferenceUrl"):
-            from .container import ContainerBackend
-
             return ContainerBackend(config)
-        from .cross_encoder import CrossEncoderBackend
-
         return CrossEncoderBackend(config)
     if module == "reranker-cohere":
-        from .cohere import CohereBackend
-
         return CohereBackend(config, headers)
     if module == "reranker-similarity":
-        from .similarity import SimilarityBackend
-
         return SimilarityBackend(config)
     raise RerankError(
         f"unknown reranker module '{module}'",
         hint=f"use one of {', '.join(BUILTIN_MODULES)}, or register your own with db.register_reranker",
     )
-
-
-def config_value(config: dict[str, Any], name: str, kind: type, default: Any, module: str) -> Any:
-    """An option from moduleConfig, type-checked with a message that names the module and option."""
-    value = config.get(name, default)
-    if value is None:
-        return default
-    if kind is float and isinstance(value, int) and not isinstance(value, bool):
-        value = float(value)
-    if not isinstance(value, kind) or isinstance(value, bool) and kind is not bool:
-        raise RerankError(
-            f"{module} option '{name}' must be {kind.__name__}, got {value!r}",
-            hint=f'fix "{name}" in the collection\'s moduleConfig for {module}',
-        )
-    return value

@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+import math
 import threading
 import time
 
 from ..errors import RankqlError, RerankError
+from .backend import Backend
 from .cache import CacheKey, ScoreCache, digest
 from .jobs import JobResult, Reranker, RerankJob, RerankStats
-from .providers import BUILTIN_MODULES, Backend, UserBackend, backend_key, make_builtin
+from .providers import BUILTIN_MODULES, UserBackend, backend_key, check_timeout, make_builtin
 
 _DIGEST_MEMO = 4096  # documents whose sha256 the service remembers
 
@@ -18,7 +20,7 @@ class RerankService:
 
     def __init__(self, cache_size: int = 10_000) -> None:
         self.cache = ScoreCache(cache_size)
-        self._registered: dict[str, tuple[Reranker, int]] = {}
+        self._registered: dict[str, tuple[Reranker, int, float | None]] = {}
         self._backends: dict[str, Backend] = {}
         self._generation = 0
         self._lock = threading.Lock()
@@ -26,8 +28,11 @@ class RerankService:
         # objects are mostly the stored values themselves, so this holds little beyond the hashes.
         self._digests: dict[str, str] = {}
 
-    def register(self, name: str, reranker: Reranker) -> None:
-        """Make `reranker` usable as module `name` (a registered name wins over a built-in one)."""
+    def register(self, name: str, reranker: Reranker, *, timeout: float | None = None) -> None:
+        """Make `reranker` usable as module `name` (a registered name wins over a built-in one).
+
+        `timeout` (seconds): a score() call that takes longer fails the rerank (it finishes unobserved).
+        """
         if not isinstance(name, str) or not name.strip():
             raise RerankError(
                 "a reranker needs a non-empty name", hint='register_reranker("my-reranker", obj)'
@@ -37,9 +42,10 @@ class RerankService:
                 f"reranker '{name}' has no score(query, documents) method",
                 hint="give an object whose score(query, documents) returns one float per document",
             )
+        seconds = check_timeout(name, timeout)
         with self._lock:
             self._generation += 1
-            self._registered[name] = (reranker, self._generation)
+            self._registered[name] = (reranker, self._generation, seconds)
             # Backends are cheap (models and token caches live per process): rebuild them all.
             self._backends.clear()
 
@@ -69,8 +75,8 @@ class RerankService:
             if backend is not None:
                 return backend
             if job.module in self._registered:
-                reranker, generation = self._registered[job.module]
-                backend = UserBackend(job.module, reranker, generation)
+                reranker, generation, timeout = self._registered[job.module]
+                backend = UserBackend(job.module, reranker, generation, timeout)
             else:
                 backend = make_builtin(job.module, job.config, job.headers)
             if len(self._backends) >= 64:  # distinct configs and API keys: keep the newest few
@@ -172,6 +178,13 @@ class RerankService:
             return RerankError(f"{backend.label} failed: {type(exc).__name__}: {exc}")
         if len(out) != expected:
             return RerankError(f"{backend.label} returned {len(out)} scores for {expected} documents")
+        bad = next((i for i, s in enumerate(out) if not math.isfinite(s)), None)
+        if bad is not None:  # NaN or inf would rank nothing and make the answer invalid JSON
+            return RerankError(
+                f"{backend.label} returned a score that is not a finite number ({out[bad]}) "
+                f"for document {bad}",
+                hint="a reranker must return finite scores: check the model, the service or score()",
+            )
         return out
 
 

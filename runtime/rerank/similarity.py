@@ -7,8 +7,8 @@ from collections import OrderedDict
 
 import numpy as np
 
+from .backend import Backend, config_value
 from .jobs import RerankStats
-from .providers import Backend, config_value
 
 _BATCH = 64
 

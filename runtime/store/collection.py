@@ -16,6 +16,7 @@ from .definition import class_schema
 from .filters import evaluate
 from .objects import BatchResult, ObjectTable
 from .stopwords import Stopwords
+from .values import show
 from .vectorizers import make_vectorizer, object_text
 from .vectors import VectorIndex, has_ties
 from .writes import WriteMixin
@@ -31,6 +32,17 @@ def _keyword_parts(definition: dict) -> tuple[Any, Any]:
     fields = {p["name"]: p["tokenization"] for p in definition["properties"] if p["indexSearchable"]}
     bm25 = inverted["bm25"]
     return Bm25Index(fields, k1=float(bm25["k1"]), b=float(bm25["b"]), stopwords=stopwords), stopwords
+
+
+def _batch(objects: Any) -> list:
+    """insert_many's argument as a list; ObjectError for one object or something that is no list."""
+    if isinstance(objects, str | bytes | dict) or not isinstance(objects, Iterable):
+        what = "one object" if isinstance(objects, dict) else f"{type(objects).__name__} {show(objects)}"
+        raise ObjectError(
+            f"insert_many takes a list of objects, got {what}",
+            hint='pass e.g. [{"properties": {...}}, ...]; insert(obj) stores one object',
+        )
+    return list(objects)
 
 
 class Collection(WriteMixin):
@@ -360,4 +372,4 @@ class Collection(WriteMixin):
 
     def insert_many(self, objects: Iterable[dict], *, progress: bool | None = None) -> BatchResult:
         """Store every valid object (an existing id is replaced, as Weaviate's batch does); errors per object."""
-        return self._write_batch(list(objects), progress=progress)
+        return self._write_batch(_batch(objects), progress=progress)

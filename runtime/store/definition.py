@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import copy
+import math
 import re
 from collections.abc import Iterable
 from typing import Any
@@ -23,7 +24,10 @@ BUILTIN_MODULES = (
 STOPWORD_PRESETS = ("en", "none")
 VECTOR_INDEX_TYPES = ("hnsw", "flat")
 
-_CLASS_NAME = re.compile(r"^[A-Z][_0-9A-Za-z]*$")
+_CLASS_NAME = re.compile(r"^[A-Z][_0-9A-Za-z]*$")  # Weaviate's ClassNameRegexCore (entities/schema)
+# Weaviate allows 255 characters (a directory name); rankql saves each class in a folder named
+# '<4-digit position>-<class>', so 250 keep that name within the 255 bytes a file system allows.
+MAX_CLASS_NAME = 250
 _CLASS_KEYS = (
     "class",
     "description",
@@ -55,6 +59,16 @@ def capitalize_class_name(name: str) -> str:
 
 def normalize_definition(definition: dict, known_modules: Iterable[str] = ()) -> dict:
     """A checked copy of `definition` with every default filled; SchemaError lists all problems."""
+    try:
+        return _normalize(definition, known_modules)
+    except RecursionError:  # a value nested thousands deep (copying or showing it recurses)
+        raise SchemaError(
+            "the class definition is nested too deeply to read",
+            hint="definitions hold a few levels of objects and lists; check how it was built",
+        ) from None
+
+
+def _normalize(definition: dict, known_modules: Iterable[str]) -> dict:
     if not isinstance(definition, dict):
         raise SchemaError(
             f"a class definition must be a dict, got {type(definition).__name__}",
@@ -67,8 +81,11 @@ def normalize_definition(definition: dict, known_modules: Iterable[str] = ()) ->
     check = Checker(name)
     if not _CLASS_NAME.match(name):
         check.add(f"class name '{raw_name}' must start with a letter and hold only letters, digits and _")
-    elif len(name) > 255:
-        check.add("class name is longer than 255 characters")
+    elif len(name) > MAX_CLASS_NAME:
+        check.add(
+            f"class name is {len(name)} characters long; rankql allows at most {MAX_CLASS_NAME} "
+            "(each class is saved in a folder named after it)"
+        )
     check.keys("the class", definition, _CLASS_KEYS)
     modules = set(BUILTIN_MODULES) | set(known_modules)
     out: dict[str, Any] = {"class": name}
@@ -87,9 +104,7 @@ def normalize_definition(definition: dict, known_modules: Iterable[str] = ()) ->
         check.add(f"vectorIndexType '{out['vectorIndexType']}' is not supported: use 'hnsw' or 'flat'")
     out["vectorIndexConfig"] = _vector_index(check, definition.get("vectorIndexConfig") or {})
     out["invertedIndexConfig"] = _inverted(check, definition.get("invertedIndexConfig") or {})
-    mt = definition.get("multiTenancyConfig") or {}
-    if isinstance(mt, dict) and mt.get("enabled"):
-        check.add("multi-tenancy is not supported")
+    _multi_tenancy(check, definition.get("multiTenancyConfig"))
     out["properties"] = check_properties(check, definition.get("properties") or [], modules)
     check.raise_if_any()
     return out
@@ -103,7 +118,11 @@ def _module_config(check: Checker, config: Any, modules: set[str], vectorizer: s
         return {}
     out = copy.deepcopy(config)
     for module, settings in config.items():
-        if module not in modules:
+        if not isinstance(module, str):
+            check.add(
+                f"moduleConfig keys must be module names (text), got {type(module).__name__} {module!r}"
+            )
+        elif module not in modules:
             check.add(
                 f"unknown module '{module}' in moduleConfig{suggest(module, modules)}; "
                 "known: " + ", ".join(sorted(modules)) + " (register custom rerankers with "
@@ -153,7 +172,32 @@ def _vector_index(check: Checker, config: Any) -> dict:
 
 
 def _number(value: Any) -> bool:
-    return isinstance(value, int | float) and not isinstance(value, bool)
+    """A finite int or float (NaN and inf would make every BM25 score NaN: no results, no error)."""
+    return isinstance(value, int | float) and not isinstance(value, bool) and math.isfinite(value)
+
+
+def _section(check: Checker, config: dict, key: str) -> dict:
+    """An optional object inside invertedIndexConfig: {} when absent, a problem when not an object."""
+    given = config.get(key)
+    if given is None:
+        return {}
+    if not isinstance(given, dict):
+        check.add(f"invertedIndexConfig.{key} must be an object, got {type(given).__name__} {given!r}")
+        return {}
+    return given
+
+
+def _multi_tenancy(check: Checker, config: Any) -> None:
+    if config is None:
+        return
+    if not isinstance(config, dict):
+        check.add(f"multiTenancyConfig must be an object, got {type(config).__name__} {config!r}")
+        return
+    check.keys("multiTenancyConfig", config, ("enabled", "autoTenantCreation", "autoTenantActivation"))
+    for key, value in config.items():
+        check.boolean(f"multiTenancyConfig.{key}", value)
+    if config.get("enabled") is True:
+        check.add("multi-tenancy is not supported")
 
 
 def _inverted(check: Checker, config: Any) -> dict:
@@ -162,19 +206,17 @@ def _inverted(check: Checker, config: Any) -> dict:
         config = {}
     check.keys("invertedIndexConfig", config, _INVERTED_KEYS)
     bm25 = {"k1": 1.2, "b": 0.75}
-    given = config.get("bm25") or {}
-    if isinstance(given, dict):
-        check.keys("invertedIndexConfig.bm25", given, ("k1", "b"))
-        bm25.update({k: v for k, v in given.items() if k in ("k1", "b")})
+    given = _section(check, config, "bm25")
+    check.keys("invertedIndexConfig.bm25", given, ("k1", "b"))
+    bm25.update({k: v for k, v in given.items() if k in ("k1", "b")})
     if not _number(bm25["k1"]) or bm25["k1"] < 0:
         check.add(f"BM25 k1 must be a number >= 0, got {bm25['k1']!r}")
     if not _number(bm25["b"]) or not 0 <= bm25["b"] <= 1:
         check.add(f"BM25 b must be a number between 0 and 1, got {bm25['b']!r}")
     stop = {"preset": "en", "additions": None, "removals": None}
-    given = config.get("stopwords") or {}
-    if isinstance(given, dict):
-        check.keys("invertedIndexConfig.stopwords", given, ("preset", "additions", "removals"))
-        stop.update({k: v for k, v in given.items() if k in stop})
+    given = _section(check, config, "stopwords")
+    check.keys("invertedIndexConfig.stopwords", given, ("preset", "additions", "removals"))
+    stop.update({k: v for k, v in given.items() if k in stop})
     if stop["preset"] not in STOPWORD_PRESETS:
         check.add(f"stopwords preset '{stop['preset']}' is not known: use 'en' or 'none'")
     for key in ("additions", "removals"):

@@ -16,6 +16,7 @@ TOKENIZATIONS = ("word", "lowercase", "whitespace", "field", "trigram")
 REFUSED_TYPES = ("geoCoordinates", "phoneNumber", "blob", "object", "object[]", "string", "string[]")
 RESERVED_PROPERTY_NAMES = ("_additional", "_id", "id")
 _PROPERTY_NAME = re.compile(r"^[_A-Za-z][_0-9A-Za-z]*$")
+MAX_PROPERTY_NAME = 231  # Weaviate's propertyNameMaxLength (entities/schema/validation.go)
 _PROPERTY_KEYS = (
     "name",
     "dataType",
@@ -30,6 +31,8 @@ _PROPERTY_KEYS = (
 
 
 def suggest(word: str, choices: Iterable[str]) -> str:
+    if not isinstance(word, str):
+        return ""  # a key of another type (JSON from elsewhere): nothing close to suggest
     close = difflib.get_close_matches(word, list(choices), n=1)
     return f" (did you mean '{close[0]}'?)" if close else ""
 
@@ -102,9 +105,13 @@ def check_properties(check: Checker, props: Any, modules: set[str]) -> list[dict
             continue
         name = prop["name"]
         check.keys(f"property '{name}'", prop, _PROPERTY_KEYS)
-        if not _PROPERTY_NAME.match(name) or len(name) > 230:
+        if not _PROPERTY_NAME.match(name):
             check.add(
                 f"property name '{name}' must start with a letter or _ and hold only letters, digits and _"
+            )
+        elif len(name) > MAX_PROPERTY_NAME:
+            check.add(
+                f"property name '{name[:20]}...' is {len(name)} characters long; at most 231 are allowed"
             )
         elif name in RESERVED_PROPERTY_NAMES:
             check.add(f"property name '{name}' is reserved")
@@ -142,7 +149,9 @@ def _property(check: Checker, name: str, data_type: str, prop: dict, modules: se
         check.add(f"property '{name}': moduleConfig must be an object")
         config = {}
     for module in config:
-        if module not in modules:
+        if not isinstance(module, str):
+            check.add(f"property '{name}': moduleConfig keys must be module names (text), got {module!r}")
+        elif module not in modules:
             check.add(
                 f"property '{name}': unknown module '{module}' in moduleConfig{suggest(module, modules)}"
             )

@@ -8,6 +8,8 @@ from pathlib import Path
 import hnswlib
 import numpy as np
 
+from .folder_checks import check_hnsw_file
+
 # Weaviate metric -> hnswlib space. hnswlib's 'ip' is 1 - a.b, Weaviate's dot is -(a.b): subtract 1.
 SPACES = {"cosine": "cosine", "dot": "ip", "l2-squared": "l2"}
 SEED = 100
@@ -194,7 +196,9 @@ class HnswIndex:
         index.metric, index.dim, index.ef = metric, dim, ef
         index.ef_construction, index.m = ef_construction, m
         index._index = hnswlib.Index(space=SPACES[metric], dim=dim)
-        index._index.load_index(str(path), allow_replace_deleted=True)
+        # Checked first: hnswlib trusts the file; capacity = the checked count, never the header's.
+        elements = check_hnsw_file(path, dim, m)
+        index._index.load_index(str(path), max_elements=elements, allow_replace_deleted=True)
         index._count = count
         index._current_ef = -1
         index._ef_k = -1

@@ -24,6 +24,7 @@ from ..errors import RankqlError, StorageError
 from .bm25 import Bm25Index
 from .collection import Collection, _keyword_parts
 from .flat import FlatIndex
+from .folder_checks import check_definition, check_manifest, check_objects, check_vector_arrays
 from .hnsw import HnswIndex
 from .objects import ObjectTable
 from .values import normalize_value, to_json_value
@@ -175,6 +176,7 @@ def load_database(root: Path, registered: Callable[[], Iterable[str]]) -> list[C
     folder = root / f"gen-{generation:08d}"
     try:
         manifest = json.loads((folder / "manifest.json").read_text(encoding="utf-8"))
+        check_manifest(manifest)
         if manifest.get("format") != FORMAT or manifest.get("generation") != generation:
             raise ValueError("manifest does not belong to this generation")
         for rel, (size, digest) in manifest["files"].items():
@@ -191,9 +193,10 @@ def load_database(root: Path, registered: Callable[[], Iterable[str]]) -> list[C
 
 
 def _load_collection(folder: Path, registered: Callable[[], Iterable[str]]) -> Collection:
-    definition = json.loads((folder / "definition.json").read_text(encoding="utf-8"))
+    definition = check_definition(json.loads((folder / "definition.json").read_text(encoding="utf-8")))
     collection = Collection(definition, registered=registered, _empty=True)
     meta = json.loads((folder / "objects.json").read_text(encoding="utf-8"))
+    check_objects(meta)
     types = {name: p["dataType"][0] for name, p in collection._props.items()}
     table = ObjectTable()
     table.skip(int(meta["next_id"]))
@@ -206,6 +209,7 @@ def _load_collection(folder: Path, registered: Callable[[], Iterable[str]]) -> C
     vectors = collection.vectors
     if dim is not None:
         with np.load(folder / "vectors.npz", allow_pickle=False) as data:
+            check_vector_arrays(data["vectors"], data["live"], int(dim))
             vectors.flat = FlatIndex.from_state(vectors.metric, int(dim), data["vectors"], data["live"])
     if "hnsw_count" in meta:
         config = definition["vectorIndexConfig"]

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import math
 import numbers
+import reprlib
 import uuid as uuidlib
 from datetime import UTC, date, datetime
 from typing import Any
@@ -13,6 +14,27 @@ from rankql.dsl.schema import base_type
 
 class ValueProblem(ValueError):
     """A value does not fit its property; the message names what was expected."""
+
+
+INT_MIN, INT_MAX = -(2**63), 2**63 - 1  # Weaviate's int is 64-bit
+_SHOW = reprlib.Repr()
+_SHOW.maxlevel, _SHOW.maxstring, _SHOW.maxother = 3, 80, 80
+
+
+def show(value: Any) -> str:
+    """A short repr for messages: a few levels of nesting and long texts cut (a value nested thousands
+    deep would otherwise exceed the recursion limit while its error is being written)."""
+    if isinstance(value, int) and not -(10**40) < value < 10**40:
+        return f"an int of {len(str(abs(value))) if value.bit_length() < 14_000 else 'over 4000'} digits"
+    try:
+        return _SHOW.repr(value)
+    except Exception:  # a repr that fails: say what it is, not what it holds
+        return f"a {type(value).__name__}"
+
+
+def text_of(value: Any) -> str:
+    """`value` itself when it is text, else its short repr (for names given as something else)."""
+    return value if isinstance(value, str) else show(value)
 
 
 def generate_uuid5(identifier: Any, namespace: Any = "") -> str:
@@ -50,7 +72,7 @@ def parse_date(value: Any) -> datetime:
     """A UTC-aware datetime from a datetime, a date, or an RFC3339 string (which must carry a time zone)."""
     if isinstance(value, datetime):
         # A naive datetime is taken as UTC, as Weaviate's clients send it.
-        return value.astimezone(UTC) if value.tzinfo else value.replace(tzinfo=UTC)
+        return _in_utc(value, value) if value.tzinfo else value.replace(tzinfo=UTC)
     if isinstance(value, date):
         return datetime(value.year, value.month, value.day, tzinfo=UTC)
     if not isinstance(value, str):
@@ -64,35 +86,58 @@ def parse_date(value: Any) -> datetime:
         raise ValueProblem(f"'{value}' is not an RFC3339 date, write it like 2021-01-01T00:00:00Z") from None
     if parsed.tzinfo is None:
         raise ValueProblem(f"'{value}' has no time zone: end it with Z or an offset like +02:00")
-    return parsed.astimezone(UTC)
+    return _in_utc(parsed, value)
+
+
+def _in_utc(moment: datetime, given: Any) -> datetime:
+    try:
+        return moment.astimezone(UTC)
+    except OverflowError:  # e.g. 0001-01-01T00:00:00+05:00 is in year 0 in UTC
+        raise ValueProblem(
+            f"{show(str(given))} is out of range: in UTC a date must fall between "
+            "0001-01-01T00:00:00Z and 9999-12-31T23:59:59Z"
+        ) from None
+
+
+def _whole(value: numbers.Real) -> bool:
+    try:
+        number = float(value)
+    except OverflowError:
+        return False
+    return math.isfinite(number) and number.is_integer() and INT_MIN <= number <= INT_MAX
 
 
 def _scalar(base: str, value: Any) -> Any:
     if base == "text":
         if isinstance(value, str):
             return value
-        raise ValueProblem(f"expected text, got {type(value).__name__} {value!r}")
+        raise ValueProblem(f"expected text, got {type(value).__name__} {show(value)}")
     if base == "boolean":
         if isinstance(value, bool) or type(value).__name__ == "bool_":
             return bool(value)
-        raise ValueProblem(f"expected a boolean, got {type(value).__name__} {value!r}")
+        raise ValueProblem(f"expected a boolean, got {type(value).__name__} {show(value)}")
     if base == "int":
         if isinstance(value, bool) or type(value).__name__ == "bool_":
-            raise ValueProblem(f"expected an int, got a boolean {value!r}")
+            raise ValueProblem(f"expected an int, got a boolean {show(value)}")
         if isinstance(value, numbers.Integral):
+            if not INT_MIN <= value <= INT_MAX:
+                raise ValueProblem(f"{show(value)} is outside the 64-bit range of an int")
             return int(value)
-        if isinstance(value, numbers.Real) and math.isfinite(value) and float(value).is_integer():
+        if isinstance(value, numbers.Real) and _whole(value):
             return int(value)  # JSON has one number type: 3.0 is an int, as Weaviate takes it
-        raise ValueProblem(f"expected an int, got {type(value).__name__} {value!r}")
+        raise ValueProblem(f"expected an int, got {type(value).__name__} {show(value)}")
     if base == "number":
         if isinstance(value, bool) or type(value).__name__ == "bool_":
-            raise ValueProblem(f"expected a number, got a boolean {value!r}")
+            raise ValueProblem(f"expected a number, got a boolean {show(value)}")
         if isinstance(value, numbers.Real):
-            number = float(value)
+            try:
+                number = float(value)
+            except OverflowError:  # an int like 10**400
+                raise ValueProblem(f"{show(value)} is too large for a number (a 64-bit float)") from None
             if not math.isfinite(number):
-                raise ValueProblem(f"expected a finite number, got {value!r}")
+                raise ValueProblem(f"expected a finite number, got {show(value)}")
             return number
-        raise ValueProblem(f"expected a number, got {type(value).__name__} {value!r}")
+        raise ValueProblem(f"expected a number, got {type(value).__name__} {show(value)}")
     if base == "date":
         return parse_date(value)
     if base == "uuid":

@@ -11,7 +11,7 @@ import numpy as np
 from ..errors import ObjectError
 from .objects import BatchResult, ObjectResult, now_ms
 from .progress import progress_bar
-from .values import ValueProblem, normalize_uuid, normalize_value
+from .values import ValueProblem, normalize_uuid, normalize_value, text_of
 
 _OBJECT_KEYS = ("class", "id", "properties", "vector")
 
@@ -74,7 +74,7 @@ class WriteMixin:
         for key in obj:
             if key not in _OBJECT_KEYS:
                 raise ObjectError(f"unknown field '{key}' in object: use id, properties and vector")
-        cls = obj.get("class")
+        cls = None if obj.get("class") is None else text_of(obj["class"])
         if cls is not None and str(cls)[:1].upper() + str(cls)[1:] != self.name:
             raise ObjectError(f"object names class '{cls}' but is inserted into '{self.name}'")
         try:
@@ -182,6 +182,8 @@ class WriteMixin:
         doc_id = self.doc_id_of(uuid)
         if doc_id is None:
             raise ObjectError(f"no object with id '{uuid}' in class '{self.name}'")
+        if not isinstance(properties, dict | None):
+            self._check_properties(properties)  # raises the ObjectError that says what to pass
         old = self.objects.props[doc_id] or {}
         merged: dict = {} if replace else dict(old)
         for name, value in (properties or {}).items():
