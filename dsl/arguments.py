@@ -65,7 +65,9 @@ def unsupported(ctx: BindContext, field: ObjectField | Argument, owner: str) -> 
     ctx.error("Q210", f'"{name}" in {owner} is not supported by rankql', field.name, UNSUPPORTED.get(name))
 
 
-def certainty_distance(ctx: BindContext, fields: dict, where: str) -> tuple[float | None, float | None]:
+def certainty_distance(
+    ctx: BindContext, fields: dict[str, ObjectField], where: str
+) -> tuple[float | None, float | None]:
     certainty = (
         read_float(ctx, fields["certainty"].value, f'{where} field "certainty"')
         if "certainty" in fields

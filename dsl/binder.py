@@ -150,7 +150,7 @@ class Binder:
         self.ctx.path = ["Get", field.key]
         for directive in field.directives:
             directives_error(self.ctx, directive)
-        data: dict = {"class_name": cls, "span": field.span}
+        data: dict[str, Any] = {"class_name": cls, "span": field.span}
         if field.alias is not None:
             data["alias"] = field.alias.value
         args: dict[str, Argument] = {}
@@ -203,7 +203,7 @@ class Binder:
             return None
         return ast.GetQuery(**data)
 
-    def class_argument(self, name: str, arg: Argument):
+    def class_argument(self, name: str, arg: Argument) -> object:
         value = arg.value
         label = f'Argument "{name}"'
         if name == "nearText":
@@ -238,7 +238,7 @@ class Binder:
             return text
         return read_int(self.ctx, value, label)
 
-    def pagination(self, data: dict, args: dict[str, Argument]) -> None:
+    def pagination(self, data: dict[str, Any], args: dict[str, Argument]) -> None:
         limit, offset = data.get("limit"), data.get("offset")
         if limit is not None and limit < 0:
             del data["limit"]  # Weaviate reads a negative limit as "not set"
@@ -265,7 +265,7 @@ class Binder:
                 f'offset + limit may be at most {QUERY_MAXIMUM_RESULTS}; page with after: "<uuid>" on a plain listing',
             )
 
-    def conflicts(self, data: dict, args: dict[str, Argument]) -> None:
+    def conflicts(self, data: dict[str, Any], args: dict[str, Argument]) -> None:
         present = [name for name in SEARCHES if _ATTRS.get(name, name) in data or name in args]
         if len(present) > 1:
             self.search_conflict(present, args)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from . import ast
 from .arguments import BM25_FIELDS, HYBRID_FIELDS, unsupported
 from .context import BindContext
@@ -74,7 +76,7 @@ def hybrid(ctx: BindContext, value: Value) -> ast.Hybrid | None:
         if name in fields:
             unsupported(ctx, fields[name], "hybrid")
     mark = ctx.failures
-    data: dict = {"span": value.span}
+    data: dict[str, Any] = {"span": value.span}
     for name, key, read in (
         ("query", "query", read_string),
         ("alpha", "alpha", read_float),

@@ -10,12 +10,17 @@ deep query cannot overflow the stack; a differential test checks that lark's own
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from functools import lru_cache
 from importlib import resources
+from typing import TYPE_CHECKING, Any, cast
 
-from .builders import LexError, make_builder
+from .builders import Builder, LexError, make_builder
 from .syntax import Document
+
+if TYPE_CHECKING:
+    import lark
 
 MAX_DEPTH = 128  # brackets open at once; deeper queries are refused before the binder recurses
 
@@ -39,17 +44,25 @@ _SPECIAL.update(dict.fromkeys((name for name, _ in _ERROR_TERMINALS), ROLE_ERROR
 class ParseFailure(Exception):
     """Raised by the driver with what the diagnostics need; dsl/syntax_errors.py words it."""
 
-    def __init__(self, code: str, message: str, start: int, end: int, hint: str | None = None, **context):
+    def __init__(
+        self, code: str, message: str, start: int, end: int, hint: str | None = None, **context: Any
+    ) -> None:
         super().__init__(message)
         self.code, self.message, self.start, self.end, self.hint = code, message, start, end, hint
         self.context = context
+
+
+# A reduction: how many stack values the rule takes, its callback, and the rule's name (for the goto).
+Reduction = tuple[int, Builder, str]
 
 
 @dataclass(frozen=True)
 class Tables:
     """What the driver needs: per state, terminal or rule name -> next state (int) or reduction."""
 
-    actions: list[dict[str, object]]
+    # int (a shift's or a goto's next state) or Reduction; Any because the driver tells them apart by
+    # act.__class__, which mypy does not narrow on, and isinstance costs more per token.
+    actions: list[dict[str, Any]]
     start_state: int
     end_state: int
     scanner: re.Pattern[str]
@@ -60,7 +73,7 @@ def grammar_text() -> str:
 
 
 @lru_cache(maxsize=1)
-def build_lark():
+def build_lark() -> lark.Lark:
     """The lark LALR parser of the grammar (also used by the differential test)."""
     import lark
 
@@ -74,8 +87,8 @@ def tables() -> Tables:
 
     parser = build_lark()
     table = parser.parser.parser._parse_table  # lark's LALR table (IntParseTable)
-    rules = {}
-    actions: list[dict[str, object]] = [{} for _ in range(len(table.states))]
+    rules: dict[Any, Reduction] = {}
+    actions: list[dict[str, Any]] = [{} for _ in range(len(table.states))]
     for state, row in table.states.items():
         for symbol, (action, arg) in row.items():
             symbol = str(symbol)  # lark's names are Token objects; plain str hashes and compares faster
@@ -95,7 +108,7 @@ def tables() -> Tables:
     return Tables(actions, table.start_states["start"], table.end_states["start"], _scanner(parser))
 
 
-def _scanner(parser) -> re.Pattern[str]:
+def _scanner(parser: lark.Lark) -> re.Pattern[str]:
     """One regex: skip ignorable text atomically, then the terminals by priority, then errors."""
     ignore = [t for t in parser.terminals if t.name in parser.ignore_tokens]
     real = [t for t in parser.terminals if t.name not in parser.ignore_tokens]
@@ -113,9 +126,10 @@ def parse_document(text: str) -> Document:
     t = tables()
     actions = t.actions
     end_state = t.end_state
-    match = t.scanner.match
+    # The scanner matches at every position (END or BAD_CHAR at worst), so match never gives None.
+    match = cast("Callable[[str, int], re.Match[str]]", t.scanner.match)
     states = [t.start_state]
-    values: list = []
+    values: list[Any] = []
     opened: list[int] = []  # offsets of the brackets open now
     pos = 0
     last_end = 0
@@ -123,7 +137,7 @@ def parse_document(text: str) -> Document:
     special = _SPECIAL.get
     while True:
         m = match(text, pos)
-        kind = m.lastgroup
+        kind: str = m.lastgroup  # type: ignore[assignment]  # every alternative is a named group
         start = m.start(kind)
         pos = m.end()
         role = special(kind)

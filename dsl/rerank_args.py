@@ -2,16 +2,20 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from . import ast
 from .arguments import RERANK_ARGS
 from .context import BindContext
 from .diagnostics import suggestion
+from .source import Span
 from .syntax import Argument, Value
 from .values import read_enum, read_float, read_int, read_string, read_strings
 
 
-def rerank_args(ctx: BindContext, arguments: list[Argument], span) -> ast.Rerank | None:
-    data: dict = {"span": span}
+def rerank_args(ctx: BindContext, arguments: list[Argument], span: Span) -> ast.Rerank | None:
+    """The arguments of _additional { rerank(...) }, checked together; None after a diagnostic."""
+    data: dict[str, Any] = {"span": span}
     seen: dict[str, Argument] = {}
     ok = True
     for arg in arguments:
@@ -41,7 +45,9 @@ def rerank_args(ctx: BindContext, arguments: list[Argument], span) -> ast.Rerank
     return check_rerank(ctx, data, span, seen)
 
 
-def _rerank_arg(ctx: BindContext, name: str, value: Value, where: str):
+def _rerank_arg(
+    ctx: BindContext, name: str, value: Value, where: str
+) -> str | list[str] | int | float | None:
     if name in ("property", "query", "module"):
         return read_string(ctx, value, where)
     if name == "properties":
@@ -53,7 +59,9 @@ def _rerank_arg(ctx: BindContext, name: str, value: Value, where: str):
     return read_enum(ctx, value, "RerankOnError", ("FAIL", "KEEP_ORDER"), where)
 
 
-def check_rerank(ctx: BindContext, data: dict, span, args: dict[str, Argument]) -> ast.Rerank | None:
+def check_rerank(
+    ctx: BindContext, data: dict[str, Any], span: Span, args: dict[str, Argument]
+) -> ast.Rerank | None:
     if data.get("property") is not None and data.get("properties") is not None:
         ctx.error(
             "Q312",

@@ -7,7 +7,7 @@ from .context import BindContext
 from .diagnostics import suggestion
 from .rerank_args import rerank_args
 from .source import Span
-from .syntax import Field, FragmentSpread, SyntaxNode
+from .syntax import Directive, Field, FragmentSpread, Selection
 
 ADDITIONAL_FIELDS = (*ast.ADDITIONAL_SCALARS, "rerank", "group")
 GROUP_FIELDS = ("id", "groupedBy", "count", "minDistance", "maxDistance", "hits")
@@ -39,13 +39,13 @@ def leaf(ctx: BindContext, field: Field, owner: str, alias_ok: bool = True) -> b
     return True
 
 
-def directives_error(ctx: BindContext, directive) -> None:
+def directives_error(ctx: BindContext, directive: Directive) -> None:
     ctx.error("Q106", f'directive "@{directive.name.value}" is not supported by rankql', directive)
 
 
-def fields_of(ctx: BindContext, selections: list[SyntaxNode], owner: str) -> list[Field]:
+def fields_of(ctx: BindContext, selections: list[Selection], owner: str) -> list[Field]:
     """The plain fields of a selection set; fragments are diagnosed and skipped."""
-    out = []
+    out: list[Field] = []
     for sel in selections:
         if isinstance(sel, FragmentSpread):
             ctx.error(
@@ -136,6 +136,7 @@ def additional(ctx: BindContext, field: Field, cls: str) -> ast.AdditionalSelect
         if sel.key in seen:
             continue
         seen.add(sel.key)
+        got: ast.AdditionalItem | None
         if name == "rerank":
             got = rerank_field(ctx, sel, cls)
         elif name == "group":

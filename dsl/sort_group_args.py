@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import cast
+
 from . import ast
 from .arguments import GROUP_BY_FIELDS, SORT_FIELDS
 from .context import BindContext
@@ -36,14 +38,14 @@ def sort(ctx: BindContext, value: Value) -> list[ast.SortKey] | None:
                 fields["path"],
             )
             return None
-        order = "asc"
+        order: ast.SortOrder = "asc"
         if "order" in fields:
             got = read_enum(
                 ctx, fields["order"].value, "SortOrderEnum", ("asc", "desc"), 'Argument "sort" field "order"'
             )
             if got is None:
                 return None
-            order = got
+            order = cast("ast.SortOrder", got)
         keys.append(ast.SortKey(path=path, order=order, span=item.span))
     if not keys:
         ctx.error(

@@ -25,7 +25,7 @@ def describe(value: Value) -> str:
     """A short rendering of a value for messages: "abc", 10, [..], {..}, $var."""
     kind = value.kind
     if kind == "string":
-        text = value.value if len(value.value) <= 40 else value.value[:37] + "..."
+        text: str = value.value if len(value.value) <= 40 else value.value[:37] + "..."
         return '"' + text.replace('"', '\\"') + '"'
     if kind == "boolean":
         return "true" if value.value else "false"

@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any, cast
 
 from . import ast
 from .arguments import WHERE_FIELDS, WHERE_VALUE_FIELDS, unsupported
 from .context import BindContext
-from .syntax import Value
+from .syntax import ObjectField, Value
 from .values import (
     read_bool,
     read_enum,
@@ -91,7 +92,12 @@ def where(ctx: BindContext, value: Value, depth: int = 0) -> ast.Where | None:
 
 
 def logical(
-    ctx: BindContext, value: Value, operator: str, fields: dict, values: list[str], depth: int
+    ctx: BindContext,
+    value: Value,
+    operator: str,
+    fields: dict[str, ObjectField],
+    values: list[str],
+    depth: int,
 ) -> ast.Where | None:
     if "path" in fields:
         ctx.error(
@@ -134,10 +140,10 @@ def logical(
     operands = [where(ctx, item, depth + 1) for item in items]
     if any(op is None for op in operands):
         return None
-    return ast.Where(operator=operator, operands=operands, span=value.span)
+    return ast.Where(operator=operator, operands=cast("list[ast.Where]", operands), span=value.span)
 
 
-def where_path(ctx: BindContext, value: Value, fields: dict) -> list[str] | None:
+def where_path(ctx: BindContext, value: Value, fields: dict[str, ObjectField]) -> list[str] | None:
     if "path" not in fields:
         ctx.error(
             "Q208",
@@ -153,7 +159,8 @@ def where_path(ctx: BindContext, value: Value, fields: dict) -> list[str] | None
     return path
 
 
-def where_value(ctx: BindContext, value: Value, value_type: str, operator: str):
+def where_value(ctx: BindContext, value: Value, value_type: str, operator: str) -> Any:
+    """The typed value (or list of values, for the Contains operators) of a compare filter, or None."""
     where = f'Argument "where" field "{value_type}"'
     reader = {
         "valueText": read_string,
