@@ -1,13 +1,27 @@
-"""The binder: a syntax Document (plus variables) to the typed AST of dsl/ast.py, or diagnostics."""
+"""The binder: a syntax Document (plus variables) to the typed AST of dsl/ast.py, or diagnostics.
+
+It walks the document and the Get class fields, and hands each argument and selection to the clause
+functions (arguments.py, keyword_args.py, where_args.py, sort_group_args.py, rerank_args.py,
+selection.py), which all share one BindContext; the rules between arguments (one search, cursor,
+pagination) are checked here.
+"""
 
 from __future__ import annotations
 
 import uuid
+from typing import Any
 
 from . import ast
+from .arguments import near_object, near_text, near_vector
+from .context import BindContext
 from .diagnostics import Diagnostic, suggestion
-from .selection import SelectionReader
+from .keyword_args import bm25, hybrid
+from .selection import class_selection, directives_error, fields_of
+from .sort_group_args import group_by, sort
 from .syntax import Argument, Document, Field, FragmentDefinition, FragmentSpread, Operation
+from .values import read_int, read_string
+from .variables import define_variables
+from .where_args import where
 
 SEARCHES = ("nearText", "nearVector", "nearObject", "bm25", "hybrid")
 CLASS_ARGS = (*SEARCHES, "where", "limit", "offset", "autocut", "after", "sort", "groupBy")
@@ -27,8 +41,13 @@ _ATTRS = {
 }
 
 
-class Binder(SelectionReader):
-    """Binds one document; collects every diagnostic, and the caller raises them once."""
+class Binder:
+    """Binds one document into its context, which collects every diagnostic; the caller raises them once."""
+
+    def __init__(self, ctx: BindContext) -> None:
+        self.ctx = ctx
+        self.error = ctx.error  # short names for the two the binder calls most
+        self.failed = ctx.failed
 
     def bind_document(self, doc: Document) -> ast.Query | None:
         operations = []
@@ -66,8 +85,8 @@ class Binder(SelectionReader):
                 )
                 self.error("Q101", f"unknown operation type '{word}'", op.kind, hint)
         for directive in op.directives:
-            self.directives_error(directive)
-        self.define_variables(op.variables)
+            directives_error(self.ctx, directive)
+        define_variables(self.ctx, op.variables)
         gets: list[ast.GetQuery] = []
         keys: set[str] = set()
         for sel in op.selections:
@@ -100,7 +119,7 @@ class Binder(SelectionReader):
                     )
                 keys.add(get.key)
                 gets.append(get)
-        if self.diagnostics:
+        if self.ctx.diagnostics:
             return None
         return ast.Query(operation_name=op.name.value if op.name else None, gets=gets, span=op.span)
 
@@ -109,7 +128,7 @@ class Binder(SelectionReader):
             node = field.arguments[0] if field.arguments else field.alias
             self.error("Q109", "Get takes no arguments or alias; they belong on the class", node)
         for directive in field.directives:
-            self.directives_error(directive)
+            directives_error(self.ctx, directive)
         if field.selections is None:
             self.error(
                 "Q108",
@@ -119,7 +138,7 @@ class Binder(SelectionReader):
             )
             return []
         gets = []
-        for sel in self.fields_of(field.selections, "Get"):
+        for sel in fields_of(self.ctx, field.selections, "Get"):
             got = self.bind_class(sel)
             if got is not None:
                 gets.append(got)
@@ -127,11 +146,11 @@ class Binder(SelectionReader):
 
     def bind_class(self, field: Field) -> ast.GetQuery | None:
         cls = field.name.value
-        mark = self.failures
-        self.path = ["Get", field.key]
+        mark = self.ctx.failures
+        self.ctx.path = ["Get", field.key]
         for directive in field.directives:
-            self.directives_error(directive)
-        data: dict = {"class_name": cls, "span": field.span}
+            directives_error(self.ctx, directive)
+        data: dict[str, Any] = {"class_name": cls, "span": field.span}
         if field.alias is not None:
             data["alias"] = field.alias.value
         args: dict[str, Argument] = {}
@@ -169,7 +188,7 @@ class Binder(SelectionReader):
                 f"select properties: {cls} {{ title _additional {{ id }} }}",
             )
         else:
-            data["selection"] = self.class_selection(field)
+            data["selection"] = class_selection(self.ctx, field)
             extra = next((i for i in data["selection"] if isinstance(i, ast.AdditionalSelection)), None)
             group = extra is not None and any(isinstance(i, ast.GroupField) for i in extra.items)
             if group and "group_by" not in data and "groupBy" not in args:
@@ -179,32 +198,32 @@ class Binder(SelectionReader):
                     field.name,
                     'add groupBy: {path: ["p"], ...}',
                 )
-        self.path = None
+        self.ctx.path = None
         if self.failed(mark):
             return None
         return ast.GetQuery(**data)
 
-    def class_argument(self, name: str, arg: Argument):
+    def class_argument(self, name: str, arg: Argument) -> object:
         value = arg.value
-        where = f'Argument "{name}"'
+        label = f'Argument "{name}"'
         if name == "nearText":
-            return self.near_text(value)
+            return near_text(self.ctx, value)
         if name == "nearVector":
-            return self.near_vector(value)
+            return near_vector(self.ctx, value)
         if name == "nearObject":
-            return self.near_object(value)
+            return near_object(self.ctx, value)
         if name == "bm25":
-            return self.bm25(value)
+            return bm25(self.ctx, value)
         if name == "hybrid":
-            return self.hybrid(value)
+            return hybrid(self.ctx, value)
         if name == "where":
-            return self.where(value)
+            return where(self.ctx, value)
         if name == "sort":
-            return self.sort(value)
+            return sort(self.ctx, value)
         if name == "groupBy":
-            return self.group_by(value)
+            return group_by(self.ctx, value)
         if name == "after":
-            text = self.read_string(value, where)
+            text = read_string(self.ctx, value, label)
             if text:  # "" starts from the beginning, as Weaviate's cursor does
                 try:
                     uuid.UUID(text)
@@ -217,9 +236,9 @@ class Binder(SelectionReader):
                     )
                     return None
             return text
-        return self.read_int(value, where)
+        return read_int(self.ctx, value, label)
 
-    def pagination(self, data: dict, args: dict[str, Argument]) -> None:
+    def pagination(self, data: dict[str, Any], args: dict[str, Argument]) -> None:
         limit, offset = data.get("limit"), data.get("offset")
         if limit is not None and limit < 0:
             del data["limit"]  # Weaviate reads a negative limit as "not set"
@@ -246,7 +265,7 @@ class Binder(SelectionReader):
                 f'offset + limit may be at most {QUERY_MAXIMUM_RESULTS}; page with after: "<uuid>" on a plain listing',
             )
 
-    def conflicts(self, data: dict, args: dict[str, Argument]) -> None:
+    def conflicts(self, data: dict[str, Any], args: dict[str, Argument]) -> None:
         present = [name for name in SEARCHES if _ATTRS.get(name, name) in data or name in args]
         if len(present) > 1:
             self.search_conflict(present, args)
@@ -309,14 +328,14 @@ class Binder(SelectionReader):
             )
 
 
-def bind(doc: Document, variables: dict | None = None) -> tuple[ast.Query | None, list[Diagnostic]]:
+def bind(doc: Document, variables: dict[str, Any] | None = None) -> tuple[ast.Query | None, list[Diagnostic]]:
     """Bind a parsed document; returns the query, or None and the diagnostics."""
-    binder = Binder(variables)
+    ctx = BindContext(variables)
     try:
-        query = binder.bind_document(doc)
+        query = Binder(ctx).bind_document(doc)
     except RecursionError:  # the bracket limit makes this unreachable; kept as the last guard
-        binder.error("Q007", "the query nests too deeply", doc)
+        ctx.error("Q007", "the query nests too deeply", doc)
         query = None
-    if binder.diagnostics:
-        return None, binder.diagnostics
+    if ctx.diagnostics:
+        return None, ctx.diagnostics
     return query, []

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Sequence
+from typing import Any
 
 from .syntax import (
     Argument,
@@ -19,8 +20,9 @@ from .syntax import (
     VariableDefinition,
 )
 
-# A shifted token sits on the value stack as (text, start, end).
-Builder = Callable[[list], object]
+# A shifted token sits on the value stack as (text, start, end); reductions push nodes, lists and triples.
+Token = tuple[str, int, int]
+Builder = Callable[[list[Any]], Any]
 
 
 class LexError(Exception):
@@ -63,7 +65,7 @@ def decode_string(raw: str, start: int) -> str:
     return "".join(_join_surrogates(pieces))
 
 
-def _join_surrogates(pieces: list) -> list[str]:
+def _join_surrogates(pieces: list[str | tuple[int, int]]) -> list[str]:
     """Pair \\uD83D\\uDE00-style surrogate escapes into one character; a lone half is an error."""
     out: list[str] = []
     i = 0
@@ -111,7 +113,7 @@ def decode_block_string(raw: str) -> str:
     return "\n".join(lines)
 
 
-def _name(tok: tuple) -> Name:
+def _name(tok: Token) -> Name:
     return Name(tok[0], tok[1], tok[2])
 
 
@@ -122,7 +124,7 @@ def _positions(names: Sequence[str]) -> dict[str, list[int]]:
     return where
 
 
-def _edge(child) -> tuple[int, int]:
+def _edge(child: Any) -> tuple[int, int]:
     """(start, end) of a stack value: a token tuple, a node, an (items, start, end) triple, or a list."""
     if isinstance(child, tuple):
         return child[1], child[2]
@@ -142,7 +144,7 @@ def make_builder(key: str, names: Sequence[str], expand1: bool) -> Builder:
     pos = _positions(names)
     at = {n: p[0] for n, p in pos.items()}
 
-    def opt(c: list, name: str, default=None):
+    def opt(c: list[Any], name: str, default: Any = None) -> Any:
         i = at.get(name)
         return default if i is None else c[i]
 
@@ -185,7 +187,7 @@ def make_builder(key: str, names: Sequence[str], expand1: bool) -> Builder:
     if key == "operation":
         two_names = len(pos["NAME"]) == 2
 
-        def operation(c: list) -> Operation:
+        def operation(c: list[Any]) -> Operation:
             sel = c[-1]
             return Operation(
                 _name(c[0]),
@@ -226,7 +228,7 @@ def _field_builder(names: Sequence[str], aliased: bool) -> Builder:
             return lambda c: Field(None, Name(*c[0]), c[1][0], [], None, c[0][1], c[1][2], (c[1][1], c[1][2]))
         return lambda c: Field(None, Name(*c[0]), c[1][0], [], c[2][0], c[0][1], c[2][2], (c[1][1], c[1][2]))
 
-    def field(c: list) -> Field:
+    def field(c: list[Any]) -> Field:
         args = c[i_args] if i_args >= 0 else None
         sel = c[i_sel] if i_sel >= 0 else None
         return Field(
@@ -243,7 +245,7 @@ def _field_builder(names: Sequence[str], aliased: bool) -> Builder:
     return field
 
 
-def _name_value(c: list) -> Value:
+def _name_value(c: list[Any]) -> Value:
     text, start, end = c[0]
     if text == "true":
         return Value("boolean", True, start, end)

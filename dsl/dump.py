@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from typing import Any
 
 from pydantic import BaseModel
 
@@ -14,7 +15,7 @@ def dump_ast(node: BaseModel) -> str:
     return _render(node.model_dump(mode="json", exclude_defaults=True), 0)
 
 
-def _render(value, indent: int) -> str:
+def _render(value: Any, indent: int) -> str:
     flat = json.dumps(value, ensure_ascii=False)
     if len(flat) + indent <= _WIDTH or not isinstance(value, dict | list) or not value:
         return flat

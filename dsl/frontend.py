@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections import OrderedDict
 from threading import Lock
+from typing import Any
 
 from . import ast
 from .binder import bind
@@ -38,7 +39,7 @@ class CompiledQuery:
         ops = self.document.operations
         return [v.name.value for v in ops[0].variables] if ops else []
 
-    def bind(self, variables: dict | None = None) -> ast.Query:
+    def bind(self, variables: dict[str, Any] | None = None) -> ast.Query:
         """The typed AST with these variables; raises QueryError with every diagnostic."""
         if variables is not None and not isinstance(variables, dict):
             diag = Diagnostic(
@@ -93,6 +94,6 @@ def compile_query(text: str, *, name: str = "<query>", cache: bool = True) -> Co
     return CompiledQuery(text, document, name)
 
 
-def parse(text: str, *, variables: dict | None = None, name: str = "<query>") -> ast.Query:
+def parse(text: str, *, variables: dict[str, Any] | None = None, name: str = "<query>") -> ast.Query:
     """Query text to the typed AST; raises QueryError (and nothing else) for any input."""
     return compile_query(text, name=name).bind(variables)

@@ -2,116 +2,116 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from . import ast
-from .arguments import BM25_FIELDS, HYBRID_FIELDS, ArgumentReader
+from .arguments import BM25_FIELDS, HYBRID_FIELDS, unsupported
+from .context import BindContext
 from .syntax import Value
+from .values import read_enum, read_float, read_floats, read_list, read_object, read_string
 
 
-class KeywordReader(ArgumentReader):
-    """bm25(...) and hybrid(...) arguments."""
-
-    def boosted_properties(self, value: Value, where: str) -> list[ast.PropertyRef] | None:
-        """["title^2", "body"] as property references; a bad boost is an error (Weaviate reads it as 0)."""
-        items = self.read_list(value, "String", where)
-        if items is None:
+def boosted_properties(ctx: BindContext, value: Value, where: str) -> list[ast.PropertyRef] | None:
+    """["title^2", "body"] as property references; a bad boost is an error (Weaviate reads it as 0)."""
+    items = read_list(ctx, value, "String", where)
+    if items is None:
+        return None
+    refs = []
+    for item in items:
+        text = read_string(ctx, item, where)
+        if text is None:
             return None
-        refs = []
-        for item in items:
-            text = self.read_string(item, where)
-            if text is None:
+        name, caret, boost_text = text.partition("^")
+        boost = 1.0
+        if caret:
+            try:
+                boost = float(boost_text)
+            except ValueError:
+                boost = -1.0
+            if not 0 <= boost < float("inf"):
+                ctx.error(
+                    "Q207",
+                    f'{where}: invalid boost in "{text}"',
+                    item,
+                    'write "title^2": a name, ^ and a number',
+                )
                 return None
-            name, caret, boost_text = text.partition("^")
-            boost = 1.0
-            if caret:
-                try:
-                    boost = float(boost_text)
-                except ValueError:
-                    boost = -1.0
-                if not 0 <= boost < float("inf"):
-                    self.error(
-                        "Q207",
-                        f'{where}: invalid boost in "{text}"',
-                        item,
-                        'write "title^2": a name, ^ and a number',
-                    )
-                    return None
-            if not name:
-                self.error("Q207", f'{where}: empty property name in "{text}"', item)
-                return None
-            refs.append(ast.PropertyRef(name=name, boost=boost, span=item.span))
-        return refs or None
-
-    def bm25(self, value: Value) -> ast.Bm25 | None:
-        where = 'Argument "bm25"'
-        fields = self.read_object(value, "Bm25InpObj", BM25_FIELDS, where)
-        if fields is None:
+        if not name:
+            ctx.error("Q207", f'{where}: empty property name in "{text}"', item)
             return None
-        if "searchOperator" in fields:
-            self.unsupported(fields["searchOperator"], "bm25")
-        mark = self.failures
-        query = (
-            self.read_string(fields["query"].value, f'{where} field "query"') if "query" in fields else None
+        refs.append(ast.PropertyRef(name=name, boost=boost, span=item.span))
+    return refs or None
+
+
+def bm25(ctx: BindContext, value: Value) -> ast.Bm25 | None:
+    where = 'Argument "bm25"'
+    fields = read_object(ctx, value, "Bm25InpObj", BM25_FIELDS, where)
+    if fields is None:
+        return None
+    if "searchOperator" in fields:
+        unsupported(ctx, fields["searchOperator"], "bm25")
+    mark = ctx.failures
+    query = read_string(ctx, fields["query"].value, f'{where} field "query"') if "query" in fields else None
+    props = None
+    if "properties" in fields:
+        props = boosted_properties(ctx, fields["properties"].value, f'{where} field "properties"')
+    if not query:
+        if not ctx.failed(mark):
+            ctx.error(
+                "Q203",
+                "keyword search (bm25) must have query set",
+                fields["query"].value if "query" in fields else value,
+                'add query: "words to search for"',
+            )
+        return None
+    return ast.Bm25(query=query, properties=props, span=value.span)
+
+
+def hybrid(ctx: BindContext, value: Value) -> ast.Hybrid | None:
+    where = 'Argument "hybrid"'
+    fields = read_object(ctx, value, "HybridInpObj", HYBRID_FIELDS, where)
+    if fields is None:
+        return None
+    for name in ("targetVectors", "searches", "bm25SearchOperator"):
+        if name in fields:
+            unsupported(ctx, fields[name], "hybrid")
+    mark = ctx.failures
+    data: dict[str, Any] = {"span": value.span}
+    for name, key, read in (
+        ("query", "query", read_string),
+        ("alpha", "alpha", read_float),
+        ("vector", "vector", read_floats),
+        ("properties", "properties", boosted_properties),
+        ("maxVectorDistance", "max_vector_distance", read_float),
+    ):
+        if name in fields:
+            got = read(ctx, fields[name].value, f'{where} field "{name}"')
+            if got is not None:
+                data[key] = got
+    if "fusionType" in fields:
+        fusion = read_enum(
+            ctx,
+            fields["fusionType"].value,
+            "FusionType",
+            ("rankedFusion", "relativeScoreFusion"),
+            f'{where} field "fusionType"',
         )
-        props = None
-        if "properties" in fields:
-            props = self.boosted_properties(fields["properties"].value, f'{where} field "properties"')
-        if not query:
-            if not self.failed(mark):
-                self.error(
-                    "Q203",
-                    "keyword search (bm25) must have query set",
-                    fields["query"].value if "query" in fields else value,
-                    'add query: "words to search for"',
-                )
-            return None
-        return ast.Bm25(query=query, properties=props, span=value.span)
-
-    def hybrid(self, value: Value) -> ast.Hybrid | None:
-        where = 'Argument "hybrid"'
-        fields = self.read_object(value, "HybridInpObj", HYBRID_FIELDS, where)
-        if fields is None:
-            return None
-        for name in ("targetVectors", "searches", "bm25SearchOperator"):
-            if name in fields:
-                self.unsupported(fields[name], "hybrid")
-        mark = self.failures
-        data: dict = {"span": value.span}
-        for name, key, read in (
-            ("query", "query", self.read_string),
-            ("alpha", "alpha", self.read_float),
-            ("vector", "vector", self.read_floats),
-            ("properties", "properties", self.boosted_properties),
-            ("maxVectorDistance", "max_vector_distance", self.read_float),
-        ):
-            if name in fields:
-                got = read(fields[name].value, f'{where} field "{name}"')
-                if got is not None:
-                    data[key] = got
-        if "fusionType" in fields:
-            fusion = self.read_enum(
-                fields["fusionType"].value,
-                "FusionType",
-                ("rankedFusion", "relativeScoreFusion"),
-                f'{where} field "fusionType"',
-            )
-            if fusion is not None:
-                data["fusion_type"] = fusion
-        alpha = data.get("alpha")
-        if alpha is not None and not 0.0 <= alpha <= 1.0:
-            self.error(
-                "Q304",
-                "alpha should be between 0.0 and 1.0",
-                fields["alpha"].value,
-                "alpha weighs the vector search: 0 is pure bm25, 1 pure vector, 0.75 the default",
-            )
-        if "vector" in data and not data["vector"]:
-            del data["vector"]
-        if "query" not in data:
-            if not data.get("vector"):
-                self.error(
-                    "Q203", "hybrid needs a query (or a vector)", value, 'add query: "words to search for"'
-                )
-            data["query"] = ""
-        if self.failed(mark):
-            return None
-        return ast.Hybrid(**data)
+        if fusion is not None:
+            data["fusion_type"] = fusion
+    alpha = data.get("alpha")
+    if alpha is not None and not 0.0 <= alpha <= 1.0:
+        ctx.error(
+            "Q304",
+            "alpha should be between 0.0 and 1.0",
+            fields["alpha"].value,
+            "alpha weighs the vector search: 0 is pure bm25, 1 pure vector, 0.75 the default",
+        )
+    if "vector" in data and not data["vector"]:
+        del data["vector"]
+    if "query" not in data:
+        if not data.get("vector"):
+            ctx.error("Q203", "hybrid needs a query (or a vector)", value, 'add query: "words to search for"')
+        data["query"] = ""
+    if ctx.failed(mark):
+        return None
+    return ast.Hybrid(**data)

@@ -84,7 +84,7 @@ class Field(SyntaxNode):
         name: Name,
         arguments: list[Argument],
         directives: list[Directive],
-        selections: list[SyntaxNode] | None,
+        selections: list[Selection] | None,
         start: int,
         end: int,
         args_span: tuple[int, int] | None = None,
@@ -103,9 +103,20 @@ class FragmentSpread(SyntaxNode):
 
     __slots__ = ("name", "type_condition", "selections")
 
-    def __init__(self, name: Name | None, type_condition: Name | None, selections, start: int, end: int):
+    def __init__(
+        self,
+        name: Name | None,
+        type_condition: Name | None,
+        selections: list[Selection] | None,
+        start: int,
+        end: int,
+    ) -> None:
         self.name, self.type_condition, self.selections = name, type_condition, selections
         self.start, self.end = start, end
+
+
+# What a selection set holds: fields, and fragments (which the binder refuses with a diagnostic).
+Selection = Field | FragmentSpread
 
 
 class TypeRef(SyntaxNode):
@@ -113,7 +124,9 @@ class TypeRef(SyntaxNode):
 
     __slots__ = ("name", "of_type", "non_null")
 
-    def __init__(self, name: str | None, of_type: TypeRef | None, non_null: bool, start: int, end: int):
+    def __init__(
+        self, name: str | None, of_type: TypeRef | None, non_null: bool, start: int, end: int
+    ) -> None:
         self.name, self.of_type, self.non_null, self.start, self.end = name, of_type, non_null, start, end
 
     def __str__(self) -> str:
@@ -133,7 +146,16 @@ class Operation(SyntaxNode):
 
     __slots__ = ("kind", "name", "variables", "directives", "selections")
 
-    def __init__(self, kind, name, variables, directives, selections, start: int, end: int) -> None:
+    def __init__(
+        self,
+        kind: Name | None,
+        name: Name | None,
+        variables: list[VariableDefinition],
+        directives: list[Directive],
+        selections: list[Selection],
+        start: int,
+        end: int,
+    ) -> None:
         self.kind, self.name, self.variables = kind, name, variables
         self.directives, self.selections, self.start, self.end = directives, selections, start, end
 
@@ -141,7 +163,15 @@ class Operation(SyntaxNode):
 class FragmentDefinition(SyntaxNode):
     __slots__ = ("keyword", "name", "type_condition", "selections")
 
-    def __init__(self, keyword: Name, name: Name, type_condition: Name, selections, start: int, end: int):
+    def __init__(
+        self,
+        keyword: Name,
+        name: Name,
+        type_condition: Name,
+        selections: list[Selection],
+        start: int,
+        end: int,
+    ) -> None:
         self.keyword, self.name, self.type_condition = keyword, name, type_condition
         self.selections, self.start, self.end = selections, start, end
 
@@ -149,7 +179,7 @@ class FragmentDefinition(SyntaxNode):
 class Document(SyntaxNode):
     __slots__ = ("definitions", "text")
 
-    def __init__(self, definitions: list[SyntaxNode], text: str) -> None:
+    def __init__(self, definitions: list[Operation | FragmentDefinition], text: str) -> None:
         self.definitions, self.text = definitions, text
         self.start, self.end = 0, len(text)
 

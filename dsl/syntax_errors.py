@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from .diagnostics import Diagnostic
 from .lalr import ParseFailure, tables
 from .source import Source, Span
@@ -95,7 +97,7 @@ def _unexpected(failure: ParseFailure, text: str) -> Diagnostic:
         if opened:
             line, col = Source(text).line_col(opened[-1])
             bracket = text[opened[-1]]
-            hint = f"the '{bracket}' at line {line}, column {col} is never closed"
+            hint: str | None = f"the '{bracket}' at line {line}, column {col} is never closed"
         else:
             hint = "the query stops too early"
         return Diagnostic(code, f"unexpected end of query: expected {words}", span, hint)
@@ -107,7 +109,7 @@ def _unexpected(failure: ParseFailure, text: str) -> Diagnostic:
     return Diagnostic("Q001", f"expected {words}, found {found}", Span(failure.start, failure.end), hint)
 
 
-def _role(ctx: dict, actions) -> str:
+def _role(ctx: dict[str, Any], actions: list[dict[str, Any]]) -> str:
     """What the innermost open bracket opened: selection, object, arguments, variables, list, type."""
     values, states, opened = ctx["values"], ctx["states"], ctx["opened"]
     if not opened:
@@ -126,7 +128,7 @@ def _role(ctx: dict, actions) -> str:
     return "document"
 
 
-def _expected_words(expected: set[str], role: str, values: list) -> str:
+def _expected_words(expected: set[str], role: str, values: list[Any]) -> str:
     items = set(expected)
     if len(items & _VALUE_STARTS) >= 6:
         items -= _VALUE_STARTS
@@ -140,7 +142,7 @@ def _expected_words(expected: set[str], role: str, values: list) -> str:
     return ", ".join(words[:-1]) + " or " + words[-1]
 
 
-def _word(symbol: str, role: str, values: list) -> str:
+def _word(symbol: str, role: str, values: list[Any]) -> str:
     if symbol == "VALUE":
         return "a value"
     if symbol == "$END":
@@ -172,7 +174,7 @@ def _describe_found(kind: str, text: str) -> str:
     return _PUNCT.get(kind, repr(text))
 
 
-def _names_before(values: list) -> int:
+def _names_before(values: list[Any]) -> int:
     """How many NAME tokens lead the current definition (query keyword, name, ...)."""
     count = 0
     for v in reversed(values):

@@ -14,7 +14,7 @@ _META_WHERE = ("id", "_id", "_creationTimeUnix", "_lastUpdateTimeUnix")
 _LENGTH_OPERATORS = ("Equal", "NotEqual", "GreaterThan", "GreaterThanEqual", "LessThan", "LessThanEqual")
 
 
-def diag(code: str, message: str, node, hint: str | None = None) -> Diagnostic:
+def diag(code: str, message: str, node: object, hint: str | None = None) -> Diagnostic:
     return Diagnostic(code, message, getattr(node, "span", None), hint)
 
 

@@ -22,7 +22,7 @@ def errors_of(answer: dict) -> list[str]:
 
 
 @pytest.fixture
-def test_db() -> Database:
+def two_lengths_db() -> Database:
     """Spec cases 3 and 4: two objects with the same vector, 'second' of length 8 and 12."""
     db = Database()
     coll = db.create_collection(
@@ -44,14 +44,14 @@ def test_db() -> Database:
 SECOND = '_additional { id rerank(property: "second", query: "apple") { score } }'
 
 
-def test_case_3_near_vector_rerank_loads_the_unselected_property(test_db):
-    rows = get(test_db, VEC, SECOND, cls="Test")
+def test_case_3_near_vector_rerank_loads_the_unselected_property(two_lengths_db):
+    rows = get(two_lengths_db, VEC, SECOND, cls="Test")
     assert [r["_additional"]["rerank"] for r in rows] == [[{"score": 12.0}], [{"score": 8.0}]]
     assert set(rows[0]) == {"_additional"}  # 'second' was read for the reranker, not returned
 
 
-def test_case_4_rerank_without_search(test_db):
-    rows = test_db.query(f"{{ Get {{ Test {{ {SECOND} }} }} }}")["data"]["Get"]["Test"]
+def test_case_4_rerank_without_search(two_lengths_db):
+    rows = two_lengths_db.query(f"{{ Get {{ Test {{ {SECOND} }} }} }}")["data"]["Get"]["Test"]
     assert [r["_additional"]["rerank"][0]["score"] for r in rows] == [12.0, 8.0]
 
 
