@@ -8,9 +8,7 @@ import sys
 import traceback
 from collections.abc import Sequence
 
-from rankql.runtime.errors import RankqlError
-
-from .common import UsageError
+from .common import UsageError, describe_exception
 
 DESCRIPTION = """\
 rankql runs Weaviate-style GraphQL Get queries, with reranking, on a database folder on this machine.
@@ -214,20 +212,6 @@ def main(argv: Sequence[str] | None = None) -> int:
             traceback.print_exc()
         print(describe_exception(exc, debug=args.debug), file=sys.stderr)
         return 1
-
-
-def describe_exception(exc: BaseException, *, debug: bool = False) -> str:
-    """An exception as a message for people: query errors keep their carets, others their code and hint."""
-    try:
-        from rankql.dsl import QueryError
-    except ImportError:  # pragma: no cover - front end not installed
-        QueryError = ()  # noqa: N806
-    if QueryError and isinstance(exc, QueryError):
-        return str(exc)
-    if isinstance(exc, RankqlError):
-        return f"error[{exc.code}]: {exc}"
-    tail = "" if debug else " (run with --debug for the traceback)"
-    return f"internal error: {type(exc).__name__}: {exc}{tail}"
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -29,7 +29,7 @@ def cmd_query(args: argparse.Namespace) -> int:
     with open_database(resolve_db_path(args.db)) as db:
         answer = db.query(text, variables, headers=headers)
         sys.stdout.write(to_json(answer) + "\n")
-        problems = answer_errors_text(answer, text, variables, _schema_or_none(db), name)
+        problems = answer_errors_text(answer, text, variables, _schema_or_none(db), name, "--vars '{}'")
     if problems:
         print(problems, file=sys.stderr)
         return 1

@@ -8,7 +8,9 @@ import sys
 from pathlib import Path
 from typing import Any
 
+from rankql.dsl import QueryError
 from rankql.dsl.casefile import SECTION_PREFIX, parse_case_text
+from rankql.runtime.errors import RankqlError
 from rich.console import Console
 
 DEFAULT_DEMO_DB = "demo-db"
@@ -126,3 +128,13 @@ def parse_headers(pairs: list[str]) -> dict[str, str] | None:
             raise UsageError(f"a header is NAME=VALUE, got {pair!r}")
         headers[name.strip()] = value
     return headers or None
+
+
+def describe_exception(exc: BaseException, *, debug: bool = False) -> str:
+    """An exception as a message for people: query errors keep their carets, others their code and hint."""
+    if isinstance(exc, QueryError):
+        return str(exc)
+    if isinstance(exc, RankqlError):
+        return f"error[{exc.code}]: {exc}"
+    tail = "" if debug else " (run with --debug for the traceback)"
+    return f"internal error: {type(exc).__name__}: {exc}{tail}"
