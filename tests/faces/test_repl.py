@@ -76,6 +76,12 @@ def test_terminal_session(bm25_db_dir: Path, subprocess_env: dict[str, str], tmp
         child.expect("limt")
         child.expect(r"\^")
         child.expect("rankql>")
+        # Tab completes a property name inside a where path
+        child.send('{ Get { Book(where: {path: ["ye\t')
+        child.send('"], operator: LessThan, valueInt: 1900}) { docId } } }\r')
+        child.expect(r"Book \(1\)")
+        child.expect("b02")
+        child.expect("rankql>")
         child.send(".nonsense\r")
         child.expect("unknown command .nonsense")
         child.send(".quit\r")
