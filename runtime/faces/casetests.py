@@ -57,8 +57,8 @@ def load_database(case: Case, folder: Path, cache: dict, fixture: Callable[[str]
 def _dataset_database(case: Case, folder: Path, cache: dict) -> Any:
     from rankql.runtime import Database
 
-    from .commands import load_definition
     from .common import UsageError, read_text_file
+    from .import_command import load_definition
     from .importer import ImportSummary, infer_definition, insert_objects, read_records, to_objects
 
     data = (folder / (case.setting("dataset") or "")).resolve()

@@ -12,8 +12,8 @@ from typing import Any
 
 from rich.console import Console
 
-from .commands import run_with_progress
 from .common import UsageError, err_console, open_database
+from .import_command import run_with_progress
 from .importer import ImportSummary
 from .render import answer_errors_text
 from .tables import answer_tables
