@@ -23,7 +23,8 @@ EXAMPLES = {
 examples:
   rankql repl --db demo-db
   rankql repl                      (an empty in-memory database; .help lists the dot-commands)
-A query runs when its braces balance; Tab completes classes, arguments, properties and enum values.""",
+A query runs when its braces balance; Tab completes classes, arguments, properties and enum values.
+Ctrl-C cancels a running query and returns to the prompt; Ctrl-D on an empty line leaves.""",
     "query": """\
 examples:
   rankql query --db demo-db examples/queries/seed.graphql

@@ -10,6 +10,7 @@ from typing import Any
 
 from rankql.dsl import QueryError
 from rankql.dsl.casefile import SECTION_PREFIX, parse_case_text
+from rankql.dsl.diagnostics import Diagnostic, render_diagnostic
 from rankql.runtime.errors import RankqlError
 from rich.console import Console
 
@@ -134,7 +135,7 @@ def describe_exception(exc: BaseException, *, debug: bool = False) -> str:
     """An exception as a message for people: query errors keep their carets, others their code and hint."""
     if isinstance(exc, QueryError):
         return str(exc)
-    if isinstance(exc, RankqlError):
-        return f"error[{exc.code}]: {exc}"
+    if isinstance(exc, RankqlError):  # laid out as the front end lays out a diagnostic without a place
+        return render_diagnostic(Diagnostic(code=exc.code, message=exc.message, hint=exc.hint), None)
     tail = "" if debug else " (run with --debug for the traceback)"
     return f"internal error: {type(exc).__name__}: {exc}{tail}"

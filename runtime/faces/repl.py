@@ -28,7 +28,8 @@ classes, arguments, properties and enum values from the schema. Up/Down walk the
   .schema              collections, properties and modules     .collections   names and sizes
   .load FILE           run a query file                        .vars {json}   variables ($name)
   .format json|table   how results show                        .timing on|off query time
-  .help                this text                               .quit          leave (or Ctrl-D)"""
+  .help                this text                               .quit          leave (or Ctrl-D)
+Ctrl-C cancels a running query (or clears what you typed); Ctrl-D on an empty line leaves."""
 
 
 @dataclass
