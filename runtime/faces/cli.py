@@ -49,8 +49,8 @@ examples:
 Reads a JSON array (.json), JSON lines (.jsonl), CSV or TSV (header row). Keys become property names
 ('in_stock' -> inStock; the summary lists the renames). --create makes the collection, inferring its
 properties unless --schema gives them. Each object's uuid comes from its --id-column value (default: a
-column called id, else BEIR's _id; kept as the docId property), so importing again updates the objects
-instead of adding them twice. An empty file, a file without objects, a failure or Ctrl-C leaves nothing
+column called id, else BEIR's _id, either kept as the docId property), so importing again updates the
+objects instead of adding them twice. An empty file, a file without objects, a failure or Ctrl-C leaves nothing
 behind.""",
     "demo": """\
 examples:

@@ -12,6 +12,8 @@ from rich.text import Text
 
 # Below this many characters a column is too narrow to read; a table that would need it goes vertical.
 MIN_COLUMN = 12
+CELL_WIDTH = 80  # longer text is cut with '…' in a table column
+VERTICAL_CELL_WIDTH = 1000
 # Vectors are long and rarely read digit by digit: the first few values and the length.
 VECTOR_HEAD = 3
 
@@ -106,12 +108,19 @@ def field_renderable(key: str, rows: list[Any], width: int) -> RenderableType:
     flat = [hit for _, hit in grouped] if grouped else [flatten(row) for row in rows]
     columns = _columns(flat)
     header = (["group"] if grouped else ["#"]) + columns
-    cells = [
-        [labels[i] or "" if grouped else str(i + 1), *(format_cell(row.get(c)) for c in columns)]
-        for i, row in enumerate(flat)
-    ]
-    if _needs_vertical(header, cells, width):
-        return _vertical(title, header, cells, grouped is not None)
+
+    def cells_of(cell_width: int) -> list[list[str]]:
+        return [
+            [
+                (labels[i] or "") if grouped else str(i + 1),
+                *(format_cell(row.get(c), cell_width) for c in columns),
+            ]
+            for i, row in enumerate(flat)
+        ]
+
+    cells = cells_of(CELL_WIDTH)
+    if _needs_vertical(header, cells, width):  # each value on its own line: long text can be shown whole
+        return _vertical(title, header, cells_of(VERTICAL_CELL_WIDTH), grouped is not None)
     table = Table(title=title, title_justify="left")
     table.add_column(header[0], justify="left" if grouped else "right", style="dim")
     for column in columns:
