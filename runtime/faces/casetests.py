@@ -57,8 +57,8 @@ def load_database(case: Case, folder: Path, cache: dict, fixture: Callable[[str]
 def _dataset_database(case: Case, folder: Path, cache: dict) -> Any:
     from rankql.runtime import Database
 
-    from .commands import load_definition
     from .common import UsageError, read_text_file
+    from .import_command import load_definition
     from .importer import ImportSummary, infer_definition, insert_objects, read_records, to_objects
 
     data = (folder / (case.setting("dataset") or "")).resolve()
@@ -193,11 +193,12 @@ def _check_metric(check: ex.MetricCheck, case: Case, ids: list[str], folder: Pat
     got = float(value.get(measure, 0.0)) if run else 0.0
     if ex._OPS[check.op](got, check.threshold):
         return None
-    judged = [f"{d} (grade {qrels[d]})" for d in ids[: check.cutoff] if d in qrels]
+    judged = sum(1 for d in ids[: check.cutoff] if qrels.get(d, 0) > 0)
     return (
         f"expect-{check.label}: got {got:.4f}\n"
-        f"  judged relevant in the top {check.cutoff}: {', '.join(judged) or 'none'}\n"
-        + ex.ranking_table([], ids[: check.cutoff], "", "got")
+        f"  {judged} of the {sum(1 for g in qrels.values() if g > 0)} relevant documents in the top {check.cutoff}"
+        f" (grades: {qrels_name}, query-id {query_id}; - = not judged)\n"
+        + ex.ranking_table([], ids[: check.cutoff], "", "got", grades=qrels)
     )
 
 

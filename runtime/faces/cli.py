@@ -8,9 +8,7 @@ import sys
 import traceback
 from collections.abc import Sequence
 
-from rankql.runtime.errors import RankqlError
-
-from .common import UsageError
+from .common import UsageError, describe_exception
 
 DESCRIPTION = """\
 rankql runs Weaviate-style GraphQL Get queries, with reranking, on a database folder on this machine.
@@ -25,7 +23,8 @@ EXAMPLES = {
 examples:
   rankql repl --db demo-db
   rankql repl                      (an empty in-memory database; .help lists the dot-commands)
-A query runs when its braces balance; Tab completes classes, arguments, properties and enum values.""",
+A query runs when its braces balance; Tab completes classes, arguments, properties and enum values.
+Ctrl-C cancels a running query and returns to the prompt; Ctrl-D on an empty line leaves.""",
     "query": """\
 examples:
   rankql query --db demo-db examples/queries/seed.graphql
@@ -46,8 +45,13 @@ examples:
   rankql import --db books-db --collection Book --create examples/data/books.jsonl
   rankql import --db books-db --collection Book --create --schema examples/data/book_schema.json books.csv
   rankql import --db msmarco-db --collection Passage --create ../shared/data/msmarco-5k/corpus.jsonl
-Reads a JSON array, JSON lines or CSV (header row). Keys become property names ('Air Date' -> airDate,
-BEIR's _id -> docId). --create makes the collection, inferring its properties unless --schema gives them.""",
+  rankql import --db shop-db --collection Product --create --id-column sku products.tsv
+Reads a JSON array (.json), JSON lines (.jsonl), CSV or TSV (header row). Keys become property names
+('in_stock' -> inStock; the summary lists the renames). --create makes the collection, inferring its
+properties unless --schema gives them. Each object's uuid comes from its --id-column value (default: a
+column called id, else BEIR's _id, either kept as the docId property), so importing again updates the
+objects instead of adding them twice. An empty file, a file without objects, a failure or Ctrl-C leaves nothing
+behind.""",
     "demo": """\
 examples:
   rankql demo                       (builds ./demo-db the first time, reuses it afterwards)
@@ -57,10 +61,13 @@ examples:
 examples:
   rankql eval --db msmarco-db --queries ../shared/data/msmarco-5k/queries.jsonl \\
       --qrels ../shared/data/msmarco-5k/qrels.tsv --template examples/eval/hybrid.graphql
-  rankql eval ... --template examples/eval/hybrid_rerank.graphql --baseline examples/eval/bm25.graphql
+  rankql eval ... --baseline examples/eval/bm25.graphql --template examples/eval/hybrid.graphql \\
+      --template examples/eval/hybrid_rerank.graphql --per-query runs/eval.tsv --plot runs/eval.png
   rankql eval ... --json
 The template receives each query's text as the variable $query; results map to corpus ids through the
-property named by --id-property (default docId), else the object's uuid.""",
+property named by --id-property (default docId), else the object's uuid. Every --template is compared
+with --baseline (else with the first --template): deltas, p-values and win/tie/loss counts per metric.
+--per-query writes a TSV row per query and template and a TREC run file per template beside it.""",
 }
 
 
@@ -130,7 +137,7 @@ def build_parser() -> argparse.ArgumentParser:
     sub.add_argument("--json", action="store_true", help="print the class definitions as JSON")
     sub.set_defaults(handler="schema")
 
-    sub = command("import", "load objects from a JSON, JSONL or CSV file into a collection")
+    sub = command("import", "load objects from a JSON, JSONL, CSV or TSV file into a collection")
     db_option(sub, required=True)
     sub.add_argument("--collection", required=True, metavar="NAME", help="the collection (class) name")
     sub.add_argument("--create", action="store_true", help="create the collection if it does not exist")
@@ -143,8 +150,13 @@ def build_parser() -> argparse.ArgumentParser:
     sub.add_argument(
         "--reranker", default="reranker-similarity", help="reranker module for a created collection, or none"
     )
+    sub.add_argument(
+        "--id-column",
+        metavar="NAME",
+        help="key whose value gives each object a stable uuid (default: id, else _id, if present)",
+    )
     sub.add_argument("--no-progress", action="store_true", help="no progress bar")
-    sub.add_argument("file", metavar="FILE", help="data file (.json, .jsonl or .csv)")
+    sub.add_argument("file", metavar="FILE", help="data file (.json, .jsonl, .csv or .tsv)")
     sub.set_defaults(handler="import")
 
     sub = command("demo", "build the Jeopardy demo database and run the seed query with reranking")
@@ -157,12 +169,20 @@ def build_parser() -> argparse.ArgumentParser:
     db_option(sub, required=True)
     sub.add_argument("--queries", required=True, metavar="FILE", help="queries.jsonl (_id, text)")
     sub.add_argument("--qrels", required=True, metavar="FILE", help="qrels.tsv (query-id, corpus-id, grade)")
-    sub.add_argument("--template", required=True, metavar="FILE", help="query file using $query")
-    sub.add_argument("--baseline", metavar="FILE", help="a second template to compare against")
+    sub.add_argument(
+        "--template",
+        required=True,
+        action="append",
+        metavar="FILE",
+        help="query file using $query; repeatable",
+    )
+    sub.add_argument("--baseline", metavar="FILE", help="the template the others are compared with")
     sub.add_argument("--id-property", default="docId", help="property holding corpus ids (default docId)")
     sub.add_argument("--k", type=int, default=100, help="depth of recall@k (default 100)")
     sub.add_argument("--json", action="store_true", help="print the figures as JSON")
     sub.add_argument("--changed", type=int, default=5, help="how many most-changed queries to list")
+    sub.add_argument("--per-query", metavar="FILE.tsv", help="per-query figures (TSV) and TREC run files")
+    sub.add_argument("--plot", metavar="FILE.png|.html", help="metric bars and per-query deltas")
     sub.set_defaults(handler="eval")
     return parser
 
@@ -214,20 +234,6 @@ def main(argv: Sequence[str] | None = None) -> int:
             traceback.print_exc()
         print(describe_exception(exc, debug=args.debug), file=sys.stderr)
         return 1
-
-
-def describe_exception(exc: BaseException, *, debug: bool = False) -> str:
-    """An exception as a message for people: query errors keep their carets, others their code and hint."""
-    try:
-        from rankql.dsl import QueryError
-    except ImportError:  # pragma: no cover - front end not installed
-        QueryError = ()  # noqa: N806
-    if QueryError and isinstance(exc, QueryError):
-        return str(exc)
-    if isinstance(exc, RankqlError):
-        return f"error[{exc.code}]: {exc}"
-    tail = "" if debug else " (run with --debug for the traceback)"
-    return f"internal error: {type(exc).__name__}: {exc}{tail}"
 
 
 if __name__ == "__main__":  # pragma: no cover

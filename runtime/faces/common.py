@@ -8,7 +8,10 @@ import sys
 from pathlib import Path
 from typing import Any
 
+from rankql.dsl import QueryError
 from rankql.dsl.casefile import SECTION_PREFIX, parse_case_text
+from rankql.dsl.diagnostics import Diagnostic, render_diagnostic
+from rankql.runtime.errors import RankqlError
 from rich.console import Console
 
 DEFAULT_DEMO_DB = "demo-db"
@@ -126,3 +129,13 @@ def parse_headers(pairs: list[str]) -> dict[str, str] | None:
             raise UsageError(f"a header is NAME=VALUE, got {pair!r}")
         headers[name.strip()] = value
     return headers or None
+
+
+def describe_exception(exc: BaseException, *, debug: bool = False) -> str:
+    """An exception as a message for people: query errors keep their carets, others their code and hint."""
+    if isinstance(exc, QueryError):
+        return str(exc)
+    if isinstance(exc, RankqlError):  # laid out as the front end lays out a diagnostic without a place
+        return render_diagnostic(Diagnostic(code=exc.code, message=exc.message, hint=exc.hint), None)
+    tail = "" if debug else " (run with --debug for the traceback)"
+    return f"internal error: {type(exc).__name__}: {exc}{tail}"

@@ -44,9 +44,13 @@ OBJECT_FIELDS: dict[str, tuple[str, ...]] = {
     "groupBy": args.GROUP_BY_FIELDS,
 }
 RERANK_ARGUMENTS = args.RERANK_ARGS
+# WithinGeoRange needs valueGeoRange, which the binder refuses until geoCoordinates properties exist.
+OPERATORS = LOGICAL_OPERATORS + tuple(
+    op for op in COMPARE_OPERATORS if op != "WithinGeoRange" or "valueGeoRange" not in args.UNSUPPORTED
+)
 ENUM_VALUES: dict[str, tuple[str, ...]] = {
     "fusionType": get_args(FusionType),
-    "operator": LOGICAL_OPERATORS + COMPARE_OPERATORS,
+    "operator": OPERATORS,
     "order": get_args(SortOrder),
     "onError": get_args(OnError),
     "valueBoolean": ("true", "false"),
@@ -142,11 +146,31 @@ def suggest(text: str, schema: Schema | None) -> Suggestion:
     if not text.strip():
         return Suggestion("", [])
     stack, key, in_string = _scan(head)
-    if in_string:
-        return Suggestion(prefix, [])
     schema = schema or Schema()
+    if in_string:
+        names = _names_in_string(stack, key, schema)
+        return Suggestion(prefix, [n for n in names if n.lower().startswith(prefix.lower())])
     candidates = _candidates(stack, key, head, schema)
     return Suggestion(prefix, [c for c in candidates if c.lower().startswith(prefix.lower())])
+
+
+# Arguments whose value is a list of property names: where/sort 'path', bm25/hybrid 'properties'.
+PROPERTY_LISTS = ("path", "properties")
+
+
+def _property_names(frame: Frame | None, schema: Schema, text_only: bool = False) -> list[str]:
+    cls = schema.get(frame.class_name) if frame and frame.class_name else None
+    return [p.name for p in cls.properties if p.is_text or not text_only] if cls else []
+
+
+def _names_in_string(stack: list[Frame], key: str | None, schema: Schema) -> list[str]:
+    """Property names to finish a string the cursor is in: ["ti|"] in a path, property: "an|" in rerank."""
+    frame = stack[-1] if stack else None
+    if frame is not None and frame.bracket == "[" and frame.owner in PROPERTY_LISTS:
+        return _property_names(frame, schema, text_only=frame.owner == "properties")
+    if key == "property" and frame is not None and frame.is_input:
+        return _property_names(frame, schema, text_only=True)
+    return []
 
 
 def _value_candidates(key: str, frame: Frame | None, schema: Schema) -> list[str]:
@@ -171,7 +195,9 @@ def _candidates(stack: list[Frame], key: str | None, head: str, schema: Schema) 
     if frame is None:
         return [] if head.strip() else ["{", "query"]
     if frame.bracket == "[":
-        return []
+        if frame.owner not in PROPERTY_LISTS:
+            return []
+        return [f'"{n}"' for n in _property_names(frame, schema, text_only=frame.owner == "properties")]
     owner = frame.owner
     if frame.bracket == "{":
         if len(stack) == 1:

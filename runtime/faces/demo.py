@@ -12,10 +12,11 @@ from typing import Any
 
 from rich.console import Console
 
-from .commands import run_with_progress
 from .common import UsageError, err_console, open_database
+from .import_command import run_with_progress
 from .importer import ImportSummary
-from .render import answer_errors_text, answer_tables
+from .render import answer_errors_text
+from .tables import answer_tables
 
 CLASS = "JeopardyQuestion"
 SEED_QUERY = """\
@@ -133,7 +134,7 @@ def run_demo(args: argparse.Namespace) -> int:
         query_start = time.perf_counter()
         answer = db.query(SEED_QUERY)
         elapsed = (time.perf_counter() - query_start) * 1000
-        for table in answer_tables(answer):
+        for table in answer_tables(answer, out.width):
             out.print(table)
         problems = answer_errors_text(answer, SEED_QUERY, None, db.schema(), "<seed>")
         if problems:

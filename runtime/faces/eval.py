@@ -7,16 +7,14 @@ import csv
 import io
 import json
 import sys
-from dataclasses import dataclass
+import time
 from pathlib import Path
 from typing import Any
 
-import numpy as np
-
+from . import eval_report
 from .common import UsageError, err_console, open_database, read_text_file
+from .eval_stats import TemplateRun, score
 from .render import answer_errors_text
-
-PERMUTATIONS = 10_000
 
 
 def read_queries(path: str) -> dict[str, str]:
@@ -82,147 +80,39 @@ def result_ids(answer: dict[str, Any], id_property: str) -> list[str]:
 
 
 def run_template(
-    db: Any, template: str, name: str, queries: dict[str, str], id_property: str
-) -> dict[str, list]:
-    """Ranked corpus ids per query id; the first failing query stops the run with its error."""
-    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
+    db: Any, template: str, path: str, label: str, queries: dict[str, str], id_property: str
+) -> TemplateRun:
+    """Every query through one template under its own progress bar; the first failing query stops the run."""
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
     runs: dict[str, list[str]] = {}
-    columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn())
-    with Progress(*columns, console=err_console(), transient=True) as progress:
-        task = progress.add_task(f"running {Path(name).name}", total=len(queries))
-        for qid, text in queries.items():
+    latency: dict[str, float] = {}
+    columns = (
+        TextColumn("{task.description}"),
+        BarColumn(bar_width=20),
+        MofNCompleteColumn(),
+        TextColumn("{task.fields[rate]} queries/s"),
+        TimeElapsedColumn(),
+    )
+    with Progress(*columns, console=err_console(), transient=False) as progress:
+        task = progress.add_task(label, total=len(queries), rate="-")
+        # One untimed run first: compiling the query and loading a model are not a query's latency.
+        first = next(iter(queries.values()), None)
+        if first is not None:
+            db.query(template, {"query": first})
+        started = time.perf_counter()
+        for number, (qid, text) in enumerate(queries.items(), start=1):
             variables = {"query": text}
+            before = time.perf_counter()
             answer = db.query(template, variables)
-            problems = answer_errors_text(answer, template, variables, db.schema(), name)
+            latency[qid] = (time.perf_counter() - before) * 1000
+            problems = answer_errors_text(answer, template, variables, db.schema(), path)
             if problems and not (answer.get("data") or {}).get("Get"):
                 raise UsageError(f"query {qid} ({text!r}) failed:\n{problems}")
             runs[qid] = result_ids(answer, id_property)
-            progress.advance(task)
-    return runs
-
-
-@dataclass
-class Scores:
-    """Per-query values of each measure (queries in a fixed order)."""
-
-    names: list[str]
-    query_ids: list[str]
-    values: dict[str, np.ndarray]
-
-    def mean(self, name: str) -> float:
-        return float(self.values[name].mean()) if len(self.query_ids) else 0.0
-
-
-def score(runs: dict[str, list[str]], qrels: dict[str, dict[str, int]], k: int) -> Scores:
-    """nDCG@10, MRR@10 and recall@k per judged query (ir-measures); a query with no results scores 0."""
-    import ir_measures
-    from ir_measures import RR, R, nDCG
-
-    measures = {"nDCG@10": nDCG @ 10, "MRR@10": RR @ 10, f"recall@{k}": R @ k}
-    qids = sorted(q for q in qrels if q in runs)
-    qrel_rows = [ir_measures.Qrel(q, d, g) for q in qids for d, g in qrels[q].items()]
-    run_rows = [
-        ir_measures.ScoredDoc(q, doc, float(len(runs[q]) - rank))
-        for q in qids
-        for rank, doc in enumerate(runs[q])
-    ]
-    by_measure = {m: name for name, m in measures.items()}
-    values = {name: np.zeros(len(qids)) for name in measures}
-    position = {q: i for i, q in enumerate(qids)}
-    for metric in ir_measures.iter_calc(list(measures.values()), qrel_rows, run_rows):
-        values[by_measure[metric.measure]][position[metric.query_id]] = metric.value
-    return Scores(list(measures), qids, values)
-
-
-def paired_tests(new: np.ndarray, old: np.ndarray, seed: int = 0) -> tuple[float, float]:
-    """Two-sided p-values of the paired t-test and of a sign-flip randomization test."""
-    from scipy import stats
-
-    diff = new - old
-    if len(diff) < 2 or not np.any(diff):
-        return 1.0, 1.0
-    # When every query moved by the same amount t is infinite (scipy only warns): p is 0.
-    t_p = 0.0 if np.ptp(diff) < 1e-12 else float(stats.ttest_rel(new, old).pvalue)
-    rng = np.random.default_rng(seed)
-    signs = rng.choice((-1.0, 1.0), size=(PERMUTATIONS, len(diff)))
-    observed = abs(diff.mean())
-    flipped = np.abs((signs * diff).mean(axis=1))
-    r_p = float((np.count_nonzero(flipped >= observed - 1e-12) + 1) / (PERMUTATIONS + 1))
-    return t_p, r_p
-
-
-def report(
-    args: argparse.Namespace, queries: dict[str, str], new: Scores, old: Scores | None
-) -> dict[str, Any]:
-    out: dict[str, Any] = {
-        "template": args.template,
-        "queries_judged": len(new.query_ids),
-        "metrics": {n: round(new.mean(n), 4) for n in new.names},
-    }
-    if old is None:
-        return out
-    out["baseline"] = args.baseline
-    out["baseline_metrics"] = {n: round(old.mean(n), 4) for n in old.names}
-    out["deltas"] = {n: round(new.mean(n) - old.mean(n), 4) for n in new.names}
-    out["p_values"] = {}
-    for name in new.names:
-        t_p, r_p = paired_tests(new.values[name], old.values[name])
-        out["p_values"][name] = {"paired_t": round(t_p, 4), "randomization": round(r_p, 4)}
-    delta = new.values["nDCG@10"] - old.values["nDCG@10"]
-    order = np.argsort(-np.abs(delta), kind="stable")[: args.changed]
-    out["changed"] = [
-        {
-            "query_id": new.query_ids[i],
-            "query": queries.get(new.query_ids[i], ""),
-            "baseline_ndcg@10": round(float(old.values["nDCG@10"][i]), 4),
-            "ndcg@10": round(float(new.values["nDCG@10"][i]), 4),
-        }
-        for i in order
-        if delta[i] != 0
-    ]
-    return out
-
-
-def print_report(summary: dict[str, Any]) -> None:
-    from rich.console import Console
-    from rich.table import Table
-
-    console = Console(highlight=False)
-    table = Table(title=f"{summary['queries_judged']} judged queries", title_justify="left")
-    table.add_column("metric")
-    table.add_column(Path(summary["template"]).name, justify="right")
-    if "baseline" in summary:
-        table.add_column(Path(summary["baseline"]).name + " (baseline)", justify="right")
-        table.add_column("delta", justify="right")
-        table.add_column("p (t-test)", justify="right")
-        table.add_column("p (rand.)", justify="right")
-    for name, value in summary["metrics"].items():
-        row = [name, f"{value:.4f}"]
-        if "baseline" in summary:
-            p = summary["p_values"][name]
-            row += [
-                f"{summary['baseline_metrics'][name]:.4f}",
-                f"{summary['deltas'][name]:+.4f}",
-                f"{p['paired_t']:.4f}",
-                f"{p['randomization']:.4f}",
-            ]
-        table.add_row(*row)
-    console.print(table)
-    if summary.get("changed"):
-        changed = Table(title="queries that changed most (nDCG@10)", title_justify="left")
-        for column in ("query id", "query", "baseline", "template", "delta"):
-            changed.add_column(column, justify="left" if column == "query" else "right")
-        for row in summary["changed"]:
-            delta = row["ndcg@10"] - row["baseline_ndcg@10"]
-            changed.add_row(
-                row["query_id"],
-                row["query"],
-                f"{row['baseline_ndcg@10']:.4f}",
-                f"{row['ndcg@10']:.4f}",
-                f"{delta:+.4f}",
-            )
-        console.print(changed)
+            elapsed = time.perf_counter() - started
+            progress.update(task, advance=1, rate=f"{number / elapsed:,.1f}" if elapsed > 0 else "-")
+    return TemplateRun(path, label, runs, latency)
 
 
 def _template(path: str) -> str:
@@ -235,23 +125,48 @@ def _template(path: str) -> str:
     return text
 
 
+def _labels(paths: list[str]) -> list[str]:
+    """Short names for tables and files: the file stem, numbered when two templates share one."""
+    labels: list[str] = []
+    for path in paths:
+        stem = Path(path).stem
+        label, n = stem, 2
+        while label in labels:
+            label, n = f"{stem}-{n}", n + 1
+        labels.append(label)
+    return labels
+
+
 def run_eval(args: argparse.Namespace) -> int:
+    if args.plot and Path(args.plot).suffix.lower() not in (".png", ".html"):
+        raise UsageError(f"--plot {args.plot}: give a .png or .html file name")
     queries = read_queries(args.queries)
     qrels = read_qrels(args.qrels)
-    template = _template(args.template)
-    baseline = _template(args.baseline) if args.baseline else None
+    paths = ([args.baseline] if args.baseline else []) + list(args.template)
+    texts = [_template(path) for path in paths]  # every file checked before the first query runs
     judged = {q: t for q, t in queries.items() if q in qrels}
     if not judged:
         raise UsageError(f"no query of {args.queries} has a judgement in {args.qrels}: are the ids the same?")
     err_console().print(f"{len(judged)} of {len(queries)} queries have judgements")
+    results = []
     with open_database(args.db) as db:
-        new = score(run_template(db, template, args.template, judged, args.id_property), qrels, args.k)
-        old = None
-        if baseline is not None:
-            old = score(run_template(db, baseline, args.baseline, judged, args.id_property), qrels, args.k)
-    summary = report(args, judged, new, old)
+        for path, text, label in zip(paths, texts, _labels(paths), strict=True):
+            result = run_template(db, text, path, label, judged, args.id_property)
+            result.scores = score(result.runs, qrels, args.k)
+            results.append(result)
+    # The baseline: --baseline, else the first of several templates; one template alone has none.
+    baseline = results[0] if len(results) > 1 else None
+    summary = eval_report.summarize(results, baseline, judged, args.changed)
+    if args.per_query:
+        for written in eval_report.write_per_query(args.per_query, results, judged):
+            err_console().print(f"wrote {written}")
+    if args.plot:
+        from .eval_plot import write_plot
+
+        write_plot(args.plot, summary, results, baseline)
+        err_console().print(f"wrote {args.plot}")
     if args.json:
         sys.stdout.write(json.dumps(summary, indent=2) + "\n")
     else:
-        print_report(summary)
+        eval_report.print_summary(summary)
     return 0

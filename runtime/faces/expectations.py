@@ -127,15 +127,27 @@ def check_error(spec: str, answer: dict[str, Any]) -> str | None:
     return f"expect-error: {spec}, but the errors were:\n{seen}"
 
 
-def ranking_table(expected: list[str], got: list[str], left: str = "expected", right: str = "got") -> str:
-    """Positions side by side, marking the rows that differ."""
+def ranking_table(
+    expected: list[str],
+    got: list[str],
+    left: str = "expected",
+    right: str = "got",
+    grades: dict[str, int] | None = None,
+) -> str:
+    """Positions side by side, marking the rows that differ; with grades, each got id's judgement too."""
     width = max([len(left), *(len(e) for e in expected)], default=8)
-    lines = [f"  pos  {left.ljust(width)}    {right}"]
+    got_width = max([len(right), *(len(g) for g in got)])
+    head = f"  pos  {left.ljust(width)}    {right}"
+    lines = [f"{head.ljust(13 + width + got_width)}  grade" if grades is not None else head]
     for i in range(max(len(expected), len(got))):
         exp = expected[i] if i < len(expected) else ""
         act = got[i] if i < len(got) else "(none)"
         mark = "  " if not expected or exp == act else "≠ "
-        lines.append(f"  {i + 1:>3}  {exp.ljust(width)}  {mark}{act}")
+        line = f"  {i + 1:>3}  {exp.ljust(width)}  {mark}{act}"
+        if grades is not None:
+            grade = grades.get(act)
+            line = f"{line.ljust(13 + width + got_width)}  {'-' if grade is None else grade}"
+        lines.append(line)
     return "\n".join(lines)
 
 

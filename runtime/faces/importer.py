@@ -1,4 +1,4 @@
-"""Reading JSON, JSONL and CSV records into a collection: key names, type inference, batches with progress."""
+"""Reading JSON, JSONL, CSV and TSV records into a collection: key names, type inference, batches with progress."""
 
 from __future__ import annotations
 
@@ -14,11 +14,26 @@ from pathlib import Path
 from typing import Any
 
 from rankql.runtime.errors import RankqlError
+from rankql.runtime.store.values import generate_uuid5
+
+from .inference import infer_definition
+
+__all__ = [
+    "ImportError_",
+    "ImportSummary",
+    "infer_definition",
+    "insert_objects",
+    "read_records",
+    "to_objects",
+]
 
 _WORD = re.compile(r"[A-Za-z0-9]+")
-_RFC3339 = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?(Z|[+-]\d{2}:\d{2})$")
-# Keys that carry an object's identity in common formats: BEIR's '_id' becomes the docId property.
-ID_KEYS = {"_id": "docId"}
+# Keys that carry an object's identity in common formats: BEIR's '_id' and a plain 'id' (a name Weaviate
+# reserves for the object's uuid) are kept as the docId property.
+ID_KEYS = {"_id": "docId", "id": "docId"}
+# The keys used as the id column when none is named (the first one a file has).
+DEFAULT_ID_COLUMNS = ("id", "_id")
+FORMATS = {".json": "json", ".jsonl": "jsonl", ".ndjson": "jsonl", ".csv": "csv", ".tsv": "tsv"}
 CHUNK = 128
 
 
@@ -35,9 +50,20 @@ class ImportSummary:
     stored: int = 0
     rejected: list[tuple[int, str]] = field(default_factory=list)
     skipped_keys: list[str] = field(default_factory=list)
+    renamed: dict[str, str] = field(default_factory=dict)  # data key -> property name, where they differ
+    id_column: str | None = None  # the key whose value gave each object its uuid
+    updated: int = 0  # stored objects whose id was already in the collection: replaced, not added
 
     def lines(self, limit: int = 10) -> list[str]:
-        out = [f"stored {self.stored} object(s), rejected {len(self.rejected)}"]
+        replaced = f" ({self.updated} replaced an object with the same id)" if self.updated else ""
+        out = [f"stored {self.stored} object(s){replaced}, rejected {len(self.rejected)}"]
+        if self.id_column is not None:
+            out.append(
+                f"  ids: uuid5 of column '{self.id_column}', so importing the file again updates these objects"
+            )
+        if self.renamed:
+            renames = ", ".join(f"{key} → {name}" for key, name in self.renamed.items())
+            out.append(f"  renamed columns (property names are GraphQL names): {renames}")
         # records refused while reading and those the store refused arrive in two passes: file order here
         for index, reason in sorted(self.rejected, key=lambda item: item[0])[:limit]:
             out.append(f"  record {index + 1}: {reason}")
@@ -64,7 +90,15 @@ def read_records(path: str | Path) -> list[dict[str, Any]]:
     """Records of a JSON array, a JSON-lines file or a CSV file with a header row."""
     path = Path(path)
     if not path.is_file():
-        raise ImportError_(f"no such file: {path}", hint="give the path of a .json, .jsonl or .csv file")
+        raise ImportError_(
+            f"no such file: {path}", hint="give the path of a .json, .jsonl, .csv or .tsv file"
+        )
+    suffix = path.suffix.lower()
+    if suffix not in FORMATS:
+        raise ImportError_(
+            f"{path.name}: rankql does not read {suffix or 'files without an extension'}",
+            hint="give a .json (array of objects), .jsonl (one object a line), .csv or .tsv (header row) file",
+        )
     try:
         text = path.read_text(encoding="utf-8-sig")
     except UnicodeDecodeError as exc:
@@ -72,9 +106,10 @@ def read_records(path: str | Path) -> list[dict[str, Any]]:
             f"{path} is not UTF-8 text (byte 0x{exc.object[exc.start]:02x} at offset {exc.start})",
             hint="save it as UTF-8",
         ) from None
-    suffix = path.suffix.lower()
-    if suffix == ".csv":
-        return [_typed_csv_row(row) for row in csv.DictReader(io.StringIO(text, newline=""))]
+    if FORMATS[suffix] in ("csv", "tsv"):
+        delimiter = "\t" if FORMATS[suffix] == "tsv" else ","
+        rows = csv.DictReader(io.StringIO(text, newline=""), delimiter=delimiter)
+        return [_typed_csv_row(row) for row in rows]
     stripped = text.lstrip()
     if suffix == ".json" or stripped.startswith("["):
         try:
@@ -118,10 +153,45 @@ def _typed_csv_row(row: dict[str, str]) -> dict[str, Any]:
     return out
 
 
-def to_objects(records: Iterable[Any], summary: ImportSummary) -> list[tuple[int, dict[str, Any]]]:
-    """Objects ready for insert_many, keyed by their record index; bad records go to the summary."""
+def id_column_of(records: list[Any], given: str | None) -> str | None:
+    """The key whose value identifies a record: --id-column, else the first of DEFAULT_ID_COLUMNS present."""
+    keys: dict[str, None] = {}
+    for record in records:
+        if isinstance(record, dict) and not isinstance(record.get("properties"), dict):
+            keys.update(dict.fromkeys(record))
+    if given is not None:
+        if given not in keys:
+            raise ImportError_(
+                f"no column '{given}' in the data (columns: {', '.join(keys) or 'none'})",
+                hint="--id-column names a key of the records whose value identifies each one",
+            )
+        return given
+    return next((key for key in DEFAULT_ID_COLUMNS if key in keys), None)
+
+
+def object_uuid(value: Any) -> str:
+    """A stable uuid for an id value: the value itself when it is a uuid, else uuid5 as Weaviate's client
+    makes one (generate_uuid5: uuid5 of NAMESPACE_DNS and the value as text)."""
+    try:
+        return str(uuid.UUID(str(value)))
+    except ValueError:
+        return generate_uuid5(value)
+
+
+def to_objects(
+    records: Iterable[Any], summary: ImportSummary, id_column: str | None = None
+) -> list[tuple[int, dict[str, Any]]]:
+    """Objects ready for insert_many, keyed by their record index; bad records go to the summary.
+
+    The id column's value gives the object its uuid (object_uuid), so a second import of the same data
+    replaces the objects instead of adding them again; the value is also kept as a property.
+    """
+    records = list(records)
+    id_column = id_column_of(records, id_column)
+    summary.id_column = id_column
     objects: list[tuple[int, dict[str, Any]]] = []
     skipped: set[str] = set()
+    first_with_id: dict[str, int] = {}
     for index, record in enumerate(records):
         if not isinstance(record, dict):
             summary.rejected.append((index, f"expected a JSON object, got {type(record).__name__}"))
@@ -135,71 +205,27 @@ def to_objects(records: Iterable[Any], summary: ImportSummary) -> list[tuple[int
             if isinstance(value, dict):
                 skipped.add(key)
                 continue
+            name = property_name(key)
+            if name != key:
+                summary.renamed.setdefault(key, name)
             if value is None or value == []:
                 continue
-            props[property_name(key)] = value
-        obj = {"properties": props}
-        if "docId" in props:  # stable ids: the same record gets the same uuid on every import
-            obj["id"] = str(uuid.uuid5(uuid.NAMESPACE_DNS, str(props["docId"])))
+            props[name] = value
+        obj: dict[str, Any] = {"properties": props}
+        if id_column is not None:
+            value = record.get(id_column)
+            if value is None or value == "" or isinstance(value, dict | list):
+                summary.rejected.append((index, f"no value in the id column '{id_column}'"))
+                continue
+            obj["id"] = object_uuid(value)
+            if obj["id"] in first_with_id:  # as a batch refuses a repeated id: the first record stays
+                first = first_with_id[obj["id"]] + 1
+                summary.rejected.append((index, f"{id_column} {value!r} repeats record {first}'s"))
+                continue
+            first_with_id[obj["id"]] = index
         objects.append((index, obj))
     summary.skipped_keys = sorted(skipped)
     return objects
-
-
-def _kind(value: Any) -> str:
-    if isinstance(value, list):
-        inner = [_kind(v) for v in value if v is not None]
-        if inner and set(inner) <= {"int", "number"}:
-            return "number[]" if "number" in inner else "int[]"
-        return (inner[0] if inner and not inner[0].endswith("[]") else "text") + "[]"
-    if isinstance(value, bool):
-        return "boolean"
-    if isinstance(value, int):
-        return "int"
-    if isinstance(value, float):
-        return "number"
-    if isinstance(value, str) and _RFC3339.match(value):
-        return "date"
-    return "text"
-
-
-def _data_type(values: list[Any]) -> str:
-    """The first value decides, as Weaviate's auto-schema does; ints and floats together make number."""
-    kinds = [_kind(v) for v in values]
-    if set(kinds) <= {"int", "number"}:
-        return "number" if "number" in kinds else "int"
-    if set(kinds) <= {"int[]", "number[]"}:
-        return "number[]" if "number[]" in kinds else "int[]"
-    return kinds[0]
-
-
-def infer_definition(
-    class_name: str,
-    objects: list[tuple[int, dict[str, Any]]],
-    *,
-    vectorizer: str = "text2vec-transformers",
-    reranker: str | None = "reranker-similarity",
-) -> dict[str, Any]:
-    """A class definition whose properties fit the objects (first-seen order)."""
-    values: dict[str, list[Any]] = {}
-    for _, obj in objects:
-        for key, value in obj.get("properties", {}).items():
-            values.setdefault(key, []).append(value)
-    properties = []
-    for name, seen in values.items():
-        prop: dict[str, Any] = {"name": name, "dataType": [_data_type(seen)]}
-        if name == "docId":  # identifiers match whole, never by word
-            prop["tokenization"] = "field"
-        properties.append(prop)
-    definition: dict[str, Any] = {"class": class_name, "vectorizer": vectorizer, "properties": properties}
-    module_config: dict[str, Any] = {}
-    if vectorizer != "none":
-        module_config[vectorizer] = {"vectorizeClassName": False}
-    if reranker:
-        module_config[reranker] = {}
-    if module_config:
-        definition["moduleConfig"] = module_config
-    return definition
 
 
 def insert_objects(
@@ -212,10 +238,18 @@ def insert_objects(
     """Insert in chunks (so progress moves while the vectorizer embeds); per-object failures are recorded."""
     for start in range(0, len(objects), CHUNK):
         chunk = objects[start : start + CHUNK]
+        existing = {
+            i
+            for i, (_, obj) in enumerate(chunk)
+            if "id" in obj and collection.doc_id_of(obj["id"]) is not None
+        }
         result = collection.insert_many([obj for _, obj in chunk], progress=False)
-        for (index, _), error in zip(chunk, batch_errors(result, len(chunk)), strict=True):
+        for position, ((index, _), error) in enumerate(
+            zip(chunk, batch_errors(result, len(chunk)), strict=True)
+        ):
             if error is None:
                 summary.stored += 1
+                summary.updated += position in existing
             else:
                 summary.rejected.append((index, error))
         if advance is not None:

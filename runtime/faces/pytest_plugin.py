@@ -26,6 +26,7 @@ from rankql.dsl.casefile import CaseFile, read_case_file
 
 INI_DIRS = "rankql_query_dirs"
 _CACHE_KEY = pytest.StashKey[dict]()
+_WRITTEN_KEY = pytest.StashKey[list]()  # (file, case name, section) rewritten by --update-goldens
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
@@ -96,9 +97,13 @@ def _runner(casefile: CaseFile, index: int) -> Any:
             raise CaseFailure("\n".join(problems))
         db = casetests.load_database(case, folder, cache, request.getfixturevalue)
         answer = casetests.run_query(db, case)
+        before = dict(case.sections)
         failures = casetests.check_case(case, answer, db, folder, casefile.path, update)
-        if update and "results" in case.sections:
+        changed = [name for name, text in case.sections.items() if before.get(name) != text]
+        if update and changed:
             casefile.write()
+            written = request.config.stash.setdefault(_WRITTEN_KEY, [])
+            written.extend((casefile.path, case.title or f"case {index + 1}", name) for name in changed)
         if failures:
             raise CaseFailure("\n\n".join(failures))
 
@@ -114,8 +119,9 @@ class QueryCase(pytest.Function):
         from .expectations import CaseFailure
 
         if isinstance(excinfo.value, CaseFailure | RankqlError):
-            case_line = self._case_line()
-            return f"{self.path}:{case_line}: {self.name}\n{excinfo.value}"
+            # The first line is what pytest's short summary shows after the case's id: the first failure.
+            where = f"{_shown_path(self.config, self.path)}:{self._case_line()}: {self.name}"
+            return f"{excinfo.value}\n\n(case at {where})"
         return super().repr_failure(excinfo)
 
     def _case_line(self) -> int:
@@ -127,3 +133,26 @@ class QueryCase(pytest.Function):
 
     def reportinfo(self) -> tuple[Path, int | None, str]:
         return self.path, self._case_line() - 1, f"query case: {self.name}"
+
+
+def _shown_path(config: pytest.Config, path: Path) -> str:
+    """A path as the person typed it: relative to where pytest runs, when it is under it."""
+    try:
+        return str(path.relative_to(config.invocation_params.dir))
+    except ValueError:
+        return str(path)
+
+
+def pytest_terminal_summary(terminalreporter: Any, config: pytest.Config) -> None:
+    """After --update-goldens: every section it rewrote, so the diff to review is known."""
+    if not config.getoption("--update-goldens"):
+        return
+    written = config.stash.get(_WRITTEN_KEY, [])
+    reporter = terminalreporter
+    reporter.section("rankql --update-goldens")
+    if not written:
+        reporter.write_line("no golden section changed")
+        return
+    reporter.write_line(f"wrote {len(written)} section(s):")
+    for path, case, section in written:
+        reporter.write_line(f"  {_shown_path(config, path)}: '---- {section}' of '{case}'")

@@ -16,7 +16,8 @@ from typing import Any
 from rich.console import Console
 from rich.text import Text
 
-from .common import UsageError, open_database, parse_vars, read_query, resolve_db_path
+from .cancel import Cancelled, run_cancellable
+from .common import UsageError, describe_exception, open_database, parse_vars, read_query, resolve_db_path
 from .completion import DOT_COMMANDS, suggest
 from .render import answer_errors_text, print_answer
 
@@ -27,7 +28,8 @@ classes, arguments, properties and enum values from the schema. Up/Down walk the
   .schema              collections, properties and modules     .collections   names and sizes
   .load FILE           run a query file                        .vars {json}   variables ($name)
   .format json|table   how results show                        .timing on|off query time
-  .help                this text                               .quit          leave (or Ctrl-D)"""
+  .help                this text                               .quit          leave (or Ctrl-D)
+Ctrl-C cancels a running query (or clears what you typed); Ctrl-D on an empty line leaves."""
 
 
 @dataclass
@@ -46,30 +48,38 @@ class Session:
 
 
 def is_complete(text: str) -> bool:
-    """True when the input should run: a dot-command, an empty line, or a query whose brackets balance."""
+    """True when the input should run: a dot-command, an empty line, or a query whose brackets balance.
+
+    A line that ends inside a "string" also runs: GraphQL strings end on their line (only \"\"\"block
+    strings\"\"\" span lines), so waiting for more lines would only hide the front end's 'unterminated string'.
+    """
     stripped = text.strip()
     if not stripped or stripped.startswith("."):
         return True
-    depth, in_string, escaped, comment, opened = 0, False, False, False, False
-    for ch in text:
-        if comment:
-            comment = ch != "\n"
-        elif in_string:
-            if escaped:
-                escaped = False
-            elif ch == "\\":
-                escaped = True
-            elif ch == '"':
-                in_string = False
-        elif ch == "#":
-            comment = True
+    depth, opened, index, length = 0, False, 0, len(text)
+    while index < length:
+        ch = text[index]
+        if ch == "#":
+            end = text.find("\n", index)
+            index = length if end < 0 else end
+        elif text.startswith('"""', index):
+            end = text.find('"""', index + 3)
+            if end < 0:
+                return False  # a block string may go on over lines
+            index = end + 3
+            continue
         elif ch == '"':
-            in_string = True
+            index += 1
+            while index < length and text[index] not in '"\n':
+                index += 2 if text[index] == "\\" else 1
+            if index >= length or text[index] == "\n":
+                return True  # the string is unterminated: let the front end say so
         elif ch in "{([":
             depth, opened = depth + 1, True
         elif ch in "})]":
             depth -= 1
-    return opened and depth <= 0 and not in_string
+        index += 1
+    return opened and depth <= 0
 
 
 def handle(session: Session, text: str) -> None:
@@ -84,9 +94,15 @@ def handle(session: Session, text: str) -> None:
             run_query(session, text.strip("\n"))
     except UsageError as exc:
         session.console.print(str(exc), style="yellow", markup=False, highlight=False)
+    except Cancelled:
+        session.console.print(
+            "cancelled (a model call or reranker request under way finishes unseen in the background)",
+            style="yellow",
+            markup=False,
+        )
+    except KeyboardInterrupt:  # while printing a long answer
+        session.console.print("\ninterrupted", style="yellow", markup=False)
     except Exception as exc:
-        from .cli import describe_exception
-
         if session.debug:
             session.console.print(traceback.format_exc(), markup=False, highlight=False)
         session.console.print(describe_exception(exc, debug=session.debug), style="red", markup=False)
@@ -96,11 +112,11 @@ def run_query(session: Session, text: str, name: str = "<repl>") -> None:
     session.last_query = text
     variables = session.variables or None
     started = time.perf_counter()
-    answer = session.db.query(text, variables)
+    answer = run_cancellable(lambda: session.db.query(text, variables))
     elapsed = (time.perf_counter() - started) * 1000
     if answer.get("data") is not None:
         print_answer(answer, session.console, session.fmt)
-    problems = answer_errors_text(answer, text, variables, session.db.schema(), name)
+    problems = answer_errors_text(answer, text, variables, session.db.schema(), name, ".vars {}")
     if problems:
         session.console.print(Text(problems, style="red"))
     if session.timing:
@@ -128,7 +144,8 @@ def dot_command(session: Session, line: str) -> None:
         analyze = rest == "analyze"
         if rest and not analyze:
             raise UsageError(".explain takes nothing or 'analyze'")
-        plan = session.db.explain(session.last_query, session.variables or None, analyze=analyze)
+        last, variables = session.last_query, session.variables or None
+        plan = run_cancellable(lambda: session.db.explain(last, variables, analyze=analyze))
         out.print(plan.rstrip(), markup=False, highlight=False)
     elif command == ".load":
         if not rest:

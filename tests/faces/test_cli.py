@@ -184,6 +184,8 @@ LATIN1 = "{ Get { Book { title } } } # café".encode("latin-1")  # 0xe9: not UTF
 def test_files_that_are_not_utf8_are_bad_usage(capsys, bm25_db_dir: Path, tmp_path: Path) -> None:
     bad = tmp_path / "bad.txt"
     bad.write_bytes(LATIN1)
+    bad_data = tmp_path / "bad.jsonl"  # import reads data files by their extension
+    bad_data.write_bytes(LATIN1)
     good = tmp_path / "q.graphql"
     good.write_text(QUERY)
     data = tmp_path / "d.jsonl"
@@ -193,14 +195,15 @@ def test_files_that_are_not_utf8_are_bad_usage(capsys, bm25_db_dir: Path, tmp_pa
         ["query", *db, str(bad)],
         ["explain", *db, str(bad)],
         ["query", *db, "--vars", f"@{bad}", str(good)],
-        ["import", "--db", str(tmp_path / "new"), "--collection", "T", "--create", str(bad)],
+        ["import", "--db", str(tmp_path / "new"), "--collection", "T", "--create", str(bad_data)],
         ["import", "--db", str(tmp_path / "new"), "--collection", "T", "--schema", str(bad), str(data)],
         ["eval", *db, "--queries", str(bad), "--qrels", str(good), "--template", str(good)],
     ]
     for argv in runs:
         code, out, err = run(capsys, *argv)
         assert code == 2, (argv, err)
-        assert f"{bad} is not UTF-8 text (byte 0xe9 at offset" in err, (argv, err)
+        named = bad_data if str(bad_data) in argv else bad
+        assert f"{named} is not UTF-8 text (byte 0xe9 at offset" in err, (argv, err)
         assert "internal error" not in err and "Traceback" not in err and out == ""
 
 

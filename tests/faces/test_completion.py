@@ -46,6 +46,17 @@ SCHEMA = Schema(
         ('{ Get { JeopardyQuestion(sort: [{path: ["value"], order: ', "", ["asc", "desc"]),
         ('{ Get { JeopardyQuestion(nearText: {concepts: ["flying"], mo', "mo", ["moveTo", "moveAwayFrom"]),
         ("query Q($q: String!) { Get { JeopardyQuestion(bm25: {query: $q}) { v", "v", ["value"]),
+        # property names inside where/sort paths (any property) and bm25/hybrid properties (text only)
+        ("{ Get { JeopardyQuestion(where: {path: [", "", ['"question"', '"answer"', '"value"']),
+        ('{ Get { JeopardyQuestion(where: {path: ["an', "an", ["answer"]),
+        ('{ Get { JeopardyQuestion(sort: [{path: ["v', "v", ["value"]),
+        (
+            '{ Get { JeopardyQuestion(bm25: {query: "x", properties: ["question", ',
+            "",
+            ['"question"', '"answer"'],
+        ),
+        ('{ Get { JeopardyQuestion(hybrid: {query: "x", properties: ["q', "q", ["question"]),
+        ('{ Get { JeopardyQuestion { _additional { rerank(property: "a', "a", ["answer"]),
     ],
 )
 def test_candidates_fit_the_cursor(text: str, prefix: str, expected: list[str]) -> None:
@@ -61,6 +72,7 @@ def test_class_arguments_and_operators() -> None:
     assert "nearText" not in suggest("{ Get { Plain(", SCHEMA).candidates
     operators = suggest("{ Get { Plain(where: {operator: ", SCHEMA).candidates
     assert {"Equal", "And", "Like", "ContainsAny"} <= set(operators)
+    assert "WithinGeoRange" not in operators  # refused by the binder: rankql has no geoCoordinates
 
 
 def test_selection_offers_additional_and_rerank_only_where_usable() -> None:

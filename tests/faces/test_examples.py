@@ -103,4 +103,5 @@ def test_every_eval_template_runs(capsys, tmp_path: Path) -> None:
         code = main([*args, "--template", str(template), "--json"])
         out, err = capsys.readouterr()
         assert code == 0, (template.name, err)
-        assert json.loads(out)["metrics"]["MRR@10"] == 1.0, template.name  # the fisherman passage first
+        figures = json.loads(out)["templates"][0]["metrics"]
+        assert figures["MRR@10"] == 1.0, template.name  # the fisherman passage first

@@ -26,12 +26,13 @@ def test_property_names_are_valid_graphql_names() -> None:
     assert property_name("???") == property_name("???")  # stable across runs
 
 
-def test_the_three_formats_read_alike(tmp_path: Path) -> None:
+def test_the_four_formats_read_alike(tmp_path: Path) -> None:
     rows = [{"name": "a", "n": 1, "x": 1.5, "ok": True}, {"name": "b", "n": 2, "x": 2.0, "ok": False}]
     (tmp_path / "a.json").write_text(json.dumps(rows))
     (tmp_path / "a.jsonl").write_text("\n".join(json.dumps(r) for r in rows) + "\n\n")
     (tmp_path / "a.csv").write_text("name,n,x,ok\na,1,1.5,true\nb,2,2.0,false\n")
-    for name in ("a.json", "a.jsonl", "a.csv"):
+    (tmp_path / "a.tsv").write_text("name\tn\tx\tok\na\t1\t1.5\ttrue\nb\t2\t2.0\tfalse\n")
+    for name in ("a.json", "a.jsonl", "a.csv", "a.tsv"):
         assert read_records(tmp_path / name) == rows, name
 
 

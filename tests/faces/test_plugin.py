@@ -46,7 +46,9 @@ def test_failures_show_a_ranking_diff(run_pytest) -> None:
     result = run_pytest(project(cases))
     assert result.returncode == 1
     out = result.stdout
-    assert "books.graphql:1: wrong expectations" in out
+    assert "(case at queries/books.graphql:1: wrong expectations)" in out
+    # the short summary names the case and its first failed expectation, not the file's path again
+    assert "FAILED queries/books.graphql::wrong expectations - expect-ids-in-top: b05 not in the top 1" in out
     assert "expect-ids-in-top: b05 not in the top 1" in out and "b05: not in the results" in out
     assert "expect-order: b12 should rank above b01" in out
     assert "pos" in out and "≠" in out
@@ -59,6 +61,9 @@ def test_golden_results_are_written_then_compared(run_pytest, tmp_path: Path) ->
     assert result.returncode == 1 and "states no expectation" in result.stdout
     result = run_pytest({}, "--update-goldens")
     assert result.returncode == 0, result.stdout
+    assert "wrote 1 section(s):\n  queries/books.graphql: '---- results' of 'golden fish'" in result.stdout
+    again = run_pytest({}, "--update-goldens")
+    assert "no golden section changed" in again.stdout
     written = (tmp_path / "queries/books.graphql").read_text()
     assert written.startswith(cases.rstrip("\n") + "\n---- results\n")
     golden = json.loads(written.split("---- results\n", 1)[1])
@@ -115,6 +120,11 @@ def test_ndcg_expectation_against_qrels(run_pytest) -> None:
     assert result.returncode == 1
     assert "1 failed, 1 passed" in result.stdout
     assert "expect-ndcg@10 >= 0.5: got 0.0000" in result.stdout
+    assert "FAILED queries/books.graphql::same query, wrong topic - expect-ndcg@10 >= 0.5: got 0.0000" in (
+        result.stdout
+    )
+    # the grades stand beside the ranking: b01 is judged 2 for q1 only, b09 (q2's) is not retrieved
+    assert re.search(r"pos\s+got\s+grade\n\s+1\s+b01\s+-\n", result.stdout)
 
 
 def test_misspelt_expectations_and_missing_data_fail_clearly(run_pytest) -> None:
