@@ -36,6 +36,7 @@ _CLASS_KEYS = (
     "replicationConfig",
     "shardingConfig",
     "multiTenancyConfig",
+    "wireConfig",
 )
 _VECTOR_INDEX_KEYS = ("distance", "ef", "efConstruction", "maxConnections", "flatSearchCutoff", "skip")
 _INVERTED_KEYS = (
@@ -91,6 +92,9 @@ def normalize_definition(definition: dict, known_modules: Iterable[str] = ()) ->
     if isinstance(mt, dict) and mt.get("enabled"):
         check.add("multi-tenancy is not supported")
     out["properties"] = check_properties(check, definition.get("properties") or [], modules)
+    if isinstance(definition.get("wireConfig"), dict):
+        # Settings only a Weaviate-compatible server shows back (runtime/server/wire_schema.py); kept verbatim.
+        out["wireConfig"] = copy.deepcopy(definition["wireConfig"])
     check.raise_if_any()
     return out
 
