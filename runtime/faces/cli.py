@@ -164,6 +164,11 @@ def build_parser() -> argparse.ArgumentParser:
     sub.add_argument("--json", action="store_true", help="print the figures as JSON")
     sub.add_argument("--changed", type=int, default=5, help="how many most-changed queries to list")
     sub.set_defaults(handler="eval")
+
+    from ..server import serve_cli  # argparse only: grpc and uvicorn load when the command runs
+
+    EXAMPLES.setdefault("serve", serve_cli.EXAMPLES)
+    serve_cli.add_serve_arguments(command("serve", serve_cli.SUMMARY))
     return parser
 
 
@@ -181,6 +186,10 @@ def _dispatch(args: argparse.Namespace) -> int:
         from .eval import run_eval
 
         return run_eval(args)
+    if args.handler == "serve":
+        from ..server.serve_cli import run_serve
+
+        return run_serve(args)
     from . import commands
 
     return getattr(commands, f"cmd_{args.handler}")(args)
