@@ -17,6 +17,7 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 from ..database import Database
 from ..errors import RankqlError
 from .auth import authorized
+from .guard import lock_for
 
 # The Weaviate release rankql answers as: >= 1.27 (the v4 client's minimum) and below 1.36, from which
 # the v4 client batches over the streaming BatchStream call instead of BatchObjects. The generated
@@ -47,10 +48,16 @@ class RestState:
         self.db = db
         self.max_body_bytes = max_body_bytes
         self.substitute_vectorizers = substitute_vectorizers
+        self.lock = lock_for(db)
 
-    async def call(self, fn: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
-        """Run a database call on the thread pool: the event loop keeps serving other requests."""
-        return await run_in_threadpool(fn, *args, **kwargs)
+    async def read(self, fn: Callable[..., Any], *args: Any) -> Any:
+        """Run a reading database call on the thread pool (the event loop keeps serving other requests),
+        beside other readers, under the lock gRPC requests take too (guard.py)."""
+        return await run_in_threadpool(_locked, self.lock.reading, fn, args)
+
+    async def write(self, fn: Callable[..., Any], *args: Any) -> Any:
+        """Run a database call that writes on the thread pool, alone."""
+        return await run_in_threadpool(_locked, self.lock.writing, fn, args)
 
     async def body(self, request: Request) -> bytes:
         """The request body, refused with 413 before it grows past the limit (never read whole first)."""
@@ -81,6 +88,11 @@ class RestState:
             return json.loads(raw)
         except (UnicodeDecodeError, json.JSONDecodeError) as exc:
             raise WireError(f"the request body is not valid JSON: {exc}") from None
+
+
+def _locked(hold: Callable[[], Any], fn: Callable[..., Any], args: tuple) -> Any:
+    with hold():
+        return fn(*args)
 
 
 Handler = Callable[[RestState, Request], Awaitable[Response]]

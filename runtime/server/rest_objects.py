@@ -79,7 +79,7 @@ def _insert(state: RestState, body: Any) -> dict:
 
 async def object_post(state: RestState, request: Request) -> Response:
     body = await state.json(request)
-    return JSONResponse(await state.call(_insert, state, body))
+    return JSONResponse(await state.write(_insert, state, body))
 
 
 def _positive(raw: str | None, name: str, default: int) -> int:
@@ -122,7 +122,7 @@ def _list(state: RestState, request: Request) -> dict:
 
 
 async def object_list(state: RestState, request: Request) -> Response:
-    return JSONResponse(await state.call(_list, state, request))
+    return JSONResponse(await state.read(_list, state, request))
 
 
 def _locate(state: RestState, request: Request) -> tuple[Collection | None, str]:
@@ -147,7 +147,7 @@ async def object_get(state: RestState, request: Request) -> Response:
             return None
         return shown_object(collection, uuid, with_vector=_includes_vector(request))
 
-    shown = await state.call(read)
+    shown = await state.read(read)
     return JSONResponse(shown) if shown is not None else Response(status_code=404)
 
 
@@ -156,7 +156,7 @@ async def object_head(state: RestState, request: Request) -> Response:
         collection, uuid = _locate(state, request)
         return collection is not None and collection.doc_id_of(uuid) is not None
 
-    return Response(status_code=204 if await state.call(exists) else 404)
+    return Response(status_code=204 if await state.read(exists) else 404)
 
 
 async def object_delete(state: RestState, request: Request) -> Response:
@@ -164,7 +164,7 @@ async def object_delete(state: RestState, request: Request) -> Response:
         collection, uuid = _locate(state, request)
         return collection is not None and collection.delete(uuid)
 
-    return Response(status_code=204 if await state.call(delete) else 404)
+    return Response(status_code=204 if await state.write(delete) else 404)
 
 
 def _update(state: RestState, request: Request, body: Any, replace: bool) -> dict | None:
@@ -185,13 +185,13 @@ def _update(state: RestState, request: Request, body: Any, replace: bool) -> dic
 
 async def object_put(state: RestState, request: Request) -> Response:
     body = await state.json(request)
-    shown = await state.call(_update, state, request, body, True)
+    shown = await state.write(_update, state, request, body, True)
     return JSONResponse(shown) if shown is not None else Response(status_code=404)
 
 
 async def object_patch(state: RestState, request: Request) -> Response:
     body = await state.json(request)
-    shown = await state.call(_update, state, request, body, False)
+    shown = await state.write(_update, state, request, body, False)
     return Response(status_code=204 if shown is not None else 404)
 
 
@@ -240,7 +240,7 @@ async def batch_post(state: RestState, request: Request) -> Response:
     objects = body.get("objects") if isinstance(body, dict) else None
     if not isinstance(objects, list):
         raise WireError('a batch is {"objects": [...]}: a list of objects with class and properties')
-    return JSONResponse(await state.call(_batch_insert, state, objects))
+    return JSONResponse(await state.write(_batch_insert, state, objects))
 
 
 def _batch_delete(state: RestState, body: Any) -> dict:
@@ -274,7 +274,7 @@ def _batch_delete(state: RestState, body: Any) -> dict:
 
 async def batch_delete(state: RestState, request: Request) -> Response:
     body = await state.json(request)
-    return JSONResponse(await state.call(_batch_delete, state, body))
+    return JSONResponse(await state.write(_batch_delete, state, body))
 
 
 ROUTES: list[tuple[str, Any, list[str]]] = [

@@ -88,7 +88,7 @@ def _node(db: Database, only: str | None, verbose: bool) -> dict:
 async def nodes(state: RestState, request: Request) -> Response:
     only = request.path_params.get("class_name")
     verbose = request.query_params.get("output", "minimal") == "verbose"
-    node = await state.call(_node, state.db, only, verbose)
+    node = await state.read(_node, state.db, only, verbose)
     return JSONResponse({"nodes": [node]})
 
 
@@ -96,7 +96,7 @@ async def schema_get(state: RestState, request: Request) -> Response:
     def read() -> list[dict]:
         return [to_wire(state.db.collection(name).definition) for name in state.db.collections()]
 
-    return JSONResponse({"classes": await state.call(read)})
+    return JSONResponse({"classes": await state.read(read)})
 
 
 def _create(state: RestState, body: Any) -> dict:
@@ -108,7 +108,7 @@ def _create(state: RestState, body: Any) -> dict:
 
 async def schema_post(state: RestState, request: Request) -> Response:
     body = await state.json(request)
-    return JSONResponse(await state.call(_create, state, body))
+    return JSONResponse(await state.write(_create, state, body))
 
 
 def _find(db: Database, name: str) -> Any:
@@ -116,7 +116,7 @@ def _find(db: Database, name: str) -> Any:
 
 
 async def class_get(state: RestState, request: Request) -> Response:
-    collection = await state.call(_find, state.db, request.path_params["class_name"])
+    collection = await state.read(_find, state.db, request.path_params["class_name"])
     if collection is None:
         return Response(status_code=404)
     return JSONResponse(to_wire(collection.definition))
@@ -128,7 +128,7 @@ async def class_delete(state: RestState, request: Request) -> Response:
         if name in state.db:  # Weaviate answers 200 for a class that does not exist
             state.db.delete_collection(name)
 
-    await state.call(delete)
+    await state.write(delete)
     return Response(status_code=200)
 
 
@@ -166,7 +166,7 @@ async def class_put(state: RestState, request: Request) -> Response:
     body = await state.json(request)
     name = request.path_params["class_name"]
     return JSONResponse(
-        await state.call(_replace_definition, state, name, body, "the vector or keyword settings")
+        await state.write(_replace_definition, state, name, body, "the vector or keyword settings")
     )
 
 
@@ -195,11 +195,11 @@ async def property_post(state: RestState, request: Request) -> Response:
         shown = _replace_definition(state, name, wire, "the properties")
         return next(p for p in shown["properties"] if p["name"] == prop["name"])
 
-    return JSONResponse(await state.call(add))
+    return JSONResponse(await state.write(add))
 
 
 async def shards(state: RestState, request: Request) -> Response:
-    collection = await state.call(_find, state.db, request.path_params["class_name"])
+    collection = await state.read(_find, state.db, request.path_params["class_name"])
     if collection is None:
         raise WireError(f"class '{request.path_params['class_name']}' not found", 404)
     shard = {"name": f"{collection.name.lower()}-shard", "status": "READY", "vectorQueueSize": 0}

@@ -56,6 +56,8 @@ _SHARDING = {
     "strategy": "hash",
     "virtualPerPhysical": 128,
 }
+# The v4 client sends these with a class without vectorizer; Weaviate's JSON decoding ignores them.
+_CLIENT_ONLY_PROPERTY_KEYS = ("skip_vectorization", "vectorize_property_name")
 _MULTI_TENANCY = {"autoTenantActivation": False, "autoTenantCreation": False, "enabled": False}
 
 
@@ -164,10 +166,14 @@ def _split_properties(body: dict, extras: dict, vectorizer: str, substituted: bo
     for prop in props:
         if not isinstance(prop, dict) or not isinstance(prop.get("name"), str):
             continue  # rankql names the problem
+        for key in _CLIENT_ONLY_PROPERTY_KEYS:
+            prop.pop(key, None)
         kept: dict[str, Any] = {}
         if "indexRangeFilters" in prop:
             kept["indexRangeFilters"] = prop.pop("indexRangeFilters")
         config = prop.get("moduleConfig")
+        if isinstance(config, dict) and "none" in config:  # per-property settings of "no vectorizer"
+            prop["moduleConfig"] = config = {k: v for k, v in config.items() if k != "none"}
         if isinstance(config, dict) and vectorizer not in VECTORIZERS and vectorizer in config:
             config = dict(config)
             settings = config.pop(vectorizer) or {}

@@ -41,5 +41,6 @@ def running(app: Any) -> Iterator[str]:
 
 @contextmanager
 def rest_client(app: Any) -> Iterator[httpx.Client]:
-    with running(app) as url, httpx.Client(base_url=url, timeout=30) as client:
+    # A long read timeout: the first embedding loads MiniLM, slow on a busy machine.
+    with running(app) as url, httpx.Client(base_url=url, timeout=120) as client:
         yield client
