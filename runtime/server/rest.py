@@ -113,6 +113,16 @@ def _endpoint(state: RestState, handler: Handler) -> Callable[[Request], Awaitab
     return endpoint
 
 
+async def _not_found(request: Request, exc: Exception) -> Response:
+    # Weaviate's router (go-swagger) answers an unknown path with a JSON body of this shape.
+    return JSONResponse({"code": 404, "message": f"path {request.url.path} was not found"}, status_code=404)
+
+
+async def _not_allowed(request: Request, exc: Exception) -> Response:
+    message = f"method {request.method} is not allowed on {request.url.path}"
+    return JSONResponse({"code": 405, "message": message}, status_code=405)
+
+
 class ApiKeyMiddleware:
     """401 for requests without a valid `Authorization: Bearer <key>`; /v1/.well-known stays open."""
 
@@ -154,7 +164,7 @@ def build_rest_app(
         *rest_graphql.ROUTES,
     ]
     routes = [Route(path, _endpoint(state, handler), methods=methods) for path, handler, methods in table]
-    app = Starlette(routes=routes)
+    app = Starlette(routes=routes, exception_handlers={404: _not_found, 405: _not_allowed})
     if api_keys:
         app.add_middleware(ApiKeyMiddleware, api_keys=tuple(api_keys))
     rest_schema.announce_substitutions(db)

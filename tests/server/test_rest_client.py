@@ -120,3 +120,29 @@ def test_single_object_writes_and_raw_graphql(client, db: Database) -> None:
     assert books.data.delete_by_id(first)
     assert not books.data.delete_by_id(first)
     assert len(db.collection("Book")) == 1
+
+
+def test_named_foreign_vectorizer_substituted() -> None:
+    db = Database()
+    with running(build_rest_app(db, substitute_vectorizers=True)) as url:
+        port = int(url.rsplit(":", 1)[1])
+        client = weaviate.connect_to_local(port=port, grpc_port=free_port(), skip_init_checks=True)
+        try:
+            notes = client.collections.create(
+                "Note",
+                properties=[wvc.Property(name="text", data_type=wvc.DataType.TEXT)],
+                vector_config=wvc.Configure.Vectors.text2vec_openai(),
+            )
+            config = notes.config.get()
+            assert config.vector_config["default"].vectorizer.vectorizer == wvc.Vectorizers.TEXT2VEC_OPENAI
+            # As Weaviate: the per-property settings of the named vector's module, filled with defaults.
+            assert config.properties[0].vectorizer_configs["text2vec-openai"].skip is False
+            first = notes.data.insert({"text": "a cat on a mat"})
+        finally:
+            client.close()
+    stored = db.collection("Note")
+    assert stored.vectorizer is not None  # the shipped MiniLM stands in for text2vec-openai
+    expected = stored.vectorizer.embed([stored.object_text({"text": "a cat on a mat"})])[0]
+    assert stored.object_text({"text": "a cat on a mat"}) == "Note a cat on a mat"  # vectorizeClassName
+    served = stored.get(str(first))["vector"]
+    assert max(abs(a - b) for a, b in zip(served, expected.tolist(), strict=True)) < 1e-5

@@ -88,3 +88,10 @@ def test_api_keys() -> None:
         for key in ("secret", "other"):
             ok = httpx.get(f"{url}/v1/schema", headers={"Authorization": f"Bearer {key}"})
             assert ok.status_code == 200 and ok.json() == {"classes": []}
+
+
+def test_unknown_paths_and_methods(client: httpx.Client) -> None:
+    missing = client.get("/v1/nope")
+    assert missing.status_code == 404 and missing.json()["code"] == 404
+    wrong = client.put("/v1/meta")
+    assert wrong.status_code == 405 and "PUT" in wrong.json()["message"]

@@ -154,3 +154,24 @@ def test_one_named_vector_maps_onto_the_class_vector() -> None:
         assert refused.status_code == 422
         assert "2 named vectors (a, b) are not supported" in _message(refused)
         assert "Two" not in db
+
+
+def test_settings_only_shown_back_survive_a_restart(tmp_path) -> None:
+    named = {
+        "class": "Kept",
+        "vectorConfig": {
+            "main": {"vectorizer": {"text2vec-cohere": {"model": "embed-v3"}}, "vectorIndexType": "hnsw"}
+        },
+        "moduleConfig": {"generative-openai": {"model": "gpt-4o"}},
+        "replicationConfig": {"factor": 1, "asyncEnabled": True},
+        "properties": [{"name": "t", "dataType": ["text"], "indexRangeFilters": False}],
+    }
+    with Database(tmp_path / "db") as db, rest_client(build_rest_app(db)) as client:
+        before = client.post("/v1/schema", json=named).json()
+        assert before["vectorConfig"]["main"]["vectorizer"] == {
+            "text2vec-cohere": {"model": "embed-v3", "vectorizeClassName": True}
+        }  # noqa: E501
+        assert before["moduleConfig"] == {"generative-openai": {"model": "gpt-4o"}}
+        assert before["replicationConfig"]["asyncEnabled"] is True
+    with Database(tmp_path / "db") as db, rest_client(build_rest_app(db)) as client:
+        assert client.get("/v1/schema/Kept").json() == before
