@@ -15,7 +15,7 @@ from starlette.routing import Route
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from ..database import Database
-from ..errors import RankqlError
+from ..errors import ObjectError, RankqlError, SchemaError, SearchError
 from .auth import authorized
 from .guard import lock_for
 
@@ -105,7 +105,10 @@ def _endpoint(state: RestState, handler: Handler) -> Callable[[Request], Awaitab
         except WireError as exc:
             return error_response(exc.message, exc.status)
         except RankqlError as exc:
-            return error_response(str(exc).replace("\nhint: ", " (hint: ") + (")" if exc.hint else ""))
+            # What the request asked for is wrong: 422; the server cannot do it (a model, the disk): 500.
+            status = 422 if isinstance(exc, SchemaError | ObjectError | SearchError) else 500
+            text = exc.message + (f" (hint: {exc.hint})" if exc.hint else "")
+            return error_response(text, status)
         except Exception:  # a bug of ours: logged with its traceback, the client gets a 500 without one
             log.exception("request %s %s failed", request.method, request.url.path)
             return error_response("internal server error; the server log has the details", 500)

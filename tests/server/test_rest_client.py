@@ -64,8 +64,9 @@ def test_create_with_configure_helpers_and_read_config_back(client, db: Database
     assert config.reranker_config.reranker == "reranker-transformers"
     assert db.collection("Article").distance == "dot"  # the named vector became the class vector
     assert db.collection("Article").bm25_params == {"k1": 1.1, "b": 0.7}
-    simple = client.collections.list_all(simple=True)
-    assert list(simple) == ["Article"]
+    assert list(client.collections.list_all(simple=True)) == ["Article"]
+    full = client.collections.list_all(simple=False)["Article"]  # every class parsed field by field
+    assert full.vector_config["default"].vector_index_config.ef == -1
     articles.config.update(description="news")
     assert articles.config.get().description == "news"
     articles.config.add_property(wvc.Property(name="body", data_type=wvc.DataType.TEXT))
