@@ -22,10 +22,15 @@ _MEDIA = ("near_image", "near_audio", "near_video", "near_depth", "near_thermal"
 _SEARCHES = ("near_vector", "near_object", "near_text", "bm25_search", "hybrid_search")
 
 
-def bind_search(request: Any, cls: ClassSchema) -> ast.Query:
-    """The Query of one SearchRequest against the class `cls` (its canonical name and properties)."""
+def bind_search(request: Any, cls: ClassSchema, named_vector: str | None = None) -> ast.Query:
+    """The Query of one SearchRequest against the class `cls` (its canonical name and properties).
+
+    `named_vector` is the name the class's one vector was declared under (the v4 client's "default"),
+    or None for a class-level vector: the only target vector a search may name."""
     _refuse_unsupported(request)
     searched = [name for name in _SEARCHES if request.HasField(name)]
+    for name in searched:
+        _check_target_names(getattr(request, name), named_vector)
     if request.sort_by and searched:
         raise InvalidRequest("sorting cannot be combined with search")
     props = _properties(request, cls)
@@ -91,6 +96,14 @@ def _check_targets(msg: Any, where: str) -> None:
         )
     if msg.HasField("selection"):
         raise NotSupported(f"{where}: rankql does not support diversity selection (MMR) yet")
+
+
+def _check_target_names(msg: Any, named_vector: str | None) -> None:
+    if not hasattr(msg, "target_vectors"):
+        return
+    names = set(msg.target_vectors) | (set(msg.targets.target_vectors) if msg.HasField("targets") else set())
+    for name in sorted(names - {named_vector}):
+        raise InvalidRequest(f'index for target vector "{name}" not found')
 
 
 def decode_vector(msg: Any, where: str) -> list[float] | None:

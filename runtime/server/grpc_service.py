@@ -37,7 +37,8 @@ def run_search(db: Any, request: Any, headers: dict | None = None) -> Any:
         raise GrpcFailure(f"could not find class {request.collection} in schema")
     schema = db.schema()
     cls = schema.get(db.collection(request.collection).name)
-    query = bind_search(request, cls)
+    named = vector_name(db.collection(cls.name).definition)
+    query = bind_search(request, cls, named)
     problems = validate(query, schema)
     if problems:
         raise InvalidRequest("; ".join(p.message for p in problems))
@@ -45,7 +46,6 @@ def run_search(db: Any, request: Any, headers: dict | None = None) -> Any:
     failures = [e for e in run.errors if e.get("extensions", {}).get("level") != "warning"]
     if run.failed or failures:
         raise GrpcFailure("; ".join(e["message"] for e in failures) or "the query failed")
-    named = vector_name(db.collection(cls.name).definition)
     return search_reply(run.data or [], cls, request, time.perf_counter() - started, named)
 
 

@@ -6,7 +6,9 @@ from __future__ import annotations
 import pytest
 from rankql.runtime.server.fixture import weaviate_client
 from weaviate.classes.config import Configure, DataType, Property
+from weaviate.classes.data import DataObject
 from weaviate.classes.query import Filter, MetadataQuery, Rerank
+from weaviate.exceptions import WeaviateQueryError
 from weaviate.util import generate_uuid5
 
 from .grpc_support import gql
@@ -114,3 +116,22 @@ def test_objects_with_a_client_generated_uuid(client) -> None:
     got = things.query.near_vector([0.1, 0.2], include_vector=True)
     assert str(got.objects[0].uuid) == ident
     assert got.objects[0].vector["default"] == pytest.approx([0.1, 0.2], rel=1e-6)
+
+
+def test_the_named_vector_default_is_the_class_vector(client) -> None:
+    points = client.collections.create(
+        "Point",
+        properties=[Property(name="label", data_type=DataType.TEXT)],
+        vector_config=Configure.Vectors.self_provided(),  # a named vector called "default"
+    )
+    points.data.insert_many(
+        [DataObject(properties={"label": f"p{i}"}, vector=[1.0, i / 10]) for i in range(5)]
+    )
+    got = points.query.near_vector([1.0, 0.0], target_vector="default", limit=2, include_vector=True)
+    assert [o.properties["label"] for o in got.objects] == ["p0", "p1"]
+    assert list(got.objects[0].vector) == ["default"]
+    assert got.objects[1].vector["default"] == pytest.approx([1.0, 0.1], rel=1e-6)
+    named = points.query.fetch_objects(limit=1, include_vector=["default"])
+    assert list(named.objects[0].vector) == ["default"]
+    with pytest.raises(WeaviateQueryError, match='index for target vector "other" not found'):
+        points.query.near_vector([1.0, 0.0], target_vector="other")
