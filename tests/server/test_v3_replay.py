@@ -129,3 +129,102 @@ def test_v3_with_an_api_key() -> None:
         assert _send(client, 2, authorization="Bearer k").status_code == 200
         assert _send(client, 4, authorization="Bearer k").status_code == 200
         assert _send(client, 6).status_code == 401
+
+
+# schema.create({"classes": [...]}), schema.exists / get, schema.property.create, data_object.create (x2),
+# exists, update, replace, get (a page, then after a cursor with vectors), batch.delete_objects (verbose),
+# data_object.delete, exists, schema.get, schema.delete_class: with the status Weaviate answers each.
+V3_CRUD_SESSION = [
+    ("GET", "/v1/.well-known/ready", b"", 200),
+    ("GET", "/v1/.well-known/openid-configuration", b"", 404),
+    ("GET", "/v1/meta", b"", 200),
+    (
+        "POST",
+        "/v1/schema",
+        b'{"class": "Book", "properties": [{"name": "title", "dataType": ["text"]}, {"name": "pages", "dataType": ["int"]}]}',
+        200,
+    ),
+    ("GET", "/v1/schema/Book", b"", 200),
+    ("GET", "/v1/schema/Book", b"", 200),
+    ("POST", "/v1/schema/Book/properties", b'{"name": "isbn", "dataType": ["text"]}', 200),
+    (
+        "POST",
+        "/v1/objects",
+        b'{"class": "Book", "properties": {"title": "a cat story", "pages": 10}, "id": "00000000-0000-0000-0000-00000000000a", "vector": [1.0, 0.0]}',
+        200,
+    ),
+    (
+        "POST",
+        "/v1/objects",
+        b'{"class": "Book", "properties": {"title": "dog days", "pages": 20}, "id": "00000000-0000-0000-0000-00000000000b", "vector": [0.0, 1.0]}',
+        200,
+    ),
+    ("HEAD", "/v1/objects/Book/00000000-0000-0000-0000-00000000000a", b"", 204),
+    (
+        "PATCH",
+        "/v1/objects/Book/00000000-0000-0000-0000-00000000000a",
+        b'{"id": "00000000-0000-0000-0000-00000000000a", "properties": {"pages": 11}, "class": "Book"}',
+        204,
+    ),
+    (
+        "PUT",
+        "/v1/objects/Book/00000000-0000-0000-0000-00000000000b",
+        b'{"id": "00000000-0000-0000-0000-00000000000b", "properties": {"title": "dog nights", "pages": 21}, "class": "Book", "vector": [0.1, 0.9]}',
+        200,
+    ),
+    ("GET", "/v1/objects?class=Book&limit=10", b"", 200),
+    (
+        "GET",
+        "/v1/objects?include=vector&class=Book&limit=1&after=00000000-0000-0000-0000-00000000000a",
+        b"",
+        200,
+    ),
+    (
+        "DELETE",
+        "/v1/batch/objects",
+        b'{"match": {"class": "Book", "where": {"path": ["pages"], "operator": "GreaterThan", "valueInt": 20}}, "output": "verbose", "dryRun": false}',
+        200,
+    ),
+    ("DELETE", "/v1/objects/Book/00000000-0000-0000-0000-00000000000a", b"", 204),
+    ("HEAD", "/v1/objects/Book/00000000-0000-0000-0000-00000000000a", b"", 404),
+    ("GET", "/v1/schema", b"", 200),
+    ("DELETE", "/v1/schema/Book", b"", 200),
+]
+
+
+def test_v3_object_calls_replayed(client: httpx.Client, db: Database) -> None:
+    answers = []
+    for method, path, body, status in V3_CRUD_SESSION:
+        answer = client.request(
+            method, path, content=body or None, headers={"content-type": "application/json"}
+        )
+        assert answer.status_code == status, (method, path, answer.text)
+        answers.append(answer)
+        if method == "DELETE" and path == "/v1/batch/objects":
+            remaining = db.query("{ Get { Book { title pages isbn _additional { id } } } }")["data"]["Get"][
+                "Book"
+            ]
+            assert remaining == [
+                {
+                    "title": "a cat story",
+                    "pages": 11,
+                    "isbn": None,
+                    "_additional": {"id": "00000000-0000-0000-0000-00000000000a"},
+                }
+            ]
+    by_step = {(m, p): a for (m, p, _, _), a in zip(V3_CRUD_SESSION, answers, strict=True)}
+    page = by_step[("GET", "/v1/objects?class=Book&limit=10")].json()
+    assert [o["properties"] for o in page["objects"]] == [
+        {"title": "a cat story", "pages": 11},
+        {"title": "dog nights", "pages": 21},
+    ]
+    after = next(a for (m, p, _, _), a in zip(V3_CRUD_SESSION, answers, strict=True) if "after=" in p).json()
+    assert [o["id"] for o in after["objects"]] == ["00000000-0000-0000-0000-00000000000b"]
+    assert after["objects"][0]["vector"] == pytest.approx([0.1, 0.9])
+    deleted = by_step[("DELETE", "/v1/batch/objects")].json()["results"]
+    assert deleted["matches"] == 1 and deleted["objects"] == [
+        {"id": "00000000-0000-0000-0000-00000000000b", "status": "SUCCESS"}
+    ]
+    schema = by_step[("GET", "/v1/schema")].json()
+    assert [p["name"] for p in schema["classes"][0]["properties"]] == ["title", "pages", "isbn"]
+    assert "Book" not in db
