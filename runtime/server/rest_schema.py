@@ -13,7 +13,8 @@ from ..errors import SchemaError
 from ..models import DEFAULT_EMBEDDING_MODEL
 from ..store.definition import BUILTIN_MODULES
 from .rest import GRPC_MAX_MESSAGE_SIZE, NODE_NAME, WEAVIATE_VERSION, RestState, WireError
-from .wire_schema import shown_vectorizer, to_rankql, to_wire
+from .wire_schema import shown_vectorizer, to_rankql
+from .wire_shown import to_wire
 
 log = logging.getLogger("rankql.server")
 
