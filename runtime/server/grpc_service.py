@@ -135,6 +135,7 @@ class ApiKeyInterceptor(grpc.ServerInterceptor):
             )
 
         self._deny = grpc.unary_unary_rpc_method_handler(deny)
+        self._deny_stream = grpc.stream_stream_rpc_method_handler(deny)  # BatchStream
 
     def intercept_service(self, continuation: Any, details: grpc.HandlerCallDetails) -> Any:
         if details.method == _HEALTH:
@@ -142,7 +143,7 @@ class ApiKeyInterceptor(grpc.ServerInterceptor):
         header = dict(details.invocation_metadata or ()).get("authorization")
         if self._authorized(header, self.api_keys):
             return continuation(details)
-        return self._deny
+        return self._deny_stream if details.method.endswith("/BatchStream") else self._deny
 
 
 def start_grpc(db: Any, host: str, port: int, api_keys: tuple[str, ...] = (), workers: int = 16) -> Any:

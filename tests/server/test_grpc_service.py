@@ -45,6 +45,11 @@ def test_api_keys_in_grpc_metadata() -> None:
                 _search(server.grpc_port, metadata)
             assert err.value.code() == grpc.StatusCode.UNAUTHENTICATED
             assert "API key" in err.value.details()
+        with grpc.insecure_channel(f"127.0.0.1:{server.grpc_port}") as channel:
+            stream = weaviate_pb2_grpc.WeaviateStub(channel).BatchStream(iter(()), timeout=10)
+            with pytest.raises(grpc.RpcError) as err:
+                list(stream)
+            assert err.value.code() == grpc.StatusCode.UNAUTHENTICATED
         reply = _search(server.grpc_port, (("authorization", "Bearer k2"),))
         assert len(reply.results) == 2
         client = weaviate.connect_to_local(
