@@ -262,3 +262,68 @@ def test_query_errors_carry_rankqls_messages(served) -> None:
 def test_unknown_collection(client) -> None:
     with pytest.raises(WeaviateQueryError, match="could not find class Nothing in schema"):
         client.collections.use("Nothing").query.fetch_objects()
+
+
+def _vector_text() -> str:
+    return ", ".join(map(repr, QUERY_VECTOR))
+
+
+SEARCHES = {
+    "near_vector": (
+        lambda q, **kw: q.near_vector(QUERY_VECTOR, **kw),
+        lambda: f"nearVector: {{vector: [{_vector_text()}]}}",
+    ),
+    "near_object": (
+        lambda q, **kw: q.near_object(article(2)["id"], **kw),
+        lambda: f'nearObject: {{id: "{article(2)["id"]}"}}',
+    ),
+    "bm25": (lambda q, **kw: q.bm25("fish boat", **kw), lambda: 'bm25: {query: "fish boat"}'),
+    "hybrid": (
+        lambda q, **kw: q.hybrid("fish boat", vector=QUERY_VECTOR, alpha=0.6, **kw),
+        lambda: f'hybrid: {{query: "fish boat", vector: [{_vector_text()}], alpha: 0.6}}',
+    ),
+}
+
+
+@pytest.mark.parametrize("kind", list(SEARCHES))
+def test_every_search_with_a_filter_and_a_rerank(served, kind) -> None:
+    db, articles = served
+    call, args = SEARCHES[kind]
+    got = call(
+        articles.query,
+        limit=5,
+        filters=Filter.by_property("category").not_equal("b"),
+        rerank=Rerank(prop="body", query="river"),
+        return_metadata=MetadataQuery(distance=True, score=True),
+    )
+    expected = gql(
+        db,
+        f'{args()}, where: {{path: ["category"], operator: NotEqual, valueText: "b"}}, limit: 5',
+        f'{PROPS} _additional {{ id distance score rerank(property: "body", query: "river") {{ score }} }}',
+    )
+    assert len(expected) == 5
+    same_objects(got.objects, expected, metadata=("rerank_score",))
+    assert all(o.properties["category"] != "b" for o in got.objects)
+
+
+@pytest.mark.parametrize("kind", ["bm25", "hybrid"])
+def test_group_by_with_keyword_searches_and_a_rerank(served, kind) -> None:
+    db, articles = served
+    call, args = SEARCHES[kind]
+    got = call(
+        articles.query,
+        limit=20,
+        group_by=GroupBy(prop="category", number_of_groups=3, objects_per_group=2),
+        rerank=Rerank(prop="title", query="story"),
+    )
+    expected = gql(
+        db,
+        f'{args()}, limit: 20, groupBy: {{path: ["category"], groups: 3, objectsPerGroup: 2}}',
+        '_additional { group { groupedBy { value } count hits { _additional { id } } } rerank(property: "title", query: "story") { score } }',
+    )
+    assert list(got.groups) == [e["_additional"]["group"]["groupedBy"]["value"] for e in expected]
+    for group, exp in zip(got.groups.values(), expected, strict=True):
+        assert group.rerank_score == exp["_additional"]["rerank"][0]["score"]
+        assert [str(o.uuid) for o in group.objects] == [
+            h["_additional"]["id"] for h in exp["_additional"]["group"]["hits"]
+        ]
