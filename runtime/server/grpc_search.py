@@ -14,11 +14,10 @@ import numpy as np
 from rankql.dsl import ast
 from rankql.dsl.schema import ClassSchema
 
+from .grpc_checks import GRPC_DEFAULT_LIMIT, check_paging, check_target_names, refuse_unsupported
 from .grpc_errors import InvalidRequest, NotSupported
 from .grpc_filters import where_from_filters
 
-GRPC_DEFAULT_LIMIT = 10  # Weaviate's QUERY_DEFAULTS_LIMIT for gRPC (GraphQL's is 100)
-_MEDIA = ("near_image", "near_audio", "near_video", "near_depth", "near_thermal", "near_imu")
 _SEARCHES = ("near_vector", "near_object", "near_text", "bm25_search", "hybrid_search")
 
 
@@ -27,12 +26,13 @@ def bind_search(request: Any, cls: ClassSchema, named_vector: str | None = None)
 
     `named_vector` is the name the class's one vector was declared under (the v4 client's "default"),
     or None for a class-level vector: the only target vector a search may name."""
-    _refuse_unsupported(request)
+    refuse_unsupported(request)
     searched = [name for name in _SEARCHES if request.HasField(name)]
     for name in searched:
-        _check_target_names(getattr(request, name), named_vector)
+        check_target_names(getattr(request, name), named_vector)
     if request.sort_by and searched:
         raise InvalidRequest("sorting cannot be combined with search")
+    check_paging(request, searched)
     props = _properties(request, cls)
     metadata = request.metadata if request.HasField("metadata") else None
     get = ast.GetQuery(
@@ -96,14 +96,6 @@ def _check_targets(msg: Any, where: str) -> None:
         )
     if msg.HasField("selection"):
         raise NotSupported(f"{where}: rankql does not support diversity selection (MMR) yet")
-
-
-def _check_target_names(msg: Any, named_vector: str | None) -> None:
-    if not hasattr(msg, "target_vectors"):
-        return
-    names = set(msg.target_vectors) | (set(msg.targets.target_vectors) if msg.HasField("targets") else set())
-    for name in sorted(names - {named_vector}):
-        raise InvalidRequest(f'index for target vector "{name}" not found')
 
 
 def decode_vector(msg: Any, where: str) -> list[float] | None:
@@ -203,18 +195,6 @@ def _property_refs(names: Any) -> list[ast.PropertyRef] | None:
 
 
 # --- the rest of the request -------------------------------------------------------------------------
-
-
-def _refuse_unsupported(request: Any) -> None:
-    for name in _MEDIA:
-        if request.HasField(name):
-            raise NotSupported(f"{name}: rankql has no {name[5:]} vectorizer; search with near_vector")
-    if request.HasField("generative"):
-        raise NotSupported("rankql does not support generative search yet")
-    if request.HasField("boost"):
-        raise NotSupported("rankql does not support boost yet")
-    if request.tenant:
-        raise NotSupported("multi-tenancy is not supported: rankql collections have no tenants")
 
 
 def _properties(request: Any, cls: ClassSchema) -> list[str]:

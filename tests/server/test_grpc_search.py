@@ -259,6 +259,14 @@ def test_query_errors_carry_rankqls_messages(served) -> None:
         articles.query.bm25("fish", rerank=Rerank(prop="nope"))
 
 
+def test_paging_errors_have_weaviates_messages(served) -> None:
+    _, articles = served
+    with pytest.raises(WeaviateQueryError, match="where cannot be set with after and limit parameters"):
+        articles.query.fetch_objects(after=article(1)["id"], filters=Filter.by_property("points").equal(1))
+    with pytest.raises(WeaviateQueryError, match="query maximum results exceeded"):
+        articles.query.fetch_objects(offset=9995, limit=10)
+
+
 def test_unknown_collection(client) -> None:
     with pytest.raises(WeaviateQueryError, match="could not find class Nothing in schema"):
         client.collections.use("Nothing").query.fetch_objects()
