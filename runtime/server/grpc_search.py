@@ -222,6 +222,12 @@ def _properties(request: Any, cls: ClassSchema) -> list[str]:
 def _group_by(msg: Any) -> ast.GroupBy:
     if len(msg.path) != 1:
         raise InvalidRequest("group by: currently only one property is supported")
+    for name, number in (
+        ("number_of_groups", msg.number_of_groups),
+        ("objects_per_group", msg.objects_per_group),
+    ):
+        if number < 1:
+            raise InvalidRequest(f"group by: {name} must be at least 1, got {number}")
     return ast.GroupBy(
         path=list(msg.path), groups=msg.number_of_groups, objects_per_group=msg.objects_per_group
     )
