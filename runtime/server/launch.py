@@ -56,11 +56,16 @@ class Server:
         )
         sock = _listen(host, port)  # bound here: a port in use fails now, with a clear message
         self.port = sock.getsockname()[1]
-        self._grpc, self.grpc_port = start_grpc(db, host, grpc_port, self.api_keys)
+        try:
+            self._grpc, self.grpc_port = start_grpc(db, host, grpc_port, self.api_keys)
+        except BaseException:
+            sock.close()
+            raise
         try:
             self._rest, self._thread = _start_rest(app, sock)
         except BaseException:
             self._grpc.stop(None)
+            sock.close()
             raise
 
     @property

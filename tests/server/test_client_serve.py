@@ -83,28 +83,22 @@ def test_ctrl_c_stops_an_in_memory_server_and_a_public_host_warns() -> None:
     assert "Traceback" not in err
 
 
-def test_a_port_in_use_is_a_clear_error() -> None:
+@pytest.mark.parametrize("busy_flag", ["--port", "--grpc-port"])
+def test_a_port_in_use_is_a_clear_error(busy_flag: str) -> None:
     with socket.socket() as busy:
         busy.bind(("127.0.0.1", 0))
         busy.listen(1)
         port = busy.getsockname()[1]
+        other = "--grpc-port" if busy_flag == "--port" else "--port"
         done = subprocess.run(
-            [
-                sys.executable,
-                "-m",
-                "rankql.runtime",
-                "serve",
-                "--port",
-                str(port),
-                "--grpc-port",
-                str(free_port()),
-            ],
+            [sys.executable, "-m", "rankql.runtime", "serve", busy_flag, str(port), other, str(free_port())],
             capture_output=True,
             text=True,
             timeout=90,
         )
     assert done.returncode == 1
-    assert f"cannot listen on 127.0.0.1:{port}" in done.stderr
+    what = "cannot listen on" if busy_flag == "--port" else "cannot listen for gRPC on"
+    assert f"{what} 127.0.0.1:{port}" in done.stderr
     assert "Traceback" not in done.stderr
 
 
