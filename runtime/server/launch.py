@@ -159,7 +159,9 @@ def serve(
         db = Database(path)
     if not is_loopback(host) and not api_keys:
         log.warning(
-            "serving on %s without an API key: anyone who can reach this address can read and write", host
+            "warning: listening on %s without an API key (--api-key): anyone who can reach this address can "
+            "read and change the database",
+            host,
         )
     try:
         return Server(

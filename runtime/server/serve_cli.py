@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import logging
 import signal
 import sys
 import threading
@@ -42,19 +43,12 @@ def add_serve_arguments(sub: argparse.ArgumentParser) -> None:
 
 def run_serve(args: argparse.Namespace) -> int:
     """Start the server, print where it listens, and wait for Ctrl-C or SIGTERM; then stop and save."""
-    from .grpc_service import log as server_log
-    from .launch import is_loopback, serve
+    from .launch import serve
 
     if args.max_body <= 0:
         print("rankql serve: --max-body must be a positive number of megabytes", file=sys.stderr)
         return 2
-    if not is_loopback(args.host) and not args.api_key:
-        print(
-            f"warning: listening on {args.host} without --api-key: anyone who can reach this address can "
-            "read and change the database",
-            file=sys.stderr,
-        )
-    server_log.setLevel("INFO")
+    _show_server_log()
     try:
         server = serve(
             path=args.db,
@@ -86,6 +80,17 @@ def run_serve(args: argparse.Namespace) -> int:
             signal.signal(sig, handler)
     print("stopped" + (f"; saved {args.db}" if args.db else ""), file=sys.stderr)
     return 0
+
+
+def _show_server_log() -> None:
+    """The server's warnings (a public address without a key, substituted vectorizers) and errors on
+    standard error, as plain lines."""
+    handler = logging.StreamHandler(sys.stderr)
+    handler.setFormatter(logging.Formatter("%(message)s"))
+    server_log = logging.getLogger("rankql.server")
+    server_log.addHandler(handler)
+    server_log.setLevel(logging.INFO)
+    server_log.propagate = False
 
 
 def _show(host: str) -> str:
