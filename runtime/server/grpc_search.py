@@ -64,6 +64,8 @@ def search_fields(request: Any) -> dict[str, Any]:
         return {"near_text": _near_text(request.near_text)}
     if request.HasField("bm25_search"):
         bm25 = request.bm25_search
+        if bm25.HasField("search_operator"):
+            _check_operator(bm25.search_operator, "bm25")
         return {"bm25": ast.Bm25(query=bm25.query, properties=_property_refs(bm25.properties))}
     if request.HasField("hybrid_search"):
         return {"hybrid": _hybrid(request.hybrid_search)}
@@ -162,8 +164,8 @@ def _hybrid(msg: Any) -> ast.Hybrid:
         raise NotSupported(
             "hybrid: rankql does not support a nearText sub-search in hybrid yet; pass a query"
         )
-    if msg.HasField("bm25_search_operator") and msg.bm25_search_operator.operator == 2:  # OPERATOR_AND
-        raise NotSupported("hybrid: rankql does not support the bm25 And operator yet")
+    if msg.HasField("bm25_search_operator"):
+        _check_operator(msg.bm25_search_operator, "hybrid")
     vector = (
         decode_vector(msg.near_vector, "hybrid")
         if msg.HasField("near_vector")
@@ -181,6 +183,14 @@ def _hybrid(msg: Any) -> ast.Hybrid:
         fusion_type=fusion,
         max_vector_distance=wire_float(msg.vector_distance) if msg.HasField("vector_distance") else None,
     )
+
+
+def _check_operator(options: Any, where: str) -> None:
+    """rankql's BM25 matches any query term (Weaviate's default Or); And and a minimum match are refused."""
+    if options.operator == 2:  # OPERATOR_AND
+        raise NotSupported(f"{where}: rankql does not support the bm25 And operator yet")
+    if options.HasField("minimum_or_tokens_match") and options.minimum_or_tokens_match > 1:
+        raise NotSupported(f"{where}: rankql does not support a minimum number of matching tokens yet")
 
 
 def _property_refs(names: Any) -> list[ast.PropertyRef] | None:

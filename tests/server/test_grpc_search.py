@@ -9,6 +9,7 @@ import pytest
 import weaviate
 from rankql.runtime import serve
 from weaviate.classes.query import (
+    BM25Operator,
     Filter,
     GroupBy,
     HybridFusion,
@@ -257,6 +258,19 @@ def test_query_errors_carry_rankqls_messages(served) -> None:
         articles.query.near_text("fish")
     with pytest.raises(WeaviateQueryError, match="rerank property 'nope' does not exist in class 'Article'"):
         articles.query.bm25("fish", rerank=Rerank(prop="nope"))
+
+
+def test_unsupported_options_are_refused_not_ignored(served) -> None:
+    _, articles = served
+    with pytest.raises(WeaviateQueryError, match="does not support the bm25 And operator"):
+        articles.query.bm25("fish boat", operator=BM25Operator.and_())
+    with pytest.raises(WeaviateQueryError, match="minimum number of matching tokens"):
+        articles.query.hybrid(
+            "fish boat", vector=QUERY_VECTOR, bm25_operator=BM25Operator.or_(minimum_match=2)
+        )
+    with pytest.raises(WeaviateQueryError, match="rankql has no image vectorizer"):
+        articles.query.near_image("aGVsbG8=")
+    assert len(articles.query.bm25("fish boat", operator=BM25Operator.or_(minimum_match=1)).objects) == 10
 
 
 def test_paging_errors_have_weaviates_messages(served) -> None:
