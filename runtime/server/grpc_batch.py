@@ -2,7 +2,8 @@
 
 Properties arrive as a protobuf Struct, where every number is a double: the store types them back
 through the class's schema (3.0 into an int property is 3, as Weaviate does). Vectors arrive as
-little-endian float32 bytes. Errors are reported per object, by its index in the request.
+little-endian float32 bytes. Errors are reported per object, by its index in the request. Objects are
+read and embedded under the database's read lock (queries keep running) and stored under its write lock.
 """
 
 from __future__ import annotations
@@ -10,6 +11,7 @@ from __future__ import annotations
 import struct
 import time
 import uuid as uuidlib
+from dataclasses import dataclass, field
 from typing import Any
 
 from google.protobuf.json_format import MessageToDict
@@ -19,31 +21,71 @@ from weaviate.proto.v1 import batch_delete_pb2, batch_pb2
 from ..errors import RankqlError
 from .grpc_errors import InvalidRequest
 from .grpc_filters import where_from_filters
+from .wire_schema import cannot_vectorize, unrunnable_vectorizer
 
 
-def batch_objects(db: Any, request: Any) -> Any:
-    """Insert every object of the request; a BatchObjectsReply with one error per failed object."""
-    started = time.perf_counter()
-    errors: list[tuple[int, str]] = []
-    by_class: dict[str, list[tuple[int, dict]]] = {}
+@dataclass
+class PreparedBatch:
+    """A BatchObjectsRequest read and embedded (under the read lock), waiting to be stored."""
+
+    started: float
+    by_class: dict[str, list[tuple[int, dict]]] = field(default_factory=dict)
+    errors: list[tuple[int, str]] = field(default_factory=list)
+
+
+def prepare_batch(db: Any, request: Any) -> PreparedBatch:
+    """Read every object and embed those without a vector: the slow part, done beside running queries."""
+    batch = PreparedBatch(time.perf_counter())
     for index, obj in enumerate(request.objects):
         try:
-            name = db.collection(obj.collection).name
-            by_class.setdefault(name, []).append((index, _object(obj)))
+            collection = db.collection(obj.collection)
+            batch.by_class.setdefault(collection.name, []).append((index, _object(obj, collection)))
         except (RankqlError, InvalidRequest) as exc:
-            errors.append((index, exc.message))
-    for name, items in by_class.items():
-        result = db.collection(name).insert_many([obj for _, obj in items], progress=False)
+            batch.errors.append((index, exc.message))
+    for name, items in batch.by_class.items():
+        _embed(db.collection(name), [obj for _, obj in items])
+    return batch
+
+
+def store_batch(db: Any, batch: PreparedBatch) -> Any:
+    """Store the prepared objects (under the write lock); a BatchObjectsReply with one error per failure."""
+    errors = list(batch.errors)
+    for name, items in batch.by_class.items():
+        try:
+            result = db.collection(name).insert_many([obj for _, obj in items], progress=False)
+        except RankqlError as exc:  # the class was deleted meanwhile
+            errors.extend((index, exc.message) for index, _ in items)
+            continue
         for (index, _), outcome in zip(items, result, strict=True):
             if outcome.error is not None:
                 errors.append((index, outcome.error))
-    reply = batch_pb2.BatchObjectsReply(took=time.perf_counter() - started)
+    reply = batch_pb2.BatchObjectsReply(took=time.perf_counter() - batch.started)
     for index, message in sorted(errors):
         reply.errors.append(batch_pb2.BatchObjectsReply.BatchError(index=index, error=message))
     return reply
 
 
-def _object(obj: Any) -> dict:
+def _embed(collection: Any, objects: list[dict]) -> None:
+    """Give the objects without a vector the vector insert_many would compute: the same text (from the
+    properties as the store types them), the same model, one call. An object whose properties do not fit
+    is left to insert_many, which reports it."""
+    if collection.vectorizer is None:
+        return
+    todo, texts = [], []
+    for obj in objects:
+        if "vector" in obj:
+            continue
+        try:
+            texts.append(collection.object_text(collection._check_properties(obj["properties"])))
+        except RankqlError:
+            continue
+        todo.append(obj)
+    if texts:
+        for obj, vector in zip(todo, collection.vectorizer.embed(texts), strict=True):
+            obj["vector"] = vector.tolist()
+
+
+def _object(obj: Any, collection: Any) -> dict:
     if obj.tenant:
         raise InvalidRequest("multi-tenancy is not supported: rankql collections have no tenants")
     out: dict[str, Any] = {"properties": _properties(obj.properties)}
@@ -52,6 +94,8 @@ def _object(obj: Any) -> dict:
     vector = _vector(obj)
     if vector is not None:
         out["vector"] = vector
+    elif (vectorizer := unrunnable_vectorizer(collection.definition)) is not None:
+        raise InvalidRequest(cannot_vectorize(collection.name, vectorizer))
     return out
 
 

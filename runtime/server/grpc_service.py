@@ -18,12 +18,12 @@ from weaviate.proto.v1 import health_weaviate_pb2, weaviate_pb2_grpc
 
 from ..engine.executor import Executor
 from ..errors import RankqlError
-from .grpc_batch import batch_delete, batch_objects
+from .grpc_batch import batch_delete, prepare_batch, store_batch
 from .grpc_errors import GrpcFailure, InvalidRequest
 from .grpc_reply import search_reply
 from .grpc_search import bind_search
 from .guard import lock_for
-from .wire_schema import vector_name
+from .wire_schema import cannot_vectorize, unrunnable_vectorizer, vector_name
 
 log = logging.getLogger("rankql.server")
 _SOURCE = Source("", "<grpc>")  # the request has no text: errors carry no line and column
@@ -41,12 +41,23 @@ def run_search(db: Any, request: Any, headers: dict | None = None) -> Any:
     query = bind_search(request, cls, named)
     problems = validate(query, schema)
     if problems:
-        raise InvalidRequest("; ".join(p.message for p in problems))
+        raise InvalidRequest("; ".join(_message(p, db, cls.name) for p in problems))
     (run,) = Executor(db, _SOURCE, headers=headers).run(query)
     failures = [e for e in run.errors if e.get("extensions", {}).get("level") != "warning"]
     if run.failed or failures:
         raise GrpcFailure("; ".join(e["message"] for e in failures) or "the query failed")
     return search_reply(run.data or [], cls, request, time.perf_counter() - started, named)
+
+
+def _message(problem: Any, db: Any, class_name: str) -> str:
+    """A diagnostic's message; a text search on a class whose vectorizer does not run here gets Weaviate's
+    "could not vectorize input" and the option that helps (as the REST half says it)."""
+    if problem.code == "Q609":
+        vectorizer = unrunnable_vectorizer(db.collection(class_name).definition)
+        if vectorizer is not None:
+            search = "nearText" if "nearText" in problem.message else "hybrid"
+            return cannot_vectorize(class_name, vectorizer, search)
+    return problem.message
 
 
 class WeaviateService(weaviate_pb2_grpc.WeaviateServicer):
@@ -62,8 +73,10 @@ class WeaviateService(weaviate_pb2_grpc.WeaviateServicer):
             return _answer(context, "search", run_search, self.db, request, headers)
 
     def BatchObjects(self, request: Any, context: grpc.ServicerContext) -> Any:
+        with self.lock.reading():  # reading and embedding the objects: queries run beside it
+            prepared = _answer(context, "batch", prepare_batch, self.db, request)
         with self.lock.writing():
-            return _answer(context, "batch", batch_objects, self.db, request)
+            return _answer(context, "batch", store_batch, self.db, prepared)
 
     def BatchDelete(self, request: Any, context: grpc.ServicerContext) -> Any:
         with self.lock.writing():
