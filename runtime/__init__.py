@@ -16,6 +16,7 @@ from .errors import (
 
 if TYPE_CHECKING:
     from .database import Database
+    from .server import serve
     from .store.values import generate_uuid5
 
 __all__ = [
@@ -28,6 +29,7 @@ __all__ = [
     "SearchError",
     "StorageError",
     "generate_uuid5",
+    "serve",
 ]
 
 
@@ -41,4 +43,8 @@ def __getattr__(name: str) -> Any:
         from .store.values import generate_uuid5
 
         return generate_uuid5
+    if name == "serve":  # the Weaviate-compatible server (needs the `server` extra: grpcio, uvicorn)
+        from .server import serve
+
+        return serve
     raise AttributeError(f"module 'rankql.runtime' has no attribute {name!r}")

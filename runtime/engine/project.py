@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable
 from typing import Any
 
@@ -199,10 +200,17 @@ def row_builder(keys: list[str]) -> Callable[..., dict]:
     with it builds each row with one dict display, where dict(zip(keys, row)) makes a zip and a call per
     row. The keys reach the code as values of its namespace, never as text.
     """
-    names = [f"v{i}" for i in range(len(keys))]
     namespace = {f"k{i}": key for i, key in enumerate(keys)}
-    display = ", ".join(f"k{i}: v{i}" for i in range(len(keys)))
-    return eval(f"lambda {', '.join(names)}: {{{display}}}", namespace)  # the text holds no key
+    return eval(_row_code(len(keys)), namespace)  # the code holds no key
+
+
+@functools.lru_cache(maxsize=64)
+def _row_code(count: int) -> Any:
+    """The compiled lambda of row_builder for `count` keys: compiling is most of its cost, and a request
+    that is not a cached prepared query (the server's) makes a Projector each time."""
+    names = [f"v{i}" for i in range(count)]
+    display = ", ".join(f"k{i}: v{i}" for i in range(count))
+    return compile(f"lambda {', '.join(names)}: {{{display}}}", "<row_builder>", "eval")
 
 
 def _nested(inner: list[tuple[str, Column]]) -> Column:

@@ -184,6 +184,11 @@ def build_parser() -> argparse.ArgumentParser:
     sub.add_argument("--per-query", metavar="FILE.tsv", help="per-query figures (TSV) and TREC run files")
     sub.add_argument("--plot", metavar="FILE.png|.html", help="metric bars and per-query deltas")
     sub.set_defaults(handler="eval")
+
+    from ..server import serve_cli  # argparse only: grpc and uvicorn load when the command runs
+
+    EXAMPLES.setdefault("serve", serve_cli.EXAMPLES)
+    serve_cli.add_serve_arguments(command("serve", serve_cli.SUMMARY))
     return parser
 
 
@@ -201,6 +206,10 @@ def _dispatch(args: argparse.Namespace) -> int:
         from .eval import run_eval
 
         return run_eval(args)
+    if args.handler == "serve":
+        from ..server.serve_cli import run_serve
+
+        return run_serve(args)
     from . import commands
 
     return getattr(commands, f"cmd_{args.handler}")(args)

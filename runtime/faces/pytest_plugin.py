@@ -51,6 +51,16 @@ def update_goldens(request: pytest.FixtureRequest) -> bool:
     return bool(request.config.getoption("--update-goldens"))
 
 
+@pytest.fixture
+def rankql_weaviate() -> Iterator[Any]:
+    """A `weaviate.WeaviateClient` connected to a fresh in-memory rankql server (needs `rankql[server]`);
+    the server is `client.rankql_server`. Closed after the test."""
+    from rankql.runtime.server.fixture import weaviate_client
+
+    with weaviate_client() as client:
+        yield client
+
+
 def _query_dirs(config: pytest.Config) -> list[Path]:
     return [Path(p).resolve() for p in config.getini(INI_DIRS)]
 

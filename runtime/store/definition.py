@@ -40,6 +40,7 @@ _CLASS_KEYS = (
     "replicationConfig",
     "shardingConfig",
     "multiTenancyConfig",
+    "wireConfig",
 )
 _VECTOR_INDEX_KEYS = ("distance", "ef", "efConstruction", "maxConnections", "flatSearchCutoff", "skip")
 _INVERTED_KEYS = (
@@ -106,6 +107,9 @@ def _normalize(definition: dict, known_modules: Iterable[str]) -> dict:
     out["invertedIndexConfig"] = _inverted(check, definition.get("invertedIndexConfig") or {})
     _multi_tenancy(check, definition.get("multiTenancyConfig"))
     out["properties"] = check_properties(check, definition.get("properties") or [], modules)
+    if isinstance(definition.get("wireConfig"), dict):
+        # Settings only a Weaviate-compatible server shows back (runtime/server/wire_schema.py); kept verbatim.
+        out["wireConfig"] = copy.deepcopy(definition["wireConfig"])
     check.raise_if_any()
     return out
 

@@ -1,0 +1,158 @@
+"""gRPC BatchObjects and BatchDelete: the v4 client's insert_many, batch.* and delete_many.
+
+Properties arrive as a protobuf Struct, where every number is a double: the store types them back
+through the class's schema (3.0 into an int property is 3, as Weaviate does). Vectors arrive as
+little-endian float32 bytes. Errors are reported per object, by its index in the request. Objects are
+read and embedded under the database's read lock (queries keep running) and stored under its write lock.
+"""
+
+from __future__ import annotations
+
+import struct
+import time
+import uuid as uuidlib
+from dataclasses import dataclass, field
+from typing import Any
+
+from google.protobuf.json_format import MessageToDict
+from rankql.dsl import ast, validate
+from weaviate.proto.v1 import batch_delete_pb2, batch_pb2
+
+from ..errors import RankqlError
+from .grpc_errors import InvalidRequest
+from .grpc_filters import where_from_filters
+from .wire_schema import cannot_vectorize, unrunnable_vectorizer
+
+
+@dataclass
+class PreparedBatch:
+    """A BatchObjectsRequest read and embedded (under the read lock), waiting to be stored."""
+
+    started: float
+    by_class: dict[str, list[tuple[int, dict]]] = field(default_factory=dict)
+    errors: list[tuple[int, str]] = field(default_factory=list)
+
+
+def prepare_batch(db: Any, request: Any) -> PreparedBatch:
+    """Read every object and embed those without a vector: the slow part, done beside running queries."""
+    batch = PreparedBatch(time.perf_counter())
+    for index, obj in enumerate(request.objects):
+        try:
+            collection = db.collection(obj.collection)
+            batch.by_class.setdefault(collection.name, []).append((index, _object(obj, collection)))
+        except (RankqlError, InvalidRequest) as exc:
+            batch.errors.append((index, exc.message))
+    for name, items in batch.by_class.items():
+        _embed(db.collection(name), [obj for _, obj in items])
+    return batch
+
+
+def store_batch(db: Any, batch: PreparedBatch) -> Any:
+    """Store the prepared objects (under the write lock); a BatchObjectsReply with one error per failure."""
+    errors = list(batch.errors)
+    for name, items in batch.by_class.items():
+        try:
+            result = db.collection(name).insert_many([obj for _, obj in items], progress=False)
+        except RankqlError as exc:  # the class was deleted meanwhile
+            errors.extend((index, exc.message) for index, _ in items)
+            continue
+        for (index, _), outcome in zip(items, result, strict=True):
+            if outcome.error is not None:
+                errors.append((index, outcome.error))
+    reply = batch_pb2.BatchObjectsReply(took=time.perf_counter() - batch.started)
+    for index, message in sorted(errors):
+        reply.errors.append(batch_pb2.BatchObjectsReply.BatchError(index=index, error=message))
+    return reply
+
+
+def _embed(collection: Any, objects: list[dict]) -> None:
+    """Give the objects without a vector the vector insert_many would compute: the same text (from the
+    properties as the store types them), the same model, one call. An object whose properties do not fit
+    is left to insert_many, which reports it."""
+    if collection.vectorizer is None:
+        return
+    todo, texts = [], []
+    for obj in objects:
+        if "vector" in obj:
+            continue
+        try:
+            texts.append(collection.object_text(collection._check_properties(obj["properties"])))
+        except RankqlError:
+            continue
+        todo.append(obj)
+    if texts:
+        for obj, vector in zip(todo, collection.vectorizer.embed(texts), strict=True):
+            obj["vector"] = vector.tolist()
+
+
+def _object(obj: Any, collection: Any) -> dict:
+    if obj.tenant:
+        raise InvalidRequest("multi-tenancy is not supported: rankql collections have no tenants")
+    out: dict[str, Any] = {"properties": _properties(obj.properties)}
+    if obj.uuid:
+        out["id"] = obj.uuid
+    vector = _vector(obj)
+    if vector is not None:
+        out["vector"] = vector
+    elif (vectorizer := unrunnable_vectorizer(collection.definition)) is not None:
+        raise InvalidRequest(cannot_vectorize(collection.name, vectorizer))
+    return out
+
+
+def _properties(props: Any) -> dict:
+    if props.single_target_ref_props or props.multi_target_ref_props:
+        raise InvalidRequest("rankql does not support cross-references yet")
+    if props.object_properties or props.object_array_properties:
+        raise InvalidRequest("rankql does not support object properties yet")
+    out = MessageToDict(props.non_ref_properties) if props.HasField("non_ref_properties") else {}
+    for arr in props.number_array_properties:
+        raw = arr.values_bytes
+        out[arr.prop_name] = list(struct.unpack(f"<{len(raw) // 8}d", raw)) if raw else list(arr.values)
+    for arr in props.int_array_properties:
+        out[arr.prop_name] = list(arr.values)
+    for arr in props.text_array_properties:
+        out[arr.prop_name] = list(arr.values)
+    for arr in props.boolean_array_properties:
+        out[arr.prop_name] = list(arr.values)
+    for name in props.empty_list_props:
+        out[name] = []
+    return out
+
+
+def _vector(obj: Any) -> list[float] | None:
+    raw = obj.vector_bytes
+    if not raw and obj.vectors:
+        if len(obj.vectors) > 1 or obj.vectors[0].type == 2:  # several named vectors, or a multi-vector
+            names = ", ".join(v.name for v in obj.vectors)
+            raise InvalidRequest(f"rankql keeps one vector per object, got several ({names})")
+        raw = obj.vectors[0].vector_bytes
+    if raw:
+        return list(struct.unpack(f"<{len(raw) // 4}f", raw))
+    return list(obj.vector) or None
+
+
+def batch_delete(db: Any, request: Any) -> Any:
+    """Delete the objects the filter matches (or count them with dry_run); verbose lists each one."""
+    started = time.perf_counter()
+    if request.tenant:
+        raise InvalidRequest("multi-tenancy is not supported: rankql collections have no tenants")
+    collection = db.collection(request.collection)
+    cls = db.schema().get(collection.name)
+    where = where_from_filters(request.filters, cls)
+    problems = validate(ast.Query(gets=[ast.GetQuery(class_name=collection.name, where=where)]), db.schema())
+    if problems:
+        raise InvalidRequest("; ".join(p.message for p in problems))
+    uuids = [collection.uuid_of(int(doc)) for doc in collection.filter(where)]
+    reply = batch_delete_pb2.BatchDeleteReply(matches=len(uuids))
+    deleted = 0
+    for text in uuids:
+        ok = True if request.dry_run else collection.delete(text)
+        deleted += int(ok)
+        if request.verbose:
+            reply.objects.append(
+                batch_delete_pb2.BatchDeleteObject(uuid=uuidlib.UUID(text).bytes, successful=ok)
+            )
+    reply.successful = deleted
+    reply.failed = len(uuids) - deleted
+    reply.took = time.perf_counter() - started
+    return reply

@@ -1,0 +1,68 @@
+"""Checks of a gRPC SearchRequest that Weaviate makes before it searches, with Weaviate's messages, and
+the options rankql refuses (rather than ignores) because it does not support them yet."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+from .grpc_errors import InvalidRequest, NotSupported
+
+GRPC_DEFAULT_LIMIT = 10  # Weaviate's QUERY_DEFAULTS_LIMIT for gRPC (GraphQL's is 100)
+QUERY_MAXIMUM_RESULTS = 10_000  # Weaviate's default
+_CURSOR = "cursor api: invalid 'after' parameter: "
+_MEDIA = ("near_image", "near_audio", "near_video", "near_depth", "near_thermal", "near_imu")
+
+
+def check_target_names(msg: Any, named_vector: str | None) -> None:
+    """A search may name only the class's one named vector as its target."""
+    if not hasattr(msg, "target_vectors"):
+        return
+    names = set(msg.target_vectors) | (set(msg.targets.target_vectors) if msg.HasField("targets") else set())
+    for name in sorted(names - {named_vector}):
+        raise InvalidRequest(f'index for target vector "{name}" not found')
+
+
+def refuse_unsupported(request: Any) -> None:
+    """Options rankql cannot honour are an error, never silently dropped."""
+    for name in _MEDIA:
+        if request.HasField(name):
+            raise NotSupported(f"{name}: rankql has no {name[5:]} vectorizer; search with near_vector")
+    if request.HasField("generative"):
+        raise NotSupported("rankql does not support generative search yet")
+    if request.HasField("boost"):
+        raise NotSupported("rankql does not support boost yet")
+    if request.tenant:
+        raise NotSupported("multi-tenancy is not supported: rankql collections have no tenants")
+
+
+def check_paging(request: Any, searched: list[str]) -> None:
+    """The checks the GraphQL binder makes on paging, with Weaviate's messages."""
+    if len(searched) > 1:
+        raise InvalidRequest(
+            f"found both '{searched[0]}' and '{searched[1]}' parameters which are conflicting"
+        )
+    if request.HasField("group_by") and not searched:
+        raise InvalidRequest("group by needs a search: near_vector, near_text, near_object, bm25 or hybrid")
+    if request.after:
+        try:
+            uuid.UUID(request.after)
+        except ValueError:
+            raise InvalidRequest(_CURSOR + f'"{request.after}" is not a UUID') from None
+        for present, name in (
+            (request.offset, "offset"),
+            (request.HasField("filters"), "where"),
+            (request.sort_by, "sort"),
+        ):
+            if present:
+                raise InvalidRequest(_CURSOR + f"{name} cannot be set with after and limit parameters")
+        if searched or request.HasField("group_by") or request.autocut:
+            raise InvalidRequest(_CURSOR + "other params cannot be set with after and limit parameters")
+        return
+    limit = request.limit or GRPC_DEFAULT_LIMIT
+    if request.offset + limit > QUERY_MAXIMUM_RESULTS:
+        raise InvalidRequest(
+            "query maximum results exceeded: the total limit calculated from the provided offset "
+            f"'{request.offset}' and limit '{limit}' exceeds the configured value for QUERY_MAXIMUM_RESULTS "
+            f"'{QUERY_MAXIMUM_RESULTS}'"
+        )

@@ -1,0 +1,150 @@
+"""The executor's answer for one class field, as the SearchReply the v4 client parses.
+
+Values come from the same projection `db.query` uses, then take the wire types Weaviate's replier gives
+them (prepare_reply.go and mapping.go in adapters/handlers/grpc/v1): typed property values, float32
+distance and score, a double rerank score, ids as 16 big-endian bytes, vectors as float32 bytes.
+"""
+
+from __future__ import annotations
+
+import struct
+from typing import Any
+
+from rankql.dsl.schema import ClassSchema, base_type
+from weaviate.proto.v1 import base_pb2, search_get_pb2
+
+_SINGLE_FP32 = base_pb2.Vectors.VECTOR_TYPE_SINGLE_FP32
+
+
+def search_reply(
+    rows: list[dict], cls: ClassSchema, request: Any, took: float, named_vector: str | None = None
+) -> Any:
+    """A SearchReply: plain results, or group_by_results when the request grouped.
+
+    `named_vector` is the class's one named vector (the v4 client's "default"): as in Weaviate, asking
+    for the vector of such a class returns it under its name. Messages are filled in place (add() and
+    field assignment), not built and copied: a page of results costs a few microseconds per value."""
+    types = {p.name: p.data_type for p in cls.properties}
+    vector_names: list[str] = []
+    if request.HasField("metadata"):
+        vector_names = list(request.metadata.vectors)
+        if not vector_names and request.metadata.vector and named_vector:
+            vector_names = [named_vector]
+    reply = search_get_pb2.SearchReply(took=took)
+    if request.HasField("group_by"):
+        for row in rows:
+            _group(reply.group_by_results.add(), row.get("_additional") or {}, cls.name, types, vector_names)
+        return reply
+    for row in rows:
+        _result(reply.results.add(), row, cls.name, types, vector_names)
+    return reply
+
+
+def _result(out: Any, row: dict, collection: str, types: dict[str, str], vector_names: list[str]) -> None:
+    extra = row.get("_additional") or {}
+    meta = out.metadata
+    _fill_id(meta, extra["id"])
+    _fill_vector(meta, extra.get("vector"), vector_names)
+    distance = extra.get("distance")
+    if distance is not None:
+        meta.distance, meta.distance_present = distance, True
+    certainty = extra.get("certainty")
+    if certainty is not None:
+        meta.certainty, meta.certainty_present = certainty, True
+    if extra.get("score") is not None:
+        meta.score, meta.score_present = float(extra["score"]), True
+    if extra.get("explainScore") is not None:
+        meta.explain_score, meta.explain_score_present = extra["explainScore"], True
+    if extra.get("creationTimeUnix") is not None:
+        meta.creation_time_unix, meta.creation_time_unix_present = int(extra["creationTimeUnix"]), True
+    if extra.get("lastUpdateTimeUnix") is not None:
+        meta.last_update_time_unix = int(extra["lastUpdateTimeUnix"])
+        meta.last_update_time_unix_present = True
+    rerank = extra.get("rerank")
+    if rerank:
+        meta.rerank_score, meta.rerank_score_present = float(rerank[0]["score"]), True
+    _fill_properties(out.properties, row, collection, types)
+
+
+def _group(out: Any, extra: dict, collection: str, types: dict[str, str], vector_names: list[str]) -> None:
+    group = extra.get("group") or {}
+    out.name = str((group.get("groupedBy") or {}).get("value", ""))
+    out.min_distance = group.get("minDistance") or 0.0
+    out.max_distance = group.get("maxDistance") or 0.0
+    out.number_of_objects = group.get("count") or 0
+    rerank = extra.get("rerank")
+    if rerank:
+        out.rerank.score = float(rerank[0]["score"])
+    for hit in group.get("hits") or []:
+        hit_extra = hit.get("_additional") or {}
+        result = out.objects.add()
+        meta = result.metadata
+        _fill_id(meta, hit_extra["id"])
+        _fill_vector(meta, hit_extra.get("vector"), vector_names)
+        if hit_extra.get("distance") is not None:
+            meta.distance, meta.distance_present = hit_extra["distance"], True
+        _fill_properties(result.properties, hit, collection, types)
+
+
+def _fill_id(meta: Any, text: str) -> None:
+    meta.id = text
+    meta.id_as_bytes = bytes.fromhex(text.replace("-", ""))  # the 16 bytes, big-endian, as uuid.UUID.bytes
+
+
+def _fill_vector(meta: Any, vector: list[float] | None, names: list[str]) -> None:
+    if vector is None:
+        return
+    raw = struct.pack(f"<{len(vector)}f", *vector)
+    if names:
+        # rankql keeps one vector per object: each requested named vector is that vector
+        for name in names:
+            meta.vectors.append(base_pb2.Vectors(name=name, vector_bytes=raw, type=_SINGLE_FP32))
+    else:
+        meta.vector_bytes = raw
+
+
+def _fill_properties(out: Any, row: dict, collection: str, types: dict[str, str]) -> None:
+    out.target_collection = collection
+    fields = out.non_ref_props.fields
+    for name, value in row.items():
+        if name != "_additional":
+            set_value(fields[name], value, types.get(name, "text"))
+
+
+def set_value(out: Any, value: Any, data_type: str) -> None:
+    """Fill one properties_pb2.Value with a property value, typed by the property's data type."""
+    if value is None:
+        out.null_value = 0
+        return
+    base = base_type(data_type)
+    if data_type.endswith("[]"):
+        _set_list(out.list_value, base, value)
+    elif base == "text":
+        out.text_value = value
+    elif base == "int":
+        out.int_value = int(value)
+    elif base == "number":
+        out.number_value = float(value)
+    elif base == "boolean":
+        out.bool_value = bool(value)
+    elif base == "date":
+        out.date_value = str(value)
+    elif base == "uuid":
+        out.uuid_value = str(value)
+    else:
+        out.text_value = str(value)
+
+
+def _set_list(out: Any, base: str, values: list) -> None:
+    if base == "int":
+        out.int_values.values = struct.pack(f"<{len(values)}q", *(int(v) for v in values))
+    elif base == "number":
+        out.number_values.values = struct.pack(f"<{len(values)}d", *(float(v) for v in values))
+    elif base == "boolean":
+        out.bool_values.values.extend(bool(v) for v in values)
+    elif base == "date":
+        out.date_values.values.extend(str(v) for v in values)
+    elif base == "uuid":
+        out.uuid_values.values.extend(str(v) for v in values)
+    else:
+        out.text_values.values.extend(str(v) for v in values)

@@ -1,0 +1,284 @@
+"""A gRPC SearchRequest (what the v4 client's collection.query.* sends) bound to rankql's typed AST.
+
+Nothing goes through GraphQL text: the request becomes an `ast.Query` that the caller validates and runs
+through the same executor as `db.query`. Weaviate's own checks of the request (parse_search_request.go in
+adapters/handlers/grpc/v1) are repeated here with its messages.
+"""
+
+from __future__ import annotations
+
+import struct
+from typing import Any
+
+import numpy as np
+from rankql.dsl import ast
+from rankql.dsl.schema import ClassSchema
+
+from .grpc_checks import GRPC_DEFAULT_LIMIT, check_paging, check_target_names, refuse_unsupported
+from .grpc_errors import InvalidRequest, NotSupported
+from .grpc_filters import where_from_filters
+
+_SEARCHES = ("near_vector", "near_object", "near_text", "bm25_search", "hybrid_search")
+
+
+def bind_search(request: Any, cls: ClassSchema, named_vector: str | None = None) -> ast.Query:
+    """The Query of one SearchRequest against the class `cls` (its canonical name and properties).
+
+    `named_vector` is the name the class's one vector was declared under (the v4 client's "default"),
+    or None for a class-level vector: the only target vector a search may name."""
+    refuse_unsupported(request)
+    searched = [name for name in _SEARCHES if request.HasField(name)]
+    for name in searched:
+        check_target_names(getattr(request, name), named_vector)
+    if request.sort_by and searched:
+        raise InvalidRequest("sorting cannot be combined with search")
+    check_paging(request, searched)
+    props = _properties(request, cls)
+    metadata = request.metadata if request.HasField("metadata") else None
+    get = ast.GetQuery(
+        class_name=cls.name,
+        **search_fields(request),
+        where=where_from_filters(request.filters, cls) if request.HasField("filters") else None,
+        limit=request.limit or GRPC_DEFAULT_LIMIT,
+        offset=request.offset or None,
+        autocut=request.autocut or None,
+        after=request.after or None,
+        sort=[ast.SortKey(path=list(s.path), order="asc" if s.ascending else "desc") for s in request.sort_by]
+        or None,
+        group_by=_group_by(request.group_by) if request.HasField("group_by") else None,
+        selection=_selection(request, props, metadata),
+    )
+    return ast.Query(gets=[get])
+
+
+# --- the search: one small function, so that the AST's search field can change shape in one place ---
+
+
+def search_fields(request: Any) -> dict[str, Any]:
+    """GetQuery's keyword arguments for the request's search (empty for a plain listing)."""
+    if request.HasField("near_vector"):
+        return {"near_vector": _near_vector(request.near_vector)}
+    if request.HasField("near_object"):
+        return {"near_object": _near_object(request.near_object)}
+    if request.HasField("near_text"):
+        return {"near_text": _near_text(request.near_text)}
+    if request.HasField("bm25_search"):
+        bm25 = request.bm25_search
+        if bm25.HasField("search_operator"):
+            _check_operator(bm25.search_operator, "bm25")
+        return {"bm25": ast.Bm25(query=bm25.query, properties=_property_refs(bm25.properties))}
+    if request.HasField("hybrid_search"):
+        return {"hybrid": _hybrid(request.hybrid_search)}
+    return {}
+
+
+def wire_float(value: float) -> float:
+    """A float32 field of the request as the number the client wrote: 0.4 arrives as 0.4000000059604645,
+    and the shortest digits of the float32 give back 0.4, the value `db.query` would get from the text."""
+    return float(str(np.float32(value)))
+
+
+def _distance_certainty(msg: Any, where: str) -> dict[str, float | None]:
+    distance = wire_float(msg.distance) if msg.HasField("distance") else None
+    certainty = wire_float(msg.certainty) if msg.HasField("certainty") else None
+    if distance is not None and certainty is not None:
+        raise InvalidRequest(f"{where}: cannot provide distance and certainty")
+    return {"distance": distance, "certainty": certainty}
+
+
+def _check_targets(msg: Any, where: str) -> None:
+    """rankql keeps one vector per object: a single target vector (h6a's named vector) is that vector."""
+    names = set(msg.target_vectors)
+    if msg.HasField("targets"):
+        names.update(msg.targets.target_vectors)
+    if len(names) > 1:
+        raise NotSupported(
+            f"{where}: rankql keeps one vector per object, so it cannot search several target vectors "
+            f"({', '.join(sorted(names))})"
+        )
+    if msg.HasField("selection"):
+        raise NotSupported(f"{where}: rankql does not support diversity selection (MMR) yet")
+
+
+def decode_vector(msg: Any, where: str) -> list[float] | None:
+    """The one float32 vector of a NearVector or Hybrid message: bytes, a list, or per target."""
+    vectors = list(getattr(msg, "vectors", ()))
+    for target in getattr(msg, "vector_for_targets", ()):
+        if target.vector_bytes:
+            return _floats(target.vector_bytes)
+        vectors.extend(target.vectors)
+    if vectors:
+        if len(vectors) > 1 or vectors[0].type == 2:  # VECTOR_TYPE_MULTI_FP32
+            raise NotSupported(f"{where}: rankql does not support multi-vectors (ColBERT-style) yet")
+        return _floats(vectors[0].vector_bytes)
+    if msg.vector_bytes:
+        return _floats(msg.vector_bytes)
+    per_target = getattr(msg, "vector_per_target", {})
+    if per_target:
+        return _floats(next(iter(per_target.values())))
+    return list(msg.vector) or None
+
+
+def _floats(raw: bytes) -> list[float]:
+    if len(raw) % 4:
+        raise InvalidRequest(f"vector bytes must be float32 values: {len(raw)} bytes is not a multiple of 4")
+    return list(struct.unpack(f"<{len(raw) // 4}f", raw))
+
+
+def _near_vector(msg: Any) -> ast.NearVector:
+    _check_targets(msg, "near_vector")
+    vector = decode_vector(msg, "near_vector")
+    if not vector:
+        raise InvalidRequest("near_vector: a vector is required")
+    return ast.NearVector(vector=vector, **_distance_certainty(msg, "near_vector"))
+
+
+def _near_object(msg: Any) -> ast.NearObject:
+    _check_targets(msg, "near_object")
+    if not msg.id:
+        raise InvalidRequest("near_object: id is required")
+    return ast.NearObject(id=msg.id, **_distance_certainty(msg, "near_object"))
+
+
+def _move(msg: Any) -> ast.Move:
+    return ast.Move(
+        concepts=list(msg.concepts),
+        objects=[ast.MoveObject(id=u) for u in msg.uuids],
+        force=wire_float(msg.force),
+    )
+
+
+def _near_text(msg: Any) -> ast.NearText:
+    _check_targets(msg, "near_text")
+    return ast.NearText(
+        concepts=list(msg.query),
+        move_to=_move(msg.move_to) if msg.HasField("move_to") else None,
+        move_away_from=_move(msg.move_away) if msg.HasField("move_away") else None,
+        **_distance_certainty(msg, "near_text"),
+    )
+
+
+def _hybrid(msg: Any) -> ast.Hybrid:
+    _check_targets(msg, "hybrid")
+    if msg.HasField("near_text"):
+        raise NotSupported(
+            "hybrid: rankql does not support a nearText sub-search in hybrid yet; pass a query"
+        )
+    if msg.HasField("bm25_search_operator"):
+        _check_operator(msg.bm25_search_operator, "hybrid")
+    vector = (
+        decode_vector(msg.near_vector, "hybrid")
+        if msg.HasField("near_vector")
+        else decode_vector(msg, "hybrid")
+    )
+    alpha = wire_float(msg.alpha)  # clients for servers before 1.36.6 always send alpha (0.7 by default)
+    if msg.use_alpha_param:
+        alpha = wire_float(msg.alpha_param) if msg.HasField("alpha_param") else 0.75
+    fusion = "rankedFusion" if msg.fusion_type == 1 else "relativeScoreFusion"
+    return ast.Hybrid(
+        query=msg.query,
+        alpha=alpha,
+        vector=vector,
+        properties=_property_refs(msg.properties),
+        fusion_type=fusion,
+        max_vector_distance=wire_float(msg.vector_distance) if msg.HasField("vector_distance") else None,
+    )
+
+
+def _check_operator(options: Any, where: str) -> None:
+    """rankql's BM25 matches any query term (Weaviate's default Or); And and a minimum match are refused."""
+    if options.operator == 2:  # OPERATOR_AND
+        raise NotSupported(f"{where}: rankql does not support the bm25 And operator yet")
+    if options.HasField("minimum_or_tokens_match") and options.minimum_or_tokens_match > 1:
+        raise NotSupported(f"{where}: rankql does not support a minimum number of matching tokens yet")
+
+
+def _property_refs(names: Any) -> list[ast.PropertyRef] | None:
+    refs = []
+    for text in names:
+        name, _, boost = text.partition("^")
+        try:
+            refs.append(ast.PropertyRef(name=name, boost=float(boost) if boost else 1.0))
+        except ValueError:
+            raise InvalidRequest(f"invalid property boost in '{text}': write 'name^2'") from None
+    return refs or None
+
+
+# --- the rest of the request -------------------------------------------------------------------------
+
+
+def _properties(request: Any, cls: ClassSchema) -> list[str]:
+    """The non-reference properties to return (all of them unless the request names some)."""
+    if not request.HasField("properties"):
+        return cls.property_names
+    req = request.properties
+    if req.ref_properties:
+        raise NotSupported("rankql does not support cross-references yet; return_references cannot be used")
+    if req.object_properties:
+        raise NotSupported("rankql does not support object properties yet")
+    if req.return_all_nonref_properties:
+        return cls.property_names
+    names = []
+    for name in req.non_ref_properties:
+        name = name[:1].lower() + name[1:]  # Weaviate lowercases the first letter of a property name
+        if cls.property(name) is None:
+            raise InvalidRequest(
+                f"get property by name {name} for class {cls.name}: no such prop with name '{name}' found in class '{cls.name}' in the schema. Check your schema files for which properties in this class are available"
+            )
+        names.append(name)
+    return names
+
+
+def _group_by(msg: Any) -> ast.GroupBy:
+    if len(msg.path) != 1:
+        raise InvalidRequest("group by: currently only one property is supported")
+    for name, number in (
+        ("number_of_groups", msg.number_of_groups),
+        ("objects_per_group", msg.objects_per_group),
+    ):
+        if number < 1:
+            raise InvalidRequest(f"group by: {name} must be at least 1, got {number}")
+    return ast.GroupBy(
+        path=list(msg.path), groups=msg.number_of_groups, objects_per_group=msg.objects_per_group
+    )
+
+
+def _selection(request: Any, props: list[str], metadata: Any) -> list[ast.SelectionItem]:
+    """Properties and _additional fields enough to fill the reply the request asks for."""
+    wants_vector = metadata is not None and (metadata.vector or len(metadata.vectors) > 0)
+    rerank = None
+    if request.HasField("rerank"):
+        args = ast.Rerank(
+            property=request.rerank.property,
+            query=request.rerank.query if request.rerank.HasField("query") else None,
+        )
+        rerank = ast.RerankField(args=args, fields=["score"])
+    if request.HasField("group_by"):
+        hits = ast.GroupHitsSelection(
+            properties=[ast.PropertyField(name=p) for p in props],
+            additional=["id", "distance", *(["vector"] if wants_vector else [])],
+        )
+        group = ast.GroupField(
+            fields=["groupedBy", "count", "minDistance", "maxDistance", "hits"],
+            grouped_by_fields=["value"],
+            hits=hits,
+        )
+        items: list[ast.AdditionalItem] = [group, *([rerank] if rerank else [])]
+        return [ast.AdditionalSelection(items=items)]
+    names = ["id"]
+    if metadata is not None:
+        for flag, name in (
+            (wants_vector, "vector"),
+            (metadata.distance, "distance"),
+            (metadata.certainty, "certainty"),
+            (metadata.score, "score"),
+            (metadata.explain_score, "explainScore"),
+            (metadata.creation_time_unix, "creationTimeUnix"),
+            (metadata.last_update_time_unix, "lastUpdateTimeUnix"),
+        ):
+            if flag:
+                names.append(name)
+    items = [ast.AdditionalScalar(name=n) for n in names]
+    if rerank is not None:
+        items.append(rerank)
+    return [*(ast.PropertyField(name=p) for p in props), ast.AdditionalSelection(items=items)]

@@ -1,0 +1,224 @@
+"""REST routes for the server itself and the schema: /v1/meta, /.well-known, /v1/nodes, /v1/schema."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+
+from ..database import Database
+from ..errors import SchemaError
+from ..models import DEFAULT_EMBEDDING_MODEL
+from ..store.definition import BUILTIN_MODULES
+from .rest import GRPC_MAX_MESSAGE_SIZE, NODE_NAME, WEAVIATE_VERSION, RestState, WireError
+from .wire_schema import shown_vectorizer, to_rankql
+from .wire_shown import to_wire
+
+log = logging.getLogger("rankql.server")
+
+
+def announce_substitution(definition: dict) -> None:
+    extras = definition.get("wireConfig") or {}
+    if extras.get("substituted"):
+        log.warning(
+            "class %s: vectorizer %s does not run here; embedding with the shipped MiniLM "
+            "(text2vec-transformers, %s) instead (--substitute-vectorizers)",
+            definition["class"],
+            extras["vectorizer"],
+            DEFAULT_EMBEDDING_MODEL,
+        )
+
+
+def announce_substitutions(db: Database) -> None:
+    """Say once, at start, which classes of an opened database embed with a substitute."""
+    for name in db.collections():
+        announce_substitution(db.collection(name).definition)
+
+
+async def meta(state: RestState, request: Request) -> Response:
+    modules: dict[str, Any] = {name: {} for name in BUILTIN_MODULES}
+    modules["text2vec-transformers"] = {"model": {"name": DEFAULT_EMBEDDING_MODEL}}
+    return JSONResponse(
+        {
+            "hostname": f"http://{request.url.hostname}:{request.url.port}",
+            "modules": modules,
+            "version": WEAVIATE_VERSION,
+            "grpcMaxMessageSize": GRPC_MAX_MESSAGE_SIZE,
+        }
+    )
+
+
+async def ready(state: RestState, request: Request) -> Response:
+    return Response(status_code=200)
+
+
+async def openid(state: RestState, request: Request) -> Response:
+    return Response(status_code=404)  # no OIDC: clients then use API keys or nothing
+
+
+def _node(db: Database, only: str | None, verbose: bool) -> dict:
+    names = [db.collection(only).name] if only is not None else db.collections()
+    counts = {name: len(db.collection(name)) for name in names}
+    node: dict[str, Any] = {
+        "batchStats": {"queueLength": 0, "ratePerSecond": 0},
+        "gitHash": "rankql",
+        "name": NODE_NAME,
+        "shards": None,
+        "stats": {"objectCount": sum(counts.values()), "shardCount": len(counts)},
+        "status": "HEALTHY",
+        "version": WEAVIATE_VERSION,
+    }
+    if verbose:
+        node["shards"] = [
+            {
+                "class": name,
+                "compressed": False,
+                "loaded": True,
+                "name": f"{name.lower()}-shard",
+                "objectCount": count,
+                "vectorIndexingStatus": "READY",
+                "vectorQueueLength": 0,
+            }
+            for name, count in counts.items()
+        ]
+    return node
+
+
+async def nodes(state: RestState, request: Request) -> Response:
+    only = request.path_params.get("class_name")
+    verbose = request.query_params.get("output", "minimal") == "verbose"
+    node = await state.read(_node, state.db, only, verbose)
+    return JSONResponse({"nodes": [node]})
+
+
+async def schema_get(state: RestState, request: Request) -> Response:
+    def read() -> list[dict]:
+        return [to_wire(state.db.collection(name).definition) for name in state.db.collections()]
+
+    return JSONResponse({"classes": await state.read(read)})
+
+
+def _create(state: RestState, body: Any) -> dict:
+    definition = to_rankql(body, substitute=state.substitute_vectorizers)
+    collection = state.db.create_collection(definition)
+    announce_substitution(collection.definition)
+    return to_wire(collection.definition)
+
+
+async def schema_post(state: RestState, request: Request) -> Response:
+    body = await state.json(request)
+    return JSONResponse(await state.write(_create, state, body))
+
+
+def _find(db: Database, name: str) -> Any:
+    return db.collection(name) if name in db else None
+
+
+async def class_get(state: RestState, request: Request) -> Response:
+    collection = await state.read(_find, state.db, request.path_params["class_name"])
+    if collection is None:
+        return Response(status_code=404)
+    return JSONResponse(to_wire(collection.definition))
+
+
+async def class_delete(state: RestState, request: Request) -> Response:
+    def delete() -> None:
+        name = request.path_params["class_name"]
+        if name in state.db:  # Weaviate answers 200 for a class that does not exist
+            state.db.delete_collection(name)
+
+    await state.write(delete)
+    return Response(status_code=200)
+
+
+def _without(definition: dict, *keys: str) -> dict:
+    return {k: v for k, v in definition.items() if k not in keys}
+
+
+def _replace_definition(state: RestState, name: str, wire: dict, what: str) -> dict:
+    """A new definition for an existing class: only what rankql can apply without re-indexing changes."""
+    from ..store.definition import normalize_definition
+
+    db = state.db
+    collection = _find(db, name)
+    if collection is None:
+        raise WireError(f"class '{name}' not found", 404)
+    current = collection.definition
+    substitute = bool((current.get("wireConfig") or {}).get("substituted"))
+    # Rerankers registered on the database are modules the definition may name.
+    proposed = normalize_definition(to_rankql(wire, substitute=substitute), db._registered_names())
+    if proposed["class"] != current["class"]:
+        raise WireError(f"class name in the body ('{proposed['class']}') differs from the path ('{name}')")
+    if _without(proposed, "description", "wireConfig") == _without(current, "description", "wireConfig"):
+        collection.definition = proposed  # a description or a setting rankql only shows back
+        return to_wire(proposed)
+    if len(collection) == 0:  # nothing indexed yet: the class is made again with the new definition
+        db.delete_collection(current["class"])
+        return to_wire(db.create_collection(proposed).definition)
+    raise WireError(
+        f"{what} of class '{current['class']}' cannot be changed while it holds objects: rankql would have "
+        "to index them again; create a new class and import the objects into it"
+    )
+
+
+async def class_put(state: RestState, request: Request) -> Response:
+    body = await state.json(request)
+    name = request.path_params["class_name"]
+    return JSONResponse(
+        await state.write(_replace_definition, state, name, body, "the vector or keyword settings")
+    )
+
+
+async def property_post(state: RestState, request: Request) -> Response:
+    prop = await state.json(request)
+    name = request.path_params["class_name"]
+    if not isinstance(prop, dict) or not isinstance(prop.get("name"), str):
+        raise WireError(
+            'a property needs a name and a dataType, e.g. {"name": "title", "dataType": ["text"]}'
+        )
+
+    def add() -> dict:
+        collection = _find(state.db, name)
+        if collection is None:
+            raise WireError(f"class '{name}' not found", 404)
+        wire = to_wire(collection.definition)
+        if any(p["name"].lower() == prop["name"].lower() for p in wire["properties"]):
+            raise SchemaError(f"property '{prop['name']}' already exists in class '{wire['class']}'")
+        incoming = dict(prop)
+        vectorizer = shown_vectorizer(collection.definition)
+        if vectorizer != "none":  # Weaviate fills the vectorizer's per-property settings in
+            config = dict(incoming.get("moduleConfig") or {})
+            config.setdefault(vectorizer, {"skip": False, "vectorizePropertyName": False})
+            incoming["moduleConfig"] = config
+        wire["properties"].append(incoming)
+        shown = _replace_definition(state, name, wire, "the properties")
+        return next(p for p in shown["properties"] if p["name"] == prop["name"])
+
+    return JSONResponse(await state.write(add))
+
+
+async def shards(state: RestState, request: Request) -> Response:
+    collection = await state.read(_find, state.db, request.path_params["class_name"])
+    if collection is None:
+        raise WireError(f"class '{request.path_params['class_name']}' not found", 404)
+    shard = {"name": f"{collection.name.lower()}-shard", "status": "READY", "vectorQueueSize": 0}
+    return JSONResponse([shard])
+
+
+ROUTES = [
+    ("/v1/meta", meta, ["GET"]),
+    ("/v1/.well-known/ready", ready, ["GET"]),
+    ("/v1/.well-known/live", ready, ["GET"]),
+    ("/v1/.well-known/openid-configuration", openid, ["GET"]),
+    ("/v1/nodes", nodes, ["GET"]),
+    ("/v1/nodes/{class_name}", nodes, ["GET"]),
+    ("/v1/schema", schema_get, ["GET"]),
+    ("/v1/schema", schema_post, ["POST"]),
+    ("/v1/schema/{class_name}", class_get, ["GET"]),
+    ("/v1/schema/{class_name}", class_put, ["PUT"]),
+    ("/v1/schema/{class_name}", class_delete, ["DELETE"]),
+    ("/v1/schema/{class_name}/properties", property_post, ["POST"]),
+    ("/v1/schema/{class_name}/shards", shards, ["GET"]),
+]

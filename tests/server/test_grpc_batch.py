@@ -1,0 +1,99 @@
+"""gRPC BatchObjects and BatchDelete through the v4 client: typed properties, vectors, per-object errors."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import numpy as np
+import pytest
+import weaviate
+from rankql.runtime import Database, generate_uuid5, serve
+from weaviate.classes.data import DataObject
+from weaviate.classes.query import Filter
+
+from .grpc_support import ARTICLE, article, gql
+
+
+@pytest.fixture
+def served() -> Iterator[tuple]:
+    db = Database()
+    db.create_collection(ARTICLE)
+    with serve(db) as server:
+        client = weaviate.connect_to_local(port=server.port, grpc_port=server.grpc_port)
+        try:
+            yield db, client.collections.use("Article")
+        finally:
+            client.close()
+
+
+def test_insert_many_types_numbers_back_through_the_schema(served) -> None:
+    db, articles = served
+    objects = [article(i) for i in range(12)]
+    result = articles.data.insert_many(
+        [DataObject(properties=o["properties"], uuid=o["id"], vector=o["vector"]) for o in objects]
+    )
+    assert not result.has_errors, result.errors
+    stored = db.collection("Article")
+    for obj in objects:
+        got = stored.get(obj["id"])
+        assert type(got["properties"]["points"]) is int  # arrived as a protobuf double
+        assert got["properties"]["points"] == obj["properties"]["points"]
+        assert got["properties"]["price"] == obj["properties"]["price"]
+        assert got["properties"]["tags"] == obj["properties"]["tags"]
+        # little-endian float32 bytes: the stored vector is exactly the float32 the client sent
+        assert np.array_equal(np.float32(got["vector"]), np.float32(obj["vector"]))
+    answer = gql(db, 'where: {path: ["points"], operator: Equal, valueInt: 7}', "points _additional { id }")
+    assert [a["_additional"]["id"] for a in answer] == [objects[1]["id"]]
+
+
+def test_per_object_errors_keep_the_others(served) -> None:
+    db, articles = served
+    good = article(1)
+    result = articles.data.insert_many(
+        [
+            DataObject(properties=good["properties"], uuid=good["id"], vector=good["vector"]),
+            DataObject(properties={"points": "many"}, vector=good["vector"]),
+            DataObject(properties={"unknown": 1}, vector=good["vector"]),
+        ]
+    )
+    assert sorted(result.errors) == [1, 2]
+    assert "points" in result.errors[1].message
+    assert "no such prop with name 'unknown'" in result.errors[2].message
+    assert db.collection("Article").get(good["id"]) is not None
+    assert len(db.collection("Article").live_ids()) == 1
+
+
+def test_batch_context_manager_and_objects_without_vectors(served) -> None:
+    db, articles = served
+    with articles.batch.fixed_size(batch_size=25) as batch:
+        for i in range(60):
+            obj = article(i)
+            batch.add_object(
+                properties=obj["properties"], uuid=obj["id"], vector=obj["vector"] if i % 2 else None
+            )
+    assert articles.batch.failed_objects == []
+    stored = db.collection("Article")
+    assert len(stored.live_ids()) == 60
+    assert stored.get(article(1)["id"])["vector"] is not None
+    assert stored.get(generate_uuid5("article-0"))["properties"]["title"] == article(0)["properties"]["title"]
+
+
+def test_delete_many_dry_run_verbose_and_real(served) -> None:
+    db, articles = served
+    articles.data.insert_many(
+        [DataObject(properties=article(i)["properties"], uuid=article(i)["id"]) for i in range(20)]
+    )
+    where = Filter.by_property("category").equal("a")
+    expected = {
+        a["_additional"]["id"]
+        for a in gql(db, 'where: {path: ["category"], operator: Equal, valueText: "a"}', "_additional { id }")
+    }
+    dry = articles.data.delete_many(where=where, dry_run=True, verbose=True)
+    assert dry.matches == len(expected) == 7
+    assert {str(o.uuid) for o in dry.objects} == expected
+    assert len(db.collection("Article").live_ids()) == 20
+    done = articles.data.delete_many(where=where)
+    assert (done.matches, done.successful, done.failed) == (7, 7, 0)
+    assert len(db.collection("Article").live_ids()) == 13
+    with pytest.raises(weaviate.exceptions.WeaviateBaseError, match="no such prop with name 'nope'"):
+        articles.data.delete_many(where=Filter.by_property("nope").equal("x"))

@@ -1,0 +1,79 @@
+"""The gRPC service itself: health, API keys in metadata, and the methods rankql does not have yet."""
+
+from __future__ import annotations
+
+import grpc
+import pytest
+import weaviate
+from rankql.runtime import serve
+from weaviate.classes.init import Auth
+from weaviate.exceptions import WeaviateBaseError
+from weaviate.proto.v1 import health_weaviate_pb2, search_get_pb2, weaviate_pb2_grpc
+
+from .grpc_support import article_db
+
+
+def _health(port: int) -> int:
+    with grpc.insecure_channel(f"127.0.0.1:{port}") as channel:
+        check = channel.unary_unary(
+            "/grpc.health.v1.Health/Check",
+            request_serializer=health_weaviate_pb2.WeaviateHealthCheckRequest.SerializeToString,
+            response_deserializer=health_weaviate_pb2.WeaviateHealthCheckResponse.FromString,
+        )
+        return check(health_weaviate_pb2.WeaviateHealthCheckRequest(), timeout=10).status
+
+
+def _search(port: int, metadata: tuple = ()) -> search_get_pb2.SearchReply:
+    with grpc.insecure_channel(f"127.0.0.1:{port}") as channel:
+        stub = weaviate_pb2_grpc.WeaviateStub(channel)
+        return stub.Search(
+            search_get_pb2.SearchRequest(collection="Article", limit=2), metadata=metadata, timeout=10
+        )
+
+
+def test_health_check_answers_serving_with_weaviates_messages() -> None:
+    with serve(article_db(3)) as server:
+        assert _health(server.grpc_port) == health_weaviate_pb2.WeaviateHealthCheckResponse.SERVING
+
+
+def test_api_keys_in_grpc_metadata() -> None:
+    with serve(article_db(5), api_keys=("k1", "k2")) as server:
+        # the health check stays open, as Weaviate's does: the client checks it before it authenticates
+        assert _health(server.grpc_port) == health_weaviate_pb2.WeaviateHealthCheckResponse.SERVING
+        for metadata in [(), (("authorization", "Bearer wrong"),), (("authorization", "k1"),)]:
+            with pytest.raises(grpc.RpcError) as err:
+                _search(server.grpc_port, metadata)
+            assert err.value.code() == grpc.StatusCode.UNAUTHENTICATED
+            assert "API key" in err.value.details()
+        with grpc.insecure_channel(f"127.0.0.1:{server.grpc_port}") as channel:
+            stream = weaviate_pb2_grpc.WeaviateStub(channel).BatchStream(iter(()), timeout=10)
+            with pytest.raises(grpc.RpcError) as err:
+                list(stream)
+            assert err.value.code() == grpc.StatusCode.UNAUTHENTICATED
+        reply = _search(server.grpc_port, (("authorization", "Bearer k2"),))
+        assert len(reply.results) == 2
+        client = weaviate.connect_to_local(
+            port=server.port, grpc_port=server.grpc_port, auth_credentials=Auth.api_key("k1")
+        )
+        try:
+            assert len(client.collections.use("Article").query.fetch_objects(limit=3).objects) == 3
+        finally:
+            client.close()
+
+
+def test_without_keys_no_authorization_is_needed() -> None:
+    with serve(article_db(4)) as server:
+        assert len(_search(server.grpc_port).results) == 2
+
+
+def test_aggregate_and_tenants_answer_unimplemented_with_a_message() -> None:
+    with serve(article_db(3)) as server:
+        client = weaviate.connect_to_local(port=server.port, grpc_port=server.grpc_port)
+        try:
+            articles = client.collections.use("Article")
+            with pytest.raises(WeaviateBaseError, match="rankql does not support Aggregate yet"):
+                articles.aggregate.over_all(total_count=True)
+            with pytest.raises(WeaviateBaseError, match="rankql does not support multi-tenancy yet"):
+                articles.tenants.get()
+        finally:
+            client.close()

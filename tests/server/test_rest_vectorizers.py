@@ -1,0 +1,177 @@
+"""Vectorizers rankql cannot run (with and without --substitute-vectorizers) and named vectors over REST."""
+
+from __future__ import annotations
+
+import logging
+
+import httpx
+import numpy as np
+import pytest
+from rankql.runtime import Database
+from rankql.runtime.server.rest import build_rest_app
+
+from .rest_support import rest_client
+
+OPENAI = {
+    "class": "Doc",
+    "vectorizer": "text2vec-openai",
+    "moduleConfig": {"text2vec-openai": {"model": "text-embedding-3-small", "vectorizeClassName": False}},
+    "properties": [
+        {
+            "name": "body",
+            "dataType": ["text"],
+            "moduleConfig": {"text2vec-openai": {"skip": False, "vectorizePropertyName": True}},
+        },
+        {"name": "n", "dataType": ["int"]},
+    ],
+}
+TEXTS = ["a cat sleeps on the sofa", "stock markets fell sharply", "the kitten purrs"]
+
+
+def _message(response: httpx.Response) -> str:
+    return response.json()["error"][0]["message"]
+
+
+def test_unrunnable_vectorizer_without_substitution() -> None:
+    db = Database()
+    with rest_client(build_rest_app(db)) as client:
+        created = client.post("/v1/schema", json=OPENAI)
+        assert created.status_code == 200
+        shown = created.json()
+        assert shown["vectorizer"] == "text2vec-openai"
+        assert shown["moduleConfig"]["text2vec-openai"] == OPENAI["moduleConfig"]["text2vec-openai"]
+        assert shown["properties"][0]["moduleConfig"] == OPENAI["properties"][0]["moduleConfig"]
+        assert shown["properties"][1]["moduleConfig"] == {
+            "text2vec-openai": {"skip": False, "vectorizePropertyName": False}
+        }
+        refused = client.post("/v1/objects", json={"class": "Doc", "properties": {"body": TEXTS[0]}})
+        assert refused.status_code == 422
+        assert "could not vectorize input" in _message(refused)
+        assert "--substitute-vectorizers" in _message(refused)
+        batch = client.post(
+            "/v1/batch/objects",
+            json={
+                "objects": [
+                    {"class": "Doc", "properties": {"body": TEXTS[0]}},
+                    {"class": "Doc", "properties": {"body": TEXTS[1]}, "vector": [1, 0]},
+                ]
+            },
+        ).json()
+        assert "could not vectorize input" in batch[0]["result"]["errors"]["error"][0]["message"]
+        assert batch[1]["result"] == {"status": "SUCCESS"}
+        query = client.post(
+            "/v1/graphql", json={"query": '{ Get { Doc(nearText: {concepts: ["cat"]}) { body } } }'}
+        )
+        error = query.json()["errors"][0]
+        assert "could not vectorize input for collection Doc" in error["message"]
+        assert "--substitute-vectorizers" in error["extensions"]["hint"]
+        hybrid = client.post(
+            "/v1/graphql", json={"query": '{ Get { Doc(hybrid: {query: "cat"}) { body } } }'}
+        )
+        assert "could not vectorize input" in hybrid.json()["errors"][0]["message"]
+        assert db.collection("Doc").vectorizer is None
+
+
+def test_substituted_vectorizer_embeds_with_minilm(caplog: pytest.LogCaptureFixture) -> None:
+    db = Database()
+    caplog.set_level(logging.WARNING, logger="rankql.server")
+    with rest_client(build_rest_app(db, substitute_vectorizers=True)) as client:
+        created = client.post("/v1/schema", json=OPENAI)
+        assert created.status_code == 200
+        assert created.json()["vectorizer"] == "text2vec-openai"  # shown as created
+        said = [r.getMessage() for r in caplog.records if "MiniLM" in r.getMessage()]
+        assert len(said) == 1 and "Doc" in said[0] and "text2vec-openai" in said[0]
+        objects = [{"class": "Doc", "properties": {"body": t, "n": i}} for i, t in enumerate(TEXTS)]
+        batch = client.post("/v1/batch/objects", json={"objects": objects}).json()
+        assert [r["result"] for r in batch] == [{"status": "SUCCESS"}] * 3
+        # The same class with rankql's own vectorizer, filled in process: the vectors must be the same.
+        db.create_collection(
+            {
+                "class": "Same",
+                "vectorizer": "text2vec-transformers",
+                "moduleConfig": {"text2vec-transformers": {"vectorizeClassName": False}},
+                "properties": [
+                    {
+                        "name": "body",
+                        "dataType": ["text"],
+                        "moduleConfig": {"text2vec-transformers": {"vectorizePropertyName": True}},
+                    },
+                    {"name": "n", "dataType": ["int"]},
+                ],
+            }
+        )
+        same = db.collection("Same")
+        for obj in batch:
+            served = client.get(f"/v1/objects/Doc/{obj['id']}", params={"include": "vector"}).json()
+            expected = same.vectorizer.embed([same.object_text(served["properties"])])[0]
+            assert np.allclose(served["vector"], expected, atol=1e-5)
+        query = (
+            '{ Get { Doc(nearText: {concepts: ["a sleeping kitten"]}) { body _additional { distance } } } }'
+        )
+        answer = client.post("/v1/graphql", json={"query": query}).json()
+        assert answer == {"data": db.query(query)["data"]}
+        assert [r["body"] for r in answer["data"]["Get"]["Doc"]][:2] == [TEXTS[0], TEXTS[2]]
+
+
+def test_one_named_vector_maps_onto_the_class_vector() -> None:
+    db = Database()
+    definition = {
+        "class": "Named",
+        "vectorConfig": {
+            "default": {
+                "vectorizer": {"none": {}},
+                "vectorIndexType": "hnsw",
+                "vectorIndexConfig": {"distance": "dot"},
+            }
+        },
+        "properties": [{"name": "t", "dataType": ["text"]}],
+    }
+    with rest_client(build_rest_app(db)) as client:
+        shown = client.post("/v1/schema", json=definition).json()
+        assert "vectorizer" not in shown and "vectorIndexConfig" not in shown
+        named = shown["vectorConfig"]["default"]
+        assert named["vectorizer"] == {"none": {}} and named["vectorIndexType"] == "hnsw"
+        assert (
+            named["vectorIndexConfig"]["distance"] == "dot" and "dynamicEfMin" in named["vectorIndexConfig"]
+        )
+        assert db.collection("Named").distance == "dot"
+        posted = client.post(
+            "/v1/objects", json={"class": "Named", "properties": {"t": "x"}, "vectors": {"default": [1, 2]}}
+        )
+        assert posted.status_code == 200 and posted.json()["vectors"] == {"default": [1.0, 2.0]}
+        one = client.get(f"/v1/objects/Named/{posted.json()['id']}", params={"include": "vector"}).json()
+        assert one["vectors"] == {"default": [1.0, 2.0]} and "vector" not in one
+        wrong = client.post(
+            "/v1/objects", json={"class": "Named", "properties": {}, "vectors": {"other": [1, 2]}}
+        )
+        assert wrong.status_code == 422 and "'other'" in _message(wrong) and "'default'" in _message(wrong)
+        two = dict(definition, **{"class": "Two"})
+        two["vectorConfig"] = {
+            "a": definition["vectorConfig"]["default"],
+            "b": definition["vectorConfig"]["default"],
+        }
+        refused = client.post("/v1/schema", json=two)
+        assert refused.status_code == 422
+        assert "2 named vectors (a, b) are not supported" in _message(refused)
+        assert "Two" not in db
+
+
+def test_settings_only_shown_back_survive_a_restart(tmp_path) -> None:
+    named = {
+        "class": "Kept",
+        "vectorConfig": {
+            "main": {"vectorizer": {"text2vec-cohere": {"model": "embed-v3"}}, "vectorIndexType": "hnsw"}
+        },
+        "moduleConfig": {"generative-openai": {"model": "gpt-4o"}},
+        "replicationConfig": {"factor": 1, "asyncEnabled": True},
+        "properties": [{"name": "t", "dataType": ["text"], "indexRangeFilters": False}],
+    }
+    with Database(tmp_path / "db") as db, rest_client(build_rest_app(db)) as client:
+        before = client.post("/v1/schema", json=named).json()
+        assert before["vectorConfig"]["main"]["vectorizer"] == {
+            "text2vec-cohere": {"model": "embed-v3", "vectorizeClassName": True}
+        }  # noqa: E501
+        assert before["moduleConfig"] == {"generative-openai": {"model": "gpt-4o"}}
+        assert before["replicationConfig"]["asyncEnabled"] is True
+    with Database(tmp_path / "db") as db, rest_client(build_rest_app(db)) as client:
+        assert client.get("/v1/schema/Kept").json() == before
