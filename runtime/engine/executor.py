@@ -14,7 +14,6 @@ from rankql.dsl.plan import (
     Fuse,
     Group,
     LogicalPlan,
-    PlanError,
     PlanNode,
     Project,
     Rerank,
@@ -311,9 +310,7 @@ class Executor:
         """The class field becomes null with an error entry at the failing clause."""
         run.failed, run.data = True, None
         node_span = run.current.span if run.current is not None else None
-        if isinstance(exc, PlanError):
-            entry = self.entry(run, exc.message, exc.span or run.get.span, exc.code, exc.hint)
-        elif isinstance(exc, RankqlError):
+        if isinstance(exc, RankqlError):
             entry = self.entry(run, exc.message, node_span or run.get.span, exc.code, exc.hint)
         else:
             log.debug("unexpected error in %s", run.key, exc_info=True)

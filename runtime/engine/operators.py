@@ -9,7 +9,21 @@ from typing import Any
 
 import numpy as np
 from rankql.dsl import ast
-from rankql.dsl.plan import Cut, Fuse, Group, Retrieve, Sort
+from rankql.dsl.plan import (
+    Bm25Retrieve,
+    CursorRetrieve,
+    Cut,
+    Fuse,
+    Group,
+    HybridVectorSource,
+    NearObjectSource,
+    NearTextSource,
+    NearVectorSource,
+    Retrieve,
+    Sort,
+    VectorRetrieve,
+)
+from rankql.dsl.planner import parse_beacon
 
 from ..errors import SearchError
 from .autocut import autocut
@@ -51,7 +65,7 @@ class Context:
 def retrieve(node: Retrieve, ctx: Context) -> Sequence[Hit]:
     col = ctx.collection
     allow = ctx.allow(node.where)
-    if node.method == "vector":
+    if isinstance(node, VectorRetrieve):
         vector = query_vector(node, ctx)
         if node.min_certainty is None and node.k is not None and node.k <= 64:
             # A page: lists straight from the store, so that no numpy call comes between hnswlib and Hits.
@@ -65,42 +79,44 @@ def retrieve(node: Retrieve, ctx: Context) -> Sequence[Hit]:
         if len(ids) <= 64:  # a page: as lists now, so that reading its Hits needs no numpy call
             return HitList(ids.tolist(), distances=distances.tolist())
         return HitList(ids, distances=distances)
-    if node.method == "bm25":
+    if isinstance(node, Bm25Retrieve):
         ids, scores, texts = col.bm25_search_columns(
-            node.query or "", node.properties, allow, node.k, node.explain_scores
+            node.query, node.properties, allow, node.k, node.explain_scores
         )
         return HitList(ids, scores=scores, explains=texts)
-    if node.method == "cursor":
+    if isinstance(node, CursorRetrieve):
         ids = col.list_ids(None)
         start = bisect.bisect_right(ids, node.after.lower(), key=col.uuid_of)
         return HitList(ids[start : start + (node.k or 0)])
     ids = col.list_ids(allow)
-    if node.sort:
+    if getattr(node, "sort", None):
         return sort_hits([Hit(int(d)) for d in ids], node.sort, col)[: node.k]
     if node.k is not None:
         ids = ids[: node.k]
     return HitList(ids)
 
 
-def query_vector(node: Retrieve, ctx: Context) -> np.ndarray:
+def query_vector(node: VectorRetrieve, ctx: Context) -> np.ndarray:
     """The vector a vector search looks for: given, an object's, or embedded text (concepts averaged, moved)."""
     col = ctx.collection
-    if node.source == "nearVector" or (node.source == "hybridVector" and node.vector):
-        return np.asarray(node.vector, dtype=np.float32)
-    if node.source == "nearObject":
-        return object_vector(ctx, node.object_id or "", node.object_class, "nearObject")
-    if node.source == "hybridVector":
-        return col.embed_queries([node.query or ""])[0]
-    nt = node.near_text
-    if nt.move_to is None and nt.move_away_from is None and len(nt.concepts) == 1:
+    source = node.source
+    if isinstance(source, NearVectorSource) or isinstance(source, HybridVectorSource) and source.vector:
+        return np.asarray(source.vector, dtype=np.float32)
+    if isinstance(source, NearObjectSource):
+        return object_vector(ctx, source.object_id, source.object_class, "nearObject")
+    if isinstance(source, HybridVectorSource):
+        return col.embed_queries([source.query])[0]
+    assert isinstance(source, NearTextSource)
+    near_text = source.near_text
+    if near_text.move_to is None and near_text.move_away_from is None and len(near_text.concepts) == 1:
         # the common case: one concept, no moves (the mean of one row is that row)
-        return np.asarray(col.embed_queries(nt.concepts), dtype=np.float32)[0]
-    moves = [m for m in (nt.move_to, nt.move_away_from) if m is not None and m.force > 0]
-    texts = list(nt.concepts) + [c for m in moves for c in m.concepts]
+        return np.asarray(col.embed_queries(near_text.concepts), dtype=np.float32)[0]
+    moves = [m for m in (near_text.move_to, near_text.move_away_from) if m is not None and m.force > 0]
+    texts = list(near_text.concepts) + [c for m in moves for c in m.concepts]
     embedded = np.asarray(col.embed_queries(texts), dtype=np.float32)
-    vector = embedded[: len(nt.concepts)].mean(axis=0)
-    used = len(nt.concepts)
-    for move in (nt.move_to, nt.move_away_from):
+    vector = embedded[: len(near_text.concepts)].mean(axis=0)
+    used = len(near_text.concepts)
+    for move in (near_text.move_to, near_text.move_away_from):
         if move is None or move.force <= 0:
             continue
         parts = []
@@ -112,7 +128,7 @@ def query_vector(node: Retrieve, ctx: Context) -> np.ndarray:
             parts.append(object_vector(ctx, ref_id, ref_class, "nearText.moveTo/moveAwayFrom"))
         target = np.mean(parts, axis=0)
         half = move.force / 2.0
-        if move is nt.move_to:
+        if move is near_text.move_to:
             vector = vector * (1.0 - half) + target * half
         else:
             vector = vector + half * (vector - target)
@@ -122,8 +138,6 @@ def query_vector(node: Retrieve, ctx: Context) -> np.ndarray:
 def _object_ref(obj: ast.MoveObject) -> tuple[str | None, str]:
     if obj.id:
         return None, obj.id
-    from rankql.dsl.planner import parse_beacon
-
     return parse_beacon(obj.beacon or "")
 
 
@@ -150,10 +164,10 @@ def fuse(node: Fuse, children: list[tuple[Retrieve, Sequence[Hit]]], ctx: Contex
     """Vector set first, keyword set second (the explainScore order of spec 6.3)."""
     vector_hits = keyword = vector_values = None
     for child, hits in children:
-        if child.method == "vector":
+        if isinstance(child, VectorRetrieve):
             vector_hits = _columns(hits)
             vector_values = np.float32(1) - np.asarray(vector_hits.distances, dtype=np.float32)
-        elif child.method == "bm25":
+        elif isinstance(child, Bm25Retrieve):
             keyword = (child, _columns(hits))
     col = ctx.collection
     if not node.explain_scores and node.max_vector_distance is None:
