@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -72,7 +73,7 @@ class PlanNode:
         parts = self.details()
         return f"{self.name}: {', '.join(parts)}" if parts else self.name
 
-    def walk(self):
+    def walk(self) -> Iterator[PlanNode]:
         """This node, then its descendants, depth first (the order explain prints them)."""
         yield self
         for child in self.children:
@@ -326,8 +327,8 @@ class LogicalPlan:
     def nodes(self) -> list[PlanNode]:
         return list(self.root.walk())
 
-    def render(self, annotate=None) -> str:
-        """One node per line, two spaces per level; `annotate(node)` may append text to a line."""
+    def render(self, annotate: Callable[[PlanNode], str] | None = None, indent: int = 0) -> str:
+        """One node per line, two spaces per level (from `indent`); `annotate(node)` may append text."""
         lines: list[str] = []
 
         def visit(node: PlanNode, depth: int) -> None:
@@ -336,5 +337,5 @@ class LogicalPlan:
             for child in node.children:
                 visit(child, depth + 1)
 
-        visit(self.root, 0)
+        visit(self.root, indent)
         return "\n".join(lines)

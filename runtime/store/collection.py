@@ -185,6 +185,7 @@ class Collection(WriteMixin):
         k: int | None,
         allow: np.ndarray | None = None,
         max_distance: float | None = None,
+        exact: bool | None = None,
     ) -> tuple[list[int], list[float]]:
         """vector_search as two lists, doc ids and distances (float32 values as Python floats).
 
@@ -195,7 +196,11 @@ class Collection(WriteMixin):
         hnsw = self.vectors.hnsw
         found = (
             hnsw.nearest(vector, k)
-            if allow is None and hnsw is not None and k is not None and type(vector) is np.ndarray
+            if not exact
+            and allow is None
+            and hnsw is not None
+            and k is not None
+            and type(vector) is np.ndarray
             else None
         )
         if found is not None:
@@ -214,7 +219,7 @@ class Collection(WriteMixin):
                 keep = bisect.bisect_right(values, float(np.float32(max_distance)))
                 del ids[keep:], values[keep:]
             return ids, values
-        ids, distances = self.vector_search_columns(vector, k, allow, max_distance)
+        ids, distances = self.vector_search_columns(vector, k, allow, max_distance, exact)
         return ids.tolist(), distances.tolist()
 
     def vector_search_columns(
@@ -223,11 +228,13 @@ class Collection(WriteMixin):
         k: int | None,
         allow: np.ndarray | None = None,
         max_distance: float | None = None,
+        exact: bool | None = None,
     ) -> tuple[np.ndarray, np.ndarray]:
         """vector_search as two arrays (int64 doc ids, float32 distances): what the engine reads."""
         hnsw = self.vectors.hnsw
         if (
-            allow is None
+            not exact
+            and allow is None
             and hnsw is not None
             and k is not None
             and k > 0
@@ -257,7 +264,7 @@ class Collection(WriteMixin):
         query = self.vectors.check_query(vector, self.name)
         if query is None or (k is not None and k <= 0):
             return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.float32)
-        ids, dist = self.vectors.search(query, k, allow)
+        ids, dist = self.vectors.search(query, k, allow, exact)
         # A page is checked with Python floats (one numpy call), a long list with numpy.
         small = len(dist) <= 64
         values = dist.tolist() if small else [float(dist[0])]

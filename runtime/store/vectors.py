@@ -80,21 +80,21 @@ class VectorIndex:
         return vector
 
     def search(
-        self, query: np.ndarray, k: int | None, allow: np.ndarray | None = None
+        self, query: np.ndarray, k: int | None, allow: np.ndarray | None = None, exact: bool | None = None
     ) -> tuple[np.ndarray, np.ndarray]:
         """(doc ids, distances) sorted by distance; k=None means every candidate (exact).
 
         The k nearest come with every candidate tied with the k-th (more than k then): the caller
         decides ties by uuid, which neither index knows.
         """
-        if k is None or self.hnsw is None:
+        if exact or k is None or self.hnsw is None:
             return self.flat.search(query, k, allow, ties=True)
         if k <= 0:
             return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.float32)
         allowed = None
         count = None
         if allow is not None:
-            if len(allow) <= self.cutoff:
+            if exact is None and len(allow) <= self.cutoff:
                 return self.flat.search(query, k, allow, ties=True)
             candidates = self.flat.live_ids(allow)
             allowed = set(candidates.tolist())
