@@ -93,9 +93,11 @@ class VectorScan(PhysicalNode):
         vector = ops.query_vector(self.source, ctx)
         if self.lists:
             # A page: lists straight from the store, so that no numpy call comes between hnswlib and Hits.
-            ids, distances = col.vector_page(vector, self.k, allow, self.max_distance, exact)
+            ids, distances = col.vector_search(
+                vector, self.k, allow, self.max_distance, exact=exact, lists=True
+            )
             return list(map(Hit, ids, distances))
-        ids, distances = col.vector_search_columns(vector, self.k, allow, self.max_distance, exact)
+        ids, distances = col.vector_search(vector, self.k, allow, self.max_distance, exact=exact)
         if self.min_certainty is not None:
             # certainty = 1 - d/2 in float32; the distance bound above is the same test up to rounding
             keep = np.float32(1) - distances / np.float32(2) >= np.float32(self.min_certainty)
@@ -179,7 +181,7 @@ class Bm25Scan(PhysicalNode):
 
     def run(self, ctx: ops.Context, inputs: Sequence[Rows]) -> Rows:
         allow = ctx.allow(self.where)
-        ids, scores, texts = ctx.collection.bm25_search_columns(
+        ids, scores, texts = ctx.collection.bm25_search(
             self.query, self.properties, allow, self.k, self.explain_scores
         )
         return HitList(ids, scores=scores, explains=texts)
