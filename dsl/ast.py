@@ -60,7 +60,7 @@ class Node(BaseModel):
         theirs = {k: v for k, v in other.__dict__.items() if k != "span"}
         return mine == theirs
 
-    __hash__ = None  # mutable models are not hashable
+    __hash__ = None  # type: ignore[assignment]  # mutable models are not hashable
 
 
 # --- searches -----------------------------------------------------------------------------

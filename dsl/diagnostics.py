@@ -5,6 +5,7 @@ from __future__ import annotations
 import difflib
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
+from typing import Any
 
 from .source import Source, Span
 
@@ -107,11 +108,11 @@ class Diagnostic:
     def render(self, source: Source | None = None) -> str:
         return render_diagnostic(self, source or self.source)
 
-    def to_graphql(self, source: Source | None = None) -> dict:
+    def to_graphql(self, source: Source | None = None) -> dict[str, Any]:
         """The GraphQL error entry. `path` is null: the front end's errors are validation errors (no data
         runs), which Weaviate reports with a null path; `self.path` only says which class field it concerns."""
         pos = self.line_col(source)
-        extensions: dict = {"code": self.code}
+        extensions: dict[str, Any] = {"code": self.code}
         if self.hint:
             extensions["hint"] = self.hint
         return {
@@ -151,7 +152,7 @@ class QueryError(Exception):
     def __str__(self) -> str:
         return render_diagnostics(self.diagnostics, self.source)
 
-    def to_graphql(self) -> list[dict]:
+    def to_graphql(self) -> list[dict[str, Any]]:
         return [d.to_graphql(self.source) for d in self.diagnostics]
 
 

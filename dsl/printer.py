@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
+from functools import partial
+from typing import Any
 
 from . import ast
 
@@ -43,12 +46,7 @@ def _selection(items: list[ast.SelectionItem], depth: int, lines: list[str]) -> 
         if isinstance(item, ast.PropertyField):
             lines.append(pad + _alias(item.alias) + item.name)
         else:
-            _block(
-                _alias(item.alias) + "_additional",
-                depth,
-                lines,
-                lambda d, extra=item: _additional(extra, d, lines),
-            )
+            _block(_alias(item.alias) + "_additional", depth, lines, partial(_additional, item, lines=lines))
 
 
 def _additional(extra: ast.AdditionalSelection, depth: int, lines: list[str]) -> None:
@@ -58,11 +56,9 @@ def _additional(extra: ast.AdditionalSelection, depth: int, lines: list[str]) ->
             lines.append(pad + _alias(item.alias) + item.name)
         elif isinstance(item, ast.RerankField):
             head = _alias(item.alias) + f"rerank({_rerank_args(item.args)})"
-            _block(
-                head, depth, lines, lambda d, names=item.fields: lines.extend(_INDENT * d + n for n in names)
-            )
+            _block(head, depth, lines, partial(_names, item.fields, lines=lines))
         else:
-            _block(_alias(item.alias) + "group", depth, lines, lambda d, group=item: _group(group, d, lines))
+            _block(_alias(item.alias) + "group", depth, lines, partial(_group, item, lines=lines))
 
 
 def _group(group: ast.GroupField, depth: int, lines: list[str]) -> None:
@@ -76,9 +72,13 @@ def _group(group: ast.GroupField, depth: int, lines: list[str]) -> None:
                 lambda d: lines.extend(_INDENT * d + n for n in group.grouped_by_fields),
             )
         elif name == "hits" and group.hits is not None:
-            _block("hits", depth, lines, lambda d: _hits(group.hits, d, lines))
+            _block("hits", depth, lines, partial(_hits, group.hits, lines=lines))
         else:
             lines.append(pad + name)
+
+
+def _names(names: list[str], depth: int, lines: list[str]) -> None:
+    lines.extend(_INDENT * depth + name for name in names)
 
 
 def _hits(hits: ast.GroupHitsSelection, depth: int, lines: list[str]) -> None:
@@ -88,7 +88,7 @@ def _hits(hits: ast.GroupHitsSelection, depth: int, lines: list[str]) -> None:
         _block("_additional", depth, lines, lambda d: lines.extend(_INDENT * d + n for n in hits.additional))
 
 
-def _block(head: str, depth: int, lines: list[str], body) -> None:
+def _block(head: str, depth: int, lines: list[str], body: Callable[[int], None]) -> None:
     pad = _INDENT * depth
     lines.append(f"{pad}{head} {{")
     body(depth + 1)
@@ -118,7 +118,7 @@ def _opt(number: int | None) -> str | None:
     return None if number is None else str(number)
 
 
-def _scalar(value) -> str:
+def _scalar(value: str | float | list[Any]) -> str:
     if isinstance(value, str):
         return _str(value)
     if isinstance(value, list):
@@ -148,7 +148,7 @@ def _boost(boost: float) -> str:
     return str(int(boost)) if boost.is_integer() else repr(boost)
 
 
-def _threshold(node) -> list[tuple[str, str | None]]:
+def _threshold(node: ast.NearSearch) -> list[tuple[str, str | None]]:
     return [
         ("certainty", None if node.certainty is None else _num(node.certainty)),
         ("distance", None if node.distance is None else _num(node.distance)),
