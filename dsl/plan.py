@@ -145,11 +145,11 @@ class Retrieve(PlanNode):
         return parts
 
 
-@dataclass(eq=False)
+@dataclass(eq=False, kw_only=True)
 class VectorRetrieve(Retrieve):
     """The k nearest objects to a query vector, within a distance (or certainty) bound when given."""
 
-    source: VectorSource = field(default_factory=lambda: NearVectorSource([]))
+    source: VectorSource
     max_distance: float | None = None
     min_certainty: float | None = None
 
@@ -164,11 +164,11 @@ class VectorRetrieve(Retrieve):
         return parts
 
 
-@dataclass(eq=False)
+@dataclass(eq=False, kw_only=True)
 class Bm25Retrieve(Retrieve):
     """The k best BM25F matches of a keyword query over some (boosted) properties, or all searchable."""
 
-    query: str = ""
+    query: str
     properties: list[tuple[str, float]] | None = None  # None: every searchable property
     explain_scores: bool = False
 
@@ -177,7 +177,7 @@ class Bm25Retrieve(Retrieve):
         return [f"query={quote(self.query)}", f"properties={props}", *self.tail()]
 
 
-@dataclass(eq=False)
+@dataclass(eq=False, kw_only=True)
 class ListRetrieve(Retrieve):
     """A plain listing: objects passing `where`, in uuid order or by sort keys."""
 
@@ -187,11 +187,11 @@ class ListRetrieve(Retrieve):
         return ["order=" + (_sort(self.sort) if self.sort else "uuid"), *self.tail()]
 
 
-@dataclass(eq=False)
+@dataclass(eq=False, kw_only=True)
 class CursorRetrieve(Retrieve):
     """A cursor page: the k objects after a uuid, in uuid order."""
 
-    after: str = ""
+    after: str
 
     def details(self) -> list[str]:
         return [f"after={self.after}", "order=uuid", *self.tail()]

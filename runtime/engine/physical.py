@@ -266,8 +266,7 @@ class SortOp(PhysicalNode):
         return [keys, _k(self.k)] if self.k is not None else [keys]
 
     def run(self, ctx: ops.Context, inputs: Sequence[Rows]) -> Rows:
-        hits = [h if isinstance(h, Hit) else Hit(int(h)) for h in inputs[0]]
-        ordered = ops.sort_hits(hits, self.keys, ctx.collection)
+        ordered = ops.sort_hits(list(inputs[0]), self.keys, ctx.collection)
         return ordered if self.k is None else ordered[: self.k]
 
 
