@@ -15,7 +15,7 @@ HIT_ADDITIONAL = ("id", "distance", "vector")
 
 
 class SelectionReader(RerankReader):
-    """Selections of a class field (the rerank window is checked by the planner, which knows the defaults)."""
+    """Selections of a class field (the rerank window is checked by the validation rule rerank_window)."""
 
     def leaf(self, field: Field, owner: str, alias_ok: bool = True) -> bool:
         """A field that must have no arguments, directives or selection; False (diagnosed) otherwise."""
