@@ -118,7 +118,7 @@ DEPTH: dict[str, int] = defaultdict(int)  # timed calls of a kind under way (a s
 def timed(kind: str, fn):
     # The CPU clock is read inside the wall-clock window at both ends, so that the wrapper's own clock
     # reads are charged to the timed call and not to the engine around it. Only the outermost call of a
-    # kind counts: vector_page may call vector_search_columns, both timed as store calls.
+    # kind counts, should a timed call make another of its kind.
     def wrapper(*args, **kwargs):
         if DEPTH[kind]:
             return fn(*args, **kwargs)
@@ -159,7 +159,7 @@ def instrument(db: Database) -> None:
             col.vectors.hnsw._index = TimedHnsw(col.vectors.hnsw._index)
         col.bm25.search = timed("bm25", col.bm25.search)
         # the store's search methods the engine calls: their time less the raw calls inside is store glue
-        for name in ("vector_page", "vector_search_columns", "bm25_search_columns", "embed_queries"):
+        for name in ("vector_search", "bm25_search", "embed_queries"):
             setattr(col, name, timed(STORE, getattr(col, name)))
         # the store's filter evaluation (the keyword part's inverted index): not the engine's
         col.filter = timed(FILTER, col.filter)

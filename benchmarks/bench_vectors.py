@@ -146,7 +146,7 @@ def main() -> None:
     oracle = FlatIndex("cosine")
     oracle.add(np.arange(len(passages)), passages)
     exact = [set(oracle.search(q, K)[0].tolist()) for q in all_queries]
-    store_hits = [store.vector_page(q, K) for q in all_queries]
+    store_hits = [store.vector_search(q, K, lists=True) for q in all_queries]
     raw_hits = [raw.knn_query(q, k=K, num_threads=1) for q in all_queries]
     wide_hits = [raw.knn_query(q, k=K + 20, num_threads=1) for q in all_queries]
     identical = all(same_up_to_ties(s, w) for s, w in zip(store_hits, wide_hits, strict=True))
@@ -154,14 +154,12 @@ def main() -> None:
     recall = np.mean([len(set(s[0]) & e) / K for s, e in zip(store_hits, exact, strict=True)])
     raw_recall = np.mean([len(set(r[0][0].tolist()) & e) / K for r, e in zip(raw_hits, exact, strict=True)])
 
-    # The engine reads a page through vector_page (two lists); vector_search_columns gives numpy arrays
-    # (hybrid pools), vector_search (doc_id, distance) tuples for Python callers. Each is timed against
-    # raw hnswlib in paired blocks.
+    # The engine reads a page as two lists (lists=True: its HnswScan for k <= 64) and longer results
+    # (hybrid pools) as numpy arrays. Each is timed against raw hnswlib in paired blocks.
     raw_call = lambda q: raw.knn_query(q, k=K, num_threads=1)  # noqa: E731
     paths = {
-        "vector_page, the engine's path for a page": lambda q: store.vector_page(q, K),
-        "vector_search_columns, numpy arrays": lambda q: store.vector_search_columns(q, K),
-        "vector_search, list of (doc_id, distance)": lambda q: store.vector_search(q, K),
+        "vector_search lists, the engine's path for a page": lambda q: store.vector_search(q, K, lists=True),
+        "vector_search arrays": lambda q: store.vector_search(q, K),
     }
     timed = {name: timed_pair(raw_call, fn, all_queries, args.repeat) for name, fn in paths.items()}
     n = len(passages)
@@ -175,10 +173,10 @@ def main() -> None:
         f"(same order in {same_order}/{len(all_queries)}: the store orders exact ties by uuid, also where "
         "a tie crosses the cut at k, hnswlib by label; msmarco-5k holds duplicate passages)"
     )
-    raw_qps, store_qps, _ = timed["vector_page, the engine's path for a page"]
+    raw_qps, store_qps, _ = timed["vector_search lists, the engine's path for a page"]
     print(f"queries/s (ef={dynamic_ef(K)}, 1 thread): store {store_qps:,.0f}, raw hnswlib {raw_qps:,.0f}")
     for name, (_, qps, time_ratio) in timed.items():
-        target = "; target <= +10%" if name.startswith("vector_page") else ""
+        target = "; target <= +10%" if "page" in name else ""
         print(
             f"ratio store/raw queries/s = {1 / time_ratio:.3f}  overhead {time_ratio - 1:+.1%} per query "
             f"({name}, {qps:,.0f} queries/s; median of paired blocks{target})"

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, SerializerFunctionWrapHandler, model_serializer
 
 from .source import Span
 
@@ -60,7 +60,7 @@ class Node(BaseModel):
         theirs = {k: v for k, v in other.__dict__.items() if k != "span"}
         return mine == theirs
 
-    __hash__ = None  # mutable models are not hashable
+    __hash__ = None  # type: ignore[assignment]  # mutable models are not hashable
 
 
 # --- searches -----------------------------------------------------------------------------
@@ -80,6 +80,7 @@ class Move(Node):
 
 
 class NearText(Node):
+    kind: Literal["nearText"] = "nearText"
     concepts: list[str]
     distance: float | None = None
     certainty: float | None = None
@@ -88,12 +89,14 @@ class NearText(Node):
 
 
 class NearVector(Node):
+    kind: Literal["nearVector"] = "nearVector"
     vector: list[float]
     distance: float | None = None
     certainty: float | None = None
 
 
 class NearObject(Node):
+    kind: Literal["nearObject"] = "nearObject"
     id: str | None = None
     beacon: str | None = None
     distance: float | None = None
@@ -108,17 +111,25 @@ class PropertyRef(Node):
 
 
 class Bm25(Node):
+    kind: Literal["bm25"] = "bm25"
     query: str
     properties: list[PropertyRef] | None = None  # None: every searchable property
 
 
 class Hybrid(Node):
+    kind: Literal["hybrid"] = "hybrid"
     query: str
     alpha: float = 0.75
     vector: list[float] | None = None
     properties: list[PropertyRef] | None = None
     fusion_type: FusionType = "relativeScoreFusion"
     max_vector_distance: float | None = None
+
+
+# The one search argument of a class field, told apart by `kind` (its GraphQL argument name).
+Search = Annotated[NearText | NearVector | NearObject | Bm25 | Hybrid, Field(discriminator="kind")]
+NearSearch = NearText | NearVector | NearObject  # the searches with distance / certainty
+SEARCH_KINDS = ("nearText", "nearVector", "nearObject", "bm25", "hybrid")
 
 
 # --- filters, sort, grouping --------------------------------------------------------------
@@ -237,11 +248,7 @@ class GetQuery(Node):
 
     class_name: str
     alias: str | None = None
-    near_text: NearText | None = None
-    near_vector: NearVector | None = None
-    near_object: NearObject | None = None
-    bm25: Bm25 | None = None
-    hybrid: Hybrid | None = None
+    search: Search | None = None  # None: a plain listing (or a cursor page with after)
     where: Where | None = None
     limit: int | None = None
     offset: int | None = None
@@ -282,19 +289,14 @@ class GetQuery(Node):
     def property_names(self) -> list[str]:
         return [i.name for i in self.selection if isinstance(i, PropertyField)]
 
-    @property
-    def search_kind(self) -> str:
-        """'nearText', 'nearVector', 'nearObject', 'bm25', 'hybrid' or 'list'."""
-        for kind, value in (
-            ("nearText", self.near_text),
-            ("nearVector", self.near_vector),
-            ("nearObject", self.near_object),
-            ("bm25", self.bm25),
-            ("hybrid", self.hybrid),
-        ):
-            if value is not None:
-                return kind
-        return "list"
+    @model_serializer(mode="wrap")
+    def _search_with_kind(self, handler: SerializerFunctionWrapHandler) -> Any:
+        """`kind` is a default, so dumps without defaults would drop it: keep it, first."""
+        dumped = handler(self)
+        search = dumped.get("search") if isinstance(dumped, dict) else None
+        if self.search is not None and isinstance(search, dict) and "kind" not in search:
+            dumped["search"] = {"kind": self.search.kind, **search}
+        return dumped
 
 
 class Query(Node):

@@ -16,6 +16,7 @@ from .arguments import near_object, near_text, near_vector
 from .context import BindContext
 from .diagnostics import Diagnostic, suggestion
 from .keyword_args import bm25, hybrid
+from .limits import QUERY_DEFAULTS_LIMIT, QUERY_DEFAULTS_LIMIT_GRAPHQL, QUERY_MAXIMUM_RESULTS
 from .selection import class_selection, directives_error, fields_of
 from .sort_group_args import group_by, sort
 from .syntax import Argument, Document, Field, FragmentDefinition, FragmentSpread, Operation
@@ -23,7 +24,7 @@ from .values import read_int, read_string
 from .variables import define_variables
 from .where_args import where
 
-SEARCHES = ("nearText", "nearVector", "nearObject", "bm25", "hybrid")
+SEARCHES = ast.SEARCH_KINDS
 CLASS_ARGS = (*SEARCHES, "where", "limit", "offset", "autocut", "after", "sort", "groupBy")
 UNSUPPORTED_CLASS_ARGS = {
     "group": "the legacy group argument is not supported; use groupBy",
@@ -31,14 +32,8 @@ UNSUPPORTED_CLASS_ARGS = {
     "consistencyLevel": "replication is not supported: rankql runs in one process",
     "nearImage": "rankql has no image vectorizer",
 }
-QUERY_MAXIMUM_RESULTS = 10_000
 _CURSOR = "cursor api: invalid 'after' parameter: "
-_ATTRS = {
-    "nearText": "near_text",
-    "nearVector": "near_vector",
-    "nearObject": "near_object",
-    "groupBy": "group_by",
-}
+_ATTRS = {"groupBy": "group_by"}
 
 
 class Binder:
@@ -176,7 +171,12 @@ class Binder:
                 )
             else:
                 value = self.class_argument(name, arg)
-                if value is not None:
+                if name in SEARCHES:
+                    # One search per class field: a second one is a conflict, reported by conflicts()
+                    # at the later argument; the first bound one is kept.
+                    if value is not None and "search" not in data:
+                        data["search"] = value
+                elif value is not None:
                     data[_ATTRS.get(name, name)] = value
         self.pagination(data, args)
         self.conflicts(data, args)
@@ -252,9 +252,15 @@ class Binder:
             )
         if offset is not None and offset < 0:
             self.error("Q207", f"offset must not be negative, got {offset}", args["offset"].value)
-        if "after" in data:
-            return
-        effective = limit if limit is not None else 10 if offset is not None or "autocut" in data else 100
+        if "after" in data and (limit is None or offset is not None):
+            return  # the cursor rules report these; a cursor's limit is checked below like any limit
+        effective = (
+            limit
+            if limit is not None
+            else QUERY_DEFAULTS_LIMIT
+            if offset is not None or "autocut" in data
+            else QUERY_DEFAULTS_LIMIT_GRAPHQL
+        )
         if (offset or 0) + effective > QUERY_MAXIMUM_RESULTS:
             node = args.get("offset") if limit is None else args["limit"]
             self.error(
@@ -266,7 +272,7 @@ class Binder:
             )
 
     def conflicts(self, data: dict[str, Any], args: dict[str, Argument]) -> None:
-        present = [name for name in SEARCHES if _ATTRS.get(name, name) in data or name in args]
+        present = [name for name in SEARCHES if name in args]
         if len(present) > 1:
             self.search_conflict(present, args)
         if "sort" in args:

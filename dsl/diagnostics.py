@@ -51,6 +51,7 @@ CODES = {
     "Q310": "rerank window smaller than the page",
     "Q311": "rerank without properties",
     "Q312": "conflicting fields",
+    "Q313": "rerank window with groupBy",
     "Q401": "undefined variable",
     "Q402": "missing variable value",
     "Q403": "variable type mismatch",

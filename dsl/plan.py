@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -72,7 +73,7 @@ class PlanNode:
         parts = self.details()
         return f"{self.name}: {', '.join(parts)}" if parts else self.name
 
-    def walk(self):
+    def walk(self) -> Iterator[PlanNode]:
         """This node, then its descendants, depth first (the order explain prints them)."""
         yield self
         for child in self.children:
@@ -80,52 +81,80 @@ class PlanNode:
 
 
 @dataclass(eq=False)
-class Retrieve(PlanNode):
-    """Candidates from the store: a vector search, a BM25 search, a listing or a cursor page."""
+class NearTextSource:
+    """The query vector is the class vectorizer's embedding of the concepts (averaged, then moved)."""
 
-    method: str  # "vector", "bm25", "list", "cursor"
-    source: str = ""  # nearText, nearVector, nearObject, hybridVector, bm25, hybrid
-    concepts: list[str] = field(default_factory=list)
-    near_text: ast.NearText | None = None
-    vector: list[float] | None = None
-    object_id: str | None = None
-    object_class: str | None = None
-    query: str | None = None
-    properties: list[tuple[str, float]] | None = None
-    k: int | None = None
-    max_distance: float | None = None
-    min_certainty: float | None = None
-    where: ast.Where | None = None
-    sort: list[ast.SortKey] | None = None
-    after: str | None = None
-    explain_scores: bool = False
+    near_text: ast.NearText
 
     def details(self) -> list[str]:
-        parts = [self.method]
-        if self.source == "nearText":
-            parts.append(f"nearText={quote(' '.join(self.concepts))}")
-            nt = self.near_text
-            if nt is not None and nt.move_to is not None:
-                parts.append(f"moveTo.force={number(nt.move_to.force)}")
-            if nt is not None and nt.move_away_from is not None:
-                parts.append(f"moveAwayFrom.force={number(nt.move_away_from.force)}")
-        elif self.source == "nearVector":
-            parts.append(f"nearVector=[{len(self.vector or [])} dims]")
-        elif self.source == "nearObject":
-            parts.append(f"nearObject={self.object_id}")
-        elif self.source == "hybridVector":
-            parts.append(
-                f"vector=[{len(self.vector)} dims]" if self.vector else f"nearText={quote(self.query or '')}"
-            )
-        if self.method == "bm25":
-            parts.append(f"query={quote(self.query or '')}")
-            props = "*" if self.properties is None else ",".join(_prop(n, b) for n, b in self.properties)
-            parts.append(f"properties={props}")
-        if self.method == "cursor":
-            parts.append(f"after={self.after}")
-        if self.method in ("list", "cursor"):
-            parts.append("order=" + (_sort(self.sort) if self.sort else "uuid"))
-        parts.append(f"k={'all' if self.k is None else self.k}")
+        parts = [f"nearText={quote(' '.join(self.near_text.concepts))}"]
+        if self.near_text.move_to is not None:
+            parts.append(f"moveTo.force={number(self.near_text.move_to.force)}")
+        if self.near_text.move_away_from is not None:
+            parts.append(f"moveAwayFrom.force={number(self.near_text.move_away_from.force)}")
+        return parts
+
+
+@dataclass(eq=False)
+class NearVectorSource:
+    """The query vector is given."""
+
+    vector: list[float]
+
+    def details(self) -> list[str]:
+        return [f"nearVector=[{len(self.vector)} dims]"]
+
+
+@dataclass(eq=False)
+class NearObjectSource:
+    """The query vector is a stored object's (of this class, or of the beacon's class)."""
+
+    object_id: str
+    object_class: str | None = None
+
+    def details(self) -> list[str]:
+        return [f"nearObject={self.object_id}"]
+
+
+@dataclass(eq=False)
+class HybridVectorSource:
+    """Hybrid's vector half: the given vector, or the class vectorizer's embedding of the query."""
+
+    query: str
+    vector: list[float] | None = None
+
+    def details(self) -> list[str]:
+        return [f"vector=[{len(self.vector)} dims]" if self.vector else f"nearText={quote(self.query)}"]
+
+
+VectorSource = NearTextSource | NearVectorSource | NearObjectSource | HybridVectorSource
+
+
+@dataclass(eq=False)
+class Retrieve(PlanNode):
+    """Candidates from the store; one subclass per way of finding them. `k` None: every candidate."""
+
+    k: int | None = None
+    where: ast.Where | None = None
+
+    def tail(self) -> list[str]:
+        """k and the where filter, the last parts of every retrieve line."""
+        parts = [f"k={'all' if self.k is None else self.k}"]
+        if self.where is not None:
+            parts.append(f"where={describe_where(self.where)}")
+        return parts
+
+
+@dataclass(eq=False, kw_only=True)
+class VectorRetrieve(Retrieve):
+    """The k nearest objects to a query vector, within a distance (or certainty) bound when given."""
+
+    source: VectorSource
+    max_distance: float | None = None
+    min_certainty: float | None = None
+
+    def details(self) -> list[str]:
+        parts = self.source.details() + [f"k={'all' if self.k is None else self.k}"]
         if self.max_distance is not None:
             parts.append(f"maxDistance={number(self.max_distance)}")
         if self.min_certainty is not None:
@@ -133,6 +162,39 @@ class Retrieve(PlanNode):
         if self.where is not None:
             parts.append(f"where={describe_where(self.where)}")
         return parts
+
+
+@dataclass(eq=False, kw_only=True)
+class Bm25Retrieve(Retrieve):
+    """The k best BM25F matches of a keyword query over some (boosted) properties, or all searchable."""
+
+    query: str
+    properties: list[tuple[str, float]] | None = None  # None: every searchable property
+    explain_scores: bool = False
+
+    def details(self) -> list[str]:
+        props = "*" if self.properties is None else ",".join(_prop(n, b) for n, b in self.properties)
+        return [f"query={quote(self.query)}", f"properties={props}", *self.tail()]
+
+
+@dataclass(eq=False, kw_only=True)
+class ListRetrieve(Retrieve):
+    """A plain listing: objects passing `where`, in uuid order or by sort keys."""
+
+    sort: list[ast.SortKey] | None = None
+
+    def details(self) -> list[str]:
+        return ["order=" + (_sort(self.sort) if self.sort else "uuid"), *self.tail()]
+
+
+@dataclass(eq=False, kw_only=True)
+class CursorRetrieve(Retrieve):
+    """A cursor page: the k objects after a uuid, in uuid order."""
+
+    after: str
+
+    def details(self) -> list[str]:
+        return [f"after={self.after}", "order=uuid", *self.tail()]
 
 
 def _prop(name: str, boost: float) -> str:
@@ -265,8 +327,8 @@ class LogicalPlan:
     def nodes(self) -> list[PlanNode]:
         return list(self.root.walk())
 
-    def render(self, annotate=None) -> str:
-        """One node per line, two spaces per level; `annotate(node)` may append text to a line."""
+    def render(self, annotate: Callable[[PlanNode], str] | None = None, indent: int = 0) -> str:
+        """One node per line, two spaces per level (from `indent`); `annotate(node)` may append text."""
         lines: list[str] = []
 
         def visit(node: PlanNode, depth: int) -> None:
@@ -275,18 +337,5 @@ class LogicalPlan:
             for child in node.children:
                 visit(child, depth + 1)
 
-        visit(self.root, 0)
+        visit(self.root, indent)
         return "\n".join(lines)
-
-
-class PlanError(Exception):
-    """A query that binds and validates but cannot be planned (conflicts, limits); reported per class."""
-
-    def __init__(
-        self, message: str, span: Span | None = None, *, code: str = "P100", hint: str | None = None
-    ):
-        super().__init__(message)
-        self.message = message
-        self.span = span
-        self.code = code
-        self.hint = hint

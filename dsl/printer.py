@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
+from functools import partial
+from typing import Any
 
 from . import ast
 
@@ -22,11 +25,7 @@ def print_query(query: ast.Query) -> str:
 def _get(get: ast.GetQuery, depth: int, lines: list[str]) -> None:
     args = []
     for name, value in (
-        ("nearText", get.near_text and _near_text(get.near_text)),
-        ("nearVector", get.near_vector and _near_vector(get.near_vector)),
-        ("nearObject", get.near_object and _near_object(get.near_object)),
-        ("bm25", get.bm25 and _bm25(get.bm25)),
-        ("hybrid", get.hybrid and _hybrid(get.hybrid)),
+        (get.search.kind if get.search else "", get.search and _search(get.search)),
         ("where", get.where and _where(get.where)),
         ("sort", get.sort and _list([_sort(k) for k in get.sort])),
         ("groupBy", get.group_by and _group_by(get.group_by)),
@@ -47,12 +46,7 @@ def _selection(items: list[ast.SelectionItem], depth: int, lines: list[str]) -> 
         if isinstance(item, ast.PropertyField):
             lines.append(pad + _alias(item.alias) + item.name)
         else:
-            _block(
-                _alias(item.alias) + "_additional",
-                depth,
-                lines,
-                lambda d, extra=item: _additional(extra, d, lines),
-            )
+            _block(_alias(item.alias) + "_additional", depth, lines, partial(_additional, item, lines=lines))
 
 
 def _additional(extra: ast.AdditionalSelection, depth: int, lines: list[str]) -> None:
@@ -62,11 +56,9 @@ def _additional(extra: ast.AdditionalSelection, depth: int, lines: list[str]) ->
             lines.append(pad + _alias(item.alias) + item.name)
         elif isinstance(item, ast.RerankField):
             head = _alias(item.alias) + f"rerank({_rerank_args(item.args)})"
-            _block(
-                head, depth, lines, lambda d, names=item.fields: lines.extend(_INDENT * d + n for n in names)
-            )
+            _block(head, depth, lines, partial(_names, item.fields, lines=lines))
         else:
-            _block(_alias(item.alias) + "group", depth, lines, lambda d, group=item: _group(group, d, lines))
+            _block(_alias(item.alias) + "group", depth, lines, partial(_group, item, lines=lines))
 
 
 def _group(group: ast.GroupField, depth: int, lines: list[str]) -> None:
@@ -80,9 +72,13 @@ def _group(group: ast.GroupField, depth: int, lines: list[str]) -> None:
                 lambda d: lines.extend(_INDENT * d + n for n in group.grouped_by_fields),
             )
         elif name == "hits" and group.hits is not None:
-            _block("hits", depth, lines, lambda d: _hits(group.hits, d, lines))
+            _block("hits", depth, lines, partial(_hits, group.hits, lines=lines))
         else:
             lines.append(pad + name)
+
+
+def _names(names: list[str], depth: int, lines: list[str]) -> None:
+    lines.extend(_INDENT * depth + name for name in names)
 
 
 def _hits(hits: ast.GroupHitsSelection, depth: int, lines: list[str]) -> None:
@@ -92,7 +88,7 @@ def _hits(hits: ast.GroupHitsSelection, depth: int, lines: list[str]) -> None:
         _block("_additional", depth, lines, lambda d: lines.extend(_INDENT * d + n for n in hits.additional))
 
 
-def _block(head: str, depth: int, lines: list[str], body) -> None:
+def _block(head: str, depth: int, lines: list[str], body: Callable[[int], None]) -> None:
     pad = _INDENT * depth
     lines.append(f"{pad}{head} {{")
     body(depth + 1)
@@ -122,7 +118,7 @@ def _opt(number: int | None) -> str | None:
     return None if number is None else str(number)
 
 
-def _scalar(value) -> str:
+def _scalar(value: str | float | list[Any]) -> str:
     if isinstance(value, str):
         return _str(value)
     if isinstance(value, list):
@@ -152,7 +148,7 @@ def _boost(boost: float) -> str:
     return str(int(boost)) if boost.is_integer() else repr(boost)
 
 
-def _threshold(node) -> list[tuple[str, str | None]]:
+def _threshold(node: ast.NearSearch) -> list[tuple[str, str | None]]:
     return [
         ("certainty", None if node.certainty is None else _num(node.certainty)),
         ("distance", None if node.distance is None else _num(node.distance)),
@@ -174,33 +170,54 @@ def _move(move: ast.Move | None) -> str | None:
     )
 
 
-def _near_text(nt: ast.NearText) -> str:
-    fields = [("concepts", _strings(nt.concepts)), *_threshold(nt)]
-    fields += [("moveTo", _move(nt.move_to)), ("moveAwayFrom", _move(nt.move_away_from))]
+def _search(search: ast.Search) -> str:
+    if isinstance(search, ast.NearText):
+        return _near_text(search)
+    if isinstance(search, ast.NearVector):
+        return _near_vector(search)
+    if isinstance(search, ast.NearObject):
+        return _near_object(search)
+    if isinstance(search, ast.Bm25):
+        return _bm25(search)
+    return _hybrid(search)
+
+
+def _near_text(near_text: ast.NearText) -> str:
+    fields = [("concepts", _strings(near_text.concepts)), *_threshold(near_text)]
+    fields += [("moveTo", _move(near_text.move_to)), ("moveAwayFrom", _move(near_text.move_away_from))]
     return _obj(fields)
 
 
-def _near_vector(nv: ast.NearVector) -> str:
-    return _obj([("vector", _list([_num(x) for x in nv.vector])), *_threshold(nv)])
+def _near_vector(near_vector: ast.NearVector) -> str:
+    return _obj([("vector", _list([_num(x) for x in near_vector.vector])), *_threshold(near_vector)])
 
 
-def _near_object(no: ast.NearObject) -> str:
-    return _obj([("id", no.id and _str(no.id)), ("beacon", no.beacon and _str(no.beacon)), *_threshold(no)])
-
-
-def _bm25(bm: ast.Bm25) -> str:
-    return _obj([("query", _str(bm.query)), ("properties", _props(bm.properties))])
-
-
-def _hybrid(h: ast.Hybrid) -> str:
+def _near_object(near_object: ast.NearObject) -> str:
     return _obj(
         [
-            ("query", _str(h.query)),
-            ("alpha", None if h.alpha == 0.75 else _num(h.alpha)),
-            ("vector", None if h.vector is None else _list([_num(x) for x in h.vector])),
-            ("properties", _props(h.properties)),
-            ("fusionType", None if h.fusion_type == "relativeScoreFusion" else h.fusion_type),
-            ("maxVectorDistance", None if h.max_vector_distance is None else _num(h.max_vector_distance)),
+            ("id", near_object.id and _str(near_object.id)),
+            ("beacon", near_object.beacon and _str(near_object.beacon)),
+            *_threshold(near_object),
+        ]
+    )
+
+
+def _bm25(bm25: ast.Bm25) -> str:
+    return _obj([("query", _str(bm25.query)), ("properties", _props(bm25.properties))])
+
+
+def _hybrid(hybrid: ast.Hybrid) -> str:
+    return _obj(
+        [
+            ("query", _str(hybrid.query)),
+            ("alpha", None if hybrid.alpha == 0.75 else _num(hybrid.alpha)),
+            ("vector", None if hybrid.vector is None else _list([_num(x) for x in hybrid.vector])),
+            ("properties", _props(hybrid.properties)),
+            ("fusionType", None if hybrid.fusion_type == "relativeScoreFusion" else hybrid.fusion_type),
+            (
+                "maxVectorDistance",
+                None if hybrid.max_vector_distance is None else _num(hybrid.max_vector_distance),
+            ),
         ]
     )
 

@@ -153,7 +153,7 @@ def additional(ctx: BindContext, field: Field, cls: str) -> ast.AdditionalSelect
 
 
 def rerank_field(ctx: BindContext, field: Field, cls: str) -> ast.RerankField | None:
-    """rerank(...) { score ... }; its window is checked by the planner, which knows the default limits."""
+    """rerank(...) { score ... }; its window is checked by the validation rule rerank_window."""
     owner = f"{cls}AdditionalReranker"
     span = Span(field.start, field.args_span[1]) if field.args_span else field.name.span
     if field.directives:

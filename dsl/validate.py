@@ -6,6 +6,7 @@ from collections.abc import Callable, Iterator
 
 from . import ast
 from .diagnostics import Diagnostic, suggestion
+from .limits import default_limit, page, written_limit
 from .schema import ClassSchema, Schema, base_type
 from .source import Span
 from .validate_where import diag as _diag
@@ -31,8 +32,8 @@ def selected_properties(get: ast.GetQuery, cls: ClassSchema) -> Iterator[Diagnos
 
 
 def keyword_properties(get: ast.GetQuery, cls: ClassSchema) -> Iterator[Diagnostic]:
-    search = get.bm25 or (get.hybrid if get.hybrid is not None and get.hybrid.alpha < 1 else None)
-    if search is None:
+    search = get.search
+    if not isinstance(search, ast.Bm25 | ast.Hybrid) or isinstance(search, ast.Hybrid) and search.alpha >= 1:
         return
     if search.properties is None:
         if not any(p.is_text and p.index_searchable for p in cls.properties):
@@ -78,9 +79,9 @@ def certainty_metric(get: ast.GetQuery, cls: ClassSchema) -> Iterator[Diagnostic
         f"can't compute and return certainty when vector index is configured with {cls.distance} distance"
     )
     hint = "use distance instead of certainty: certainty exists for cosine only"
-    for search in (get.near_text, get.near_vector, get.near_object):
-        if search is not None and search.certainty is not None:
-            yield _diag("Q604", message, search, hint)
+    search = get.search
+    if isinstance(search, ast.NearText | ast.NearVector | ast.NearObject) and search.certainty is not None:
+        yield _diag("Q604", message, search, hint)
     extra = get.additional
     for item in extra.items if extra else []:
         if isinstance(item, ast.AdditionalScalar) and item.name == "certainty":
@@ -90,19 +91,19 @@ def certainty_metric(get: ast.GetQuery, cls: ClassSchema) -> Iterator[Diagnostic
 def vectorizer(get: ast.GetQuery, cls: ClassSchema) -> Iterator[Diagnostic]:
     if cls.has_text_vectorizer:
         return
-    if get.near_text is not None:
+    search = get.search
+    if isinstance(search, ast.NearText):
         yield _diag(
             "Q609",
             f'Unknown argument "nearText" on field "{cls.name}" of type "GetObjectsObj".',
-            get.near_text,
+            search,
             "the class has no text vectorizer (vectorizer: none): search with nearVector, or configure a text2vec module",
         )
-    hybrid = get.hybrid
-    if hybrid is not None and hybrid.vector is None and hybrid.alpha > 0:
+    if isinstance(search, ast.Hybrid) and search.vector is None and search.alpha > 0:
         yield _diag(
             "Q609",
             f"hybrid cannot embed the query: class '{cls.name}' has no vectorizer",
-            hybrid,
+            search,
             "give hybrid a vector: [...], set alpha: 0 for keyword only, or configure a vectorizer",
         )
 
@@ -144,6 +145,40 @@ def group_by(get: ast.GetQuery, cls: ClassSchema) -> Iterator[Diagnostic]:
         yield _diag("Q612", f"groupBy: {_no_such_prop(name, cls)}", get.group_by, _prop_hint(name, cls))
 
 
+def rerank_window(get: ast.GetQuery, cls: ClassSchema) -> Iterator[Diagnostic]:
+    """The window holds the first-stage hits every page comes from: it must cover offset + limit."""
+    field = get.rerank
+    window = field.args.window if field is not None else None
+    if field is None or window is None:
+        return
+    if get.group_by is not None:
+        yield _diag(
+            "Q313",
+            "rerank window cannot be combined with groupBy",
+            field.args,
+            "drop window: with groupBy the group leaders are reranked",
+        )
+        return
+    offset, limit = page(get, window)
+    needed = offset + (limit or 0)
+    if window >= needed:
+        return
+    shown = f"{offset} + {limit} = {needed}"
+    if written_limit(get) is None:
+        default = default_limit(get)
+        where = "the window" if default is None or default > window else f"the default limit {default}"
+        shown += f"; no limit is written, so the limit is {where}"
+    room = (
+        f"write a limit of at most {window - offset}" if window > offset else f"lower offset below {window}"
+    )
+    yield _diag(
+        "Q310",
+        f"rerank window {window} is smaller than offset + limit ({shown})",
+        field.args,
+        f"set window to at least {needed}, or {room}: every page comes from the reranked window",
+    )
+
+
 RULES: tuple[Rule, ...] = (
     selected_properties,
     where_filter,
@@ -152,6 +187,7 @@ RULES: tuple[Rule, ...] = (
     certainty_metric,
     vectorizer,
     reranker,
+    rerank_window,
     group_by,
 )
 

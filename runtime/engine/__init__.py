@@ -9,7 +9,7 @@ from typing import Any
 
 from rankql.dsl import QueryError, compile_query, validate
 
-from .executor import Executor, GetRun, response
+from .executor import CompiledPlan, Executor, GetRun, response
 from .explain import render
 
 __all__ = ["PreparedQuery", "QueryEngine"]
@@ -48,7 +48,8 @@ class PreparedQuery:
 
     Like a database's prepared statement it keeps what does not change between runs: the bound and
     validated query for the last few sets of variables (while the schema stays the same object) and the
-    logical plan of each class field (while its ClassSchema and the rerank query fallback stay the same).
+    CompiledPlan of each class field (while its ClassSchema and the rerank query fallback stay the same):
+    its logical plan, and its physical plan and steps for the collection it runs on.
     Both are pure functions of those inputs, so a cached one is exactly what a fresh one would be.
     """
 
@@ -57,7 +58,7 @@ class PreparedQuery:
         self.text = text
         self.compiled = compile_query(text)  # raises QueryError on a syntax error
         self._bound: OrderedDict[str, tuple[Any, Any]] = OrderedDict()  # variables key -> (schema, Query)
-        self.plans: dict[int, tuple[Any, ...]] = {}  # id(GetQuery) -> (GetQuery, schema, fallback, plan, ...)
+        self.plans: dict[int, CompiledPlan] = {}  # id(GetQuery) -> its plans while the inputs stay the same
         self._lock = threading.Lock()
 
     @property
@@ -102,7 +103,8 @@ class PreparedQuery:
     def explain(
         self, variables: dict | None = None, analyze: bool = False, headers: dict | None = None
     ) -> str:
-        """The plan of each class field; with analyze, run it and show rows, time and rerank work."""
+        """The logical and physical plan of each class field; with analyze, run it and show rows, time,
+        run-time choices and rerank work on the physical plan."""
         query = self.bind(variables)
         executor = Executor(self.engine.db, self.source, headers=headers, plans=self.plans, analyze=analyze)
         if analyze:
@@ -111,7 +113,8 @@ class PreparedQuery:
         for get in query.gets:
             run = GetRun(get)
             try:
-                run.plan = executor.plan(get)
+                compiled, _ = executor.compile(get)
+                run.plan, run.physical = compiled.logical, compiled.physical
             except Exception as exc:  # noqa: BLE001 - shown as an Error line
                 executor.fail(run, exc)
             runs.append(run)

@@ -4,30 +4,22 @@ from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
 from rankql.dsl import ast
-from rankql.dsl.plan import (
-    Cut,
-    Fuse,
-    Group,
-    LogicalPlan,
-    PlanError,
-    PlanNode,
-    Project,
-    Rerank,
-    Retrieve,
-    Sort,
-)
+from rankql.dsl.plan import LogicalPlan
 from rankql.dsl.planner import plan_get
+from rankql.dsl.schema import ClassSchema
 from rankql.dsl.source import Source, Span
 
 from ..errors import RankqlError
 from . import operators as ops
 from . import rerank_stage
 from .hits import Hit
+from .lower import lower
+from .physical import CutOp, PhysicalNode, PhysicalPlan, ProjectOp, RerankBatch
 from .project import Projector
 from .rerank_stage import RerankOutcome, RerankRequest
 
@@ -36,63 +28,65 @@ log = logging.getLogger("rankql.engine")
 
 @dataclass
 class OpStats:
-    """What explain analyze shows for one operator."""
+    """What explain analyze shows for one physical node."""
 
     rows_in: list[int] = field(default_factory=list)
     rows_out: int = 0
     seconds: float = 0.0
-    rerank: Any = None  # RerankStats of the Get's single rerank call (shared by its Rerank nodes)
+    rerank: Any = None  # RerankStats of the Get's single rerank call (shared by its RerankBatch nodes)
+    note: str | None = None  # the choice a node took at run time (FilteredScan: exact or hnsw)
 
 
 class GetRun:
-    """One class field of Get while it runs: its plan, per-operator stats, its data or its error."""
+    """One class field of Get while it runs: its plans, per-node stats, its data or its error."""
 
-    __slots__ = ("get", "plan", "stats", "data", "errors", "failed", "current")
+    __slots__ = ("get", "plan", "physical", "stats", "data", "errors", "failed", "current")
 
     def __init__(self, get: ast.GetQuery) -> None:
         self.get = get
         self.plan: LogicalPlan | None = None
-        self.stats: dict[int, OpStats] = {}  # by id(plan node); filled only for explain analyze
+        self.physical: PhysicalPlan | None = None
+        self.stats: dict[int, OpStats] = {}  # by id(physical node); filled only for explain analyze
         self.data: list | None = None
         self.errors: list[dict] = []
         self.failed = False
-        self.current: PlanNode | None = None
+        self.current: PhysicalNode | None = None
 
     @property
     def key(self) -> str:
         return self.get.key
 
 
-Step = Callable[[ops.Context, GetRun], Any]  # a plan node and its children, compiled: (ctx, run) -> rows
+Step = Callable[[ops.Context, GetRun], Any]  # a physical node and its children, compiled: (ctx, run) -> rows
 
 
 @dataclass(slots=True)
 class Pipeline:
-    """A class field's plan as steps: the subtree below the rerank, the Rerank, the cuts above, Project
+    """A physical plan as steps: the subtree below the rerank, the RerankBatch, the cuts above, Project
     (and the Projector that compiled its selection)."""
 
     below: Step
-    rerank: Rerank | None
-    above: list[Cut]
-    project: Project
+    rerank: RerankBatch | None
+    above: list[CutOp]
+    project: ProjectOp
     collection: Any
     projector: Projector
 
 
-def _operator(node: PlanNode) -> Callable[[ops.Context, Sequence[Any]], Any]:
-    """The physical operator of one node, as (ctx, its children's rows) -> rows."""
-    if isinstance(node, Retrieve):
-        return lambda ctx, inputs: ops.retrieve(node, ctx)
-    if isinstance(node, Fuse):
-        children = node.children
-        return lambda ctx, inputs: ops.fuse(node, list(zip(children, inputs, strict=True)), ctx)
-    if isinstance(node, Sort):
-        return lambda ctx, inputs: ops.sort(node, inputs[0], ctx)
-    if isinstance(node, Cut):
-        return lambda ctx, inputs: ops.cut(node, inputs[0])
-    if isinstance(node, Group):
-        return lambda ctx, inputs: ops.group(node, inputs[0], ctx)
-    raise RankqlError(f"no operator for plan node {node.name}")  # the planner builds only the nodes above
+@dataclass(eq=False)
+class CompiledPlan:
+    """What a prepared query keeps per class field: valid while `query`, `schema` and `fallback` are the
+    same objects and values. The physical plan and its pipeline are made once per collection."""
+
+    query: ast.GetQuery
+    schema: ClassSchema
+    fallback: bool  # the database's rerank_query_fallback when planned
+    logical: LogicalPlan
+    physical: PhysicalPlan | None = None
+    pipeline: Pipeline | None = None  # the physical plan's untimed steps (analyze compiles timed ones)
+
+    def fits(self, query: ast.GetQuery, schema: ClassSchema, fallback: bool) -> bool:
+        return self.query is query and self.schema is schema and self.fallback == fallback
 
 
 class Executor:
@@ -118,34 +112,35 @@ class Executor:
 
     def plan(self, get: ast.GetQuery) -> LogicalPlan:
         """The logical plan of one class field; reused from the cache while its inputs are the same."""
-        return self._planned(get)[0]
+        return self.compile(get)[0].logical
 
-    def _planned(self, get: ast.GetQuery) -> tuple[LogicalPlan, list | None, Any]:
-        """(plan, the cache slot kept beside it or None, collection): one lookup of each per class field."""
+    def compile(self, get: ast.GetQuery) -> tuple[CompiledPlan, Any]:
+        """(the compiled plan of a class field, its collection): planned and lowered only when not cached."""
         collection = self.db.collection(get.class_name)
         schema = collection.class_schema
-        cached = self.plans.get(id(get)) if self.plans is not None else None
-        if cached is not None and cached[0] is get and cached[1] is schema and cached[2] == self.fallback:
-            return cached[3], cached[4], collection
-        plan = plan_get(get, schema, rerank_query_fallback=self.fallback)
-        plan.schema = schema  # the projection reuses it (building a ClassSchema is not free)
-        slot = None
-        if self.plans is not None:
-            # holding `get` keeps its id unique; the slot keeps the plan's compiled Pipeline
-            slot = [None]
-            self.plans[id(get)] = (get, schema, self.fallback, plan, slot)
-        return plan, slot, collection
+        compiled = self.plans.get(id(get)) if self.plans is not None else None
+        if compiled is None or not compiled.fits(get, schema, self.fallback):
+            logical = plan_get(get, schema, rerank_query_fallback=self.fallback)
+            compiled = CompiledPlan(get, schema, self.fallback, logical)
+            if self.plans is not None:
+                self.plans[id(get)] = compiled  # holding `get` keeps its id unique
+        physical = compiled.physical
+        if physical is None or physical.collection is not collection:
+            physical = lower(compiled.logical, collection)
+            compiled.pipeline = None
+            compiled.physical = physical
+        return compiled, collection
 
-    def _pipeline(self, plan: LogicalPlan, slot: list | None, collection: Any) -> Pipeline:
-        """The plan compiled into operator steps and a Projector; kept in the plan's cache slot (not for
+    def _pipeline(self, compiled: CompiledPlan, collection: Any) -> Pipeline:
+        """The physical plan compiled into steps and a Projector; kept in the compiled plan (not for
         analyze, whose steps time themselves)."""
-        if slot is not None and not self.analyze:
-            pipeline = slot[0]
-            if pipeline is not None and pipeline.collection is collection:
-                return pipeline
-        pipeline = self._compile_plan(plan, collection)
-        if slot is not None and not self.analyze:
-            slot[0] = pipeline
+        pipeline = compiled.pipeline
+        if pipeline is not None and not self.analyze and pipeline.collection is collection:
+            return pipeline
+        assert compiled.physical is not None
+        pipeline = self._compile_plan(compiled, compiled.physical, collection)
+        if not self.analyze:
+            compiled.pipeline = pipeline
         return pipeline
 
     # --- running ------------------------------------------------------------------------------
@@ -159,19 +154,22 @@ class Executor:
             run = GetRun(get)
             runs.append(run)
             try:
-                run.plan, slot, collection = self._planned(get)
-                pipeline = self._pipeline(run.plan, slot, collection)
-                rows = pipeline.below(ops.Context(self.db, pipeline.collection), run)
-                node = pipeline.rerank
-                if node is not None:
-                    run.current = node
+                compiled, collection = self.compile(get)
+                run.plan, run.physical = compiled.logical, compiled.physical
+                pipeline = self._pipeline(compiled, collection)
+                ctx = ops.Context(self.db, pipeline.collection, analyze=self.analyze)
+                rows = pipeline.below(ctx, run)
+                batch = pipeline.rerank
+                if batch is not None:
+                    run.current = batch
+                    node = batch.rerank
                     grouped = bool(rows) and isinstance(rows[0], ops.HitGroup)
                     hits = [_leader(g) for g in rows] if grouped else list(rows)
                     requests.append(
                         (
                             run,
                             RerankRequest(
-                                run.key, pipeline.collection, node.args, hits, node.search_query, node.span
+                                run.key, pipeline.collection, node.args, hits, node.search_query, batch.span
                             ),
                         )
                     )
@@ -187,7 +185,7 @@ class Executor:
                 for cut in pipeline.above:
                     run.current = cut
                     started = time.perf_counter() if self.analyze else 0.0
-                    before, rows = len(rows), ops.cut(cut, rows)
+                    before, rows = len(rows), ops.cut(cut.cut, rows)
                     if self.analyze:
                         self._record(run, cut, [before], len(rows), started)
                 self._project(run, pipeline, rows)
@@ -211,7 +209,7 @@ class Executor:
                 st.seconds, st.rerank = elapsed, stats
         return {id(run): outcome for (run, _), outcome in zip(waiting, outcomes, strict=True)}
 
-    def _after_rerank(self, node: Rerank, rows: list, outcome: RerankOutcome, run: GetRun) -> list:
+    def _after_rerank(self, node: RerankBatch, rows: list, outcome: RerankOutcome, run: GetRun) -> list:
         """The reranked hits, or the groups reordered like their reranked leaders."""
         run.current = node
         if outcome.error is not None:
@@ -243,29 +241,29 @@ class Executor:
         if self.analyze:
             self._record(run, project, [len(rows)], len(run.data), started)
 
-    # --- compiling a plan into steps ------------------------------------------------------------
+    # --- compiling a physical plan into steps ----------------------------------------------------
 
-    def _compile_plan(self, plan: LogicalPlan, collection: Any) -> Pipeline:
-        """Split the plan at its rerank: the subtree below, the Rerank node, the cuts above, Project."""
-        project = plan.root
-        above: list[Cut] = []
+    def _compile_plan(self, compiled: CompiledPlan, physical: PhysicalPlan, collection: Any) -> Pipeline:
+        """Split the plan at its RerankBatch: the subtree below, the batch, the cuts above, Project."""
+        project = physical.root
+        above: list[CutOp] = []
         node = project.children[0]
-        chain: list[PlanNode] = []
-        while not isinstance(node, Rerank) and isinstance(node, Cut) and node.children:
+        chain: list[CutOp] = []
+        while isinstance(node, CutOp) and node.children:
             chain.append(node)
             node = node.children[0]
-        if isinstance(node, Rerank):
+        if isinstance(node, RerankBatch):
             above = chain[::-1]  # the cut nearest the rerank runs first
             below, rerank = self._compile(node.children[0]), node
         else:
             below, rerank = self._compile(project.children[0]), None
-        projector = Projector(plan.query, collection, getattr(plan, "schema", None))
+        projector = Projector(compiled.query, collection, compiled.schema)
         return Pipeline(below, rerank, above, project, collection, projector)
 
-    def _compile(self, node: PlanNode) -> Step:
+    def _compile(self, node: PhysicalNode) -> Step:
         """One node and its children as a step: (ctx, run) -> rows; with analyze it records rows and time."""
         children = [self._compile(child) for child in node.children]
-        op = _operator(node)
+        op = node.run
         if self.analyze:
             record = self._record
 
@@ -274,7 +272,7 @@ class Executor:
                 run.current = node
                 started = time.perf_counter()
                 out = op(ctx, inputs)
-                record(run, node, [len(x) for x in inputs], len(out), started)
+                record(run, node, [len(x) for x in inputs], len(out), started, ctx.notes.get(id(node)))
                 return out
 
             return timed_step
@@ -302,8 +300,16 @@ class Executor:
 
         return step
 
-    def _record(self, run: GetRun, node: PlanNode, rows_in: list[int], rows_out: int, started: float) -> None:
-        run.stats[id(node)] = OpStats(rows_in, rows_out, time.perf_counter() - started)
+    def _record(
+        self,
+        run: GetRun,
+        node: PhysicalNode,
+        rows_in: list[int],
+        rows_out: int,
+        started: float,
+        note: str | None = None,
+    ) -> None:
+        run.stats[id(node)] = OpStats(rows_in, rows_out, time.perf_counter() - started, note=note)
 
     # --- errors -------------------------------------------------------------------------------
 
@@ -311,9 +317,7 @@ class Executor:
         """The class field becomes null with an error entry at the failing clause."""
         run.failed, run.data = True, None
         node_span = run.current.span if run.current is not None else None
-        if isinstance(exc, PlanError):
-            entry = self.entry(run, exc.message, exc.span or run.get.span, exc.code, exc.hint)
-        elif isinstance(exc, RankqlError):
+        if isinstance(exc, RankqlError):
             entry = self.entry(run, exc.message, node_span or run.get.span, exc.code, exc.hint)
         else:
             log.debug("unexpected error in %s", run.key, exc_info=True)

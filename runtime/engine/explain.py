@@ -1,19 +1,23 @@
-"""Explain: the plan tree as text, and with analyze the rows, time and rerank work of each operator."""
+"""Explain: the logical and physical plans as text; with analyze, rows, time and choices on the physical one."""
 
 from __future__ import annotations
 
-from rankql.dsl.plan import Rerank
+from collections.abc import Callable
 
 from .executor import GetRun, OpStats
+from .physical import PhysicalNode, RerankBatch
 
 
 def render(runs: list[GetRun], *, analyze: bool = False) -> str:
-    """One tree per class field, one node per line, two spaces per level; errors on their own line."""
+    """Per class field: `logical plan` and `physical plan`, each a tree of one node per line, two spaces
+    per level; errors and warnings on their own lines."""
     blocks: list[str] = []
     for run in runs:
         lines: list[str] = []
         if run.plan is not None:
-            lines.append(run.plan.render(_annotator(run) if analyze else None))
+            lines += ["logical plan", run.plan.render(indent=1)]
+        if run.physical is not None:
+            lines += ["physical plan", run.physical.render(_annotator(run) if analyze else None, indent=1)]
         lines.extend(f"Error: {entry['message']}" for entry in run.errors if _is_error(entry))
         lines.extend(f"Warning: {entry['message']}" for entry in run.errors if not _is_error(entry))
         blocks.append("\n".join(lines))
@@ -24,13 +28,15 @@ def _is_error(entry: dict) -> bool:
     return entry.get("extensions", {}).get("level") != "warning"
 
 
-def _annotator(run: GetRun):
-    def annotate(node) -> str:
+def _annotator(run: GetRun) -> Callable[[PhysicalNode], str]:
+    def annotate(node: PhysicalNode) -> str:
         st = run.stats.get(id(node))
         if st is None:
             return "not run"
         parts = [_rows(st), f"{st.seconds * 1000:.3f} ms"]
-        if isinstance(node, Rerank) and st.rerank is not None:
+        if st.note:
+            parts.append(st.note)
+        if isinstance(node, RerankBatch) and st.rerank is not None:
             r = st.rerank
             parts.append(
                 f"model calls {r.model_calls}, batches {r.batches}, documents {r.documents}, "

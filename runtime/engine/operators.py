@@ -1,15 +1,26 @@
-"""Physical operators: each turns one logical plan node into hits over a Collection."""
+"""The work of the physical nodes over a Collection: query vectors, fusion, sort, cut and group."""
 
 from __future__ import annotations
 
-import bisect
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
 from rankql.dsl import ast
-from rankql.dsl.plan import Cut, Fuse, Group, Retrieve, Sort
+from rankql.dsl.plan import (
+    Bm25Retrieve,
+    Cut,
+    Fuse,
+    Group,
+    HybridVectorSource,
+    NearObjectSource,
+    NearTextSource,
+    NearVectorSource,
+    VectorRetrieve,
+    VectorSource,
+)
+from rankql.dsl.planner import parse_beacon
 
 from ..errors import SearchError
 from .autocut import autocut
@@ -30,10 +41,12 @@ class HitGroup:
 class Context:
     """What the operators of one class field share: the database, the collection, the where filter's ids."""
 
-    def __init__(self, db: Any, collection: Any) -> None:
+    def __init__(self, db: Any, collection: Any, *, analyze: bool = False) -> None:
         self.db = db
         self.collection = collection
         self._allow: dict[int, np.ndarray] = {}
+        self.analyze = analyze
+        self.notes: dict[int, str] = {}  # id(physical node) -> the run-time choice it took (analyze only)
 
     def allow(self, where: ast.Where | None) -> np.ndarray | None:
         """Ids passing `where` (computed once per filter, shared by both hybrid sub-searches)."""
@@ -45,62 +58,29 @@ class Context:
         return self._allow[key]
 
 
-# --- retrieval ------------------------------------------------------------------------------------
+# --- query vectors ---------------------------------------------------------------------------------
 
 
-def retrieve(node: Retrieve, ctx: Context) -> Sequence[Hit]:
-    col = ctx.collection
-    allow = ctx.allow(node.where)
-    if node.method == "vector":
-        vector = query_vector(node, ctx)
-        if node.min_certainty is None and node.k is not None and node.k <= 64:
-            # A page: lists straight from the store, so that no numpy call comes between hnswlib and Hits.
-            ids, distances = col.vector_page(vector, node.k, allow, node.max_distance)
-            return list(map(Hit, ids, distances))
-        ids, distances = col.vector_search_columns(vector, node.k, allow, node.max_distance)
-        if node.min_certainty is not None:
-            # certainty = 1 - d/2 in float32; the distance bound above is the same test up to rounding
-            keep = np.float32(1) - distances / np.float32(2) >= np.float32(node.min_certainty)
-            ids, distances = ids[keep], distances[keep]
-        if len(ids) <= 64:  # a page: as lists now, so that reading its Hits needs no numpy call
-            return HitList(ids.tolist(), distances=distances.tolist())
-        return HitList(ids, distances=distances)
-    if node.method == "bm25":
-        ids, scores, texts = col.bm25_search_columns(
-            node.query or "", node.properties, allow, node.k, node.explain_scores
-        )
-        return HitList(ids, scores=scores, explains=texts)
-    if node.method == "cursor":
-        ids = col.list_ids(None)
-        start = bisect.bisect_right(ids, node.after.lower(), key=col.uuid_of)
-        return HitList(ids[start : start + (node.k or 0)])
-    ids = col.list_ids(allow)
-    if node.sort:
-        return sort_hits([Hit(int(d)) for d in ids], node.sort, col)[: node.k]
-    if node.k is not None:
-        ids = ids[: node.k]
-    return HitList(ids)
-
-
-def query_vector(node: Retrieve, ctx: Context) -> np.ndarray:
+def query_vector(source: VectorSource, ctx: Context) -> np.ndarray:
     """The vector a vector search looks for: given, an object's, or embedded text (concepts averaged, moved)."""
     col = ctx.collection
-    if node.source == "nearVector" or (node.source == "hybridVector" and node.vector):
-        return np.asarray(node.vector, dtype=np.float32)
-    if node.source == "nearObject":
-        return object_vector(ctx, node.object_id or "", node.object_class, "nearObject")
-    if node.source == "hybridVector":
-        return col.embed_queries([node.query or ""])[0]
-    nt = node.near_text
-    if nt.move_to is None and nt.move_away_from is None and len(nt.concepts) == 1:
+    if isinstance(source, NearVectorSource) or isinstance(source, HybridVectorSource) and source.vector:
+        return np.asarray(source.vector, dtype=np.float32)
+    if isinstance(source, NearObjectSource):
+        return object_vector(ctx, source.object_id, source.object_class, "nearObject")
+    if isinstance(source, HybridVectorSource):
+        return col.embed_queries([source.query])[0]
+    assert isinstance(source, NearTextSource)
+    near_text = source.near_text
+    if near_text.move_to is None and near_text.move_away_from is None and len(near_text.concepts) == 1:
         # the common case: one concept, no moves (the mean of one row is that row)
-        return np.asarray(col.embed_queries(nt.concepts), dtype=np.float32)[0]
-    moves = [m for m in (nt.move_to, nt.move_away_from) if m is not None and m.force > 0]
-    texts = list(nt.concepts) + [c for m in moves for c in m.concepts]
+        return np.asarray(col.embed_queries(near_text.concepts), dtype=np.float32)[0]
+    moves = [m for m in (near_text.move_to, near_text.move_away_from) if m is not None and m.force > 0]
+    texts = list(near_text.concepts) + [c for m in moves for c in m.concepts]
     embedded = np.asarray(col.embed_queries(texts), dtype=np.float32)
-    vector = embedded[: len(nt.concepts)].mean(axis=0)
-    used = len(nt.concepts)
-    for move in (nt.move_to, nt.move_away_from):
+    vector = embedded[: len(near_text.concepts)].mean(axis=0)
+    used = len(near_text.concepts)
+    for move in (near_text.move_to, near_text.move_away_from):
         if move is None or move.force <= 0:
             continue
         parts = []
@@ -112,7 +92,7 @@ def query_vector(node: Retrieve, ctx: Context) -> np.ndarray:
             parts.append(object_vector(ctx, ref_id, ref_class, "nearText.moveTo/moveAwayFrom"))
         target = np.mean(parts, axis=0)
         half = move.force / 2.0
-        if move is nt.move_to:
+        if move is near_text.move_to:
             vector = vector * (1.0 - half) + target * half
         else:
             vector = vector + half * (vector - target)
@@ -122,8 +102,6 @@ def query_vector(node: Retrieve, ctx: Context) -> np.ndarray:
 def _object_ref(obj: ast.MoveObject) -> tuple[str | None, str]:
     if obj.id:
         return None, obj.id
-    from rankql.dsl.planner import parse_beacon
-
     return parse_beacon(obj.beacon or "")
 
 
@@ -146,26 +124,36 @@ def object_vector(ctx: Context, uuid: str, class_name: str | None, where: str) -
 # --- fusion, sort, cut, group ---------------------------------------------------------------------
 
 
-def fuse(node: Fuse, children: list[tuple[Retrieve, Sequence[Hit]]], ctx: Context) -> HitList:
-    """Vector set first, keyword set second (the explainScore order of spec 6.3)."""
+def fuse_native(node: Fuse, inputs: Sequence[Sequence[Hit]], ctx: Context) -> HitList:
+    """The columns of the vector set (first) and the keyword set straight to the C fusion: no result sets,
+    no explain texts. Where the C module declines (not built, a non-finite value), the numpy path answers."""
+    columns = []
+    for child, hits in zip(node.children, inputs, strict=True):
+        got = _columns(hits)
+        if isinstance(child, VectorRetrieve) and len(got.ids):
+            columns.append((got.ids, np.float32(1) - np.asarray(got.distances, dtype=np.float32), node.alpha))
+        elif isinstance(child, Bm25Retrieve) and len(got.ids):
+            columns.append((got.ids, got.scores, 1.0 - node.alpha))
+    col = ctx.collection
+    fused = fuse_columns(node.fusion_type != "rankedFusion", columns, col.uuid_ranks())
+    if fused is not None:
+        return fused
+    if ctx.analyze:
+        ctx.notes[id(node)] = "the C fusion declined: numpy"
+    return fuse_numpy(node, inputs, ctx)
+
+
+def fuse_numpy(node: Fuse, inputs: Sequence[Sequence[Hit]], ctx: Context) -> HitList:
+    """Result sets fused in numpy: explainScore texts, and maxVectorDistance's cut of the keyword set.
+    Vector set first, keyword set second (the order of Weaviate's explainScore)."""
     vector_hits = keyword = vector_values = None
-    for child, hits in children:
-        if child.method == "vector":
+    for child, hits in zip(node.children, inputs, strict=True):
+        if isinstance(child, VectorRetrieve):
             vector_hits = _columns(hits)
             vector_values = np.float32(1) - np.asarray(vector_hits.distances, dtype=np.float32)
-        elif child.method == "bm25":
+        elif isinstance(child, Bm25Retrieve):
             keyword = (child, _columns(hits))
     col = ctx.collection
-    if not node.explain_scores and node.max_vector_distance is None:
-        # The common case goes straight to the C fusion: no result sets, no explain texts.
-        columns = []
-        if vector_hits is not None and len(vector_values):
-            columns.append((vector_hits.ids, vector_values, node.alpha))
-        if keyword is not None and len(keyword[1].ids):
-            columns.append((keyword[1].ids, keyword[1].scores, 1.0 - node.alpha))
-        fused = fuse_columns(node.fusion_type != "rankedFusion", columns, col.uuid_ranks())
-        if fused is not None:
-            return fused
     sets: list[ResultSet] = []
     if vector_hits is not None:
         sets.append(ResultSet(VECTOR_SET, node.alpha, vector_hits, vector_values))
@@ -220,10 +208,6 @@ def sort_hits(hits: list[Hit], keys: list[ast.SortKey], col: Any) -> list[Hit]:
             values = lambda h, column=column: _sort_value(column[h.doc_id])  # noqa: E731
         ordered.sort(key=values, reverse=key.order == "desc")
     return ordered
-
-
-def sort(node: Sort, hits: list[Hit], ctx: Context) -> list[Hit]:
-    return sort_hits(hits, node.keys, ctx.collection)
 
 
 def cut(node: Cut, hits: list[Hit]) -> list[Hit]:

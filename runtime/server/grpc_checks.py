@@ -6,10 +6,11 @@ from __future__ import annotations
 import uuid
 from typing import Any
 
+from rankql.dsl.limits import QUERY_DEFAULTS_LIMIT, QUERY_MAXIMUM_RESULTS
+
 from .grpc_errors import InvalidRequest, NotSupported
 
-GRPC_DEFAULT_LIMIT = 10  # Weaviate's QUERY_DEFAULTS_LIMIT for gRPC (GraphQL's is 100)
-QUERY_MAXIMUM_RESULTS = 10_000  # Weaviate's default
+GRPC_DEFAULT_LIMIT = QUERY_DEFAULTS_LIMIT  # gRPC's default page (GraphQL's is 100 when nothing is written)
 _CURSOR = "cursor api: invalid 'after' parameter: "
 _MEDIA = ("near_image", "near_audio", "near_video", "near_depth", "near_thermal", "near_imu")
 

@@ -56,20 +56,25 @@ def bind_search(request: Any, cls: ClassSchema, named_vector: str | None = None)
 
 def search_fields(request: Any) -> dict[str, Any]:
     """GetQuery's keyword arguments for the request's search (empty for a plain listing)."""
+    search = _search(request)
+    return {} if search is None else {"search": search}
+
+
+def _search(request: Any) -> ast.NearVector | ast.NearObject | ast.NearText | ast.Bm25 | ast.Hybrid | None:
     if request.HasField("near_vector"):
-        return {"near_vector": _near_vector(request.near_vector)}
+        return _near_vector(request.near_vector)
     if request.HasField("near_object"):
-        return {"near_object": _near_object(request.near_object)}
+        return _near_object(request.near_object)
     if request.HasField("near_text"):
-        return {"near_text": _near_text(request.near_text)}
+        return _near_text(request.near_text)
     if request.HasField("bm25_search"):
         bm25 = request.bm25_search
         if bm25.HasField("search_operator"):
             _check_operator(bm25.search_operator, "bm25")
-        return {"bm25": ast.Bm25(query=bm25.query, properties=_property_refs(bm25.properties))}
+        return ast.Bm25(query=bm25.query, properties=_property_refs(bm25.properties))
     if request.HasField("hybrid_search"):
-        return {"hybrid": _hybrid(request.hybrid_search)}
-    return {}
+        return _hybrid(request.hybrid_search)
+    return None
 
 
 def wire_float(value: float) -> float:
@@ -174,6 +179,8 @@ def _hybrid(msg: Any) -> ast.Hybrid:
     alpha = wire_float(msg.alpha)  # clients for servers before 1.36.6 always send alpha (0.7 by default)
     if msg.use_alpha_param:
         alpha = wire_float(msg.alpha_param) if msg.HasField("alpha_param") else 0.75
+    if not 0.0 <= alpha <= 1.0:  # the GraphQL binder's check, with its (Weaviate's) message
+        raise InvalidRequest("alpha should be between 0.0 and 1.0")
     fusion = "rankedFusion" if msg.fusion_type == 1 else "relativeScoreFusion"
     return ast.Hybrid(
         query=msg.query,

@@ -16,6 +16,7 @@ from .definition import class_schema
 from .filters import evaluate
 from .objects import BatchResult, ObjectTable
 from .stopwords import Stopwords
+from .thresholds import PAGE_ROWS
 from .values import show
 from .vectorizers import make_vectorizer, object_text
 from .vectors import VectorIndex, has_ties
@@ -186,60 +187,53 @@ class Collection(WriteMixin):
         k: int | None,
         allow: np.ndarray | None = None,
         max_distance: float | None = None,
-    ) -> list[tuple[int, float]]:
-        """(doc_id, distance) best first; k=None gives every object within max_distance."""
-        ids, distances = self.vector_page(vector, k, allow, max_distance)
-        return list(zip(ids, distances, strict=True))
-
-    def vector_page(
-        self,
-        vector: Any,
-        k: int | None,
-        allow: np.ndarray | None = None,
-        max_distance: float | None = None,
-    ) -> tuple[list[int], list[float]]:
-        """vector_search as two lists, doc ids and distances (float32 values as Python floats).
-
-        The engine's path for a page. An unfiltered float32 query goes to hnswlib and straight back
-        (the benchmark holds this within 10% of raw hnswlib); the rest takes vector_search_columns, whose
-        results are the same.
+        *,
+        exact: bool = False,
+        lists: bool = False,
+    ) -> tuple[Any, Any]:
+        """(doc ids, distances) nearest first, exact ties by uuid; k=None gives every object within
+        max_distance. The engine's lowering chooses: `exact` scans every vector (or those in `allow`)
+        instead of walking the HNSW graph; `lists` gives Python lists (a page) instead of arrays
+        (int64 ids, float32 distances). The answers are the same either way, up to HNSW recall.
         """
         hnsw = self.vectors.hnsw
-        found = (
-            hnsw.nearest(vector, k)
-            if allow is None and hnsw is not None and k is not None and type(vector) is np.ndarray
-            else None
-        )
-        if found is not None:
-            ids, values = found  # k + 1 of them
-            if len(set(values)) > k:  # no exact tie: the common case
-                del ids[k], values[k]
-            elif values[k] != values[k - 1]:  # ties inside the page only: uuid order
-                del ids[k], values[k]
-                ranks = self.objects.rank_of_uuid()
-                order = sorted(range(k), key=lambda i: (values[i], ranks[ids[i]]))
-                ids, values = [ids[i] for i in order], [values[i] for i in order]
-            else:
-                found = None  # a tie across the cut needs a wider search: the general path makes it
-        if found is not None:
-            if max_distance is not None:
-                keep = bisect.bisect_right(values, float(np.float32(max_distance)))
-                del ids[keep:], values[keep:]
-            return ids, values
-        ids, distances = self.vector_search_columns(vector, k, allow, max_distance)
-        return ids.tolist(), distances.tolist()
+        if lists and not exact and allow is None and hnsw is not None and k is not None:
+            found = self._hnsw_page(hnsw, vector, k, max_distance)
+            if found is not None:
+                return found
+        ids, distances = self._vector_columns(vector, k, allow, max_distance, exact)
+        return (ids.tolist(), distances.tolist()) if lists else (ids, distances)
 
-    def vector_search_columns(
-        self,
-        vector: Any,
-        k: int | None,
-        allow: np.ndarray | None = None,
-        max_distance: float | None = None,
+    def _hnsw_page(
+        self, hnsw: Any, vector: Any, k: int, max_distance: float | None
+    ) -> tuple[list[int], list[float]] | None:
+        """An unfiltered float32 page from hnswlib straight to lists (the benchmark holds this within 10%
+        of raw hnswlib); None where the general path must answer (a tie across the cut, k too large)."""
+        found = hnsw.nearest(vector, k) if type(vector) is np.ndarray else None
+        if found is None:
+            return None
+        ids, values = found  # k + 1 of them
+        if len(set(values)) > k:  # no exact tie: the common case
+            del ids[k], values[k]
+        elif values[k] != values[k - 1]:  # ties inside the page only: uuid order
+            del ids[k], values[k]
+            ranks = self.objects.rank_of_uuid()
+            order = sorted(range(k), key=lambda i: (values[i], ranks[ids[i]]))
+            ids, values = [ids[i] for i in order], [values[i] for i in order]
+        else:
+            return None  # a tie across the cut needs a wider search: the general path makes it
+        if max_distance is not None:
+            keep = bisect.bisect_right(values, float(np.float32(max_distance)))
+            del ids[keep:], values[keep:]
+        return ids, values
+
+    def _vector_columns(
+        self, vector: Any, k: int | None, allow: np.ndarray | None, max_distance: float | None, exact: bool
     ) -> tuple[np.ndarray, np.ndarray]:
-        """vector_search as two arrays (int64 doc ids, float32 distances): what the engine reads."""
         hnsw = self.vectors.hnsw
         if (
-            allow is None
+            not exact
+            and allow is None
             and hnsw is not None
             and k is not None
             and k > 0
@@ -247,7 +241,7 @@ class Collection(WriteMixin):
             and vector.dtype is _FLOAT32
             and vector.shape == (hnsw.dim,)
         ):
-            # Unfiltered float32 queries of the right size (hybrid's vector pools, pages vector_page
+            # Unfiltered float32 queries of the right size (hybrid's vector pools, pages the list path
             # leaves here) skip check_query and VectorIndex.search: the same results as the general path
             # below, with fewer calls.
             try:
@@ -269,9 +263,9 @@ class Collection(WriteMixin):
         query = self.vectors.check_query(vector, self.name)
         if query is None or (k is not None and k <= 0):
             return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.float32)
-        ids, dist = self.vectors.search(query, k, allow)
+        ids, dist = self.vectors.search(query, k, allow, exact=exact)
         # A page is checked with Python floats (one numpy call), a long list with numpy.
-        small = len(dist) <= 64
+        small = len(dist) <= PAGE_ROWS
         values = dist.tolist() if small else [float(dist[0])]
         # NaN or inf in the query make every distance non-finite: checking the best one is enough,
         # and cheaper than scanning the query before each search.
@@ -313,21 +307,9 @@ class Collection(WriteMixin):
         allow: np.ndarray | None = None,
         k: int | None = None,
         explain: bool = False,
-    ) -> list[tuple[int, float, str | None]]:
-        """(doc_id, float32 score, explainScore) by score desc, ties by uuid asc, cut at k."""
-        ids, scores, texts = self.bm25_search_columns(query, properties, allow, k, explain)
-        texts = texts if texts is not None else [None] * len(ids)
-        return list(zip(ids.tolist(), scores.tolist(), texts, strict=True))
-
-    def bm25_search_columns(
-        self,
-        query: str,
-        properties: list[tuple[str, float]] | None = None,
-        allow: np.ndarray | None = None,
-        k: int | None = None,
-        explain: bool = False,
     ) -> tuple[np.ndarray, np.ndarray, list[str] | None]:
-        """bm25_search as columns (int64 doc ids, float32 scores, explainScores or None without explain)."""
+        """(int64 doc ids, float32 scores, explainScores or None without explain) by score desc, ties by
+        uuid asc, cut at k; `properties` None searches every searchable property."""
         properties = self._search_properties(properties)
         if k is not None and k <= 0:
             return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.float32), [] if explain else None

@@ -12,6 +12,7 @@ from rankql.dsl.schema import DISTANCES, ClassSchema, PropertySchema
 
 from ..errors import SchemaError
 from .definition_props import Checker, check_properties, suggest
+from .thresholds import FLAT_SEARCH_CUTOFF
 
 VECTORIZERS = ("none", "text2vec-transformers")
 BUILTIN_MODULES = (
@@ -155,7 +156,7 @@ def _vector_index(check: Checker, config: Any) -> dict:
         return {"distance": "cosine"}
     check.keys("vectorIndexConfig", config, _VECTOR_INDEX_KEYS)
     out = {"distance": "cosine", "ef": -1, "efConstruction": 128, "maxConnections": 32}
-    out["flatSearchCutoff"] = 40000
+    out["flatSearchCutoff"] = FLAT_SEARCH_CUTOFF
     out.update({k: v for k, v in config.items() if k in _VECTOR_INDEX_KEYS})
     if out["distance"] not in DISTANCES:
         check.add(

@@ -1,4 +1,4 @@
-"""A collection's vectors: the exact store plus an HNSW graph, and the choice of which one answers."""
+"""A collection's vectors: the exact store plus an HNSW graph (which one answers is the caller's choice)."""
 
 from __future__ import annotations
 
@@ -9,10 +9,11 @@ import numpy as np
 from ..errors import SearchError
 from .flat import FlatIndex
 from .hnsw import SPACES, HnswIndex
+from .thresholds import PAGE_ROWS
 
 
 class VectorIndex:
-    """Vectors by doc id; HNSW answers big unfiltered or loosely filtered searches, exact search the rest."""
+    """Vectors by doc id: the exact store and the HNSW graph beside it; the caller says which one answers."""
 
     def __init__(self, config: dict, index_type: str = "hnsw", dim: int | None = None) -> None:
         self.metric = config["distance"]
@@ -20,8 +21,6 @@ class VectorIndex:
         self.flat = FlatIndex(self.metric, dim)
         self.use_hnsw = index_type == "hnsw" and self.metric in SPACES
         self.hnsw: HnswIndex | None = None
-        # Below this many allowed ids a filtered search is exact (Weaviate's flatSearchCutoff).
-        self.cutoff = int(config.get("flatSearchCutoff", 40000))
 
     @property
     def dim(self) -> int | None:
@@ -80,22 +79,21 @@ class VectorIndex:
         return vector
 
     def search(
-        self, query: np.ndarray, k: int | None, allow: np.ndarray | None = None
+        self, query: np.ndarray, k: int | None, allow: np.ndarray | None = None, *, exact: bool = False
     ) -> tuple[np.ndarray, np.ndarray]:
-        """(doc ids, distances) sorted by distance; k=None means every candidate (exact).
+        """(doc ids, distances) sorted by distance; k=None means every candidate (exact). `exact` scans
+        instead of walking the HNSW graph: the caller decides (the engine's lowering, flatSearchCutoff).
 
         The k nearest come with every candidate tied with the k-th (more than k then): the caller
         decides ties by uuid, which neither index knows.
         """
-        if k is None or self.hnsw is None:
+        if exact or k is None or self.hnsw is None:
             return self.flat.search(query, k, allow, ties=True)
         if k <= 0:
             return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.float32)
         allowed = None
         count = None
         if allow is not None:
-            if len(allow) <= self.cutoff:
-                return self.flat.search(query, k, allow, ties=True)
             candidates = self.flat.live_ids(allow)
             allowed = set(candidates.tolist())
             count = len(candidates)
@@ -108,7 +106,7 @@ class VectorIndex:
 
 def has_ties(sorted_values: np.ndarray) -> bool:
     """Whether two neighbours are equal (so: any tie, the values being sorted)."""
-    if len(sorted_values) <= 64:  # a page: a Python set is cheaper than three numpy calls
+    if len(sorted_values) <= PAGE_ROWS:  # a page: a Python set is cheaper than three numpy calls
         values = sorted_values.tolist()
         return len(set(values)) != len(values)
     return bool(np.logical_or.reduce(sorted_values[1:] == sorted_values[:-1]))

@@ -20,13 +20,13 @@ def test_parse_gives_the_typed_ast_with_spans() -> None:
     get = query.gets[0]
     assert isinstance(get, ast.GetQuery)
     assert get.class_name == "JeopardyQuestion" and get.limit == 10 and get.offset is None
-    assert get.near_text.concepts == ["flying"]
-    assert get.search_kind == "nearText"
+    assert isinstance(get.search, ast.NearText) and get.search.concepts == ["flying"]
+    assert get.search.kind == "nearText"
     assert get.property_names() == ["answer", "question"]
     assert get.additional_names() == ["distance"]
     assert get.rerank.args.property == "answer" and get.rerank.fields == ["score"]
     assert SEED[get.span.start : get.span.end].startswith("JeopardyQuestion(")
-    assert SEED[get.near_text.span.start : get.near_text.span.end] == '{concepts: "flying"}'
+    assert SEED[get.search.span.start : get.search.span.end] == '{concepts: "flying"}'
 
 
 def test_compile_once_bind_many_times() -> None:

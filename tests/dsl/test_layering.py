@@ -37,7 +37,6 @@ def test_dsl_imports_no_runtime_numpy_or_torch() -> None:
 # Codes shown by Python tests instead of golden files, and why.
 NOT_IN_GOLDENS = {
     "Q007": "needs 129 nested brackets; test_robustness.py",
-    "Q310": "the planner's check (it knows the default limit); test_planner_window.py",
 }
 
 

@@ -1,12 +1,14 @@
-"""The rerank window in the planner: with no limit written the page is the default capped at the window."""
+"""The rerank window: with no limit written the page is the default capped at the window (the planner), and a
+window smaller than offset + limit is refused by validation (rule rerank_window, code Q310)."""
 
 from __future__ import annotations
 
 import pytest
-from rankql.dsl import ast, parse
-from rankql.dsl.plan import Cut, PlanError, Rerank
+from rankql.dsl import ast, parse, validate
+from rankql.dsl.diagnostics import Diagnostic
+from rankql.dsl.plan import Cut, Rerank
 from rankql.dsl.planner import plan_get
-from rankql.dsl.schema import ClassSchema, PropertySchema
+from rankql.dsl.schema import ClassSchema, PropertySchema, Schema
 
 SCHEMA = ClassSchema(
     name="A", properties=[PropertySchema(name="body", data_type="text")], rerankers=["reranker-dummy"]
@@ -19,9 +21,16 @@ def query(args: str, window: int = 50) -> ast.GetQuery:
     return parse(text).gets[0]
 
 
+def problem(get: ast.GetQuery) -> Diagnostic:
+    (found,) = validate(ast.Query(gets=[get]), Schema(classes=[SCHEMA]))
+    return found
+
+
 def pages(args: str, window: int = 50) -> tuple[tuple[int, int | None], tuple[int, int | None]]:
     """(offset, limit) of the first-stage cut and of the page cut after the rerank."""
-    nodes = plan_get(query(args, window), SCHEMA).nodes()
+    get = query(args, window)
+    assert validate(ast.Query(gets=[get]), Schema(classes=[SCHEMA])) == []
+    nodes = plan_get(get, SCHEMA).nodes()
     at = next(i for i, n in enumerate(nodes) if isinstance(n, Rerank))
     page, first = nodes[at - 1], nodes[at + 1]
     assert isinstance(page, Cut) and isinstance(first, Cut)
@@ -44,28 +53,29 @@ def test_window_without_a_written_limit_reranks_the_window_and_pages_it(args, fi
 
 
 def test_the_default_limit_is_named_when_it_makes_the_page_run_past_the_window():
-    with pytest.raises(PlanError) as err:
-        plan_get(query('bm25: {query: "x"}, offset: 45'), SCHEMA)
-    message = err.value.message
-    assert message.startswith("rerank window 50 is smaller than offset + limit (45 + 10 = 55")
-    assert "no limit is written, so the limit is the default limit 10" in message
-    assert err.value.code == "Q310"
-    assert "at least 55" in err.value.hint and "limit of at most 5" in err.value.hint
+    found = problem(query('bm25: {query: "x"}, offset: 45'))
+    assert found.message.startswith("rerank window 50 is smaller than offset + limit (45 + 10 = 55")
+    assert "no limit is written, so the limit is the default limit 10" in found.message
+    assert found.code == "Q310"
+    assert "at least 55" in found.hint and "limit of at most 5" in found.hint
 
 
 def test_a_search_by_distance_with_offset_names_the_window_as_its_limit():
-    with pytest.raises(PlanError) as err:
-        plan_get(query("nearVector: {vector: [1, 0], distance: 0.5}, offset: 3"), SCHEMA)
-    assert "(3 + 50 = 53; no limit is written, so the limit is the window)" in err.value.message
+    found = problem(query("nearVector: {vector: [1, 0], distance: 0.5}, offset: 3"))
+    assert "(3 + 50 = 53; no limit is written, so the limit is the window)" in found.message
 
 
 def test_a_written_limit_past_the_window_is_an_error_without_a_default_note():
-    with pytest.raises(PlanError) as err:
-        plan_get(query('bm25: {query: "x"}, limit: 10, offset: 20', window=25), SCHEMA)
-    assert err.value.message == "rerank window 25 is smaller than offset + limit (20 + 10 = 30)"
-    assert err.value.hint.startswith("set window to at least 30, or write a limit of at most 5")
+    found = problem(query('bm25: {query: "x"}, limit: 10, offset: 20', window=25))
+    assert found.message == "rerank window 25 is smaller than offset + limit (20 + 10 = 30)"
+    assert found.hint.startswith("set window to at least 30, or write a limit of at most 5")
 
 
-def test_the_front_end_leaves_the_window_check_to_the_planner():
-    # one check in one place: binding succeeds, planning refuses
+def test_a_window_with_group_by_is_refused():
+    found = problem(query('bm25: {query: "x"}, groupBy: {path: "body", groups: 2, objectsPerGroup: 1}'))
+    assert found.code == "Q313" and found.message == "rerank window cannot be combined with groupBy"
+
+
+def test_binding_alone_accepts_the_window():
+    # the check is a validation rule: binding succeeds, validation refuses
     assert query('bm25: {query: "x"}, limit: 10, offset: 20', window=25).rerank.args.window == 25

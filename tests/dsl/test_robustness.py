@@ -196,7 +196,7 @@ def test_100_kb_of_valid_but_wrong_tokens_fails_fast() -> None:
 def test_a_large_valid_query() -> None:
     vector = ", ".join(str(i / 7) for i in range(12_000))
     query = parse("{ Get { A(nearVector: {vector: [" + vector + "]}, limit: 3) { p } } }")
-    assert len(query.gets[0].near_vector.vector) == 12_000
+    assert len(query.gets[0].search.vector) == 12_000
 
 
 def test_unterminated_strings_at_the_end_of_100_kb() -> None:

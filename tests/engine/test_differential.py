@@ -99,8 +99,11 @@ def run(db: Database, q: dict, offset: int | None, limit: int | None) -> list[di
         limit=limit,
         offset=offset,
         sort=[ast.SortKey(path=["n"], order=q["sort"])] if q["sort"] and kind == "list" else None,
-        bm25=ast.Bm25(query=" ".join(q["words"])) if kind == "bm25" else None,
-        near_vector=ast.NearVector(vector=[float(x) for x in q["vector"]]) if kind == "nearVector" else None,
+        search=ast.Bm25(query=" ".join(q["words"]))
+        if kind == "bm25"
+        else ast.NearVector(vector=[float(x) for x in q["vector"]])
+        if kind == "nearVector"
+        else None,
         selection=[
             ast.AdditionalSelection(items=[ast.AdditionalScalar(name=n) for n in ("id", "distance", "score")])
         ],

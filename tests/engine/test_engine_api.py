@@ -69,7 +69,7 @@ def test_unexpected_failure_is_an_error_entry_not_a_traceback(articles_db, monke
     answer = articles_db.query("{ Get { a: Article(limit: 1) { title } b: Publication(limit: 1) { name } } }")
     assert answer["data"]["Get"] == {"a": None, "b": None}
     entry = answer["errors"][0]
-    assert entry["message"] == "internal error in Cut: ZeroDivisionError: division by zero"
+    assert entry["message"] == "internal error in CutOp: ZeroDivisionError: division by zero"
     assert entry["path"] == ["Get", "a"] and entry["locations"] == [{"line": 1, "column": 9}]
     assert "Traceback" not in str(answer)
 
@@ -80,7 +80,7 @@ def test_explain_analyze_rows_and_rerank_stats(articles_db):
     plain = articles_db.explain(text)
     analyzed = mask(articles_db.explain(text, analyze=True))
     assert [line.split("  [")[0] for line in analyzed.splitlines()] == plain.splitlines()
-    assert "Cut: offset=0, limit=2  [rows 10→2, _ ms]" in analyzed
+    assert "CutOp: offset=0, limit=2  [rows 10→2, _ ms]" in analyzed
     assert "model calls" in analyzed and "cache hits" in analyzed
 
 

@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import pytest
-from rankql.dsl import ast
-from rankql.dsl.plan import Cut, Fuse, PlanError, Rerank, Retrieve
+from rankql.dsl import ast, parse, validate
+from rankql.dsl.diagnostics import QueryError
+from rankql.dsl.plan import Bm25Retrieve, Cut, Fuse, Rerank, VectorRetrieve
 from rankql.dsl.planner import plan_get
-from rankql.dsl.schema import ClassSchema, PropertySchema
+from rankql.dsl.schema import ClassSchema, PropertySchema, Schema
 
 SCHEMA = ClassSchema(
     name="Article",
@@ -37,7 +38,7 @@ def cut_of(q: ast.GetQuery) -> Cut:
 
 @pytest.mark.parametrize(
     ("kw", "limit"),
-    [({}, 100), ({"offset": 2}, 10), ({"autocut": 1, "bm25": ast.Bm25(query="x")}, 10), ({"limit": 7}, 7),
+    [({}, 100), ({"offset": 2}, 10), ({"autocut": 1, "search": ast.Bm25(query="x")}, 10), ({"limit": 7}, 7),
      ({"limit": -1}, 100), ({"limit": -1, "offset": 3}, 10)],
 )  # fmt: skip
 def test_default_limits(kw, limit):
@@ -45,57 +46,58 @@ def test_default_limits(kw, limit):
 
 
 def test_search_by_distance_has_no_limit():
-    q = get(near_vector=ast.NearVector(vector=[1.0, 0.0], distance=0.3))
+    q = get(search=ast.NearVector(vector=[1.0, 0.0], distance=0.3))
     retrieve = plan_get(q, SCHEMA).nodes()[-1]
-    assert isinstance(retrieve, Retrieve) and retrieve.k is None and retrieve.max_distance == 0.3
+    assert isinstance(retrieve, VectorRetrieve) and retrieve.k is None and retrieve.max_distance == 0.3
     assert cut_of(q).limit is None
 
 
 def test_certainty_becomes_distance_bound():
-    q = get(near_vector=ast.NearVector(vector=[1.0], certainty=0.9), limit=5)
+    q = get(search=ast.NearVector(vector=[1.0], certainty=0.9), limit=5)
     retrieve = plan_get(q, SCHEMA).nodes()[-1]
     assert retrieve.max_distance == pytest.approx(0.2) and retrieve.min_certainty == 0.9 and retrieve.k == 5
 
 
 def test_vector_plan_shape_and_autocut_position():
-    q = get(near_text=ast.NearText(concepts=["fish", "boat"]), limit=5, offset=2, autocut=1)
+    q = get(search=ast.NearText(concepts=["fish", "boat"]), limit=5, offset=2, autocut=1)
     assert text(q) == (
         "Project: Article, fields=[title]\n"
         "  Cut: offset=2, limit=5, autocut=1 (distance, on the page)\n"
-        '    Retrieve: vector, nearText="fish boat", k=7'
+        '    VectorRetrieve: nearText="fish boat", k=7'
     )
 
 
 def test_hybrid_plan_pools_and_weights():
-    q = get(hybrid=ast.Hybrid(query="fish", alpha=0.5), limit=150, autocut=2)
+    q = get(search=ast.Hybrid(query="fish", alpha=0.5), limit=150, autocut=2)
     assert text(q) == (
         "Project: Article, fields=[title]\n"
         "  Cut: offset=0, limit=150, autocut=2 (score, before offset)\n"
         "    Fuse: relativeScoreFusion, vector=0.5, keyword=0.5\n"
-        '      Retrieve: vector, nearText="fish", k=150\n'
-        '      Retrieve: bm25, query="fish", properties=*, k=150'
+        '      VectorRetrieve: nearText="fish", k=150\n'
+        '      Bm25Retrieve: query="fish", properties=*, k=150'
     )
 
 
 @pytest.mark.parametrize(
-    ("alpha", "methods"), [(0.0, ["bm25"]), (1.0, ["vector"]), (0.3, ["vector", "bm25"])]
+    ("alpha", "kinds"),
+    [(0.0, [Bm25Retrieve]), (1.0, [VectorRetrieve]), (0.3, [VectorRetrieve, Bm25Retrieve])],
 )
-def test_hybrid_alpha_extremes_run_one_side(alpha, methods):
-    q = get(hybrid=ast.Hybrid(query="fish", alpha=alpha))
+def test_hybrid_alpha_extremes_run_one_side(alpha, kinds):
+    q = get(search=ast.Hybrid(query="fish", alpha=alpha))
     fuse = next(n for n in plan_get(q, SCHEMA).nodes() if isinstance(n, Fuse))
-    assert [c.method for c in fuse.children] == methods
+    assert [type(c) for c in fuse.children] == kinds
     assert all(c.k == 100 for c in fuse.children)
 
 
 def test_listing_with_where_and_sort():
     where = ast.Where(operator="GreaterThan", path=["wordCount"], value_type="valueInt", value=100)
     q = get(where=where, sort=[ast.SortKey(path=["wordCount"], order="desc")], limit=3, offset=1)
-    assert text(q).splitlines()[-1] == "    Retrieve: list, order=wordCount desc, k=4, where=wordCount > 100"
+    assert text(q).splitlines()[-1] == "    ListRetrieve: order=wordCount desc, k=4, where=wordCount > 100"
 
 
 def test_rerank_fallback_and_window():
     rr = ast.RerankField(args=ast.Rerank(property="title", window=20), fields=["score"])
-    q = get(bm25=ast.Bm25(query="fish"), limit=5, offset=5, selection=[ast.AdditionalSelection(items=[rr])])
+    q = get(search=ast.Bm25(query="fish"), limit=5, offset=5, selection=[ast.AdditionalSelection(items=[rr])])
     lines = text(q).splitlines()
     assert lines[1] == "  Cut: offset=5, limit=5"
     assert (
@@ -109,79 +111,79 @@ def test_rerank_fallback_and_window():
 
 def test_rerank_window_too_small():
     rr = ast.RerankField(args=ast.Rerank(property="title", window=5), fields=["score"])
-    q = get(bm25=ast.Bm25(query="fish"), limit=5, offset=5, selection=[ast.AdditionalSelection(items=[rr])])
-    with pytest.raises(PlanError, match="smaller than offset \\+ limit") as err:
-        plan_get(q, SCHEMA)
-    assert "at least 10" in err.value.hint
+    q = get(search=ast.Bm25(query="fish"), limit=5, offset=5, selection=[ast.AdditionalSelection(items=[rr])])
+    (problem,) = validate(ast.Query(gets=[q]), Schema(classes=[SCHEMA]))
+    assert problem.code == "Q310" and "smaller than offset + limit" in problem.message
+    assert "at least 10" in (problem.hint or "")
 
 
 def test_group_then_rerank_on_leaders():
     rr = ast.RerankField(args=ast.Rerank(property="title"), fields=["score"])
     q = get(
-        near_vector=ast.NearVector(vector=[1.0]),
+        search=ast.NearVector(vector=[1.0]),
         group_by=ast.GroupBy(path=["category"], groups=2, objects_per_group=3),
         selection=[ast.AdditionalSelection(items=[rr])],
     )
     nodes = plan_get(q, SCHEMA).nodes()
-    assert [n.name for n in nodes] == ["Project", "Rerank", "Group", "Cut", "Retrieve"]
+    assert [n.name for n in nodes] == ["Project", "Rerank", "Group", "Cut", "VectorRetrieve"]
     assert isinstance(nodes[1], Rerank) and nodes[1].on_groups
 
 
-V = [1.0, 0.0]
-
-
 @pytest.mark.parametrize(
-    ("kw", "message"),
+    ("args", "message"),
     [
-        ({"bm25": ast.Bm25(query="x"), "near_vector": ast.NearVector(vector=V)},
+        ('bm25: {query: "x"}, nearVector: {vector: [1, 0]}',
          "conflict: both near<Media> and keyword-based (bm25) arguments present, choose one"),
-        ({"near_text": ast.NearText(concepts=["x"]), "near_vector": ast.NearVector(vector=V)},
+        ('nearText: {concepts: "x"}, nearVector: {vector: [1, 0]}',
          "found both 'nearText' and 'nearVector' parameters which are conflicting, choose one instead"),
-        ({"near_text": ast.NearText(concepts=["x"]), "near_vector": ast.NearVector(vector=V),
-          "near_object": ast.NearObject(id="a")},
+        ('nearText: {concepts: "x"}, nearVector: {vector: [1, 0]}, nearObject: {id: "00000000-0000-0000-0000-000000000001"}',
          "found 'nearText' and 'nearVector' and 'nearObject' parameters which are conflicting, choose one instead"),
-        ({"near_vector": ast.NearVector(vector=V, certainty=0.8, distance=0.2)},
+        ("nearVector: {vector: [1, 0], certainty: 0.8, distance: 0.2}",
          "found 'certainty' and 'distance' set in nearVector which are conflicting, choose one instead"),
-        ({"near_text": ast.NearText(concepts=["x"], certainty=0.8, distance=0.2)},
+        ('nearText: {concepts: "x", certainty: 0.8, distance: 0.2}',
          "nearText cannot provide both distance and certainty"),
-        ({"near_text": ast.NearText(concepts=["x"], move_to=ast.Move(force=0.5))},
+        ('nearText: {concepts: "x", moveTo: {force: 0.5}}',
          "'nearText.moveTo' parameter needs to have defined either 'concepts' or 'objects' fields"),
-        ({"near_text": ast.NearText(concepts=["x"], move_to=ast.Move(concepts=["y"], force=1.5))},
+        ('nearText: {concepts: "x", moveTo: {concepts: "y", force: 1.5}}',
          "movement: force must be between 0 and 1: got 1.5"),
-        ({"bm25": ast.Bm25(query="")}, "keyword search (bm25) must have query set"),
-        ({"hybrid": ast.Hybrid(query="x", alpha=1.5)}, "alpha should be between 0.0 and 1.0"),
-        ({"bm25": ast.Bm25(query="x"), "sort": [ast.SortKey(path=["title"])]},
-         "bm25 search is not compatible with sort"),
-        ({"hybrid": ast.Hybrid(query="x"), "sort": [ast.SortKey(path=["title"])]},
-         "hybrid search is not compatible with sort"),
-        ({"limit": 9000, "offset": 2000}, "query maximum results exceeded: the total limit calculated from the "
+        ('bm25: {query: ""}', "keyword search (bm25) must have query set"),
+        ('hybrid: {query: "x", alpha: 1.5}', "alpha should be between 0.0 and 1.0"),
+        ('bm25: {query: "x"}, sort: {path: "title"}', "bm25 search is not compatible with sort"),
+        ('hybrid: {query: "x"}, sort: {path: "title"}', "hybrid search is not compatible with sort"),
+        ("limit: 9000, offset: 2000", "query maximum results exceeded: the total limit calculated from the "
          "provided offset '2000' and limit '9000' exceeds the configured value for QUERY_MAXIMUM_RESULTS '10000'"),
-        ({"after": "00000000-0000-0000-0000-000000000000"},
+        ('after: "00000000-0000-0000-0000-000000000000", limit: 20000', "query maximum results exceeded"),
+        ('after: "00000000-0000-0000-0000-000000000000"',
          "cursor api: invalid 'after' parameter: limit parameter must be set"),
-        ({"after": "a", "limit": 2, "offset": 1},
+        ('after: "", limit: 2, offset: 1',
          "cursor api: invalid 'after' parameter: offset cannot be set with after and limit parameters"),
-        ({"after": "a", "limit": 2, "where": ast.Where(operator="Equal", path=["title"], value="x")},
+        ('after: "", limit: 2, where: {path: "title", operator: Equal, valueText: "x"}',
          "cursor api: invalid 'after' parameter: where cannot be set with after and limit parameters"),
-        ({"after": "a", "limit": 2, "bm25": ast.Bm25(query="x")},
+        ('after: "", limit: 2, bm25: {query: "x"}',
          "cursor api: invalid 'after' parameter: other params cannot be set with after and limit parameters"),
-        ({"group_by": ast.GroupBy(path=["category"], groups=1, objects_per_group=1)}, "groupBy needs a search"),
-        ({"hybrid": ast.Hybrid(query="x"), "near_vector": ast.NearVector(vector=V)},
+        ('groupBy: {path: "category", groups: 1, objectsPerGroup: 1}', "groupBy needs a search"),
+        ('hybrid: {query: "x"}, nearVector: {vector: [1, 0]}',
          "found both 'hybrid' and 'nearVector' parameters which are conflicting, choose one instead"),
     ],
 )  # fmt: skip
-def test_plan_errors(kw, message):
-    with pytest.raises(PlanError) as err:
-        plan_get(get(**kw), SCHEMA)
-    assert message in err.value.message
+def test_the_front_end_refuses_what_the_planner_never_sees(args, message):
+    # every check lives in the binder or a validation rule: the planner only lowers
+    with pytest.raises(QueryError) as err:
+        query = parse(f"{{ Get {{ Article({args}) {{ title }} }} }}")
+        problems = validate(query, Schema(classes=[SCHEMA]))
+        if problems:
+            raise QueryError(problems)
+    assert any(message in d.message for d in err.value.diagnostics), err.value.diagnostics
 
 
 def test_certainty_needs_cosine():
     q = get(selection=[ast.AdditionalSelection(items=[ast.AdditionalScalar(name="certainty")])])
-    with pytest.raises(
-        PlanError, match="can't compute and return certainty when vector index is configured with dot"
-    ):
-        plan_get(q, DOT)
-    plan_get(q, SCHEMA)  # fine on cosine
+    (problem,) = validate(ast.Query(gets=[q]), Schema(classes=[DOT]))
+    assert (
+        problem.message
+        == "can't compute and return certainty when vector index is configured with dot distance"
+    )
+    assert validate(ast.Query(gets=[q]), Schema(classes=[SCHEMA])) == []  # fine on cosine
 
 
 def test_describe_is_deterministic_and_one_line():
@@ -192,7 +194,7 @@ def test_describe_is_deterministic_and_one_line():
             ast.Where(operator="ContainsAny", path=["category"], value_type="valueText", value=["a", "b"]),
         ],
     )
-    q = get(bm25=ast.Bm25(query="x", properties=[ast.PropertyRef(name="title", boost=2.0)]), where=where)
+    q = get(search=ast.Bm25(query="x", properties=[ast.PropertyRef(name="title", boost=2.0)]), where=where)
     first = text(q)
     assert first == text(q)
     assert all("\n" not in node.describe() for node in plan_get(q, SCHEMA).nodes())

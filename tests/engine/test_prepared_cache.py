@@ -30,9 +30,13 @@ def test_bound_query_and_plan_are_reused_per_set_of_variables():
     assert prepared.bind(money) is not first
     assert prepared.bind({"v": (1, 0, 0, 0)}) is not first  # a tuple is not taken for a list
     assert _titles(prepared.run(food)) == ["Fresh fish recipes", "Fish markets of Tokyo"]
-    plan = prepared.plans[id(first.gets[0])][3]
+    compiled = prepared.plans[id(first.gets[0])]
+    plan, physical, pipeline = compiled.logical, compiled.physical, compiled.pipeline
+    assert physical is not None and pipeline is not None
     assert _titles(prepared.run(food)) == ["Fresh fish recipes", "Fish markets of Tokyo"]
-    assert prepared.plans[id(first.gets[0])][3] is plan  # planned once
+    compiled = prepared.plans[id(first.gets[0])]
+    assert compiled.logical is plan  # planned once
+    assert compiled.physical is physical and compiled.pipeline is pipeline  # lowered and compiled once
     assert _titles(prepared.run(money))[0] == "Stock markets today"
 
 

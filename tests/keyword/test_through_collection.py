@@ -67,6 +67,13 @@ def state(collection) -> dict[int, dict]:
     return {d: collection.properties_of(d) for d in collection.live_ids().tolist()}
 
 
+def bm25_hits(collection, *args, **kwargs) -> list[tuple[int, float, str | None]]:
+    """Collection.bm25_search's columns as (doc_id, score, explainScore or None) rows, best first."""
+    ids, scores, explains = collection.bm25_search(*args, **kwargs)
+    texts = explains if explains is not None else [None] * len(ids)
+    return list(zip(ids.tolist(), scores.tolist(), texts, strict=True))
+
+
 def scores_by_doc(hits) -> dict[int, float]:
     return {doc: score for doc, score, _ in hits}
 
@@ -76,7 +83,7 @@ SEARCHABLE = {"title": "word", "body": "lowercase", "code": "field", "tags": "wo
 
 def test_bm25_search_matches_reference(articles) -> None:
     for query, props in [("fish soup", None), ("fish", [("title", 2.0), ("body", 1.0)]), ("FS-1 fish", None)]:
-        hits = articles.bm25_search(query, props, explain=True)
+        hits = bm25_hits(articles, query, props, explain=True)
         boosts = dict(props) if props else dict.fromkeys(SEARCHABLE, 1.0)
         want = reference_bm25f(state(articles), SEARCHABLE, query, boosts)
         assert scores_by_doc(hits) == pytest.approx(want, rel=1e-5)
@@ -85,19 +92,19 @@ def test_bm25_search_matches_reference(articles) -> None:
 
 def test_writes_are_visible_to_the_next_search(articles) -> None:
     uuid = articles.insert({"properties": {"title": "fish fish fish"}})
-    assert articles.doc_id_of(uuid) in scores_by_doc(articles.bm25_search("fish", [("title", 1.0)]))
+    assert articles.doc_id_of(uuid) in scores_by_doc(bm25_hits(articles, "fish", [("title", 1.0)]))
     articles.update(uuid, {"title": "cake"})
-    found = scores_by_doc(articles.bm25_search("fish", [("title", 1.0)]))
+    found = scores_by_doc(bm25_hits(articles, "fish", [("title", 1.0)]))
     assert articles.doc_id_of(uuid) not in found
     want = reference_bm25f(state(articles), SEARCHABLE, "fish", {"title": 1.0})
     assert found == pytest.approx(want, rel=1e-5)
     articles.delete(uuid)
-    assert articles.bm25_search("cake", None) == []
+    assert bm25_hits(articles, "cake", None) == []
 
 
 def test_not_searchable_property_is_refused(articles) -> None:
     with pytest.raises(SearchError, match="requires inverted index"):
-        articles.bm25_search("fish", [("hidden", 1.0)])
+        bm25_hits(articles, "fish", [("hidden", 1.0)])
 
 
 def where(op, path, vt, value):
@@ -150,9 +157,9 @@ def test_filters_through_collection(articles) -> None:
 
 def test_filter_restricts_bm25(articles) -> None:
     allow = articles.filter(where("GreaterThan", "wordCount", "valueInt", 60))
-    hits = articles.bm25_search("fish", None, allow=allow)
+    hits = bm25_hits(articles, "fish", None, allow=allow)
     assert {doc for doc, _, _ in hits} == {0, 1}
-    unfiltered = scores_by_doc(articles.bm25_search("fish", None))
+    unfiltered = scores_by_doc(bm25_hits(articles, "fish", None))
     assert scores_by_doc(hits) == {d: unfiltered[d] for d in (0, 1)}  # n and N ignore the filter
 
 
@@ -160,15 +167,15 @@ def test_keyword_index_survives_save_and_reopen(tmp_path) -> None:
     with Database(tmp_path / "db") as db:
         collection = db.create_collection(DEFINITION)
         collection.insert_many([{"properties": row} for row in ROWS])
-        before = collection.bm25_search("fish soup", None, explain=True)
+        before = bm25_hits(collection, "fish soup", None, explain=True)
         db.save()
     with Database(tmp_path / "db") as db:
         collection = db.collection("Article")
-        assert collection.bm25_search("fish soup", None, explain=True) == before
+        assert bm25_hits(collection, "fish soup", None, explain=True) == before
         collection.insert(
             {"properties": {"title": "more fish", "published": datetime(2022, 1, 1, tzinfo=UTC)}}
         )
-        assert [doc for doc, _, _ in collection.bm25_search("fish", [("title", 1.0)])] == [
+        assert [doc for doc, _, _ in bm25_hits(collection, "fish", [("title", 1.0)])] == [
             5,
             0,
         ]  # no stemming

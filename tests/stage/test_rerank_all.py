@@ -12,7 +12,8 @@ from .stage_support import BODY_LENGTHS, Counting, make_db
 
 def vector_hits(db, k: int = 10) -> list[Hit]:
     coll = db.collection("Article")
-    return [Hit(doc_id, distance=d) for doc_id, d in coll.vector_search([1.0, 0.0], k)]
+    ids, distances = coll.vector_search([1.0, 0.0], k, lists=True)
+    return [Hit(doc_id, distance=d) for doc_id, d in zip(ids, distances, strict=True)]
 
 
 def request(db, hits, key="Article", search_query=None, **args) -> RerankRequest:

@@ -208,7 +208,7 @@ def test_aliases_and_classes_share_one_model_call(counting):
     counting.calls.clear()
     plan = db.explain(text.replace('"q"', '"q2"'), analyze=True)
     assert len(counting.calls) == 1
-    rerank_lines = [line for line in plan.splitlines() if line.strip().startswith("Rerank:")]
+    rerank_lines = [line for line in plan.splitlines() if line.strip().startswith("RerankBatch:")]
     assert len(rerank_lines) == 3
     assert all("model calls 1, batches 1, documents 9" in line for line in rerank_lines), plan
 

@@ -10,6 +10,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from rankql.runtime import Database, generate_uuid5
 
+from .shapes import bm25_hits
+
 
 def test_importing_the_runtime_loads_no_model_library() -> None:
     probe = (
@@ -123,5 +125,5 @@ def test_batches_store_exactly_the_valid_objects(items: list) -> None:
         doc = c.doc_id_of(uid)
         assert c.properties_of(doc) == obj["properties"]
         assert np.array_equal(c.vector_of(doc), np.asarray(obj["vector"], dtype=np.float32))
-    foxes = {c.uuid_of(d) for d, _, _ in c.bm25_search("fox", k=None)}
+    foxes = {c.uuid_of(d) for d, _, _ in bm25_hits(c, "fox", k=None)}
     assert foxes == {u for u, o in expected.items() if "fox" in o["properties"]["t"]}

@@ -15,6 +15,7 @@ import numpy as np
 from rankql.runtime import Database
 
 from . import kill_child
+from .shapes import bm25_hits, vector_hits
 
 CHILD = Path(kill_child.__file__)
 
@@ -74,12 +75,12 @@ def _check(path: Path, reported: int) -> int:
     probe = kill_child.generate_uuid5(f"{found}-7")
     doc = c.doc_id_of(probe)
     assert np.array_equal(c.vector_of(doc), kill_child.vector(found, 7))
-    assert c.vector_search(kill_child.vector(found, 7), 1)[0][0] == doc
+    assert vector_hits(c, kill_child.vector(found, 7), 1)[0][0] == doc
     assert len(c.vectors) == len(c) == len(c.bm25)
-    hits = c.bm25_search(f"s{found}i7", [("title", 1.0)], k=5)
+    hits = bm25_hits(c, f"s{found}i7", [("title", 1.0)], k=5)
     assert [d for d, _, _ in hits] == [doc]
     if found >= 2:
-        updated = c.bm25_search(f"updated at step {found}", k=1)[0][0]
+        updated = bm25_hits(c, f"updated at step {found}", k=1)[0][0]
         assert c.uuid_of(updated) == kill_child.generate_uuid5(f"{found - 1}-1")
     return found
 

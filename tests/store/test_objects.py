@@ -13,6 +13,8 @@ from hypothesis import strategies as st
 from rankql.runtime import Database, ObjectError, generate_uuid5
 from rankql.runtime.store.values import ValueProblem, format_date, normalize_value, parse_date
 
+from .shapes import bm25_hits, vector_hits
+
 
 def test_generate_uuid5_matches_weaviate_client() -> None:
     # The Python client computes uuid5(NAMESPACE_DNS, str(namespace) + str(identifier)).
@@ -93,7 +95,7 @@ def test_batch_stores_valid_objects_and_reports_the_rest(articles) -> None:
     assert len(articles) == 2 and len(result.ids) == 2
     assert articles.get(good)["properties"] == {"title": "one"}
     # Nothing of a failed object reached an index.
-    assert [d for d, _, _ in articles.bm25_search("again dim", k=10)] == []
+    assert [d for d, _, _ in bm25_hits(articles, "again dim", k=10)] == []
     assert len(articles.vectors) == 2
     assert repr(result) == "BatchResult(stored=2, failed=7)"
 
@@ -116,8 +118,8 @@ def test_insert_refuses_an_existing_id_but_batch_replaces(articles) -> None:
     obj = articles.get(uid)
     assert obj["properties"] == {"title": "second"} and len(articles) == 1
     assert obj["creationTimeUnix"] == created < obj["lastUpdateTimeUnix"]
-    assert [articles.uuid_of(d) for d, _, _ in articles.bm25_search("first", k=5)] == []
-    assert [articles.uuid_of(d) for d, _, _ in articles.bm25_search("second", k=5)] == [uid]
+    assert [articles.uuid_of(d) for d, _, _ in bm25_hits(articles, "first", k=5)] == []
+    assert [articles.uuid_of(d) for d, _, _ in bm25_hits(articles, "second", k=5)] == [uid]
     with pytest.raises(ObjectError, match="not a valid uuid"):
         articles.insert({"id": "x", "properties": {}})
 
@@ -142,9 +144,9 @@ def test_update_merges_reindexes_and_keeps_creation_time(articles) -> None:
     assert articles.properties_of(new_doc) == {"title": "new words", "wordCount": 1}
     assert articles.created_ms(new_doc) == created < articles.updated_ms(new_doc)
     assert np.allclose(articles.vector_of(new_doc), [1, 0]) and articles.vector_of(doc) is None
-    assert articles.bm25_search("old", k=5) == []
-    assert [d for d, _, _ in articles.bm25_search("new", k=5)] == [new_doc]
-    assert articles.vector_search([1, 0], 5) == [(new_doc, 0.0)]
+    assert bm25_hits(articles, "old", k=5) == []
+    assert [d for d, _, _ in bm25_hits(articles, "new", k=5)] == [new_doc]
+    assert vector_hits(articles, [1, 0], 5) == [(new_doc, 0.0)]
     articles.update(uid, {"wordCount": None, "body": "b"}, vector=[0, 1])
     doc = articles.doc_id_of(uid)
     assert articles.properties_of(doc) == {"title": "new words", "body": "b"}
@@ -164,8 +166,8 @@ def test_delete_removes_from_every_index(articles) -> None:
     assert len(articles) == 4 and articles.get(ids[2]) is None
     doc_ids = articles.live_ids().tolist()
     assert len(doc_ids) == 4 and 2 not in doc_ids
-    assert articles.bm25_search("word2", k=5) == []
-    assert all(d != 2 for d, _ in articles.vector_search([2, 1], 10))
+    assert bm25_hits(articles, "word2", k=5) == []
+    assert all(d != 2 for d, _ in vector_hits(articles, [2, 1], 10))
     assert articles.column("title")[2] is None
 
 

@@ -12,6 +12,7 @@ from rankql.runtime.store.bm25 import Bm25Index
 from rankql.runtime.store.hnsw import HnswIndex
 
 from .conftest import article_definition, clustered
+from .shapes import bm25_hits, vector_hits
 
 
 def _fill(db: Database) -> None:
@@ -55,8 +56,8 @@ def _snapshot(db: Database) -> dict:
         out[name] = {
             "definition": c.definition,
             "objects": {u: c.get(u) for u in (c.uuid_of(d) for d in c.live_ids())},
-            "vector": c.vector_search(q, 10) if c.dim else None,
-            "bm25": c.bm25_search("title even renamed", k=20, explain=True) if name == "Article" else None,
+            "vector": vector_hits(c, q, 10) if c.dim else None,
+            "bm25": bm25_hits(c, "title even renamed", k=20, explain=True) if name == "Article" else None,
             "list": c.list_ids().tolist(),
         }
     return out
@@ -85,7 +86,7 @@ def test_round_trip_without_reindexing(tmp_path: Path, monkeypatch: pytest.Monke
     articles = reopened.collection("Article")
     uid = articles.insert({"properties": {"title": "after reopening"}, "vector": np.zeros(16) + 1})
     assert articles.doc_id_of(uid) > max(before["Article"]["list"])
-    assert [articles.uuid_of(d) for d, _, _ in articles.bm25_search("reopening", k=3)] == [uid]
+    assert [articles.uuid_of(d) for d, _, _ in bm25_hits(articles, "reopening", k=3)] == [uid]
     reopened.close()
     assert Database(path).collection("Article").get(uid)["properties"] == {"title": "after reopening"}
 

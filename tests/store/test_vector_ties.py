@@ -33,14 +33,15 @@ def _expected(c, query, k: int, allow=None) -> list[tuple[str, float]]:
     return [(u, d) for d, u in pairs[:k]]
 
 
-def _got(c, query, k: int, allow=None, max_distance=None) -> list[tuple[str, float]]:
-    """vector_search's answer, checked equal to the engine's page path and to the column path."""
-    got = [(c.uuid_of(d), x) for d, x in c.vector_search(query, k, allow, max_distance)]
-    # A float32 numpy query takes the fast paths (unfiltered: hnswlib and straight back); a list does not.
+def _got(c, query, k: int, allow=None, max_distance=None, exact: bool = False) -> list[tuple[str, float]]:
+    """vector_search's answer as lists, checked equal to its answer as arrays, for a list and a float32
+    query (a float32 numpy query takes the fast paths: unfiltered, hnswlib and straight back)."""
+    ids, dist = c.vector_search(query, k, allow, max_distance, exact=exact, lists=True)
+    got = [(c.uuid_of(d), x) for d, x in zip(ids, dist, strict=True)]
     q32 = np.asarray(query, dtype=np.float32)
-    ids, dist = c.vector_page(q32, k, allow, max_distance)
+    ids, dist = c.vector_search(q32, k, allow, max_distance, exact=exact, lists=True)
     assert [(c.uuid_of(d), x) for d, x in zip(ids, dist, strict=True)] == got
-    ids, dist = c.vector_search_columns(q32, k, allow, max_distance)
+    ids, dist = c.vector_search(q32, k, allow, max_distance, exact=exact)
     assert [(c.uuid_of(d), x) for d, x in zip(ids.tolist(), dist.tolist(), strict=True)] == got
     return got
 
@@ -69,13 +70,13 @@ def test_doc_id_order_is_not_uuid_order_here() -> None:
     assert tied != sorted(tied)
 
 
-@pytest.mark.parametrize("cutoff", [3, 100_000])
-def test_filtered_ties_on_the_hnsw_and_exact_paths(cutoff: int) -> None:
-    """flatSearchCutoff 3: a 15-id allow-list goes through hnswlib's filter; 100000: the exact scan."""
-    c = _build("l2-squared", TIED, flatSearchCutoff=cutoff)
+@pytest.mark.parametrize("exact", [False, True])
+def test_filtered_ties_on_the_hnsw_and_exact_paths(exact: bool) -> None:
+    """A 15-id allow-list through hnswlib's filter, and the exact scan (the engine picks by flatSearchCutoff)."""
+    c = _build("l2-squared", TIED)
     allow = np.arange(0, 30, 2, dtype=np.int64)
     for k in (2, 3, 5, 10, 12, 15):
-        assert _got(c, [1.0, 0.0], k, allow) == _expected(c, [1.0, 0.0], k, allow)
+        assert _got(c, [1.0, 0.0], k, allow, exact=exact) == _expected(c, [1.0, 0.0], k, allow)
 
 
 def test_a_long_tie_widens_the_hnswlib_search() -> None:
@@ -103,10 +104,10 @@ def test_the_page_path_orders_ties_inside_the_page_by_itself(metric: str, k: int
     want = _expected(c, [1.0, 0.0], k)
 
     def general_path(*args, **kwargs):
-        raise AssertionError("the page path fell back to vector_search_columns")
+        raise AssertionError("the page path fell back to the column path")
 
-    monkeypatch.setattr(c, "vector_search_columns", general_path)
-    ids, dist = c.vector_page(np.array([1.0, 0.0], dtype=np.float32), k)
+    monkeypatch.setattr(c, "_vector_columns", general_path)
+    ids, dist = c.vector_search(np.array([1.0, 0.0], dtype=np.float32), k, lists=True)
     assert [(c.uuid_of(d), x) for d, x in zip(ids, dist, strict=True)] == want
     assert [c.uuid_of(d) for d in ids] == sorted(c.uuid_of(d) for d in ids)
 

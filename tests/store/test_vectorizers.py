@@ -8,6 +8,8 @@ from rankql.runtime import Database, SearchError
 from rankql.runtime.store.definition import normalize_definition
 from rankql.runtime.store.vectorizers import object_text, split_camel_case
 
+from .shapes import vector_hits
+
 
 def _definition(**t2v: object) -> dict:
     return normalize_definition(
@@ -146,7 +148,7 @@ def minilm_collection(minilm_path: str):
 )
 def test_minilm_finds_the_plain_answer(minilm_collection, query: str, topic: str) -> None:
     vector = minilm_collection.embed_queries([query])[0]
-    best = minilm_collection.vector_search(vector, 1)[0][0]
+    best = vector_hits(minilm_collection, vector, 1)[0][0]
     assert minilm_collection.properties_of(best)["topic"] == topic
 
 
@@ -179,5 +181,5 @@ def test_update_re_embeds_only_when_the_text_changes(minilm_collection) -> None:
     changed = minilm_collection.vector_of(minilm_collection.doc_id_of(uid))
     assert not np.allclose(before, changed)
     vector = minilm_collection.embed_queries(["orchestra playing string instruments"])[0]
-    assert minilm_collection.uuid_of(minilm_collection.vector_search(vector, 1)[0][0]) == uid
+    assert minilm_collection.uuid_of(vector_hits(minilm_collection, vector, 1)[0][0]) == uid
     minilm_collection.delete(uid)

@@ -13,6 +13,7 @@ from rankql.runtime.store.flat import FlatIndex
 from rankql.runtime.store.hnsw import dynamic_ef
 
 from .conftest import clustered
+from .shapes import vector_hits
 
 
 def reference(metric: str, a: np.ndarray, b: np.ndarray) -> float:
@@ -92,7 +93,7 @@ def test_hnsw_agrees_with_the_exact_oracle(metric: str) -> None:
     oracle.add(np.arange(3000), data)
     found = 0
     for q in queries:
-        got = c.vector_search(q, 10)
+        got = vector_hits(c, q, 10)
         want_ids, want_dist = oracle.search(q, 10)
         found += len({d for d, _ in got} & set(want_ids.tolist()))
         # Every reported distance is the exact metric of that object.
@@ -108,7 +109,7 @@ def test_exact_metrics_through_the_collection(metric: str) -> None:
     c = _collection(metric, data)
     assert c.vectors.hnsw is None
     q = data[17]
-    got = c.vector_search(q, 5)
+    got = vector_hits(c, q, 5)
     assert got[0] == (c.doc_id_of(generate_uuid5(17)), 0.0) or got[0][1] == 0.0
     want = sorted((reference(metric, data[i], q), generate_uuid5(i)) for i in range(300))[:5]
     assert [pytest.approx(d) for d, _ in want] == [d for _, d in got]
@@ -118,13 +119,12 @@ def test_hnsw_build_is_deterministic() -> None:
     data = clustered(1500, 16, seed=4)
     a, b = _collection("cosine", data), _collection("cosine", data)
     for q in clustered(20, 16, seed=5):
-        assert a.vector_search(q, 10) == b.vector_search(q, 10)
+        assert vector_hits(a, q, 10) == vector_hits(b, q, 10)
 
 
 def test_filtered_search_exact_and_hnsw_paths() -> None:
     data = clustered(2000, 16, seed=6)
-    exact = _collection("l2-squared", data)  # default cutoff 40000: filtered searches are exact
-    graph = _collection("l2-squared", data, flatSearchCutoff=50)  # big allow-lists go through hnswlib
+    c = _collection("l2-squared", data)
     oracle = FlatIndex("l2-squared")
     oracle.add(np.arange(2000), data)
     rng = np.random.default_rng(7)
@@ -132,8 +132,8 @@ def test_filtered_search_exact_and_hnsw_paths() -> None:
     for q in clustered(20, 16, seed=8):
         allow = np.sort(rng.choice(2000, size=600, replace=False))
         want = oracle.search(q, 10, allow)[0].tolist()
-        got_exact = exact.vector_search(q, 10, allow)
-        got_graph = graph.vector_search(q, 10, allow)
+        got_exact = vector_hits(c, q, 10, allow, exact=True)
+        got_graph = vector_hits(c, q, 10, allow)  # through hnswlib's filter
         assert [d for d, _ in got_exact] == want
         assert all(d in set(allow.tolist()) for d, _ in got_graph)
         hits += len({d for d, _ in got_graph} & set(want))
@@ -143,21 +143,21 @@ def test_filtered_search_exact_and_hnsw_paths() -> None:
 
 def test_k_is_clamped_and_hnswlib_never_raises() -> None:
     data = clustered(200, 8, seed=9)
-    c = _collection("cosine", data, flatSearchCutoff=3)
+    c = _collection("cosine", data)
     q = data[0]
-    assert len(c.vector_search(q, 500)) == 200
+    assert len(vector_hits(c, q, 500)) == 200
     allow = np.array([5, 9, 11, 13], dtype=np.int64)
-    assert sorted(d for d, _ in c.vector_search(q, 50, allow)) == [5, 9, 11, 13]  # 4 > cutoff: hnsw path
-    assert [d for d, _ in c.vector_search(q, 50, np.array([7]))] == [7]
-    assert c.vector_search(q, 10, np.array([], dtype=np.int64)) == []
-    assert c.vector_search(q, 0) == []
+    assert sorted(d for d, _ in vector_hits(c, q, 50, allow)) == [5, 9, 11, 13]  # hnswlib's filter
+    assert [d for d, _ in vector_hits(c, q, 50, np.array([7]))] == [7]
+    assert vector_hits(c, q, 10, np.array([], dtype=np.int64)) == []
+    assert vector_hits(c, q, 0) == []
     for i in range(0, 200, 2):
         c.delete(generate_uuid5(i))
-    got = c.vector_search(q, 150)
+    got = vector_hits(c, q, 150)
     assert len(got) == 100 and all(
         c.uuid_of(d) in {generate_uuid5(i) for i in range(1, 200, 2)} for d, _ in got
     )
-    gone = c.vector_search(q, 10, np.arange(0, 200, 2))
+    gone = vector_hits(c, q, 10, np.arange(0, 200, 2))
     assert gone == []  # every allowed id was deleted
 
 
@@ -166,36 +166,36 @@ def test_ties_are_broken_by_uuid() -> None:
     c = db.create_collection({"class": "T", "vectorIndexConfig": {"distance": "dot"}})
     ids = [generate_uuid5(f"t{i}") for i in range(12)]
     c.insert_many([{"id": u, "properties": {}, "vector": [1.0, 0.0]} for u in ids])
-    got = c.vector_search([1.0, 0.0], 12)
+    got = vector_hits(c, [1.0, 0.0], 12)
     assert [c.uuid_of(d) for d, _ in got] == sorted(ids)
     assert {d for _, d in got} == {-1.0}
 
 
 def test_max_distance_and_k_none() -> None:
     c = _collection("l2-squared", np.array([[0.0], [1.0], [2.0], [3.0]], dtype=np.float32))
-    assert [d for _, d in c.vector_search([0.0], None, max_distance=4.0)] == [0, 1, 4]
-    assert [d for _, d in c.vector_search([0.0], 2, max_distance=4.0)] == [0, 1]
-    assert len(c.vector_search([0.0], None)) == 4
-    assert [d for _, d in c.vector_search([0.0], None, allow=np.array([1, 3]))] == [1, 9]
+    assert [d for _, d in vector_hits(c, [0.0], None, max_distance=4.0)] == [0, 1, 4]
+    assert [d for _, d in vector_hits(c, [0.0], 2, max_distance=4.0)] == [0, 1]
+    assert len(vector_hits(c, [0.0], None)) == 4
+    assert [d for _, d in vector_hits(c, [0.0], None, allow=np.array([1, 3]))] == [1, 9]
 
 
 def test_query_vector_checks() -> None:
     c = _collection("cosine", clustered(10, 4))
     with pytest.raises(SearchError, match="has 3 dimensions"):
-        c.vector_search([1, 2, 3], 5)
+        vector_hits(c, [1, 2, 3], 5)
     with pytest.raises(SearchError, match="NaN"):
-        c.vector_search([1, 2, 3, float("nan")], 5)
+        vector_hits(c, [1, 2, 3, float("nan")], 5)
     with pytest.raises(SearchError, match="flat list"):
-        c.vector_search([[1, 2, 3, 4]], 5)
+        vector_hits(c, [[1, 2, 3, 4]], 5)
     empty = Database().create_collection({"class": "E"})
-    assert empty.vector_search([1, 2], 3) == []
+    assert vector_hits(empty, [1, 2], 3) == []
 
 
 def test_dot_distances_through_hnsw_are_negative_products() -> None:
     data = clustered(500, 8, seed=10)
     c = _collection("dot", data)
     q = data[3]
-    for doc_id, dist in c.vector_search(q, 10):
+    for doc_id, dist in vector_hits(c, q, 10):
         assert dist == pytest.approx(-float(data[doc_id] @ q), rel=1e-5, abs=1e-4)
 
 
@@ -205,7 +205,7 @@ def test_flat_vector_index_type() -> None:
     db = Database()
     flat = db.create_collection({"class": "F", "vectorIndexType": "flat"})
     flat.insert_many([{"properties": {}, "vector": v} for v in clustered(50, 4)])
-    assert flat.vectors.hnsw is None and len(flat.vector_search([1, 0, 0, 0], 5)) == 5
+    assert flat.vectors.hnsw is None and len(vector_hits(flat, [1, 0, 0, 0], 5)) == 5
 
 
 def test_updates_reuse_hnsw_slots() -> None:
@@ -216,7 +216,7 @@ def test_updates_reuse_hnsw_slots() -> None:
             c.update(generate_uuid5(i), vector=data[(i + round_) % 100])
     assert len(c.vectors.hnsw) == 100
     assert c.vectors.hnsw._index.get_max_elements() <= 1024
-    top = c.vector_search(data[0], 1)[0]
+    top = vector_hits(c, data[0], 1)[0]
     assert top[1] == pytest.approx(0.0, abs=1e-5)
 
 
@@ -224,10 +224,10 @@ def test_search_uses_weaviates_dynamic_ef() -> None:
     c = _collection("cosine", clustered(300, 8, seed=12))
     q = clustered(1, 8, seed=13)[0]
     for k, ef in ((1, 100), (13, 104), (40, 320), (80, 500), (290, 500)):
-        c.vector_search(q, k)
+        vector_hits(c, q, k)
         assert c.vectors.hnsw._current_ef == ef == dynamic_ef(k)
     fixed = _collection("cosine", clustered(300, 8, seed=12), ef=64)
-    fixed.vector_search(q, 10)
+    vector_hits(fixed, q, 10)
     assert fixed.vectors.hnsw._current_ef == 64
 
 
@@ -240,7 +240,7 @@ def test_filter_feeds_vector_search() -> None:
     c.insert_many([{"properties": {"n": i}, "vector": v} for i, v in enumerate(data)])
     allow = c.filter(Where(operator="LessThan", path=["n"], value_type="valueInt", value=10))
     assert sorted(c.properties_of(d)["n"] for d in allow) == list(range(10))
-    hits = c.vector_search(data[50], 5, allow)
+    hits = vector_hits(c, data[50], 5, allow)
     assert len(hits) == 5 and all(c.properties_of(d)["n"] < 10 for d, _ in hits)
 
 

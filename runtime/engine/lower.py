@@ -1,0 +1,112 @@
+"""Lowering: a logical plan and the collection it runs on become a physical plan, once per cached plan.
+
+Every choice of how to run that the plan and the collection's settings decide is made here: HNSW graph or
+exact scan, lists or arrays for a page, the C fusion or numpy.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from rankql.dsl.plan import (
+    Bm25Retrieve,
+    CursorRetrieve,
+    Cut,
+    Fuse,
+    Group,
+    ListRetrieve,
+    LogicalPlan,
+    PlanNode,
+    Project,
+    Rerank,
+    Sort,
+    VectorRetrieve,
+)
+
+from ..errors import RankqlError
+from ..store.hnsw import dynamic_ef
+from ..store.thresholds import FLAT_SEARCH_CUTOFF, PAGE_ROWS
+from .physical import (
+    Bm25Scan,
+    CursorScan,
+    CutOp,
+    ExactScan,
+    FilteredScan,
+    FuseNative,
+    FuseNumpy,
+    GroupOp,
+    HnswScan,
+    ListScan,
+    PhysicalNode,
+    PhysicalPlan,
+    ProjectOp,
+    RerankBatch,
+    SortOp,
+    VectorScan,
+)
+
+
+def lower(plan: LogicalPlan, collection: Any) -> PhysicalPlan:
+    """The physical plan of `plan` over `collection` (whose vector index settings it reads)."""
+    root = plan.root
+    if not isinstance(root, Project):
+        raise RankqlError(f"a plan starts with Project, not {root.name}")
+    project = ProjectOp(root, children=[_lower(child, collection) for child in root.children], span=root.span)
+    return PhysicalPlan(project, collection)
+
+
+def _lower(node: PlanNode, collection: Any) -> PhysicalNode:
+    if isinstance(node, VectorRetrieve):
+        return _vector_scan(node, collection)
+    children = [_lower(child, collection) for child in node.children]
+    span = node.span
+    if isinstance(node, Bm25Retrieve):
+        return Bm25Scan(node.query, node.properties, node.k, node.where, node.explain_scores, span=span)
+    if isinstance(node, CursorRetrieve):
+        return CursorScan(node.after, node.k, span=span)
+    if isinstance(node, ListRetrieve):
+        if node.sort:  # sorted in Python over every allowed object, then cut at k
+            return SortOp(node.sort, node.k, children=[ListScan(None, node.where, span=span)], span=span)
+        return ListScan(node.k, node.where, span=span)
+    if isinstance(node, Fuse):
+        # The C fusion reads the scans' columns directly; explainScore texts and maxVectorDistance's cut
+        # of the keyword set need the result sets of the numpy path.
+        if node.explain_scores or node.max_vector_distance is not None:
+            return FuseNumpy(node, children=children, span=span)
+        return FuseNative(node, children=children, span=span)
+    if isinstance(node, Sort):
+        return SortOp(node.keys, children=children, span=span)
+    if isinstance(node, Cut):
+        return CutOp(node, children=children, span=span)
+    if isinstance(node, Group):
+        return GroupOp(node, children=children, span=span)
+    if isinstance(node, Rerank):
+        return RerankBatch(node, children=children, span=span)
+    raise RankqlError(f"no physical operator for plan node {node.name}")
+
+
+def _vector_scan(node: VectorRetrieve, collection: Any) -> VectorScan:
+    """HNSW for an unfiltered search for k; the filter's rule when filtered; exact scan otherwise."""
+    vectors = collection.vectors
+    config = vectors.config
+    args = {
+        "source": node.source,
+        "k": node.k,
+        "max_distance": node.max_distance,
+        "min_certainty": node.min_certainty,
+        "where": node.where,
+        # a short page without a certainty to check comes back as lists (no numpy call per hit)
+        "lists": node.min_certainty is None and node.k is not None and node.k <= PAGE_ROWS,
+        "span": node.span,
+    }
+    if not vectors.use_hnsw:
+        flat = collection.definition.get("vectorIndexType") == "flat"
+        why = "vectorIndexType is flat" if flat else f"hnswlib has no {vectors.metric} distance"
+        return ExactScan(**args, reason=why)
+    if node.k is None:
+        return ExactScan(**args, reason="k=all: every object within the distance bound")
+    ef = dynamic_ef(node.k, int(config.get("ef", -1)))
+    if node.where is None:
+        return HnswScan(**args, ef=ef)
+    cutoff = int(config.get("flatSearchCutoff", FLAT_SEARCH_CUTOFF))
+    return FilteredScan(**args, cutoff=cutoff, ef=ef)
