@@ -94,7 +94,8 @@ class PreparedQuery:
     def run(self, variables: dict | None = None, headers: dict | None = None) -> dict:
         """Weaviate's answer: {"data": {"Get": ...}} with "errors" when any; validation errors give no data."""
         try:
-            runs = self.execute(variables, headers)
+            with self.engine.db.read_view():  # the whole query sees the database as of one moment
+                runs = self.execute(variables, headers)
         except QueryError as err:
             return {"errors": err.to_graphql()}
         return response(runs)
@@ -103,6 +104,10 @@ class PreparedQuery:
         self, variables: dict | None = None, analyze: bool = False, headers: dict | None = None
     ) -> str:
         """The plan of each class field; with analyze, run it and show rows, time and rerank work."""
+        with self.engine.db.read_view():
+            return self._explain(variables, analyze, headers)
+
+    def _explain(self, variables: dict | None, analyze: bool, headers: dict | None) -> str:
         query = self.bind(variables)
         executor = Executor(self.engine.db, self.source, headers=headers, plans=self.plans, analyze=analyze)
         if analyze:

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import math
 from collections.abc import Iterable
-from pathlib import Path
 
 import numpy as np
 
@@ -280,18 +279,3 @@ class Bm25Index:
         norm = self.k1 * (1.0 - self.b + self.b * length.astype(np.float64) / avg)
         scores[docs] += idf * saturation(f64, norm)
         return term, docs, freq, length
-
-    # --- persistence --------------------------------------------------------------------
-
-    def save(self, folder: Path) -> None:
-        """Write the index into `folder` (npz arrays + json, no pickle)."""
-        from .bm25_persist import save_index
-
-        save_index(self, Path(folder))
-
-    @classmethod
-    def load(cls, folder: Path) -> Bm25Index:
-        """Read an index save() wrote; StorageError when the files are missing or damaged."""
-        from .bm25_persist import load_index
-
-        return load_index(cls, Path(folder))

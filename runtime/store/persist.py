@@ -1,10 +1,11 @@
-"""Saving and loading a database folder: whole generations written aside, fsynced, then switched atomically.
+"""Checkpoints of a database folder: whole generations written aside, fsynced, then switched atomically.
 
-Layout: `rankql.json` (the pointer: format, version, current generation) and `gen-<n>/` folders, each with a
-`manifest.json` (sizes and sha256 of every file) and one sub-folder per collection. A save writes
-`gen-<n+1>.tmp`, fsyncs it, renames it to `gen-<n+1>`, then replaces the pointer with os.replace: a crash at
-any moment leaves the pointer on a complete generation. Only JSON, .npz (no pickle) and hnswlib's own
-format are read back, each after its checksum matched.
+Layout: `rankql.json` (the pointer: format, version, current generation), `gen-<n>/` folders, each with a
+`manifest.json` (sizes and sha256 of every file) and one sub-folder per collection, `wal-<n>.log` (the
+writes since generation n, see wal.py) and `rankql.lock` (folder_lock.py). A checkpoint writes
+`gen-<n+1>.tmp`, fsyncs it, renames it to `gen-<n+1>`, starts an empty `wal-<n+1>.log`, then replaces the
+pointer with os.replace: a crash at any moment leaves the pointer on a complete generation and its log.
+Only JSON, .npz (no pickle) and hnswlib's own format are read back, each after its checksum matched.
 """
 
 from __future__ import annotations
@@ -21,7 +22,7 @@ from typing import Any
 import numpy as np
 
 from ..errors import RankqlError, StorageError
-from .bm25 import Bm25Index
+from .bm25_persist import load_bm25, save_bm25
 from .collection import Collection, _keyword_parts
 from .flat import FlatIndex
 from .hnsw import HnswIndex
@@ -32,6 +33,8 @@ FORMAT = "rankql-database"
 VERSION = 1
 POINTER = "rankql.json"
 _GEN = re.compile(r"^gen-(\d{8})(\.tmp)?$")
+_WAL = re.compile(r"^wal-(\d{8})\.log$")
+_OURS = ("rankql.lock", f"{POINTER}.tmp")
 _HINT = "restore the folder from a backup, or open another path (a new folder makes a new database)"
 
 
@@ -81,17 +84,64 @@ def _save_collection(collection: Collection, folder: Path) -> None:
         meta["hnsw_count"] = len(vectors.hnsw)
     _write_json(folder / "objects.json", meta)
     (folder / "bm25").mkdir()
-    collection.bm25.save(folder / "bm25")
+    save_bm25(collection.bm25, folder / "bm25")
 
 
-def save_database(root: Path, collections: Iterable[Collection]) -> int:
-    """Write every collection as a new generation and switch to it; returns the generation number."""
+def wal_name(generation: int) -> str:
+    """The log of the writes made after checkpoint `generation` (0: before the first one)."""
+    return f"wal-{generation:08d}.log"
+
+
+def save_database(
+    root: Path,
+    collections: Iterable[Collection],
+    *,
+    previous: int | None = None,
+    before_switch: Callable[[int], None] | None = None,
+) -> int:
+    """Write every collection as a new generation and switch to it; returns the generation number.
+
+    `previous` is the generation the pointer names now: only it (and leftovers of interrupted saves) is
+    deleted once the pointer moved. `before_switch(generation)` runs after the new generation is on disk
+    and before the pointer names it (the folder starts that generation's log there). On failure no
+    `.tmp` stays behind and the pointer still names `previous`.
+    """
     root.mkdir(parents=True, exist_ok=True)
-    current = _read_pointer(root) if (root / POINTER).exists() else None
     numbers = [int(m.group(1)) for m in (_GEN.match(p.name) for p in root.iterdir()) if m]
-    generation = max([current or 0, *numbers]) + 1
+    generation = max([previous or 0, *numbers]) + 1
     name = f"gen-{generation:08d}"
     tmp = root / f"{name}.tmp"
+    pointer_tmp = root / f"{POINTER}.tmp"
+    switched = False
+    try:
+        _write_generation(tmp, generation, collections)
+        os.rename(tmp, root / name)
+        _fsync_dir(root)
+        if before_switch is not None:
+            before_switch(generation)
+        with open(pointer_tmp, "w", encoding="utf-8") as fh:
+            json.dump({"format": FORMAT, "version": VERSION, "generation": generation}, fh)
+            fh.flush()
+            os.fsync(fh.fileno())
+        os.replace(pointer_tmp, root / POINTER)
+        switched = True
+        _fsync_dir(root)
+    except BaseException:
+        shutil.rmtree(tmp, ignore_errors=True)
+        pointer_tmp.unlink(missing_ok=True)
+        if not switched:
+            shutil.rmtree(root / name, ignore_errors=True)  # never named by the pointer: unused
+        raise
+    # The generation the pointer named before is garbage now, and so are leftovers of interrupted saves;
+    # any other generation is left alone (a save never deletes what the pointer did not name).
+    for path in root.iterdir():
+        match = _GEN.match(path.name)
+        if match and (match.group(2) or (previous is not None and int(match.group(1)) == previous)):
+            shutil.rmtree(path, ignore_errors=True)
+    return generation
+
+
+def _write_generation(tmp: Path, generation: int, collections: Iterable[Collection]) -> None:
     shutil.rmtree(tmp, ignore_errors=True)
     tmp.mkdir()
     listing = []
@@ -112,20 +162,6 @@ def save_database(root: Path, collections: Iterable[Collection]) -> int:
         os.fsync(fh.fileno())
     for folder in sorted({p.parent for p in tmp.rglob("*")} | {tmp}, key=lambda p: -len(p.parts)):
         _fsync_dir(folder)
-    os.rename(tmp, root / name)
-    _fsync_dir(root)
-    pointer_tmp = root / f"{POINTER}.tmp"
-    with open(pointer_tmp, "w", encoding="utf-8") as fh:
-        json.dump({"format": FORMAT, "version": VERSION, "generation": generation}, fh)
-        fh.flush()
-        os.fsync(fh.fileno())
-    os.replace(pointer_tmp, root / POINTER)
-    _fsync_dir(root)
-    # Older generations (and leftovers of interrupted saves) are garbage once the pointer moved.
-    for path in root.iterdir():
-        if _GEN.match(path.name) and path.name != name:
-            shutil.rmtree(path, ignore_errors=True)
-    return generation
 
 
 def _read_pointer(root: Path) -> int:
@@ -148,25 +184,35 @@ def _read_pointer(root: Path) -> int:
     return generation
 
 
-def is_database_folder(root: Path) -> bool:
-    """True when `root` holds a saved database; False when it is missing or holds nothing of ours yet.
+def folder_generation(root: Path) -> int | None:
+    """The generation the pointer names; None for a new folder (missing, empty, or only a log so far).
 
-    A folder with other content is foreign: StorageError, so that no one's files get mixed with ours.
+    StorageError for a file, a folder with other content (no one's files get mixed with ours), and a
+    folder with generations but no pointer (it is damaged: opening it empty would lose them).
     """
     if not root.exists():
-        return False
+        return None
     if not root.is_dir():
         raise StorageError(f"database path '{root}' is a file, not a folder", hint="give a folder path")
     if (root / POINTER).exists():
-        return True
-    # Leftovers of an interrupted first save mean: nothing saved yet.
-    foreign = [p.name for p in root.iterdir() if not (_GEN.match(p.name) or p.name == f"{POINTER}.tmp")]
+        return _read_pointer(root)
+    names = [p.name for p in root.iterdir()]
+    foreign = [n for n in names if not (_GEN.match(n) or _WAL.match(n) or n in _OURS)]
     if foreign:
         raise StorageError(
             f"'{root}' is not a rankql database folder (it holds {', '.join(sorted(foreign)[:3])}...)",
             hint="open an empty or new folder, or a folder a rankql Database saved",
         )
-    return False
+    generations = sorted(n for n in names if (m := _GEN.match(n)) and not m.group(2))
+    # A first checkpoint interrupted between its rename and the pointer leaves gen-00000001 beside the
+    # log it was made from: that log is the truth. Anything else without a pointer is damage.
+    if generations and not (root / wal_name(0)).exists():
+        raise StorageError(
+            f"database folder '{root}' holds {', '.join(generations[:3])} but no {POINTER}: "
+            "it is damaged, and opening it empty would lose them",
+            hint=f"restore {POINTER} from a backup (it names the current generation), or open another path",
+        )
+    return None
 
 
 def load_database(root: Path, registered: Callable[[], Iterable[str]]) -> list[Collection]:
@@ -218,6 +264,6 @@ def _load_collection(folder: Path, registered: Callable[[], Iterable[str]]) -> C
             m=int(config["maxConnections"]),
             ef=int(config["ef"]),
         )
-    collection.bm25 = Bm25Index.load(folder / "bm25")
+    collection.bm25 = load_bm25(folder / "bm25")
     collection.stopwords = _keyword_parts(definition)[1]
     return collection
