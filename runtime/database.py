@@ -8,6 +8,7 @@ save() is a checkpoint (store/durable.py); docs/durability.md says what a crash 
 from __future__ import annotations
 
 import difflib
+import threading
 from pathlib import Path
 from typing import Any
 
@@ -60,6 +61,7 @@ class Database:
         self._schema_version = 0  # grows on create/delete: a save must notice those too
         self._saved: dict[str, int] | None = None  # collection name -> version at the last checkpoint
         self._guard = DatabaseGuard()
+        self._checkpointing = threading.Lock()  # one checkpoint at a time
         self._folder: Any = None
         if self.path is not None:
             self._open_folder(self.path)
@@ -240,31 +242,46 @@ class Database:
             raise StorageError("the database is closed", hint="open it again with Database(path)")
 
     def save(self) -> None:
-        """Write a checkpoint (atomically) and empty the log; nothing to do in memory or when nothing changed.
+        """Write a checkpoint (atomically) and start an empty log; nothing to do in memory or when nothing
+        changed. Queries go on meanwhile; writes wait only while it copies the collections.
 
-        Queries go on meanwhile; writes wait for it. Reopening reads the last checkpoint plus the log.
+        Reopening reads the last checkpoint plus the log.
         """
         self._check_open()
         if self._folder is None:
             return
-        with self._guard.writing():  # no write runs meanwhile: the checkpoint is one moment
-            versions = self._versions()
-            if self._saved == versions:
-                return
-            try:
-                self._folder.checkpoint(list(self._collections.values()))
-            except OSError as exc:
-                raise StorageError(
-                    f"cannot save the database to '{self.path}': {exc}",
-                    hint="check free disk space and permissions; the previous save and the log are intact",
-                ) from None
-            finally:
-                self._guard.journal = self._folder.journal
-            self._saved = versions
+        with self._checkpointing:
+            self._checkpoint()
+
+    def _checkpoint(self) -> None:
+        from .store.snapshot import snapshot
+
+        folder = self._folder
+        try:
+            with self._guard.writing():  # no write runs meanwhile: the copy is one moment
+                versions = self._versions()
+                if self._saved == versions:
+                    return
+                frozen = [snapshot(c) for c in self._collections.values()]
+                generation = folder.begin_checkpoint()
+                self._guard.journal = folder.journal
+            folder.finish_checkpoint(generation, frozen)  # writes go on into the new log
+        except OSError as exc:
+            raise StorageError(
+                f"cannot save the database to '{self.path}': {exc}",
+                hint="check free disk space and permissions; the previous save and the log are intact",
+            ) from None
+        self._saved = versions
 
     def _checkpoint_if_log_is_long(self) -> None:
-        if self._folder is not None and self._folder.journal.size > self.checkpoint_log_bytes:
-            self.save()
+        folder = self._folder
+        if folder is None or folder.journal.size <= self.checkpoint_log_bytes:
+            return
+        if self._checkpointing.acquire(blocking=False):  # one running already: it empties the log
+            try:
+                self._checkpoint()
+            finally:
+                self._checkpointing.release()
 
     def close(self) -> None:
         """Checkpoint (with a path), release the folder and close; later use raises StorageError.

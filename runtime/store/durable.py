@@ -1,9 +1,11 @@
 """A database folder held open: its lock, the last checkpoint, the log tail to replay, and checkpoints.
 
-Opening: take the folder lock, load the generation the pointer names, read `wal-<generation>.log`
-(dropping a torn tail) and hand its records to the Database to replay. A checkpoint writes a new
-generation from the live collections, starts an empty log for it, moves the pointer, and only then
-deletes the previous generation and its log.
+Opening: take the folder lock, load the generation the pointer names (n), read the logs `wal-<k>.log`
+for k >= n in order (dropping a torn tail) and hand their records to the Database to replay. A
+checkpoint has two parts. `begin_checkpoint` (during the writer's turn) picks the new generation m and
+moves the writes that follow to a new log `wal-<m>.log`; `finish_checkpoint` (while writes go on)
+writes generation m from a snapshot, moves the pointer, and only then deletes generation n and the logs
+older than m. A crash in between leaves the pointer on n, and the logs n and m hold every write since.
 """
 
 from __future__ import annotations
@@ -14,7 +16,15 @@ from pathlib import Path
 from ..errors import StorageError
 from .collection import Collection
 from .folder_lock import FolderLock
-from .persist import folder_generation, load_database, save_database, wal_name
+from .persist import (
+    folder_generation,
+    fsync_dir,
+    load_database,
+    log_numbers,
+    next_generation,
+    save_database,
+    wal_name,
+)
 from .wal import Journal, read_records
 
 DURABILITY = ("durable", "relaxed")
@@ -40,25 +50,27 @@ class DatabaseFolder:
             self.collections: list[Collection] = (
                 load_database(root, registered) if self.generation is not None else []
             )
-            self.pending, keep = self._log_tail()
-            self.journal = Journal(self._log_path(self.generation), durable=self.durable, keep=keep)
+            logs = [k for k in log_numbers(root) if k >= (self.generation or 0)]
+            self.pending: list[tuple[dict, bytes]] = []
+            keep = None
+            for k in logs:
+                keep = self._read_log(self._log_path(k))
+            path = self._log_path(logs[-1] if logs else (self.generation or 0))
+            self.journal = Journal(path, durable=self.durable, keep=keep)
         except BaseException:
             self._lock.release()
             raise
 
-    def _log_path(self, generation: int | None) -> Path:
-        return self.root / wal_name(generation or 0)
+    def _log_path(self, generation: int) -> Path:
+        return self.root / wal_name(generation)
 
-    def _log_tail(self) -> tuple[list[tuple[dict, bytes]], int | None]:
-        """The logged writes to replay (aborted ones dropped), and where the log's whole records end."""
-        path = self._log_path(self.generation)
-        if not path.exists():
-            return [], None
+    def _read_log(self, path: Path) -> int:
+        """Add a log's writes to `pending` (aborted ones dropped); where its whole records end."""
         try:
             records, end = read_records(path)
         except (OSError, ValueError) as exc:
             raise StorageError(f"the write-ahead log '{path}' cannot be read: {exc}", hint=_HINT) from None
-        kept: list[tuple[dict, bytes]] = []
+        kept = self.pending
         for header, blob in records:
             if not isinstance(header, dict):
                 raise StorageError(f"the write-ahead log '{path}' holds a foreign record", hint=_HINT)
@@ -67,28 +79,20 @@ class DatabaseFolder:
                     kept.pop()
             else:
                 kept.append((header, blob))
-        return kept, end
+        return end
 
-    def checkpoint(self, collections: list[Collection]) -> None:
-        """Write a new generation, switch to it with an empty log, and drop the previous one."""
-        fresh: list[Journal] = []
-
-        def start_log(generation: int) -> None:
-            fresh.append(Journal(self._log_path(generation), durable=self.durable, keep=None))
-
-        try:
-            generation = save_database(
-                self.root, collections, previous=self.generation, before_switch=start_log
-            )
-        except BaseException:
-            for journal in fresh:  # the pointer did not move: the current log stays the one to append to
-                journal.close()
-                journal.path.unlink(missing_ok=True)
-            raise
-        old = self.journal
-        self.journal = fresh[0]
+    def begin_checkpoint(self) -> int:
+        """During the writer's turn: the new generation's number; later writes go to its log."""
+        generation = next_generation(self.root, self.generation)
+        fresh = Journal(self._log_path(generation), durable=self.durable, keep=None)
+        fsync_dir(self.root)
+        old, self.journal = self.journal, fresh
         old.close()
-        old.path.unlink(missing_ok=True)
+        return generation
+
+    def finish_checkpoint(self, generation: int, collections: list[Collection]) -> None:
+        """Write `generation` from frozen collections, point at it, drop what it replaces."""
+        save_database(self.root, collections, previous=self.generation, generation=generation)
         self.generation = generation
 
     def close(self) -> None:

@@ -38,7 +38,7 @@ _OURS = ("rankql.lock", f"{POINTER}.tmp")
 _HINT = "restore the folder from a backup, or open another path (a new folder makes a new database)"
 
 
-def _fsync_dir(path: Path) -> None:
+def fsync_dir(path: Path) -> None:
     fd = os.open(path, os.O_RDONLY)
     try:
         os.fsync(fd)
@@ -92,23 +92,35 @@ def wal_name(generation: int) -> str:
     return f"wal-{generation:08d}.log"
 
 
+def next_generation(root: Path, current: int | None) -> int:
+    """A generation number above every generation and log in the folder."""
+    numbers = [
+        int(m.group(1)) for m in (_GEN.match(p.name) or _WAL.match(p.name) for p in root.iterdir()) if m
+    ]
+    return max([current or 0, *numbers]) + 1
+
+
+def log_numbers(root: Path) -> list[int]:
+    """The generations whose logs are in the folder, in order."""
+    return sorted(int(m.group(1)) for m in (_WAL.match(p.name) for p in root.iterdir()) if m)
+
+
 def save_database(
     root: Path,
     collections: Iterable[Collection],
     *,
     previous: int | None = None,
-    before_switch: Callable[[int], None] | None = None,
+    generation: int | None = None,
 ) -> int:
     """Write every collection as a new generation and switch to it; returns the generation number.
 
     `previous` is the generation the pointer names now: only it (and leftovers of interrupted saves) is
-    deleted once the pointer moved. `before_switch(generation)` runs after the new generation is on disk
-    and before the pointer names it (the folder starts that generation's log there). On failure no
-    `.tmp` stays behind and the pointer still names `previous`.
+    deleted once the pointer moved, with the logs older than the new generation. On failure no `.tmp`
+    stays behind and the pointer still names `previous`.
     """
     root.mkdir(parents=True, exist_ok=True)
-    numbers = [int(m.group(1)) for m in (_GEN.match(p.name) for p in root.iterdir()) if m]
-    generation = max([previous or 0, *numbers]) + 1
+    if generation is None:
+        generation = next_generation(root, previous)
     name = f"gen-{generation:08d}"
     tmp = root / f"{name}.tmp"
     pointer_tmp = root / f"{POINTER}.tmp"
@@ -116,16 +128,14 @@ def save_database(
     try:
         _write_generation(tmp, generation, collections)
         os.rename(tmp, root / name)
-        _fsync_dir(root)
-        if before_switch is not None:
-            before_switch(generation)
+        fsync_dir(root)
         with open(pointer_tmp, "w", encoding="utf-8") as fh:
             json.dump({"format": FORMAT, "version": VERSION, "generation": generation}, fh)
             fh.flush()
             os.fsync(fh.fileno())
         os.replace(pointer_tmp, root / POINTER)
         switched = True
-        _fsync_dir(root)
+        fsync_dir(root)
     except BaseException:
         shutil.rmtree(tmp, ignore_errors=True)
         pointer_tmp.unlink(missing_ok=True)
@@ -138,6 +148,9 @@ def save_database(
         match = _GEN.match(path.name)
         if match and (match.group(2) or (previous is not None and int(match.group(1)) == previous)):
             shutil.rmtree(path, ignore_errors=True)
+        match = _WAL.match(path.name)
+        if match and int(match.group(1)) < generation:  # writes the new generation holds
+            path.unlink(missing_ok=True)
     return generation
 
 
@@ -161,7 +174,7 @@ def _write_generation(tmp: Path, generation: int, collections: Iterable[Collecti
         fh.flush()
         os.fsync(fh.fileno())
     for folder in sorted({p.parent for p in tmp.rglob("*")} | {tmp}, key=lambda p: -len(p.parts)):
-        _fsync_dir(folder)
+        fsync_dir(folder)
 
 
 def _read_pointer(root: Path) -> int:
