@@ -266,6 +266,10 @@ class Database:
                 generation = folder.begin_checkpoint()
                 self._guard.journal = folder.journal
             folder.finish_checkpoint(generation, frozen)  # writes go on into the new log
+            for written in frozen:  # the segments now on disk: the next checkpoint links them
+                live = self._collections.get(written.name)
+                if live is not None:
+                    live._segments = written._segments
         except OSError as exc:
             raise StorageError(
                 f"cannot save the database to '{self.path}': {exc}",

@@ -27,10 +27,12 @@ from .collection import Collection, _keyword_parts
 from .flat import FlatIndex
 from .hnsw import HnswIndex
 from .objects import ObjectTable
-from .values import normalize_value, to_json_value
+from .segments import read_segments, write_segments
+from .values import normalize_value
 
 FORMAT = "rankql-database"
-VERSION = 1
+VERSION = 2  # 2: object data in segments (segments.py); 1 (objects inline) is still read
+_READABLE = (1, 2)
 POINTER = "rankql.json"
 _GEN = re.compile(r"^gen-(\d{8})(\.tmp)?$")
 _WAL = re.compile(r"^wal-(\d{8})\.log$")
@@ -58,33 +60,19 @@ def _write_json(path: Path, data: Any) -> None:
     path.write_text(json.dumps(data, separators=(",", ":"), ensure_ascii=False), encoding="utf-8")
 
 
-def _save_collection(collection: Collection, folder: Path) -> None:
+def _save_collection(collection: Collection, folder: Path, final: Path | None = None) -> dict[str, list]:
+    """Write one collection into `folder` (to be renamed to `final`); the files whose digests are known."""
     folder.mkdir()
     _write_json(folder / "definition.json", collection.definition)
-    table = collection.objects
-    types = {name: p["dataType"][0] for name, p in collection._props.items()}
-    live = [
-        [
-            d,
-            table.uuids[d],
-            table.created[d],
-            table.updated[d],
-            {k: to_json_value(types[k], v) for k, v in p.items()},
-        ]
-        for d, p in enumerate(table.props)
-        if p is not None
-    ]
+    meta, known = write_segments(collection, folder, final or folder)
     vectors = collection.vectors
-    meta: dict[str, Any] = {"next_id": table.next_id, "objects": live, "dim": vectors.dim}
-    if vectors.dim is not None:
-        state = vectors.flat.state()
-        np.savez(folder / "vectors.npz", vectors=state["vectors"], live=state["live"])
     if vectors.hnsw is not None:
         vectors.hnsw.save(folder / "hnsw.bin")
         meta["hnsw_count"] = len(vectors.hnsw)
     _write_json(folder / "objects.json", meta)
     (folder / "bm25").mkdir()
     save_bm25(collection.bm25, folder / "bm25")
+    return known
 
 
 def wal_name(generation: int) -> str:
@@ -158,15 +146,22 @@ def _write_generation(tmp: Path, generation: int, collections: Iterable[Collecti
     shutil.rmtree(tmp, ignore_errors=True)
     tmp.mkdir()
     listing = []
+    known: dict[str, list] = {}  # files linked from the previous generation or digested as written
+    final = tmp.with_name(tmp.name.removesuffix(".tmp"))
     for position, collection in enumerate(collections):
         folder = f"{position:04d}-{collection.name}"
-        _save_collection(collection, tmp / folder)
+        linked = _save_collection(collection, tmp / folder, final / folder)
+        known.update({f"{folder}/{name}": entry for name, entry in (linked or {}).items()})
         listing.append({"name": collection.name, "folder": folder})
     files = {}
     for path in sorted(p for p in tmp.rglob("*") if p.is_file()):
+        rel = path.relative_to(tmp).as_posix()
+        if rel in known:
+            files[rel] = known[rel]
+            continue
         with open(path, "rb") as fh:
             os.fsync(fh.fileno())
-        files[path.relative_to(tmp).as_posix()] = [path.stat().st_size, _digest(path)]
+        files[rel] = [path.stat().st_size, _digest(path)]
     manifest = {"format": FORMAT, "version": VERSION, "generation": generation, "collections": listing}
     manifest["files"] = files
     with open(tmp / "manifest.json", "w", encoding="utf-8") as fh:
@@ -186,9 +181,9 @@ def _read_pointer(root: Path) -> int:
         ) from None
     if not isinstance(data, dict) or data.get("format") != FORMAT:
         raise StorageError(f"'{root}' is not a rankql database folder ({POINTER} is foreign)", hint=_HINT)
-    if data.get("version") != VERSION:
+    if data.get("version") not in _READABLE:
         raise StorageError(
-            f"database folder '{root}' has format version {data.get('version')!r}; this rankql reads {VERSION}",
+            f"database folder '{root}' has format version {data.get('version')!r}; this rankql reads {' and '.join(map(str, _READABLE))}",
             hint="open it with the rankql version that wrote it",
         )
     generation = data.get("generation")
@@ -240,7 +235,10 @@ def load_database(root: Path, registered: Callable[[], Iterable[str]]) -> list[C
             path = folder / rel
             if not path.is_file() or path.stat().st_size != size or _digest(path) != digest:
                 raise ValueError(f"file {rel} is missing or damaged (size or checksum differ)")
-        return [_load_collection(folder / c["folder"], registered) for c in manifest["collections"]]
+        return [
+            _load_collection(folder / c["folder"], registered, _files_of(manifest["files"], c["folder"]))
+            for c in manifest["collections"]
+        ]
     except StorageError:
         raise
     except RankqlError:
@@ -249,23 +247,24 @@ def load_database(root: Path, registered: Callable[[], Iterable[str]]) -> list[C
         raise StorageError(f"database folder '{root}' is damaged: {exc}", hint=_HINT) from None
 
 
-def _load_collection(folder: Path, registered: Callable[[], Iterable[str]]) -> Collection:
+def _files_of(files: dict[str, list], folder: str) -> dict[str, list]:
+    """The manifest entries of one collection folder, by name inside it."""
+    prefix = f"{folder}/"
+    return {rel[len(prefix) :]: entry for rel, entry in files.items() if rel.startswith(prefix)}
+
+
+def _load_collection(
+    folder: Path, registered: Callable[[], Iterable[str]], files: dict[str, list] | None = None
+) -> Collection:
     definition = json.loads((folder / "definition.json").read_text(encoding="utf-8"))
     collection = Collection(definition, registered=registered, _empty=True)
     meta = json.loads((folder / "objects.json").read_text(encoding="utf-8"))
-    types = {name: p["dataType"][0] for name, p in collection._props.items()}
-    table = ObjectTable()
-    table.skip(int(meta["next_id"]))
-    for doc_id, uuid, created, updated, props in meta["objects"]:
-        table.uuids[doc_id], table.created[doc_id], table.updated[doc_id] = uuid, int(created), int(updated)
-        table.props[doc_id] = {k: normalize_value(types[k], v) for k, v in props.items()}
-        table.by_uuid[uuid] = doc_id
-    collection.objects = table
     dim = meta["dim"]
     vectors = collection.vectors
-    if dim is not None:
-        with np.load(folder / "vectors.npz", allow_pickle=False) as data:
-            vectors.flat = FlatIndex.from_state(vectors.metric, int(dim), data["vectors"], data["live"])
+    if "segments" in meta:
+        read_segments(collection, folder, meta, files or {})
+    else:  # format 1: every object inline, vectors in one file
+        _load_inline_objects(collection, folder, meta)
     if "hnsw_count" in meta:
         config = definition["vectorIndexConfig"]
         vectors.hnsw = HnswIndex.load(
@@ -280,3 +279,19 @@ def _load_collection(folder: Path, registered: Callable[[], Iterable[str]]) -> C
     collection.bm25 = load_bm25(folder / "bm25")
     collection.stopwords = _keyword_parts(definition)[1]
     return collection
+
+
+def _load_inline_objects(collection: Collection, folder: Path, meta: dict) -> None:
+    types = collection._types
+    table = ObjectTable()
+    table.skip(int(meta["next_id"]))
+    for doc_id, uuid, created, updated, props in meta["objects"]:
+        table.uuids[doc_id], table.created[doc_id], table.updated[doc_id] = uuid, int(created), int(updated)
+        table.props[doc_id] = {k: normalize_value(types[k], v) for k, v in props.items()}
+        table.by_uuid[uuid] = doc_id
+    collection.objects = table
+    dim = meta["dim"]
+    vectors = collection.vectors
+    if dim is not None:
+        with np.load(folder / "vectors.npz", allow_pickle=False) as data:
+            vectors.flat = FlatIndex.from_state(vectors.metric, int(dim), data["vectors"], data["live"])

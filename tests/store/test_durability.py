@@ -145,8 +145,8 @@ def test_a_failed_checkpoint_leaves_no_tmp_and_loses_nothing(
     db.collection("A").insert({"properties": {}})
     real = persist._save_collection
 
-    def disk_full(collection, folder):
-        real(collection, folder)
+    def disk_full(*args):
+        real(*args)
         raise OSError(errno.ENOSPC, "No space left on device")
 
     monkeypatch.setattr(persist, "_save_collection", disk_full)
@@ -227,3 +227,25 @@ def test_a_log_that_is_not_ours_is_refused(tmp_path: Path) -> None:
         Database(path)
     assert (path / "wal-00000000.log").read_bytes() == b"something else entirely"
     assert MAGIC.startswith(b"RQLWAL")
+
+
+def test_a_checkpoint_links_the_object_data_it_already_wrote(tmp_path: Path) -> None:
+    path = tmp_path / "db"
+    db = Database(path)
+    c = db.create_collection({"class": "A", "properties": [{"name": "t", "dataType": ["text"]}]})
+    c.insert_many([{"properties": {"t": f"first {i}"}, "vector": [1.0, float(i)]} for i in range(50)])
+    db.save()
+    (first,) = (path / "gen-00000001").glob("*/seg-*.json")
+    inode = first.stat().st_ino
+    c.insert_many([{"properties": {"t": f"second {i}"}, "vector": [2.0, float(i)]} for i in range(5)])
+    c.delete(c.uuid_of(3))
+    db.save()
+    segments = sorted((path / "gen-00000002").glob("*/seg-*.json"))
+    assert [s.name for s in segments] == [first.name, "seg-000000000050-000000000055.json"]
+    assert segments[0].stat().st_ino == inode  # the same file, linked: not written again
+    db.close()
+    with Database(path) as reopened:
+        c = reopened.collection("A")
+        assert len(c) == 54 and c.doc_id_of(c.objects.uuids[3]) is None
+        assert sorted(c.properties_of(d)["t"] for d in c.live_ids())[:2] == ["first 0", "first 1"]
+        assert c.vector_of(c.live_ids()[-1]).tolist() == [2.0, 4.0]

@@ -178,7 +178,8 @@ def test_damaged_pointer(tmp_path: Path, pointer: str, fragment: str) -> None:
 
 
 @pytest.mark.parametrize(
-    "target", ["vectors.npz", "hnsw.bin", "objects.json", "definition.json", "bm25/bm25.npz"]
+    "target",
+    ["seg-*.npz", "seg-*.json", "live.npz", "hnsw.bin", "objects.json", "definition.json", "bm25/bm25.npz"],
 )
 @pytest.mark.parametrize("damage", ["truncate", "flip", "delete"])
 def test_damaged_files(tmp_path: Path, target: str, damage: str) -> None:
