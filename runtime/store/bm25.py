@@ -84,8 +84,18 @@ class Bm25Index:
         self.count += 1
         self.version += 1
 
-    def add_many(self, items: Iterable[tuple[int, dict]]) -> None:
-        """Index many objects at once: same result as add() per object, built with array operations."""
+    def tokenize(self, properties: dict) -> dict[str, list[str]]:
+        """The tokens add_many indexes for one object; reads no index state, so a writer can run it before
+        its commit while queries read the index."""
+        return {name: tokenize_value(properties.get(name), f.tokenization) for name, f in self.fields.items()}
+
+    def add_many(
+        self, items: Iterable[tuple[int, dict]], tokens: dict[int, dict[str, list[str]]] | None = None
+    ) -> None:
+        """Index many objects at once: same result as add() per object, built with array operations.
+
+        `tokens` (doc id -> tokenize(properties)) may hold the tokens already made.
+        """
         items = list(items)
         if len(items) < 64:
             for doc_id, properties in items:
@@ -98,9 +108,12 @@ class Bm25Index:
             self.remove(doc_id)
         docs = list(latest)
         self._ensure(max(docs) + 1)
+        made = tokens if tokens is not None else {}
         for name, field in self.fields.items():
             tok = field.tokenization
-            field.add_block(docs, [tokenize_value(latest[d].get(name), tok) for d in docs])
+            field.add_block(
+                docs, [made[d][name] if d in made else tokenize_value(latest[d].get(name), tok) for d in docs]
+            )
         self.alive[docs] = True
         self.count += len(docs)
         self.version += 1

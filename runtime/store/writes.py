@@ -173,10 +173,11 @@ class CollectionWriter:
         ids, vec_ids, matrix = self._layout(prepared)
         # The costly part of a big batch (its HNSW insertion) happens here, before queries are held.
         publish = stage_vectors(c.vectors, vec_ids, matrix) if matrix is not None else None
+        tokens = {d: c.bm25.tokenize(p.props) for d, p in zip(ids.tolist(), prepared, strict=True)}
         guard.log(*self._put_record(prepared, matrix, stamp))
         try:
             with guard.exclusive():
-                self._apply(prepared, ids, vec_ids, publish, stamp)
+                self._apply(prepared, ids, vec_ids, publish, stamp, tokens)
         except BaseException:
             _log_abort(guard)
             raise
@@ -198,13 +199,15 @@ class CollectionWriter:
         vec_ids: np.ndarray,
         publish: Callable[[], None] | None,
         stamp: int,
+        tokens: dict[int, dict[str, list[str]]] | None = None,
     ) -> None:
         c = self.collection
         try:
             if publish is not None:
                 publish()  # the vector rows, and the HNSW insertion or the swap of its staged copy
             try:
-                c.bm25.add_many((doc_id, p.props) for doc_id, p in zip(ids.tolist(), prepared, strict=True))
+                items = ((doc_id, p.props) for doc_id, p in zip(ids.tolist(), prepared, strict=True))
+                c.bm25.add_many(items, tokens)
             except BaseException:
                 for doc_id in ids.tolist():
                     c.bm25.remove(doc_id)  # a no-op for ids it never indexed

@@ -196,7 +196,7 @@ def test_a_write_that_fails_after_logging_is_not_replayed(
     c = db.create_collection({"class": "A", "properties": [{"name": "t", "dataType": ["text"]}]})
     c.insert({"properties": {"t": "kept"}})
 
-    def broken(items):
+    def broken(items, tokens=None):
         list(items)
         raise MemoryError("no room")
 
