@@ -226,7 +226,8 @@ class Database:
         key = (self._schema_version, self._registered_names())
         cached = self._schema
         if cached is None or cached[0] != key:
-            classes = [c.class_schema for c in self._collections.values()]
+            with self._guard.reading():  # no collection created or deleted halfway through the list
+                classes = [c.class_schema for c in self._collections.values()]
             cached = self._schema = (key, Schema(classes=classes))
         return cached[1]
 

@@ -148,9 +148,10 @@ class Collection:
             props = self.objects.props[doc_id] or {}
             vector = self.vector_of(doc_id)
             created, updated = self.objects.created[doc_id], self.objects.updated[doc_id]
+            stored_id = self.objects.uuids[doc_id]
         return {
             "class": self.name,
-            "id": self.objects.uuids[doc_id],
+            "id": stored_id,
             "properties": {k: to_json_value(self._props[k]["dataType"][0], v) for k, v in props.items()},
             "vector": None if vector is None else vector.tolist(),
             "creationTimeUnix": created,

@@ -110,8 +110,11 @@ class CollectionWriter:
     # -- writes ------------------------------------------------------------------------------------
 
     def insert_many(self, objects: list, *, progress: bool | None) -> BatchResult:
-        with self.collection._guard.writing():
-            return self._write_batch(objects, progress=progress)
+        guard = self.collection._guard
+        with guard.writing():
+            result = self._write_batch(objects, progress=progress)
+        guard.logged()  # outside the writer's turn: a checkpoint it starts lets other writes go on
+        return result
 
     def _write_batch(self, objects: list, *, progress: bool | None) -> BatchResult:
         c = self.collection
@@ -181,7 +184,6 @@ class CollectionWriter:
         except BaseException:
             _log_abort(guard)
             raise
-        guard.logged()
 
     def _layout(self, prepared: list[_Prepared]) -> tuple[np.ndarray, np.ndarray, np.ndarray | None]:
         """New doc ids of the objects, and the ids and rows of those with a vector."""
@@ -250,6 +252,7 @@ class CollectionWriter:
             if results[0].error:
                 raise ObjectError(results[0].error)
             self._commit([item], now_ms())
+        c._guard.logged()
 
     def delete(self, uuid: str) -> bool:
         c = self.collection
