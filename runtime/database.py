@@ -76,7 +76,14 @@ class Database:
                 self._collections[collection.name] = collection
             self._saved = self._versions()
             for header, blob in folder.pending:  # the writes logged since the checkpoint, in order
-                self._replay(header, blob)
+                try:
+                    self._replay(header, blob)
+                except (KeyError, IndexError, TypeError, ValueError) as exc:
+                    raise StorageError(
+                        f"the write-ahead log of '{path}' holds a record that does not fit the database "
+                        f"({type(exc).__name__}: {exc})",
+                        hint="restore the folder from a backup, or open another path",
+                    ) from None
         except BaseException:
             folder.close()
             raise

@@ -249,3 +249,15 @@ def test_a_checkpoint_links_the_object_data_it_already_wrote(tmp_path: Path) -> 
         assert len(c) == 54 and c.doc_id_of(c.objects.uuids[3]) is None
         assert sorted(c.properties_of(d)["t"] for d in c.live_ids())[:2] == ["first 0", "first 1"]
         assert c.vector_of(c.live_ids()[-1]).tolist() == [2.0, 4.0]
+
+
+def test_a_log_record_that_does_not_fit_is_a_storage_error(tmp_path: Path) -> None:
+    from rankql.runtime.store.wal import encode
+
+    path = tmp_path / "db"
+    path.mkdir()
+    (path / "wal-00000000.log").write_bytes(MAGIC + encode({"op": "delete", "class": "Nowhere", "uuids": []}))
+    with pytest.raises(StorageError, match="does not fit the database"):
+        Database(path)
+    (path / "wal-00000000.log").unlink()
+    Database(path).close()  # the refused open released the folder lock
