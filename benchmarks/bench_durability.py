@@ -164,11 +164,12 @@ def run(root: Path, n: int, seconds: float) -> None:
     assert tail.ok
     reopened._folder.close()  # a crash: the next open replays the log over the checkpoint
     began = time.perf_counter()
-    Database(path).close()
+    replayed = Database(path)
     replay = time.perf_counter() - began
+    replayed.close()
     print(
         f"\nreopen {count} objects: {reopen:.2f} s = {reopen / full:.2f}x a full checkpoint; "
-        f"with a log tail of +1% after a crash: {replay:.2f} s (includes the checkpoint close() makes)"
+        f"after a crash with a log tail of +1%: {replay:.2f} s = {replay / reopen:.2f}x"
     )
 
 
