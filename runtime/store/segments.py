@@ -17,6 +17,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -118,11 +119,29 @@ def _write_segment(collection: Any, folder: Path, start: int, end: int) -> dict[
     return files
 
 
+_PLAIN = {"text": str, "int": int, "number": float, "boolean": bool, "uuid": str}
+
+
+def _loader(data_type: str) -> Callable[[Any], Any]:
+    """JSON value -> stored value: as read where JSON already holds the stored type (checked with one
+    type() call, the file's checksum having matched), normalize_value for dates and anything unexpected."""
+    kind = _PLAIN.get(data_type.removesuffix("[]"))
+    if kind is None:
+        return lambda value: normalize_value(data_type, value)
+    if data_type.endswith("[]"):
+        return lambda value: (
+            value
+            if type(value) is list and all(type(v) is kind for v in value)
+            else normalize_value(data_type, value)
+        )
+    return lambda value: value if type(value) is kind else normalize_value(data_type, value)
+
+
 def read_segments(collection: Any, folder: Path, meta: dict, files: dict[str, list]) -> None:
     """Fill `collection`'s object table and exact vector store from the segments of a checkpoint folder."""
     next_id = int(meta["next_id"])
     dim = meta["dim"]
-    types = collection._types
+    loaders = {name: _loader(data_type) for name, data_type in collection._types.items()}
     with np.load(folder / "live.npz", allow_pickle=False) as live:
         objects_live, vectors_live = live["objects"], live["vectors"]
     if objects_live.shape != (next_id,) or vectors_live.shape != (next_id,):
@@ -146,7 +165,7 @@ def read_segments(collection: Any, folder: Path, meta: dict, files: dict[str, li
             uuid, created, updated, props = row
             table.uuids[d], table.created[d], table.updated[d] = uuid, int(created), int(updated)
             if objects_live[d]:
-                table.props[d] = {k: normalize_value(types[k], v) for k, v in props.items()}
+                table.props[d] = {k: loaders[k](v) for k, v in props.items()}
                 table.by_uuid[uuid] = d
         if data is not None:
             with np.load(folder / f"{name}.npz", allow_pickle=False) as arrays:
