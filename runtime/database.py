@@ -270,14 +270,14 @@ class Database:
                 versions = self._versions()
                 if self._saved == versions:
                     return
-                frozen = [snapshot(c) for c in self._collections.values()]
+                live = list(self._collections.values())
+                frozen = [snapshot(c) for c in live]
                 generation = folder.begin_checkpoint()
                 self._guard.journal = folder.journal
             folder.finish_checkpoint(generation, frozen)  # writes go on into the new log
-            for written in frozen:  # the segments now on disk: the next checkpoint links them
-                live = self._collections.get(written.name)
-                if live is not None:
-                    live._segments = written._segments
+            for original, written in zip(live, frozen, strict=True):
+                if self._collections.get(original.name) is original:  # not deleted (or recreated) since
+                    original._segments = written._segments  # on disk now: the next checkpoint links them
         except OSError as exc:
             raise StorageError(
                 f"cannot save the database to '{self.path}': {exc}",

@@ -261,3 +261,14 @@ def test_a_log_record_that_does_not_fit_is_a_storage_error(tmp_path: Path) -> No
         Database(path)
     (path / "wal-00000000.log").unlink()
     Database(path).close()  # the refused open released the folder lock
+
+
+def test_a_recreated_collection_does_not_inherit_the_old_ones_data(tmp_path: Path) -> None:
+    path = tmp_path / "db"
+    with Database(path) as db:
+        db.create_collection({"class": "A"}).insert_many([{"properties": {}} for _ in range(4)])
+        db.save()
+        db.delete_collection("A")
+        db.create_collection({"class": "A"}).insert({"properties": {}})
+    with Database(path) as db:
+        assert len(db.collection("A")) == 1
