@@ -166,3 +166,19 @@ def test_a_query_in_flight_sees_no_write_that_started_after_it(tmp_path: Path) -
         assert len(c) == 10 and len(db.query(LIST)["data"]["Get"]["Item"]) == 10
     writer.join(timeout=60)
     assert committed.is_set() and len(db.query(LIST)["data"]["Get"]["Item"]) == 10 + BATCH
+
+
+def test_staged_and_in_place_hnsw_inserts_find_every_vector() -> None:
+    db = Database()
+    c = db.create_collection(DEFINITION)
+    batches = [_batch(0, BATCH, seed=0), _batch(1, BATCH, seed=1), _batch(2, SMALL, seed=2)]
+    graphs = []
+    for batch in batches:  # a new graph built aside, a copy swapped in, then an insertion in place
+        assert c.insert_many(batch).ok
+        graphs.append(c.vectors.hnsw)
+    assert graphs[0] is not graphs[1] and graphs[1] is graphs[2]
+    assert len(c.vectors.hnsw) == len(c) == 2 * BATCH + SMALL
+    for batch in batches:
+        for obj in batch[:: max(1, len(batch) // 20)]:
+            doc = c.doc_id_of(obj["id"])
+            assert c.vector_search(obj["vector"], 1)[0][0] == doc
