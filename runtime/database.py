@@ -18,6 +18,7 @@ from .errors import SchemaError, StorageError
 from .store.collection import Collection
 from .store.definition import capitalize_class_name, normalize_definition
 from .store.guard import DatabaseGuard
+from .store.replay import replay_delete, replay_put
 
 
 class Database:
@@ -104,9 +105,9 @@ class Database:
             del self._collections[header["class"]]
             self._schema_version += 1
         elif op == "put":
-            self._collections[header["class"]].writer.replay_put(header, blob)
+            replay_put(self._collections[header["class"]].writer, header, blob)
         elif op == "delete":
-            self._collections[header["class"]].writer.replay_delete(header)
+            replay_delete(self._collections[header["class"]].writer, header)
         else:
             raise StorageError(f"the write-ahead log of '{self.path}' holds an unknown record {op!r}")
 

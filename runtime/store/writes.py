@@ -293,41 +293,6 @@ class CollectionWriter:
         header["dim"] = int(matrix.shape[1])
         return header, matrix.astype("<f4", copy=False).tobytes()
 
-    def replay_put(self, header: dict, blob: bytes) -> None:
-        """Apply a logged put again (opening a folder): the same objects, times and vectors, no vectorizer."""
-        c = self.collection
-        types = c._types
-        dim = header.get("dim")
-        rows = np.frombuffer(blob, dtype="<f4").reshape(-1, dim) if dim else None
-        prepared = []
-        row = 0
-        for position, (uuid, created, props, has_vector) in enumerate(header["objects"]):
-            vector = None
-            if has_vector:
-                assert rows is not None
-                vector = rows[row].astype(np.float32)
-                row += 1
-            values = {k: normalize_value(types[k], v) for k, v in props.items()}
-            prepared.append(
-                _Prepared(position, uuid, values, vector, c.objects.by_uuid.get(uuid), int(created))
-            )
-        stamp = int(header["stamp"])
-        ids, vec_ids, matrix = self._layout(prepared)
-
-        def publish() -> None:
-            assert matrix is not None
-            c.vectors.add(vec_ids, matrix)
-
-        self._apply(prepared, ids, vec_ids, publish if matrix is not None else None, stamp)
-
-    def replay_delete(self, header: dict) -> None:
-        c = self.collection
-        for uuid in header["uuids"]:
-            doc_id = c.doc_id_of(uuid)
-            if doc_id is not None:
-                self._unindex(doc_id)
-        c.objects.touch()
-
 
 def _log_abort(guard: Any) -> None:
     """The logged write did not apply: say so in the log, so that opening the folder skips it too."""
