@@ -14,6 +14,7 @@ from .bm25_terms import QueryTerms, TermCache, contribution, saturation, sum_ter
 from .stopwords import Stopwords
 from .tokenizer import TOKENIZATIONS, tokenize_value
 
+SMALL_BATCH_SHARE = 1000  # add_many goes object by object below 1/1000 of the frozen postings
 DEFAULT_PROP_LENGTH = 40.0  # Weaviate's fallback when a property's mean length is unknown
 _EMPTY = (np.empty(0, np.int64), np.empty(0, np.float32))
 
@@ -70,14 +71,22 @@ class Bm25Index:
         for field in self.fields.values():
             field.ensure_docs(len(self.alive))
 
-    def add(self, doc_id: int, properties: dict) -> None:
-        """Index (or re-index) one object; call it for every object so N counts them all."""
+    def add(self, doc_id: int, properties: dict, tokens: dict[str, list[str]] | None = None) -> None:
+        """Index (or re-index) one object; call it for every object so N counts them all.
+
+        `tokens` may hold tokenize(properties), made beforehand.
+        """
         if doc_id < 0:
             raise ValueError("doc ids are non-negative integers")
         self.remove(doc_id)
         self._ensure(doc_id + 1)
         for name, field in self.fields.items():
-            field.add_doc(doc_id, tokenize_value(properties.get(name), field.tokenization))
+            made = (
+                tokens[name]
+                if tokens is not None
+                else tokenize_value(properties.get(name), field.tokenization)
+            )
+            field.add_doc(doc_id, made)
             if field.needs_compaction():
                 field.compact()
         self.alive[doc_id] = True
@@ -97,9 +106,13 @@ class Bm25Index:
         `tokens` (doc id -> tokenize(properties)) may hold the tokens already made.
         """
         items = list(items)
-        if len(items) < 64:
+        frozen = sum(field.frozen_nnz for field in self.fields.values())
+        # A block merges into the frozen arrays by re-sorting all of them; a batch small beside them goes
+        # into the delta object by object (a 100-object batch into 100,000 objects: 55 ms -> a few ms).
+        if len(items) < 64 or len(items) * SMALL_BATCH_SHARE < frozen:
+            made = tokens or {}
             for doc_id, properties in items:
-                self.add(doc_id, properties)
+                self.add(doc_id, properties, made.get(doc_id))
             return
         latest = dict(items)  # a doc id given twice: its last properties win, as with add()
         for doc_id in latest:
