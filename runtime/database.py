@@ -1,8 +1,14 @@
-"""The Database: collections by name, the schema, rerankers, queries, and saving to a folder."""
+"""The Database: collections by name, the schema, rerankers, queries, and keeping it in a folder.
+
+Safe to share between threads: queries run side by side, each on the database as of one moment; writes
+take turns (store/guard.py). With a folder every write is logged before it returns (store/wal.py) and
+save() is a checkpoint (store/durable.py); docs/durability.md says what a crash can lose.
+"""
 
 from __future__ import annotations
 
 import difflib
+import threading
 from pathlib import Path
 from typing import Any
 
@@ -12,14 +18,21 @@ from .arguments import check_database_arguments
 from .errors import SchemaError, StorageError
 from .store.collection import Collection
 from .store.definition import capitalize_class_name, normalize_definition
+from .store.guard import DatabaseGuard
+from .store.replay import replay_delete, replay_put
 
 
 class Database:
     """An embedded Weaviate-like database: in memory, or kept in a folder when `path` is given.
 
-    With a path, an existing database is opened (no re-embedding, no re-indexing); save(), close() and
-    leaving a `with` block write it back atomically.
+    With a path, an existing database is opened (no re-embedding, no re-indexing) and held by this
+    process; every write is on disk before it returns (durability="durable", the default) or handed to
+    the operating system (durability="relaxed": survives the process being killed, not a power cut).
+    save() writes a checkpoint; close() and leaving a `with` block checkpoint and release the folder.
+    One Database may be shared by many threads.
     """
+
+    checkpoint_log_bytes = 64 << 20  # a write that makes the log longer than this runs a checkpoint
 
     def __init__(
         self,
@@ -27,8 +40,17 @@ class Database:
         *,
         rerank_query_fallback: bool = True,
         rerank_cache_size: int = 10_000,
+        durability: str = "durable",
     ) -> None:
         check_database_arguments(path, rerank_query_fallback, rerank_cache_size)
+        from .store.durable import DURABILITY
+
+        if durability not in DURABILITY:
+            raise StorageError(
+                f"durability must be one of {', '.join(map(repr, DURABILITY))}, got {durability!r}",
+                hint='use "durable" (the default) or "relaxed" for bulk loads',
+            )
+        self.durability = durability
         self.path = Path(path).expanduser() if path is not None else None
         self.rerank_query_fallback = rerank_query_fallback
         self.rerank_cache_size = rerank_cache_size
@@ -40,14 +62,65 @@ class Database:
         self._schema: tuple[tuple, Schema] | None = None  # (schema version, registered names), Schema
         self._closed = False
         self._schema_version = 0  # grows on create/delete: a save must notice those too
-        self._saved: dict[str, int] | None = None  # collection name -> version at the last save or load
+        self._saved: dict[str, int] | None = None  # collection name -> version at the last checkpoint
+        self._guard = DatabaseGuard()
+        self._checkpointing = threading.Lock()  # one checkpoint at a time
+        self._folder: Any = None
         if self.path is not None:
-            from .store.persist import is_database_folder, load_database
+            self._open_folder(self.path)
 
-            if is_database_folder(self.path):
-                for collection in load_database(self.path, self._registered_names):
-                    self._collections[collection.name] = collection
-                self._saved = self._versions()
+    def _open_folder(self, path: Path) -> None:
+        from .store.durable import DatabaseFolder
+
+        folder = DatabaseFolder(path, durability=self.durability, registered=self._registered_names)
+        try:
+            for collection in folder.collections:
+                collection._guard = self._guard
+                self._collections[collection.name] = collection
+            self._saved = self._versions()
+            for header, blob in folder.pending:  # the writes logged since the checkpoint, in order
+                try:
+                    self._replay(header, blob)
+                except (KeyError, IndexError, TypeError, ValueError) as exc:
+                    raise StorageError(
+                        f"the write-ahead log of '{path}' holds a record that does not fit the database "
+                        f"({type(exc).__name__}: {exc})",
+                        hint="restore the folder from a backup, or open another path",
+                    ) from None
+        except BaseException:
+            folder.close()
+            raise
+        folder.pending = []
+        self._folder = folder
+        self._guard.journal = folder.journal
+        self._guard.after_write = self._checkpoint_if_log_is_long
+
+    def _replay(self, header: dict, blob: bytes) -> None:
+        op = header.get("op")
+        if op == "create":
+            collection = Collection(
+                header["definition"], registered=self._registered_names, guard=self._guard
+            )
+            self._collections[collection.name] = collection
+            self._schema_version += 1
+        elif op == "drop":
+            del self._collections[header["class"]]
+            self._schema_version += 1
+        elif op == "put":
+            replay_put(self._collections[header["class"]].writer, header, blob)
+        elif op == "delete":
+            replay_delete(self._collections[header["class"]].writer, header)
+        else:
+            raise StorageError(f"the write-ahead log of '{self.path}' holds an unknown record {op!r}")
+
+    def read_view(self) -> Any:
+        """A context manager the query engine holds for one query: it sees the database as of one moment."""
+        return self._guard.reading()
+
+    def write_turn(self) -> Any:
+        """A context manager that makes several writes one turn: no other write runs between them, while
+        queries go on (each write still holds them back only for the step that makes it visible)."""
+        return self._guard.writing()
 
     # -- rerankers and queries ---------------------------------------------------------------------
 
@@ -112,14 +185,19 @@ class Database:
         self._check_open()
         normalized = normalize_definition(definition, self._registered)
         name = normalized["class"]
-        if name in self._collections:
-            raise SchemaError(
-                f"class name '{name}' already exists",
-                hint=f"pick another name, or db.delete_collection('{name}') first",
-            )
-        collection = Collection(normalized, registered=self._registered_names)
-        self._collections[name] = collection
-        self._schema_version += 1
+        guard = self._guard
+        with guard.writing():
+            if name in self._collections:
+                raise SchemaError(
+                    f"class name '{name}' already exists",
+                    hint=f"pick another name, or db.delete_collection('{name}') first",
+                )
+            collection = Collection(normalized, registered=self._registered_names, guard=guard)
+            guard.log({"op": "create", "definition": normalized})
+            with guard.exclusive():
+                self._collections[name] = collection
+                self._schema_version += 1
+        guard.logged()
         return collection
 
     def collection(self, name: str) -> Collection:
@@ -145,8 +223,14 @@ class Database:
 
     def delete_collection(self, name: str) -> None:
         self._check_open()
-        del self._collections[self.collection(name).name]
-        self._schema_version += 1
+        guard = self._guard
+        with guard.writing():
+            found = self.collection(name).name
+            guard.log({"op": "drop", "class": found})
+            with guard.exclusive():
+                del self._collections[found]
+                self._schema_version += 1
+        guard.logged()
 
     def schema(self) -> Schema:
         """The plain schema description the query validator and planner use (do not modify it).
@@ -157,7 +241,8 @@ class Database:
         key = (self._schema_version, self._registered_names())
         cached = self._schema
         if cached is None or cached[0] != key:
-            classes = [c.class_schema for c in self._collections.values()]
+            with self._guard.reading():  # no collection created or deleted halfway through the list
+                classes = [c.class_schema for c in self._collections.values()]
             cached = self._schema = (key, Schema(classes=classes))
         return cached[1]
 
@@ -173,29 +258,65 @@ class Database:
             raise StorageError("the database is closed", hint="open it again with Database(path)")
 
     def save(self) -> None:
-        """Write everything to the folder (atomically); nothing to do in memory or when nothing changed."""
-        self._check_open()
-        if self.path is None or self._saved == self._versions():
-            return
-        from .store.persist import save_database
+        """Write a checkpoint (atomically) and start an empty log; nothing to do in memory or when nothing
+        changed. Queries go on meanwhile; writes wait only while it copies the collections.
 
+        Reopening reads the last checkpoint plus the log.
+        """
+        self._check_open()
+        if self._folder is None:
+            return
+        with self._checkpointing:
+            self._checkpoint()
+
+    def _checkpoint(self) -> None:
+        from .store.snapshot import snapshot
+
+        folder = self._folder
         try:
-            save_database(self.path, list(self._collections.values()))
+            with self._guard.writing():  # no write runs meanwhile: the copy is one moment
+                versions = self._versions()
+                if self._saved == versions:
+                    return
+                live = list(self._collections.values())
+                frozen = [snapshot(c) for c in live]
+                generation = folder.begin_checkpoint()
+                self._guard.journal = folder.journal
+            folder.finish_checkpoint(generation, frozen)  # writes go on into the new log
+            for original, written in zip(live, frozen, strict=True):
+                if self._collections.get(original.name) is original:  # not deleted (or recreated) since
+                    original._segments = written._segments  # on disk now: the next checkpoint links them
         except OSError as exc:
             raise StorageError(
                 f"cannot save the database to '{self.path}': {exc}",
-                hint="check free disk space and permissions; the previous save is still intact",
+                hint="check free disk space and permissions; the previous save and the log are intact",
             ) from None
-        self._saved = self._versions()
+        self._saved = versions
+
+    def _checkpoint_if_log_is_long(self) -> None:
+        folder = self._folder
+        if folder is None or folder.journal.size <= self.checkpoint_log_bytes:
+            return
+        if self._checkpointing.acquire(blocking=False):  # one running already: it empties the log
+            try:
+                self._checkpoint()
+            finally:
+                self._checkpointing.release()
 
     def close(self) -> None:
-        """Save (with a path) and close; later use raises StorageError. Closing twice is harmless."""
+        """Checkpoint (with a path), release the folder and close; later use raises StorageError.
+
+        Closing twice is harmless.
+        """
         if self._closed:
             return
         try:
             self.save()
         finally:
             self._closed = True
+            if self._folder is not None:
+                self._guard.journal = None
+                self._folder.close()
 
     def __enter__(self) -> Database:
         return self

@@ -95,7 +95,8 @@ class PreparedQuery:
     def run(self, variables: dict | None = None, headers: dict | None = None) -> dict:
         """Weaviate's answer: {"data": {"Get": ...}} with "errors" when any; validation errors give no data."""
         try:
-            runs = self.execute(variables, headers)
+            with self.engine.db.read_view():  # the whole query sees the database as of one moment
+                runs = self.execute(variables, headers)
         except QueryError as err:
             return {"errors": err.to_graphql()}
         return response(runs)
@@ -105,6 +106,10 @@ class PreparedQuery:
     ) -> str:
         """The logical and physical plan of each class field; with analyze, run it and show rows, time,
         run-time choices and rerank work on the physical plan."""
+        with self.engine.db.read_view():
+            return self._explain(variables, analyze, headers)
+
+    def _explain(self, variables: dict | None, analyze: bool, headers: dict | None) -> str:
         query = self.bind(variables)
         executor = Executor(self.engine.db, self.source, headers=headers, plans=self.plans, analyze=analyze)
         if analyze:

@@ -3,7 +3,7 @@
 Properties arrive as a protobuf Struct, where every number is a double: the store types them back
 through the class's schema (3.0 into an int property is 3, as Weaviate does). Vectors arrive as
 little-endian float32 bytes. Errors are reported per object, by its index in the request. Objects are
-read and embedded under the database's read lock (queries keep running) and stored under its write lock.
+read and embedded in a read view (queries keep running), then stored in the database's writer turn.
 """
 
 from __future__ import annotations
@@ -26,7 +26,7 @@ from .wire_schema import cannot_vectorize, unrunnable_vectorizer
 
 @dataclass
 class PreparedBatch:
-    """A BatchObjectsRequest read and embedded (under the read lock), waiting to be stored."""
+    """A BatchObjectsRequest read and embedded (in a read view), waiting to be stored."""
 
     started: float
     by_class: dict[str, list[tuple[int, dict]]] = field(default_factory=dict)
@@ -48,7 +48,7 @@ def prepare_batch(db: Any, request: Any) -> PreparedBatch:
 
 
 def store_batch(db: Any, batch: PreparedBatch) -> Any:
-    """Store the prepared objects (under the write lock); a BatchObjectsReply with one error per failure."""
+    """Store the prepared objects (in the writer turn); a BatchObjectsReply with one error per failure."""
     errors = list(batch.errors)
     for name, items in batch.by_class.items():
         try:
@@ -76,7 +76,7 @@ def _embed(collection: Any, objects: list[dict]) -> None:
         if "vector" in obj:
             continue
         try:
-            texts.append(collection.object_text(collection._check_properties(obj["properties"])))
+            texts.append(collection.object_text(collection.writer._check_properties(obj["properties"])))
         except RankqlError:
             continue
         todo.append(obj)

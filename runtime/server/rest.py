@@ -52,7 +52,7 @@ class RestState:
 
     async def read(self, fn: Callable[..., Any], *args: Any) -> Any:
         """Run a reading database call on the thread pool (the event loop keeps serving other requests),
-        beside other readers, under the lock gRPC requests take too (guard.py)."""
+        in a read view of the database, as gRPC requests do (guard.py)."""
         return await run_in_threadpool(_locked, self.lock.reading, fn, args)
 
     async def write(self, fn: Callable[..., Any], *args: Any) -> Any:

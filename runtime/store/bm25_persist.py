@@ -1,4 +1,7 @@
-"""Save and load a Bm25Index as npz arrays plus a json header; never pickle, validate what is read."""
+"""Save and load a Bm25Index as npz arrays plus a json header; never pickle, validate what is read.
+
+Free functions that persist.py calls: the index itself knows nothing of files.
+"""
 
 from __future__ import annotations
 
@@ -6,16 +9,13 @@ import json
 import os
 import zipfile
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 import numpy as np
 
 from ..errors import StorageError
+from .bm25 import Bm25Index
 from .bm25_postings import FieldPostings
 from .stopwords import Stopwords
-
-if TYPE_CHECKING:
-    from .bm25 import Bm25Index
 
 FORMAT = "rankql-bm25"
 FORMAT_VERSION = 1
@@ -23,8 +23,9 @@ META_FILE = "bm25.json"
 ARRAYS_FILE = "bm25.npz"
 
 
-def save_index(index: Bm25Index, folder: Path) -> None:
-    index.compact()
+def save_bm25(index: Bm25Index, folder: Path) -> None:
+    """Write the index into `folder` without changing it (queries may read it meanwhile)."""
+    folder = Path(folder)
     folder.mkdir(parents=True, exist_ok=True)
     cap = index.capacity
     arrays: dict[str, np.ndarray] = {"alive": index.alive[:cap]}
@@ -35,11 +36,12 @@ def save_index(index: Bm25Index, folder: Path) -> None:
         fwd_indptr = np.zeros(cap + 1, np.int64)
         np.cumsum(sizes, out=fwd_indptr[1:])
         present = [t for t in terms if t is not None]
+        indptr, docs, tfs = field.merged()
         arrays.update(
             {
-                f"f{i}_indptr": field.indptr,
-                f"f{i}_docs": field.docs,
-                f"f{i}_tfs": field.tfs,
+                f"f{i}_indptr": indptr,
+                f"f{i}_docs": docs,
+                f"f{i}_tfs": tfs,
                 f"f{i}_df": field.df[: len(field.vocab)],
                 f"f{i}_lengths": field.lengths[:cap],
                 f"f{i}_fwd_indptr": fwd_indptr,
@@ -70,7 +72,9 @@ def _write(path: Path, writer) -> None:
     os.replace(tmp, path)
 
 
-def load_index(cls: type[Bm25Index], folder: Path) -> Bm25Index:
+def load_bm25(folder: Path) -> Bm25Index:
+    """Read an index save_bm25 wrote; StorageError when the files are missing or damaged."""
+    folder = Path(folder)
     try:
         meta = json.loads((folder / META_FILE).read_text(encoding="utf-8"))
         with np.load(folder / ARRAYS_FILE, allow_pickle=False) as npz:
@@ -84,7 +88,7 @@ def load_index(cls: type[Bm25Index], folder: Path) -> Bm25Index:
             f"keyword index in {folder} is damaged: {exc}", hint="restore the folder or re-import the data"
         ) from None
     try:
-        return _build(cls, meta, arrays)
+        return _build(meta, arrays)
     except (KeyError, TypeError, ValueError, IndexError) as exc:
         raise StorageError(
             f"keyword index in {folder} is damaged: {type(exc).__name__}: {exc}",
@@ -97,11 +101,11 @@ def _check(ok: bool, what: str) -> None:
         raise ValueError(what)
 
 
-def _build(cls: type[Bm25Index], meta: dict, arrays: dict[str, np.ndarray]) -> Bm25Index:
+def _build(meta: dict, arrays: dict[str, np.ndarray]) -> Bm25Index:
     _check(isinstance(meta, dict) and meta.get("format") == FORMAT, "not a rankql keyword index")
     _check(meta.get("version") == FORMAT_VERSION, f"unsupported format version {meta.get('version')!r}")
     fields = meta["fields"]
-    index = cls(
+    index = Bm25Index(
         {f["name"]: f["tokenization"] for f in fields},
         k1=float(meta["k1"]),
         b=float(meta["b"]),

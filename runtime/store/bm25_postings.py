@@ -185,12 +185,17 @@ class FieldPostings:
         limit = max(self.MIN_DELTA, self.frozen_nnz // 2)
         return self.delta_nnz > limit or self.dead > limit
 
-    def compact(self, extra: tuple[np.ndarray, np.ndarray, np.ndarray] | None = None) -> None:
-        """Fold the delta (and an optional new block) into the frozen arrays, dropping tombstones."""
+    def merged(
+        self, extra: tuple[np.ndarray, np.ndarray, np.ndarray] | None = None
+    ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """(indptr, docs, tfs) of the frozen arrays with the delta (and `extra`) folded in, tombstones
+        dropped; changes nothing, so a checkpoint can write it while queries read the live postings."""
+        if extra is None and not self.delta_nnz and not self.dead:
+            return self.indptr, self.docs, self.tfs
         n_terms = len(self.indptr) - 1
         term_parts = [np.repeat(np.arange(n_terms, dtype=np.int64), np.diff(self.indptr))]
         doc_parts, tf_parts = [self.docs], [self.tfs]
-        for term, (doc_list, tf_list) in self.delta.items():
+        for term, (doc_list, tf_list) in list(self.delta.items()):
             if doc_list:
                 term_parts.append(np.full(len(doc_list), term, np.int64))
                 doc_parts.append(np.asarray(doc_list, np.int64))
@@ -204,11 +209,15 @@ class FieldPostings:
         terms, docs, tfs = terms[keep], docs[keep], tfs[keep]
         order = np.lexsort((docs, terms))
         vocab_size = len(self.vocab)
-        self.indptr = np.zeros(vocab_size + 1, np.int64)
-        np.cumsum(np.bincount(terms, minlength=vocab_size), out=self.indptr[1:])
-        self.docs, self.tfs = docs[order], tfs[order]
+        indptr = np.zeros(vocab_size + 1, np.int64)
+        np.cumsum(np.bincount(terms, minlength=vocab_size), out=indptr[1:])
+        return indptr, docs[order], tfs[order]
+
+    def compact(self, extra: tuple[np.ndarray, np.ndarray, np.ndarray] | None = None) -> None:
+        """Fold the delta (and an optional new block) into the frozen arrays, dropping tombstones."""
+        self.indptr, self.docs, self.tfs = self.merged(extra)
         self.in_frozen[:] = False
-        self.in_frozen[docs] = True
+        self.in_frozen[self.docs] = True
         self.delta = {}
         self.delta_nnz = 0
         self.dead = 0

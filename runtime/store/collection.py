@@ -14,13 +14,14 @@ from ..errors import ObjectError, SearchError
 from .bm25 import Bm25Index, not_searchable
 from .definition import class_schema
 from .filters import evaluate
+from .guard import DatabaseGuard
 from .objects import BatchResult, ObjectTable
 from .stopwords import Stopwords
 from .thresholds import PAGE_ROWS
 from .values import show
 from .vectorizers import make_vectorizer, object_text
 from .vectors import VectorIndex, has_ties
-from .writes import WriteMixin
+from .writes import CollectionWriter
 
 _FLOAT32 = np.dtype(np.float32)
 
@@ -46,11 +47,16 @@ def _batch(objects: Any) -> list:
     return list(objects)
 
 
-class Collection(WriteMixin):
+class Collection:
     """One Weaviate class held in memory. Doc ids are dense, never reused; an update gets a new one."""
 
     def __init__(
-        self, definition: dict, *, registered: Callable[[], Iterable[str]] = frozenset, _empty: bool = False
+        self,
+        definition: dict,
+        *,
+        registered: Callable[[], Iterable[str]] = frozenset,
+        _empty: bool = False,
+        guard: DatabaseGuard | None = None,
     ) -> None:
         self.definition = definition
         self.name: str = definition["class"]
@@ -62,6 +68,9 @@ class Collection(WriteMixin):
         self.objects = ObjectTable()
         self.vectors = VectorIndex(definition["vectorIndexConfig"], definition["vectorIndexType"])
         self.bm25, self.stopwords = (None, None) if _empty else _keyword_parts(definition)
+        self._types = {p["name"]: p["dataType"][0] for p in definition["properties"]}
+        self._guard = guard if guard is not None else DatabaseGuard()  # the Database's: its locks and log
+        self.writer = CollectionWriter(self)
 
     # -- description -------------------------------------------------------------------------------
 
@@ -145,18 +154,21 @@ class Collection(WriteMixin):
         """The object as Weaviate shows it (dates as RFC3339 text), or None."""
         from .values import to_json_value
 
-        doc_id = self.doc_id_of(uuid)
-        if doc_id is None:
-            return None
-        props = self.objects.props[doc_id] or {}
-        vector = self.vector_of(doc_id)
+        with self._guard.reading():
+            doc_id = self.doc_id_of(uuid)
+            if doc_id is None:
+                return None
+            props = self.objects.props[doc_id] or {}
+            vector = self.vector_of(doc_id)
+            created, updated = self.objects.created[doc_id], self.objects.updated[doc_id]
+            stored_id = self.objects.uuids[doc_id]
         return {
             "class": self.name,
-            "id": self.objects.uuids[doc_id],
+            "id": stored_id,
             "properties": {k: to_json_value(self._props[k]["dataType"][0], v) for k, v in props.items()},
             "vector": None if vector is None else vector.tolist(),
-            "creationTimeUnix": self.objects.created[doc_id],
-            "lastUpdateTimeUnix": self.objects.updated[doc_id],
+            "creationTimeUnix": created,
+            "lastUpdateTimeUnix": updated,
         }
 
     def list_ids(self, allow: np.ndarray | None = None) -> np.ndarray:
@@ -337,16 +349,21 @@ class Collection(WriteMixin):
             )
         return self.vectorizer.embed_queries(list(texts))
 
-    # -- writing objects (details in writes.py) ----------------------------------------------------
+    # -- writing objects (a CollectionWriter, writes.py, does them) ---------------------------------
 
     def insert(self, obj: dict) -> str:
         """Store one object; ObjectError if it does not fit, or if its id already exists."""
-        if isinstance(obj, dict) and obj.get("id") is not None and self.doc_id_of(str(obj["id"])) is not None:
-            raise ObjectError(
-                f"id '{obj['id']}' already exists in class '{self.name}'",
-                hint="use update(id, properties) to change it, or insert_many to replace it",
-            )
-        result = self.insert_many([obj])[0]
+        with self._guard.writing():  # the check and the write in one turn
+            if (
+                isinstance(obj, dict)
+                and obj.get("id") is not None
+                and self.doc_id_of(str(obj["id"])) is not None
+            ):
+                raise ObjectError(
+                    f"id '{obj['id']}' already exists in class '{self.name}'",
+                    hint="use update(id, properties) to change it, or insert_many to replace it",
+                )
+            result = self.insert_many([obj])[0]
         if result.error is not None:
             raise ObjectError(result.error)
         assert result.id is not None
@@ -354,4 +371,17 @@ class Collection(WriteMixin):
 
     def insert_many(self, objects: Iterable[dict], *, progress: bool | None = None) -> BatchResult:
         """Store every valid object (an existing id is replaced, as Weaviate's batch does); errors per object."""
-        return self._write_batch(_batch(objects), progress=progress)
+        return self.writer.insert_many(_batch(objects), progress=progress)
+
+    def update(
+        self, uuid: str, properties: dict | None = None, *, vector: Any = None, replace: bool = False
+    ) -> None:
+        """Change an object: merge `properties` into it (replace=True: swap them all); a null value unsets.
+
+        The vector is re-computed only when the vectorized text changed (as Weaviate does), unless given.
+        """
+        self.writer.update(uuid, properties, vector, replace)
+
+    def delete(self, uuid: str) -> bool:
+        """Remove an object; False when there was none with this id."""
+        return self.writer.delete(uuid)

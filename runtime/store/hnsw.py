@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 from math import isfinite
 from pathlib import Path
 
@@ -80,6 +81,14 @@ class HnswIndex:
                     continue  # never added
             raise
         self._count += len(ids)
+
+    def copy(self) -> HnswIndex:
+        """A private copy (hnswlib's copy constructor): a writer fills it while queries read this one."""
+        twin = copy.copy(self)
+        twin._index = hnswlib.Index(self._index)
+        twin._current_ef = -1
+        twin._ef_k = -1
+        return twin
 
     def remove(self, ids: np.ndarray) -> None:
         for doc_id in np.asarray(ids, dtype=np.int64).tolist():

@@ -1,10 +1,11 @@
-"""Saving and loading a database folder: whole generations written aside, fsynced, then switched atomically.
+"""Checkpoints of a database folder: whole generations written aside, fsynced, then switched atomically.
 
-Layout: `rankql.json` (the pointer: format, version, current generation) and `gen-<n>/` folders, each with a
-`manifest.json` (sizes and sha256 of every file) and one sub-folder per collection. A save writes
-`gen-<n+1>.tmp`, fsyncs it, renames it to `gen-<n+1>`, then replaces the pointer with os.replace: a crash at
-any moment leaves the pointer on a complete generation. Only JSON, .npz (no pickle) and hnswlib's own
-format are read back, each after its checksum matched.
+Layout: `rankql.json` (the pointer: format, version, current generation), `gen-<n>/` folders, each with a
+`manifest.json` (sizes and sha256 of every file) and one sub-folder per collection, `wal-<n>.log` (the
+writes since generation n, see wal.py) and `rankql.lock` (folder_lock.py). A checkpoint writes
+`gen-<n+1>.tmp`, fsyncs it, renames it to `gen-<n+1>`, starts an empty `wal-<n+1>.log`, then replaces the
+pointer with os.replace: a crash at any moment leaves the pointer on a complete generation and its log.
+Only JSON, .npz (no pickle) and hnswlib's own format are read back, each after its checksum matched.
 """
 
 from __future__ import annotations
@@ -21,22 +22,26 @@ from typing import Any
 import numpy as np
 
 from ..errors import RankqlError, StorageError
-from .bm25 import Bm25Index
+from .bm25_persist import load_bm25, save_bm25
 from .collection import Collection, _keyword_parts
 from .flat import FlatIndex
 from .folder_checks import check_definition, check_manifest, check_objects, check_vector_arrays
 from .hnsw import HnswIndex
 from .objects import ObjectTable
-from .values import normalize_value, to_json_value
+from .segments import read_segments, write_segments
+from .values import normalize_value
 
 FORMAT = "rankql-database"
-VERSION = 1
+VERSION = 2  # 2: object data in segments (segments.py); 1 (objects inline) is still read
+_READABLE = (1, 2)
 POINTER = "rankql.json"
 _GEN = re.compile(r"^gen-(\d{8})(\.tmp)?$")
+_WAL = re.compile(r"^wal-(\d{8})\.log$")
+_OURS = ("rankql.lock", f"{POINTER}.tmp")
 _HINT = "restore the folder from a backup, or open another path (a new folder makes a new database)"
 
 
-def _fsync_dir(path: Path) -> None:
+def fsync_dir(path: Path) -> None:
     fd = os.open(path, os.O_RDONLY)
     try:
         os.fsync(fd)
@@ -56,55 +61,108 @@ def _write_json(path: Path, data: Any) -> None:
     path.write_text(json.dumps(data, separators=(",", ":"), ensure_ascii=False), encoding="utf-8")
 
 
-def _save_collection(collection: Collection, folder: Path) -> None:
+def _save_collection(collection: Collection, folder: Path, final: Path | None = None) -> dict[str, list]:
+    """Write one collection into `folder` (to be renamed to `final`); the files whose digests are known."""
     folder.mkdir()
     _write_json(folder / "definition.json", collection.definition)
-    table = collection.objects
-    types = {name: p["dataType"][0] for name, p in collection._props.items()}
-    live = [
-        [
-            d,
-            table.uuids[d],
-            table.created[d],
-            table.updated[d],
-            {k: to_json_value(types[k], v) for k, v in p.items()},
-        ]
-        for d, p in enumerate(table.props)
-        if p is not None
-    ]
+    meta, known = write_segments(collection, folder, final or folder)
     vectors = collection.vectors
-    meta: dict[str, Any] = {"next_id": table.next_id, "objects": live, "dim": vectors.dim}
-    if vectors.dim is not None:
-        state = vectors.flat.state()
-        np.savez(folder / "vectors.npz", vectors=state["vectors"], live=state["live"])
     if vectors.hnsw is not None:
         vectors.hnsw.save(folder / "hnsw.bin")
         meta["hnsw_count"] = len(vectors.hnsw)
     _write_json(folder / "objects.json", meta)
     (folder / "bm25").mkdir()
-    collection.bm25.save(folder / "bm25")
+    save_bm25(collection.bm25, folder / "bm25")
+    return known
 
 
-def save_database(root: Path, collections: Iterable[Collection]) -> int:
-    """Write every collection as a new generation and switch to it; returns the generation number."""
+def wal_name(generation: int) -> str:
+    """The log of the writes made after checkpoint `generation` (0: before the first one)."""
+    return f"wal-{generation:08d}.log"
+
+
+def next_generation(root: Path, current: int | None) -> int:
+    """A generation number above every generation and log in the folder."""
+    numbers = [
+        int(m.group(1)) for m in (_GEN.match(p.name) or _WAL.match(p.name) for p in root.iterdir()) if m
+    ]
+    return max([current or 0, *numbers]) + 1
+
+
+def log_numbers(root: Path) -> list[int]:
+    """The generations whose logs are in the folder, in order."""
+    return sorted(int(m.group(1)) for m in (_WAL.match(p.name) for p in root.iterdir()) if m)
+
+
+def save_database(
+    root: Path,
+    collections: Iterable[Collection],
+    *,
+    previous: int | None = None,
+    generation: int | None = None,
+) -> int:
+    """Write every collection as a new generation and switch to it; returns the generation number.
+
+    `previous` is the generation the pointer names now: only it (and leftovers of interrupted saves) is
+    deleted once the pointer moved, with the logs older than the new generation. On failure no `.tmp`
+    stays behind and the pointer still names `previous`.
+    """
     root.mkdir(parents=True, exist_ok=True)
-    current = _read_pointer(root) if (root / POINTER).exists() else None
-    numbers = [int(m.group(1)) for m in (_GEN.match(p.name) for p in root.iterdir()) if m]
-    generation = max([current or 0, *numbers]) + 1
+    if generation is None:
+        generation = next_generation(root, previous)
     name = f"gen-{generation:08d}"
     tmp = root / f"{name}.tmp"
+    pointer_tmp = root / f"{POINTER}.tmp"
+    switched = False
+    try:
+        _write_generation(tmp, generation, collections)
+        os.rename(tmp, root / name)
+        fsync_dir(root)
+        with open(pointer_tmp, "w", encoding="utf-8") as fh:
+            json.dump({"format": FORMAT, "version": VERSION, "generation": generation}, fh)
+            fh.flush()
+            os.fsync(fh.fileno())
+        os.replace(pointer_tmp, root / POINTER)
+        switched = True
+        fsync_dir(root)
+    except BaseException:
+        shutil.rmtree(tmp, ignore_errors=True)
+        pointer_tmp.unlink(missing_ok=True)
+        if not switched:
+            shutil.rmtree(root / name, ignore_errors=True)  # never named by the pointer: unused
+        raise
+    # The generation the pointer named before is garbage now, and so are leftovers of interrupted saves;
+    # any other generation is left alone (a save never deletes what the pointer did not name).
+    for path in root.iterdir():
+        match = _GEN.match(path.name)
+        if match and (match.group(2) or (previous is not None and int(match.group(1)) == previous)):
+            shutil.rmtree(path, ignore_errors=True)
+        match = _WAL.match(path.name)
+        if match and int(match.group(1)) < generation:  # writes the new generation holds
+            path.unlink(missing_ok=True)
+    return generation
+
+
+def _write_generation(tmp: Path, generation: int, collections: Iterable[Collection]) -> None:
     shutil.rmtree(tmp, ignore_errors=True)
     tmp.mkdir()
     listing = []
+    known: dict[str, list] = {}  # files linked from the previous generation or digested as written
+    final = tmp.with_name(tmp.name.removesuffix(".tmp"))
     for position, collection in enumerate(collections):
         folder = f"{position:04d}-{collection.name}"
-        _save_collection(collection, tmp / folder)
+        linked = _save_collection(collection, tmp / folder, final / folder)
+        known.update({f"{folder}/{name}": entry for name, entry in (linked or {}).items()})
         listing.append({"name": collection.name, "folder": folder})
     files = {}
     for path in sorted(p for p in tmp.rglob("*") if p.is_file()):
+        rel = path.relative_to(tmp).as_posix()
+        if rel in known:
+            files[rel] = known[rel]
+            continue
         with open(path, "rb") as fh:
             os.fsync(fh.fileno())
-        files[path.relative_to(tmp).as_posix()] = [path.stat().st_size, _digest(path)]
+        files[rel] = [path.stat().st_size, _digest(path)]
     manifest = {"format": FORMAT, "version": VERSION, "generation": generation, "collections": listing}
     manifest["files"] = files
     with open(tmp / "manifest.json", "w", encoding="utf-8") as fh:
@@ -112,21 +170,7 @@ def save_database(root: Path, collections: Iterable[Collection]) -> int:
         fh.flush()
         os.fsync(fh.fileno())
     for folder in sorted({p.parent for p in tmp.rglob("*")} | {tmp}, key=lambda p: -len(p.parts)):
-        _fsync_dir(folder)
-    os.rename(tmp, root / name)
-    _fsync_dir(root)
-    pointer_tmp = root / f"{POINTER}.tmp"
-    with open(pointer_tmp, "w", encoding="utf-8") as fh:
-        json.dump({"format": FORMAT, "version": VERSION, "generation": generation}, fh)
-        fh.flush()
-        os.fsync(fh.fileno())
-    os.replace(pointer_tmp, root / POINTER)
-    _fsync_dir(root)
-    # Older generations (and leftovers of interrupted saves) are garbage once the pointer moved.
-    for path in root.iterdir():
-        if _GEN.match(path.name) and path.name != name:
-            shutil.rmtree(path, ignore_errors=True)
-    return generation
+        fsync_dir(folder)
 
 
 def _read_pointer(root: Path) -> int:
@@ -138,9 +182,9 @@ def _read_pointer(root: Path) -> int:
         ) from None
     if not isinstance(data, dict) or data.get("format") != FORMAT:
         raise StorageError(f"'{root}' is not a rankql database folder ({POINTER} is foreign)", hint=_HINT)
-    if data.get("version") != VERSION:
+    if data.get("version") not in _READABLE:
         raise StorageError(
-            f"database folder '{root}' has format version {data.get('version')!r}; this rankql reads {VERSION}",
+            f"database folder '{root}' has format version {data.get('version')!r}; this rankql reads {' and '.join(map(str, _READABLE))}",
             hint="open it with the rankql version that wrote it",
         )
     generation = data.get("generation")
@@ -149,25 +193,35 @@ def _read_pointer(root: Path) -> int:
     return generation
 
 
-def is_database_folder(root: Path) -> bool:
-    """True when `root` holds a saved database; False when it is missing or holds nothing of ours yet.
+def folder_generation(root: Path) -> int | None:
+    """The generation the pointer names; None for a new folder (missing, empty, or only a log so far).
 
-    A folder with other content is foreign: StorageError, so that no one's files get mixed with ours.
+    StorageError for a file, a folder with other content (no one's files get mixed with ours), and a
+    folder with generations but no pointer (it is damaged: opening it empty would lose them).
     """
     if not root.exists():
-        return False
+        return None
     if not root.is_dir():
         raise StorageError(f"database path '{root}' is a file, not a folder", hint="give a folder path")
     if (root / POINTER).exists():
-        return True
-    # Leftovers of an interrupted first save mean: nothing saved yet.
-    foreign = [p.name for p in root.iterdir() if not (_GEN.match(p.name) or p.name == f"{POINTER}.tmp")]
+        return _read_pointer(root)
+    names = [p.name for p in root.iterdir()]
+    foreign = [n for n in names if not (_GEN.match(n) or _WAL.match(n) or n in _OURS)]
     if foreign:
         raise StorageError(
             f"'{root}' is not a rankql database folder (it holds {', '.join(sorted(foreign)[:3])}...)",
             hint="open an empty or new folder, or a folder a rankql Database saved",
         )
-    return False
+    generations = sorted(n for n in names if (m := _GEN.match(n)) and not m.group(2))
+    # A first checkpoint interrupted between its rename and the pointer leaves gen-00000001 beside the
+    # log it was made from: that log is the truth. Anything else without a pointer is damage.
+    if generations and not (root / wal_name(0)).exists():
+        raise StorageError(
+            f"database folder '{root}' holds {', '.join(generations[:3])} but no {POINTER}: "
+            "it is damaged, and opening it empty would lose them",
+            hint=f"restore {POINTER} from a backup (it names the current generation), or open another path",
+        )
+    return None
 
 
 def load_database(root: Path, registered: Callable[[], Iterable[str]]) -> list[Collection]:
@@ -183,7 +237,10 @@ def load_database(root: Path, registered: Callable[[], Iterable[str]]) -> list[C
             path = folder / rel
             if not path.is_file() or path.stat().st_size != size or _digest(path) != digest:
                 raise ValueError(f"file {rel} is missing or damaged (size or checksum differ)")
-        return [_load_collection(folder / c["folder"], registered) for c in manifest["collections"]]
+        return [
+            _load_collection(folder / c["folder"], registered, _files_of(manifest["files"], c["folder"]))
+            for c in manifest["collections"]
+        ]
     except StorageError:
         raise
     except RankqlError:
@@ -192,12 +249,43 @@ def load_database(root: Path, registered: Callable[[], Iterable[str]]) -> list[C
         raise StorageError(f"database folder '{root}' is damaged: {exc}", hint=_HINT) from None
 
 
-def _load_collection(folder: Path, registered: Callable[[], Iterable[str]]) -> Collection:
+def _files_of(files: dict[str, list], folder: str) -> dict[str, list]:
+    """The manifest entries of one collection folder, by name inside it."""
+    prefix = f"{folder}/"
+    return {rel[len(prefix) :]: entry for rel, entry in files.items() if rel.startswith(prefix)}
+
+
+def _load_collection(
+    folder: Path, registered: Callable[[], Iterable[str]], files: dict[str, list] | None = None
+) -> Collection:
     definition = check_definition(json.loads((folder / "definition.json").read_text(encoding="utf-8")))
     collection = Collection(definition, registered=registered, _empty=True)
     meta = json.loads((folder / "objects.json").read_text(encoding="utf-8"))
+    dim = meta["dim"]
+    vectors = collection.vectors
+    if "segments" in meta:
+        read_segments(collection, folder, meta, files or {})
+    else:  # format 1: every object inline, vectors in one file
+        _load_inline_objects(collection, folder, meta)
+    if "hnsw_count" in meta:
+        config = definition["vectorIndexConfig"]
+        vectors.hnsw = HnswIndex.load(
+            folder / "hnsw.bin",
+            vectors.metric,
+            int(dim),
+            count=int(meta["hnsw_count"]),
+            ef_construction=int(config["efConstruction"]),
+            m=int(config["maxConnections"]),
+            ef=int(config["ef"]),
+        )
+    collection.bm25 = load_bm25(folder / "bm25")
+    collection.stopwords = _keyword_parts(definition)[1]
+    return collection
+
+
+def _load_inline_objects(collection: Collection, folder: Path, meta: dict) -> None:
     check_objects(meta)
-    types = {name: p["dataType"][0] for name, p in collection._props.items()}
+    types = collection._types
     table = ObjectTable()
     table.skip(int(meta["next_id"]))
     for doc_id, uuid, created, updated, props in meta["objects"]:
@@ -211,17 +299,3 @@ def _load_collection(folder: Path, registered: Callable[[], Iterable[str]]) -> C
         with np.load(folder / "vectors.npz", allow_pickle=False) as data:
             check_vector_arrays(data["vectors"], data["live"], int(dim))
             vectors.flat = FlatIndex.from_state(vectors.metric, int(dim), data["vectors"], data["live"])
-    if "hnsw_count" in meta:
-        config = definition["vectorIndexConfig"]
-        vectors.hnsw = HnswIndex.load(
-            folder / "hnsw.bin",
-            vectors.metric,
-            int(dim),
-            count=int(meta["hnsw_count"]),
-            ef_construction=int(config["efConstruction"]),
-            m=int(config["maxConnections"]),
-            ef=int(config["ef"]),
-        )
-    collection.bm25 = Bm25Index.load(folder / "bm25")
-    collection.stopwords = _keyword_parts(definition)[1]
-    return collection

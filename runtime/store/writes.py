@@ -1,17 +1,30 @@
-"""Writes of a collection: check every object first, vectorize in batches, then update all indexes at once."""
+"""Writes of a collection: check every object, vectorize, log, then make the write visible in one step.
+
+A CollectionWriter belongs to one Collection. Each write holds the database's writer turn (one write at
+a time); queries go on during the checks, the vectorizing, the write-ahead log's fsync and a big HNSW
+insertion (on a private copy, see vector_stage.py), and wait only for the short exclusive step that
+updates the object table and the indexes together.
+"""
 
 from __future__ import annotations
 
+import contextlib
 import uuid as uuidlib
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
 from ..errors import ObjectError
 from .objects import BatchResult, ObjectResult, now_ms
 from .progress import progress_bar
-from .values import ValueProblem, normalize_uuid, normalize_value, text_of
+from .values import ValueProblem, normalize_uuid, normalize_value, text_of, to_json_value
+from .vector_stage import stage_vectors
+
+if TYPE_CHECKING:
+    from collections.abc import Callable
+
+    from .collection import Collection
 
 _OBJECT_KEYS = ("class", "id", "properties", "vector")
 
@@ -28,8 +41,13 @@ class _Prepared:
     created: int | None = None
 
 
-class WriteMixin:
-    """insert_many / update / delete for Collection (which provides objects, vectors, bm25, vectorizer)."""
+class CollectionWriter:
+    """insert_many / update / delete of one collection, and the replay of its logged writes."""
+
+    def __init__(self, collection: Collection) -> None:
+        self.collection = collection
+
+    # -- checks ------------------------------------------------------------------------------------
 
     def _check_vector(self, raw: Any, dim: int | None) -> np.ndarray:
         try:
@@ -52,12 +70,13 @@ class WriteMixin:
             return {}
         if not isinstance(raw, dict):
             raise ObjectError(f"properties must be an object (dict), got {type(raw).__name__}")
+        c = self.collection
         out = {}
         for name, value in raw.items():
-            prop = self._props.get(name)
+            prop = c._props.get(name)
             if prop is None:
                 raise ObjectError(
-                    f"no such prop with name '{name}' found in class '{self.name}' in the schema. "
+                    f"no such prop with name '{name}' found in class '{c.name}' in the schema. "
                     "Check your schema files for which properties in this class are available"
                 )
             if value is None:
@@ -74,24 +93,35 @@ class WriteMixin:
         for key in obj:
             if key not in _OBJECT_KEYS:
                 raise ObjectError(f"unknown field '{key}' in object: use id, properties and vector")
+        c = self.collection
         cls = None if obj.get("class") is None else text_of(obj["class"])
-        if cls is not None and str(cls)[:1].upper() + str(cls)[1:] != self.name:
-            raise ObjectError(f"object names class '{cls}' but is inserted into '{self.name}'")
+        if cls is not None and str(cls)[:1].upper() + str(cls)[1:] != c.name:
+            raise ObjectError(f"object names class '{cls}' but is inserted into '{c.name}'")
         try:
             uuid = normalize_uuid(obj["id"]) if obj.get("id") is not None else str(uuidlib.uuid4())
         except ValueProblem as exc:
             raise ObjectError(f"id: {exc}") from None
         props = self._check_properties(obj.get("properties"))
         vector = None if obj.get("vector") is None else self._check_vector(obj["vector"], dim)
-        old = self.objects.by_uuid.get(uuid)
-        created = self.objects.created[old] if old is not None else None
+        old = c.objects.by_uuid.get(uuid)
+        created = c.objects.created[old] if old is not None else None
         return _Prepared(position, uuid, props, vector, old, created)
 
+    # -- writes ------------------------------------------------------------------------------------
+
+    def insert_many(self, objects: list, *, progress: bool | None) -> BatchResult:
+        guard = self.collection._guard
+        with guard.writing():
+            result = self._write_batch(objects, progress=progress)
+        guard.logged()  # outside the writer's turn: a checkpoint it starts lets other writes go on
+        return result
+
     def _write_batch(self, objects: list, *, progress: bool | None) -> BatchResult:
+        c = self.collection
         results = [ObjectResult(i, None) for i in range(len(objects))]
         prepared: list[_Prepared] = []
         seen: dict[str, int] = {}
-        dim = self.vectors.dim
+        dim = c.vectors.dim
         for i, obj in enumerate(objects):
             try:
                 item = self._prepare(i, obj, dim)
@@ -108,7 +138,7 @@ class WriteMixin:
             if item.vector is not None and dim is None:
                 dim = len(item.vector)  # the first vector fixes the collection's dimension
             prepared.append(item)
-        bar = progress_bar(len(objects), f"importing into {self.name}", progress)
+        bar = progress_bar(len(objects), f"importing into {c.name}", progress)
         try:
             self._vectorize(prepared, results, bar)
             prepared = [p for p in prepared if results[p.position].error is None]
@@ -118,12 +148,13 @@ class WriteMixin:
         return BatchResult(results)
 
     def _vectorize(self, prepared: list[_Prepared], results: list[ObjectResult], bar: Any) -> None:
-        bar.update(sum(1 for p in prepared if p.vector is not None or self.vectorizer is None))
+        c = self.collection
+        bar.update(sum(1 for p in prepared if p.vector is not None or c.vectorizer is None))
         todo = [p for p in prepared if p.vector is None]
-        if self.vectorizer is None or not todo:
+        if c.vectorizer is None or not todo:
             return
-        vectors = self.vectorizer.embed([self.object_text(p.props) for p in todo], on_batch=bar.update)
-        dim = self.vectors.dim or next((len(p.vector) for p in prepared if p.vector is not None), None)
+        vectors = c.vectorizer.embed([c.object_text(p.props) for p in todo], on_batch=bar.update)
+        dim = c.vectors.dim or next((len(p.vector) for p in prepared if p.vector is not None), None)
         for p, vector in zip(todo, vectors, strict=True):
             if dim is not None and len(vector) != dim:
                 results[p.position].error = (
@@ -134,77 +165,138 @@ class WriteMixin:
                 p.vector = vector
 
     def _commit(self, prepared: list[_Prepared], stamp: int) -> None:
-        """Write prepared objects to every index, or to none (then the error propagates)."""
+        """Log the write, then apply it to every index at once (or to none: then the error propagates)."""
         if not prepared:
             return
-        base = self.objects.next_id
-        ids = np.arange(base, base + len(prepared), dtype=np.int64)
-        with_vector = [
-            (doc_id, p.vector)
-            for doc_id, p in zip(ids.tolist(), prepared, strict=True)
-            if p.vector is not None
-        ]
-        vec_ids = np.asarray([d for d, _ in with_vector], dtype=np.int64)
+        c = self.collection
+        guard = c._guard
+        for p in prepared:
+            if p.created is None:
+                p.created = stamp
+        ids, vec_ids, matrix = self._layout(prepared)
+        # The costly part of a big batch (its HNSW insertion) happens here, before queries are held.
+        publish = stage_vectors(c.vectors, vec_ids, matrix) if matrix is not None else None
+        tokens = {d: c.bm25.tokenize(p.props) for d, p in zip(ids.tolist(), prepared, strict=True)}
+        guard.log(*self._put_record(prepared, matrix, stamp))
         try:
-            if with_vector:
-                self.vectors.add(vec_ids, np.stack([v for _, v in with_vector]))
+            with guard.exclusive():
+                self._apply(prepared, ids, vec_ids, publish, stamp, tokens)
+        except BaseException:
+            _log_abort(guard)
+            raise
+
+    def _layout(self, prepared: list[_Prepared]) -> tuple[np.ndarray, np.ndarray, np.ndarray | None]:
+        """New doc ids of the objects, and the ids and rows of those with a vector."""
+        base = self.collection.objects.next_id
+        ids = np.arange(base, base + len(prepared), dtype=np.int64)
+        keep = [i for i, p in enumerate(prepared) if p.vector is not None]
+        vec_ids = ids[keep]
+        matrix = np.stack([prepared[i].vector for i in keep]).astype(np.float32) if keep else None
+        return ids, vec_ids, matrix
+
+    def _apply(
+        self,
+        prepared: list[_Prepared],
+        ids: np.ndarray,
+        vec_ids: np.ndarray,
+        publish: Callable[[], None] | None,
+        stamp: int,
+        tokens: dict[int, dict[str, list[str]]] | None = None,
+    ) -> None:
+        c = self.collection
+        try:
+            if publish is not None:
+                publish()  # the vector rows, and the HNSW insertion or the swap of its staged copy
             try:
-                self.bm25.add_many(
-                    (doc_id, p.props) for doc_id, p in zip(ids.tolist(), prepared, strict=True)
-                )
+                items = ((doc_id, p.props) for doc_id, p in zip(ids.tolist(), prepared, strict=True))
+                c.bm25.add_many(items, tokens)
             except BaseException:
                 for doc_id in ids.tolist():
-                    self.bm25.remove(doc_id)  # a no-op for ids it never indexed
-                self.vectors.remove(vec_ids)
+                    c.bm25.remove(doc_id)  # a no-op for ids it never indexed
+                c.vectors.remove(vec_ids)
                 raise
         except BaseException:
-            self.objects.skip(len(prepared))  # these ids may sit in an index as deleted: never reuse them
-            self.objects.touch()
+            c.objects.skip(len(prepared))  # these ids may sit in an index as deleted: never reuse them
+            c.objects.touch()
             raise
         for p in prepared:
             if p.replaces is not None:
                 self._unindex(p.replaces)
-            self.objects.put(p.uuid, p.props, p.created if p.created is not None else stamp, stamp)
-        self.objects.touch()
+            c.objects.put(p.uuid, p.props, p.created if p.created is not None else stamp, stamp)
+        c.objects.touch()
 
     def _unindex(self, doc_id: int) -> None:
-        self.bm25.remove(doc_id)
-        self.vectors.remove(np.asarray([doc_id], dtype=np.int64))
-        self.objects.drop(doc_id)
+        c = self.collection
+        c.bm25.remove(doc_id)
+        c.vectors.remove(np.asarray([doc_id], dtype=np.int64))
+        c.objects.drop(doc_id)
 
-    def update(
-        self, uuid: str, properties: dict | None = None, *, vector: Any = None, replace: bool = False
-    ) -> None:
-        """Change an object: merge `properties` into it (replace=True: swap them all); a null value unsets.
-
-        The vector is re-computed only when the vectorized text changed (as Weaviate does), unless given.
-        """
-        doc_id = self.doc_id_of(uuid)
-        if doc_id is None:
-            raise ObjectError(f"no object with id '{uuid}' in class '{self.name}'")
-        if not isinstance(properties, dict | None):
-            self._check_properties(properties)  # raises the ObjectError that says what to pass
-        old = self.objects.props[doc_id] or {}
-        merged: dict = {} if replace else dict(old)
-        for name, value in (properties or {}).items():
-            merged[name] = value
-        merged = {k: v for k, v in merged.items() if v is not None}
-        item = self._prepare(0, {"id": uuid, "properties": merged, "vector": vector}, self.vectors.dim)
-        if item.vector is None:
-            same_text = self.vectorizer is None or self.object_text(item.props) == self.object_text(old)
-            if same_text:
-                item.vector = self.vector_of(doc_id)
-        results = [ObjectResult(0, item.uuid)]
-        self._vectorize([item], results, progress_bar(1, "", False))
-        if results[0].error:
-            raise ObjectError(results[0].error)
-        self._commit([item], now_ms())
+    def update(self, uuid: str, properties: dict | None, vector: Any, replace: bool) -> None:
+        c = self.collection
+        with c._guard.writing():
+            doc_id = c.doc_id_of(uuid)
+            if doc_id is None:
+                raise ObjectError(f"no object with id '{uuid}' in class '{c.name}'")
+            if not isinstance(properties, dict | None):
+                self._check_properties(properties)  # raises the ObjectError that says what to pass
+            old = c.objects.props[doc_id] or {}
+            merged: dict = {} if replace else dict(old)
+            for name, value in (properties or {}).items():
+                merged[name] = value
+            merged = {k: v for k, v in merged.items() if v is not None}
+            item = self._prepare(0, {"id": uuid, "properties": merged, "vector": vector}, c.vectors.dim)
+            if item.vector is None:
+                same_text = c.vectorizer is None or c.object_text(item.props) == c.object_text(old)
+                if same_text:
+                    item.vector = c.vector_of(doc_id)
+            results = [ObjectResult(0, item.uuid)]
+            self._vectorize([item], results, progress_bar(1, "", False))
+            if results[0].error:
+                raise ObjectError(results[0].error)
+            self._commit([item], now_ms())
+        c._guard.logged()
 
     def delete(self, uuid: str) -> bool:
-        """Remove an object; False when there was none with this id."""
-        doc_id = self.doc_id_of(uuid)
-        if doc_id is None:
-            return False
-        self._unindex(doc_id)
-        self.objects.touch()
+        c = self.collection
+        guard = c._guard
+        with guard.writing():
+            doc_id = c.doc_id_of(uuid)
+            if doc_id is None:
+                return False
+            guard.log({"op": "delete", "class": c.name, "uuids": [c.objects.uuids[doc_id]]})
+            try:
+                with guard.exclusive():
+                    self._unindex(doc_id)
+                    c.objects.touch()
+            except BaseException:
+                _log_abort(guard)
+                raise
+        guard.logged()
         return True
+
+    # -- the log -----------------------------------------------------------------------------------
+
+    def _put_record(
+        self, prepared: list[_Prepared], matrix: np.ndarray | None, stamp: int
+    ) -> tuple[dict, bytes]:
+        types = self.collection._types
+        objects = [
+            [
+                p.uuid,
+                p.created,
+                {k: to_json_value(types[k], v) for k, v in p.props.items()},
+                p.vector is not None,
+            ]
+            for p in prepared
+        ]
+        header = {"op": "put", "class": self.collection.name, "stamp": stamp, "objects": objects}
+        if matrix is None:
+            return header, b""
+        header["dim"] = int(matrix.shape[1])
+        return header, matrix.astype("<f4", copy=False).tobytes()
+
+
+def _log_abort(guard: Any) -> None:
+    """The logged write did not apply: say so in the log, so that opening the folder skips it too."""
+    with contextlib.suppress(OSError):  # the log cannot take it either: the write's own error is reported
+        guard.log({"op": "abort"})

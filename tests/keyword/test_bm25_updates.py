@@ -11,6 +11,7 @@ from hypothesis import strategies as st
 from kw_reference import reference_bm25f
 from rankql.runtime.errors import StorageError
 from rankql.runtime.store.bm25 import Bm25Index
+from rankql.runtime.store.bm25_persist import load_bm25, save_bm25
 from rankql.runtime.store.bm25_postings import FieldPostings
 
 WORDS = ["sun", "moon", "star", "the", "sky", "Night", "day"]
@@ -100,8 +101,8 @@ def test_save_load_round_trip(tmp_path, tiny_compaction) -> None:
         index.add(doc, {"title": f"word{doc % 4} shared", "code": f"C-{doc % 3}"})
     index.remove(5)
     index.add(25, {"title": "late arrival"})
-    index.save(tmp_path)
-    loaded = Bm25Index.load(tmp_path)
+    save_bm25(index, tmp_path)
+    loaded = load_bm25(tmp_path)
     assert (loaded.k1, loaded.b, len(loaded)) == (1.5, 0.5, 20)
     for query in ("word1 shared", "late", "C-2"):
         a, b = index.search(query, None, explain=True), loaded.search(query, None, explain=True)
@@ -114,29 +115,29 @@ def test_save_load_round_trip(tmp_path, tiny_compaction) -> None:
 def test_load_refuses_damage(tmp_path) -> None:
     index = Bm25Index({"title": "word"})
     index.add(0, {"title": "hello"})
-    index.save(tmp_path)
+    save_bm25(index, tmp_path)
     with pytest.raises(StorageError, match="missing"):
-        Bm25Index.load(tmp_path / "nowhere")
+        load_bm25(tmp_path / "nowhere")
     (tmp_path / "bm25.npz").write_bytes(b"not a zip file")
     with pytest.raises(StorageError, match="damaged"):
-        Bm25Index.load(tmp_path)
-    index.save(tmp_path)
+        load_bm25(tmp_path)
+    save_bm25(index, tmp_path)
     meta = json.loads((tmp_path / "bm25.json").read_text())
     meta["fields"][0]["vocab"] = []
     (tmp_path / "bm25.json").write_text(json.dumps(meta))
     with pytest.raises(StorageError, match="damaged"):
-        Bm25Index.load(tmp_path)
+        load_bm25(tmp_path)
     (tmp_path / "bm25.json").write_text('{"format": "something-else"}')
     with pytest.raises(StorageError, match="not a rankql keyword index"):
-        Bm25Index.load(tmp_path)
+        load_bm25(tmp_path)
 
 
 def test_load_never_unpickles(tmp_path) -> None:
     index = Bm25Index({"title": "word"})
     index.add(0, {"title": "hello"})
-    index.save(tmp_path)
+    save_bm25(index, tmp_path)
     arrays = dict(np.load(tmp_path / "bm25.npz"))
     arrays["alive"] = np.array([object()], dtype=object)
     np.savez(tmp_path / "bm25.npz", **arrays)
     with pytest.raises(StorageError, match="damaged"):
-        Bm25Index.load(tmp_path)
+        load_bm25(tmp_path)

@@ -101,7 +101,8 @@ def test_save_is_a_noop_without_changes_and_old_generations_go(tmp_path: Path) -
     db.collection("A").insert({"properties": {}})
     db.save()
     assert json.loads((tmp_path / "rankql.json").read_text())["generation"] == first + 1
-    assert sorted(p.name for p in tmp_path.iterdir()) == ["gen-00000002", "rankql.json"]
+    listing = ["gen-00000002", "rankql.json", "rankql.lock", "wal-00000002.log"]
+    assert sorted(p.name for p in tmp_path.iterdir()) == listing
     db.delete_collection("A")
     db.close()
     assert Database(tmp_path).collections() == []
@@ -109,12 +110,17 @@ def test_save_is_a_noop_without_changes_and_old_generations_go(tmp_path: Path) -
         db.create_collection({"class": "B"})
 
 
-def test_in_memory_database_saves_nothing(tmp_path: Path) -> None:
+def test_in_memory_database_saves_nothing(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(tmp_path)  # anything written to a relative path would land here
     db = Database()
-    db.create_collection({"class": "A"})
+    assert db.path is None
+    db.create_collection({"class": "A"}).insert({"properties": {}})
     db.save()
     db.close()
-    db.close()
+    db.close()  # closing twice is harmless
+    assert list(tmp_path.iterdir()) == []
+    with pytest.raises(StorageError, match="closed"):
+        db.create_collection({"class": "B"})
 
 
 def test_leftovers_of_an_interrupted_first_save_are_ignored(tmp_path: Path) -> None:
@@ -173,7 +179,8 @@ def test_damaged_pointer(tmp_path: Path, pointer: str, fragment: str) -> None:
 
 
 @pytest.mark.parametrize(
-    "target", ["vectors.npz", "hnsw.bin", "objects.json", "definition.json", "bm25/bm25.npz"]
+    "target",
+    ["seg-*.npz", "seg-*.json", "live.npz", "hnsw.bin", "objects.json", "definition.json", "bm25/bm25.npz"],
 )
 @pytest.mark.parametrize("damage", ["truncate", "flip", "delete"])
 def test_damaged_files(tmp_path: Path, target: str, damage: str) -> None:
@@ -198,8 +205,5 @@ def test_damaged_manifest(tmp_path: Path) -> None:
 def test_unwritable_folder_gives_storage_error(tmp_path: Path) -> None:
     target = tmp_path / "file-not-folder"
     target.write_text("x")
-    db = Database()
-    db.path = target / "db"  # a path under a file: the save cannot create it
-    db.create_collection({"class": "A"})
-    with pytest.raises(StorageError, match="cannot save the database"):
-        db.save()
+    with pytest.raises(StorageError, match="cannot create the database folder"):
+        Database(target / "db")  # a path under a file: the folder cannot be made

@@ -1,0 +1,119 @@
+"""Who may touch a database when: queries share it, writes and checkpoints take turns, commits stand alone.
+
+Three levels, one object per Database (its collections hold the same one):
+- `reading()`: a query. Many at once; each sees the database as of one moment, because nothing
+  changes while any query holds it.
+- `writing()`: a write or a checkpoint. One at a time (re-entrant in its thread). It does its expensive
+  part here (checks, vectorizing, a big HNSW insertion on a private copy, the log's fsync, writing a
+  checkpoint's files) while queries go on.
+- `exclusive()`: inside `writing()`, the short step that makes a write visible (object table, keyword
+  postings, vector rows, HNSW marks or the swap of a copy). Queries wait for it, and it waits for
+  the queries in flight; a waiting commit holds back new queries so that it cannot starve.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from typing import Any
+
+
+class ReadWriteLock:
+    """Shared (re-entrant per thread) or exclusive; a waiting exclusive holder blocks new shared ones."""
+
+    def __init__(self) -> None:
+        self._cond = threading.Condition(threading.Lock())
+        self._readers = 0
+        self._writer: int | None = None  # thread id of the exclusive holder
+        self._writer_depth = 0
+        self._waiting_writers = 0
+        self._local = threading.local()
+
+    def acquire_shared(self) -> None:
+        depth = getattr(self._local, "depth", 0)
+        me = threading.get_ident()
+        if depth or self._writer == me:  # nested query, or a query inside this thread's own commit
+            self._local.depth = depth + 1
+            return
+        with self._cond:
+            while self._writer is not None or self._waiting_writers:
+                self._cond.wait()
+            self._readers += 1
+        self._local.depth = 1
+
+    def release_shared(self) -> None:
+        depth = self._local.depth - 1
+        self._local.depth = depth
+        if depth or self._writer == threading.get_ident():
+            return
+        with self._cond:
+            self._readers -= 1
+            if self._readers == 0:
+                self._cond.notify_all()
+
+    def acquire_exclusive(self) -> None:
+        me = threading.get_ident()
+        if self._writer == me:
+            self._writer_depth += 1
+            return
+        if getattr(self._local, "depth", 0):
+            raise RuntimeError("a write cannot start inside a query of the same thread")
+        with self._cond:
+            self._waiting_writers += 1
+            try:
+                while self._writer is not None or self._readers:
+                    self._cond.wait()
+            finally:
+                self._waiting_writers -= 1
+            self._writer = me
+            self._writer_depth = 1
+
+    def release_exclusive(self) -> None:
+        self._writer_depth -= 1
+        if self._writer_depth:
+            return
+        with self._cond:
+            self._writer = None
+            self._cond.notify_all()
+
+
+class DatabaseGuard:
+    """The locks of one database, plus the write-ahead log its writes go through (None in memory)."""
+
+    def __init__(self) -> None:
+        self._rw = ReadWriteLock()
+        self._writer = threading.RLock()
+        self.journal: Any = None  # a Journal when the database lives in a folder
+        self.after_write: Callable[[], None] | None = None  # e.g. a checkpoint once the log is long
+
+    @contextmanager
+    def reading(self) -> Iterator[None]:
+        self._rw.acquire_shared()
+        try:
+            yield
+        finally:
+            self._rw.release_shared()
+
+    @contextmanager
+    def writing(self) -> Iterator[None]:
+        with self._writer:
+            yield
+
+    @contextmanager
+    def exclusive(self) -> Iterator[None]:
+        self._rw.acquire_exclusive()
+        try:
+            yield
+        finally:
+            self._rw.release_exclusive()
+
+    def log(self, record: dict, blob: bytes = b"") -> None:
+        """Append one record to the write-ahead log (fsynced in durable mode) before it is applied."""
+        if self.journal is not None:
+            self.journal.append(record, blob)
+
+    def logged(self) -> None:
+        """Called after a logged write was applied (outside the exclusive section)."""
+        if self.after_write is not None:
+            self.after_write()

@@ -1,0 +1,180 @@
+"""Object data in append-only segments, so that a checkpoint writes only what was added since the last one.
+
+Doc ids are never reused and an object's data never changes under its doc id (an update gets a new id),
+so the data of a doc-id range, once written, stays right forever; only which ids are alive changes.
+A collection's checkpoint folder holds:
+- `seg-<start>-<end>.json`: one entry per doc id of the range, null (never stored) or
+  [uuid, created ms, updated ms, properties as JSON values];
+- `seg-<start>-<end>.npz`: `vectors` (float32, one row per doc id, zeros where none) and `has` (bool);
+- `live.npz`: `objects` and `vectors`, bool masks over every doc id: what is alive now.
+A checkpoint hard-links the segments of the previous one into its own folder (no copy, no rewrite) and
+writes one new segment for the ids added since. It rewrites everything as one segment when the earlier
+segments are many (SEGMENT_LIMIT) or mostly deleted objects, or when a link cannot be made.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from .flat import FlatIndex
+from .objects import ObjectTable
+from .values import normalize_value, to_json_value
+
+SEGMENT_LIMIT = 32
+
+
+@dataclass(frozen=True)
+class Segment:
+    """A doc-id range already on disk: its files (name -> [size, sha256]) and the folder holding them."""
+
+    start: int
+    end: int
+    files: dict[str, list]
+    source: Path
+
+
+def write_segments(collection: Any, folder: Path, final: Path) -> tuple[dict, dict[str, list]]:
+    """Write (or link) the object data of `collection` into `folder`, which will be renamed to `final`.
+
+    Returns the meta to keep in objects.json and the files whose size and digest are already known.
+    Sets `collection._segments` (a frozen copy's) to the segments `final` holds.
+    """
+    table: ObjectTable = collection.objects
+    next_id = table.next_id
+    earlier: list[Segment] = list(getattr(collection, "_segments", []))
+    covered = earlier[-1].end if earlier else 0
+    if len(earlier) >= SEGMENT_LIMIT or (earlier and 2 * len(table) < covered):
+        earlier = []  # many small segments, or mostly deleted objects: one fresh segment instead
+    known: dict[str, list] = {}
+    try:
+        for segment in earlier:
+            for name, entry in segment.files.items():
+                os.link(segment.source / name, folder / name)
+                known[name] = entry
+    except OSError:  # a file system without hard links, or a segment gone: write everything afresh
+        for name in known:
+            (folder / name).unlink(missing_ok=True)
+        earlier, known = [], {}
+    start = earlier[-1].end if earlier else 0
+    segments = list(earlier)
+    if next_id > start or not segments:
+        files = _write_segment(collection, folder, start, next_id)
+        segments.append(Segment(start, next_id, files, final))
+        known.update(files)
+    vectors = collection.vectors
+    objects_live = np.fromiter((p is not None for p in table.props), bool, next_id)
+    vectors_live = np.zeros(next_id, bool)
+    if vectors.dim is not None:
+        mask = vectors.flat.live_mask[:next_id]
+        vectors_live[: len(mask)] = mask
+    np.savez(folder / "live.npz", objects=objects_live, vectors=vectors_live)
+    collection._segments = segments
+    meta = {
+        "next_id": next_id,
+        "dim": vectors.dim,
+        "segments": [[s.start, s.end, sorted(s.files)] for s in segments],
+    }
+    return meta, known
+
+
+def _write_segment(collection: Any, folder: Path, start: int, end: int) -> dict[str, list]:
+    table: ObjectTable = collection.objects
+    types = collection._types
+    rows = []
+    for d in range(start, end):
+        uuid, props = table.uuids[d], table.props[d]
+        if uuid is None:
+            rows.append(None)
+            continue
+        values = {k: to_json_value(types[k], v) for k, v in props.items()} if props is not None else {}
+        rows.append([uuid, table.created[d], table.updated[d], values])
+    name = f"seg-{start:012d}-{end:012d}"
+    paths = [folder / f"{name}.json"]
+    paths[0].write_text(json.dumps(rows, separators=(",", ":"), ensure_ascii=False), encoding="utf-8")
+    flat = collection.vectors.flat
+    if flat.dim is not None:
+        data = np.zeros((end - start, flat.dim), np.float32)
+        has = np.zeros(end - start, bool)
+        stored = flat.state()
+        upto = min(end, len(stored["live"]))
+        if upto > start:
+            data[: upto - start] = stored["vectors"][start:upto]
+            has[: upto - start] = stored["live"][start:upto]
+        paths.append(folder / f"{name}.npz")
+        np.savez(paths[1], vectors=data, has=has)
+    files = {}
+    for path in paths:
+        with open(path, "rb") as fh:
+            os.fsync(fh.fileno())
+            digest = hashlib.file_digest(fh, "sha256").hexdigest()
+        files[path.name] = [path.stat().st_size, digest]
+    return files
+
+
+_PLAIN = {"text": str, "int": int, "number": float, "boolean": bool, "uuid": str}
+
+
+def _loader(data_type: str) -> Callable[[Any], Any]:
+    """JSON value -> stored value: as read where JSON already holds the stored type (checked with one
+    type() call, the file's checksum having matched), normalize_value for dates and anything unexpected."""
+    kind = _PLAIN.get(data_type.removesuffix("[]"))
+    if kind is None:
+        return lambda value: normalize_value(data_type, value)
+    if data_type.endswith("[]"):
+        return lambda value: (
+            value
+            if type(value) is list and all(type(v) is kind for v in value)
+            else normalize_value(data_type, value)
+        )
+    return lambda value: value if type(value) is kind else normalize_value(data_type, value)
+
+
+def read_segments(collection: Any, folder: Path, meta: dict, files: dict[str, list]) -> None:
+    """Fill `collection`'s object table and exact vector store from the segments of a checkpoint folder."""
+    next_id = int(meta["next_id"])
+    dim = meta["dim"]
+    loaders = {name: _loader(data_type) for name, data_type in collection._types.items()}
+    with np.load(folder / "live.npz", allow_pickle=False) as live:
+        objects_live, vectors_live = live["objects"], live["vectors"]
+    if objects_live.shape != (next_id,) or vectors_live.shape != (next_id,):
+        raise ValueError("live.npz does not cover every doc id")
+    table = ObjectTable()
+    table.skip(next_id)
+    data = np.zeros((next_id, int(dim)), np.float32) if dim is not None else None
+    segments = []
+    position = 0
+    for start, end, names in meta["segments"]:
+        if start != position or not start <= end <= next_id:
+            raise ValueError("segments do not cover the doc ids in order")
+        position = end
+        name = f"seg-{start:012d}-{end:012d}"
+        rows = json.loads((folder / f"{name}.json").read_text(encoding="utf-8"))
+        if len(rows) != end - start:
+            raise ValueError(f"segment {name} holds {len(rows)} objects, expected {end - start}")
+        for d, row in enumerate(rows, start):
+            if row is None:
+                continue
+            uuid, created, updated, props = row
+            table.uuids[d], table.created[d], table.updated[d] = uuid, int(created), int(updated)
+            if objects_live[d]:
+                table.props[d] = {k: loaders[k](v) for k, v in props.items()}
+                table.by_uuid[uuid] = d
+        if data is not None:
+            with np.load(folder / f"{name}.npz", allow_pickle=False) as arrays:
+                data[start:end] = arrays["vectors"]
+        segments.append(Segment(start, end, {n: files[n] for n in names}, folder))
+    if position != next_id:
+        raise ValueError("segments do not cover every doc id")
+    collection.objects = table
+    if data is not None:
+        vectors = collection.vectors
+        vectors.flat = FlatIndex.from_state(vectors.metric, int(dim), data, vectors_live)
+    collection._segments = segments

@@ -1,0 +1,184 @@
+"""One Database shared by threads: queries see one moment (no object deleted before they started, no
+duplicate, no half batch, no internal error) while a writer and a checkpointer run beside them."""
+
+from __future__ import annotations
+
+import threading
+import time
+from pathlib import Path
+
+import numpy as np
+from rankql.runtime import Database, generate_uuid5
+
+from .conftest import clustered
+
+DIM = 16
+BATCH = 300  # big enough for the staged HNSW path (a private copy swapped in)
+SMALL = 7  # inserted in place
+ROUNDS = 6  # writer rounds: a batch, a delete and an update each
+DEFINITION = {
+    "class": "Item",
+    "properties": [
+        {"name": "title", "dataType": ["text"]},
+        {"name": "batch", "dataType": ["int"]},
+        {"name": "rev", "dataType": ["int"]},
+    ],
+}
+LIST = "{ Get { Item(limit: 10000) { batch rev _additional { id } } } }"
+NEAR = "{ Get { Item(nearVector: {vector: %s}, limit: 40) { batch _additional { id } } } }"
+BM25 = '{ Get { Item(bm25: {query: "common"}, limit: 60) { batch _additional { id } } } }'
+HYBRID = '{ Get { Item(hybrid: {query: "common", vector: %s}, limit: 30) { batch _additional { id } } } }'
+
+
+def _batch(tag: int, size: int, seed: int) -> list[dict]:
+    vectors = clustered(size, DIM, seed=seed)
+    return [
+        {
+            "id": generate_uuid5(f"{tag}-{i}"),
+            "properties": {"title": f"common item {i} of {tag}", "batch": tag, "rev": 0},
+            "vector": vectors[i],
+        }
+        for i in range(size)
+    ]
+
+
+class History:
+    """What the writer finished, and when: the facts every later query must agree with."""
+
+    def __init__(self) -> None:
+        self.lock = threading.Lock()
+        self.deleted: dict[str, float] = {}  # uuid -> when its delete returned
+        self.sizes: dict[int, int] = {0: 1000}  # batch tag -> objects inserted together
+
+    def deleted_before(self, moment: float) -> set[str]:
+        with self.lock:
+            return {u for u, t in self.deleted.items() if t < moment}
+
+
+def _writer(db: Database, history: History, stop: threading.Event, errors: list) -> None:
+    c = db.collection("Item")
+    try:
+        for tag in range(1, ROUNDS + 1):
+            size = BATCH if tag % 3 == 1 else SMALL
+            with history.lock:
+                history.sizes[tag] = size
+            assert c.insert_many(_batch(tag, size, seed=tag)).ok
+            victim = generate_uuid5(f"0-{tag}")
+            assert c.delete(victim)
+            with history.lock:
+                history.deleted[victim] = time.perf_counter()
+            c.update(generate_uuid5(f"0-{500 + tag % 100}"), {"rev": tag})
+    except Exception as exc:  # noqa: BLE001 - reported by the test
+        errors.append(f"writer: {exc!r}")
+    finally:
+        stop.set()  # the readers and the checkpointer stop with the writer
+
+
+def _checkpointer(db: Database, stop: threading.Event, errors: list) -> None:
+    try:
+        while not stop.is_set():
+            db.save()
+            time.sleep(0.5)
+    except Exception as exc:  # noqa: BLE001
+        errors.append(f"checkpointer: {exc!r}")
+
+
+def _check_answer(answer: dict, started: float, history: History, whole: bool) -> None:
+    assert "errors" not in answer, answer.get("errors")
+    rows = answer["data"]["Get"]["Item"]
+    ids = [r["_additional"]["id"] for r in rows]
+    assert len(ids) == len(set(ids)), "a query returned the same object twice"
+    gone = history.deleted_before(started) & set(ids)
+    assert not gone, f"a query returned objects deleted before it started: {sorted(gone)[:3]}"
+    if whole:  # the full listing: every batch is there whole or not at all
+        counts: dict[int, int] = {}
+        for r in rows:
+            counts[r["batch"]] = counts.get(r["batch"], 0) + 1
+        with history.lock:
+            sizes = dict(history.sizes)
+        for tag, count in counts.items():
+            if tag:
+                assert count == sizes[tag], f"batch {tag}: {count} of {sizes[tag]} objects visible"
+
+
+def _reader(db: Database, history: History, stop: threading.Event, errors: list, seed: int) -> None:
+    rng = np.random.default_rng(seed)
+    done = 0
+    try:
+        while not stop.is_set() or done < 3:
+            vector = str(clustered(1, DIM, seed=int(rng.integers(1000)))[0].tolist())
+            for text, whole in (
+                (LIST, True),
+                (NEAR % vector, False),
+                (BM25, False),
+                (HYBRID % vector, False),
+            ):
+                started = time.perf_counter()
+                _check_answer(db.query(text), started, history, whole)
+            done += 1
+    except Exception as exc:  # noqa: BLE001
+        errors.append(f"reader: {exc!r}")
+
+
+def test_readers_writer_and_checkpointer_share_one_database(tmp_path: Path) -> None:
+    path = tmp_path / "db"
+    db = Database(path)
+    db.create_collection(DEFINITION).insert_many(_batch(0, 1000, seed=0))
+    history = History()
+    stop = threading.Event()
+    errors: list[str] = []
+    threads = [threading.Thread(target=_reader, args=(db, history, stop, errors, s)) for s in range(3)]
+    threads += [
+        threading.Thread(target=_writer, args=(db, history, stop, errors)),
+        threading.Thread(target=_checkpointer, args=(db, stop, errors)),
+    ]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=120)
+    assert not errors, errors
+    assert len(history.deleted) == ROUNDS
+    c = db.collection("Item")
+    expected = {c.uuid_of(d): c.properties_of(d) for d in c.live_ids()}
+    assert len(c.vectors) == len(c) == len(c.bm25)
+    db._folder.close()  # a crash after the last write: the last checkpoint plus the log bring it back
+    with Database(path) as reopened:
+        c = reopened.collection("Item")
+        assert {c.uuid_of(d): c.properties_of(d) for d in c.live_ids()} == expected
+        assert len(c.vectors) == len(c) == len(c.bm25)
+
+
+def test_a_query_in_flight_sees_no_write_that_started_after_it(tmp_path: Path) -> None:
+    db = Database()
+    c = db.create_collection(DEFINITION)
+    c.insert_many(_batch(0, 10, seed=0))
+    committed = threading.Event()
+
+    def write() -> None:
+        c.insert_many(_batch(1, BATCH, seed=1))
+        committed.set()
+
+    with db.read_view():  # what the engine holds for the length of one query
+        writer = threading.Thread(target=write)
+        writer.start()
+        # The writer checks, stages its vectors and logs meanwhile, but cannot make them visible.
+        assert not committed.wait(1.0)
+        assert len(c) == 10 and len(db.query(LIST)["data"]["Get"]["Item"]) == 10
+    writer.join(timeout=60)
+    assert committed.is_set() and len(db.query(LIST)["data"]["Get"]["Item"]) == 10 + BATCH
+
+
+def test_staged_and_in_place_hnsw_inserts_find_every_vector() -> None:
+    db = Database()
+    c = db.create_collection(DEFINITION)
+    batches = [_batch(0, BATCH, seed=0), _batch(1, BATCH, seed=1), _batch(2, SMALL, seed=2)]
+    graphs = []
+    for batch in batches:  # a new graph built aside, a copy swapped in, then an insertion in place
+        assert c.insert_many(batch).ok
+        graphs.append(c.vectors.hnsw)
+    assert graphs[0] is not graphs[1] and graphs[1] is graphs[2]
+    assert len(c.vectors.hnsw) == len(c) == 2 * BATCH + SMALL
+    for batch in batches:
+        for obj in batch[:: max(1, len(batch) // 20)]:
+            doc = c.doc_id_of(obj["id"])
+            assert c.vector_search(obj["vector"], 1)[0][0] == doc
