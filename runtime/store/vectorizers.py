@@ -15,7 +15,7 @@ from ..models import (
     shipped_minilm_path,
     use_torch_threads_for,
 )
-from ..onnx_embedding import onnx_enabled, onnx_encoder
+from ..onnx_embedding import onnx_enabled, onnx_encoder, onnx_file
 from .values import format_date
 
 BATCH_SIZE = 64
@@ -133,6 +133,8 @@ class TransformersVectorizer:
             self._shipped = shipped is not None and Path(self.model_path).resolve() == Path(shipped).resolve()
         if not self._shipped or not onnx_enabled():
             return None
+        if self._model is not None and not onnx_file(self.model_path).exists():
+            return None  # torch is loaded here already (an import): export in a later, fresh process
         return onnx_encoder(self.model_path)
 
     def embed(self, texts: Sequence[str], on_batch: Callable[[int], None] | None = None) -> np.ndarray:

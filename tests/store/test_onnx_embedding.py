@@ -112,6 +112,9 @@ def test_a_failed_export_falls_back_once_with_a_message(tmp_path, monkeypatch, c
 
     monkeypatch.setattr(onnx_embedding, "export_onnx", broken)
     vectorizer = TransformersVectorizer({"model": minilm_path})
+    vectorizer.embed(["an object"])  # torch loaded by an import: no export in this process
+    assert vectorizer._onnx() is None and calls == []
+    vectorizer._model = None  # a process that only queries
     first = vectorizer.embed_queries(["kitten"])
     second = vectorizer.embed_queries(["kitten"])
     assert calls == [minilm_path] and np.array_equal(first, second) and first.shape == (1, 384)
