@@ -103,6 +103,7 @@ class TransformersVectorizer:
         self.model_path = resolve_local_model(self.model_name)
         self._model: Any = None
         self._shipped: bool | None = None  # whether model_path is the shipped MiniLM (ONNX for queries)
+        self._onnx_encoder: Any = None
 
     @property
     def model(self) -> Any:
@@ -133,9 +134,11 @@ class TransformersVectorizer:
             self._shipped = shipped is not None and Path(self.model_path).resolve() == Path(shipped).resolve()
         if not self._shipped or not onnx_enabled():
             return None
-        if self._model is not None and not onnx_file(self.model_path).exists():
-            return None  # torch is loaded here already (an import): export in a later, fresh process
-        return onnx_encoder(self.model_path)
+        if self._onnx_encoder is None:
+            if self._model is not None and not onnx_file(self.model_path).exists():
+                return None  # torch is loaded here already (an import): export in a later, fresh process
+            self._onnx_encoder = onnx_encoder(self.model_path)
+        return self._onnx_encoder
 
     def embed(self, texts: Sequence[str], on_batch: Callable[[int], None] | None = None) -> np.ndarray:
         """Object vectors, encoded in batches; on_batch(n) reports progress."""
