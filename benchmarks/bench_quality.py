@@ -175,14 +175,13 @@ def main() -> None:
         "--threads",
         type=int,
         default=None,
-        help="torch CPU threads (default: RANKQL_TORCH_THREADS, else 1 on 2 cores or fewer, else torch's)",
+        help="torch CPU threads (default: RANKQL_TORCH_THREADS, else chosen by the size of the work)",
     )
     args = parser.parse_args()
-    from rankql.runtime.models import THREADS_ENV, configure_torch_threads, one_thread_on_small_machines
+    from rankql.runtime.models import THREADS_ENV, configure_torch_threads
 
     if args.threads:
         os.environ[THREADS_ENV] = str(args.threads)
-    one_thread_on_small_machines()
     configure_torch_threads()
 
     corpus, queries, qrels = load_data()

@@ -23,7 +23,6 @@ from rankql.runtime import Database
 from rankql.runtime.models import (
     configure_torch_threads,
     load_sentence_transformer,
-    one_thread_on_small_machines,
     shipped_minilm_path,
 )
 from rankql.runtime.store.flat import FlatIndex
@@ -130,7 +129,6 @@ def main() -> None:
     parser.add_argument("--data", type=Path, default=DATA)
     parser.add_argument("--repeat", type=int, default=5)
     args = parser.parse_args()
-    one_thread_on_small_machines()  # RANKQL_TORCH_THREADS overrides
     configure_torch_threads()
     passages, queries = embeddings(args.data)
     # 50 real queries, plus 950 passages used as queries (jittered so they are not their own exact match).

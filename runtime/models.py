@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import threading
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
@@ -86,16 +87,22 @@ def _quiet_model_loading() -> None:
         pass
 
 
-def one_thread_on_small_machines() -> None:
-    """`rankql demo` and the benchmarks: one torch thread on a machine of 2 cores or fewer, unless
-    RANKQL_TORCH_THREADS says otherwise (torch's default threads make one query embedding take over
-    100 ms there instead of about 6)."""
-    if not os.environ.get(THREADS_ENV) and (os.cpu_count() or 1) <= 2:
-        os.environ[THREADS_ENV] = "1"
+# Below this much text (characters, about 4 a token) one thread does the work in a few milliseconds and
+# more threads only add hand-offs, which spin against whatever else runs on the machine; each further
+# CHARS_PER_THREAD earns one more thread, up to the cores this process may use.
+CHARS_PER_THREAD = 4_000
 
 
-def configure_torch_threads() -> int | None:
-    """Apply RANKQL_TORCH_THREADS (torch.set_num_threads) when it is set; the count applied, else None."""
+def available_cores() -> int:
+    """The cores this process may run on (its CPU affinity where the system says, else the count)."""
+    try:
+        return max(1, len(os.sched_getaffinity(0)))
+    except (AttributeError, OSError):  # pragma: no cover - macOS and Windows have no affinity call
+        return max(1, os.cpu_count() or 1)
+
+
+def explicit_threads() -> int | None:
+    """RANKQL_TORCH_THREADS as a count, None when unset; a clear error when it is not a count."""
     raw = os.environ.get(THREADS_ENV, "").strip()
     if not raw:
         return None
@@ -106,8 +113,40 @@ def configure_torch_threads() -> int | None:
     except ValueError:
         raise ModelLoadError(
             f"{THREADS_ENV} must be a whole number of threads, 1 or more; got '{raw}'",
-            hint=f"unset {THREADS_ENV} for torch's default, or set it to e.g. 1 on a small shared machine",
+            hint=f"unset {THREADS_ENV} to choose by the size of the work, or set it to e.g. 1",
         ) from None
+    return threads
+
+
+def threads_for(texts_chars: int) -> int:
+    """Torch threads for inference over this many characters of text: RANKQL_TORCH_THREADS when set,
+    else one thread for a few short texts, one more per CHARS_PER_THREAD, at most the cores there are."""
+    explicit = explicit_threads()
+    if explicit is not None:
+        return explicit
+    return max(1, min(available_cores(), texts_chars // CHARS_PER_THREAD))
+
+
+def use_torch_threads(texts_chars: int) -> int:
+    """Set torch's thread count for a model call over this much text (torch is already imported by then)."""
+    import torch
+
+    threads = threads_for(texts_chars)
+    if torch.get_num_threads() != threads:
+        torch.set_num_threads(threads)
+    return threads
+
+
+def use_torch_threads_for(texts: Sequence[str]) -> int:
+    """use_torch_threads for a list of texts."""
+    return use_torch_threads(sum(len(text) for text in texts))
+
+
+def configure_torch_threads() -> int | None:
+    """Apply RANKQL_TORCH_THREADS (torch.set_num_threads) when it is set; the count applied, else None."""
+    threads = explicit_threads()
+    if threads is None:
+        return None
     import torch
 
     if torch.get_num_threads() != threads:

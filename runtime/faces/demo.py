@@ -120,9 +120,6 @@ def ensure_demo_db(
 
 
 def run_demo(args: argparse.Namespace) -> int:
-    from rankql.runtime.models import one_thread_on_small_machines
-
-    one_thread_on_small_machines()  # before the first model load; RANKQL_TORCH_THREADS overrides
     out = Console(highlight=False, soft_wrap=True)
     started = time.perf_counter()
     db = ensure_demo_db(args.db, rebuild=args.rebuild, sample=args.sample)

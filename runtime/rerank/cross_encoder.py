@@ -70,6 +70,9 @@ class CrossEncoderScorer:
         """Raw logits (the first label) for each pair, and the number of forward batches run."""
         if not pairs:
             return [], 0
+        from ..models import use_torch_threads
+
+        use_torch_threads(sum(len(q) + len(d) for q, d in pairs))  # one thread for a few short pairs
         limit = min(max_length or self.max_length, self.max_length)
         if self.template is None:
             return self._score_with_predict(pairs, batch_size, limit)

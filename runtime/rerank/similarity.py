@@ -54,6 +54,9 @@ class SimilarityBackend(Backend):
                     out[text] = vector
         missing = [t for t in texts if t not in out]
         if missing:
+            from ..models import use_torch_threads_for
+
+            use_torch_threads_for(missing)  # one thread for a few short texts, the cores for many
             raw = self.encoder().encode(
                 missing, batch_size=_BATCH, convert_to_numpy=True, show_progress_bar=False
             )

@@ -3,12 +3,19 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+from pathlib import Path
 from typing import Any
 
 import numpy as np
 
 from ..errors import ModelLoadError
-from ..models import load_sentence_transformer, resolve_local_model
+from ..models import (
+    load_sentence_transformer,
+    resolve_local_model,
+    shipped_minilm_path,
+    use_torch_threads_for,
+)
+from ..onnx_embedding import onnx_enabled, onnx_encoder, onnx_file
 from .values import format_date
 
 BATCH_SIZE = 64
@@ -95,6 +102,8 @@ class TransformersVectorizer:
         # Fail at creation, not at the first insert: resolving a name needs no model load.
         self.model_path = resolve_local_model(self.model_name)
         self._model: Any = None
+        self._shipped: bool | None = None  # whether model_path is the shipped MiniLM (ONNX for queries)
+        self._onnx_encoder: Any = None
 
     @property
     def model(self) -> Any:
@@ -110,10 +119,26 @@ class TransformersVectorizer:
         return int(dim)
 
     def _encode(self, texts: Sequence[str]) -> np.ndarray:
-        vectors = self.model.encode(
+        model = self.model
+        use_torch_threads_for(texts)
+        vectors = model.encode(
             list(texts), batch_size=BATCH_SIZE, convert_to_numpy=True, show_progress_bar=False
         )
         return np.asarray(vectors, dtype=np.float32).reshape(len(texts), -1)
+
+    def _onnx(self) -> Any:
+        """The ONNX Runtime encoder for query text: the shipped MiniLM, where onnxruntime is installed
+        and RANKQL_ONNX is not 0; None sends query text through sentence-transformers."""
+        if self._shipped is None:
+            shipped = _shipped_minilm()
+            self._shipped = shipped is not None and Path(self.model_path).resolve() == Path(shipped).resolve()
+        if not self._shipped or not onnx_enabled():
+            return None
+        if self._onnx_encoder is None:
+            if self._model is not None and not onnx_file(self.model_path).exists():
+                return None  # torch is loaded here already (an import): export in a later, fresh process
+            self._onnx_encoder = onnx_encoder(self.model_path)
+        return self._onnx_encoder
 
     def embed(self, texts: Sequence[str], on_batch: Callable[[int], None] | None = None) -> np.ndarray:
         """Object vectors, encoded in batches; on_batch(n) reports progress."""
@@ -129,10 +154,21 @@ class TransformersVectorizer:
         return np.concatenate(chunks)
 
     def embed_queries(self, texts: Sequence[str]) -> np.ndarray:
-        """Query vectors: the query text goes through unchanged (spec 7.1)."""
+        """Query vectors: the query text goes through unchanged (spec 7.1); ONNX Runtime where it can,
+        so that a fresh process answers without importing torch."""
         if not texts:
             return np.zeros((0, self.dim), dtype=np.float32)
+        onnx = self._onnx()
+        if onnx is not None:
+            return onnx.encode(list(texts))
         return self._encode(texts)
+
+
+def _shipped_minilm() -> str | None:
+    try:
+        return shipped_minilm_path()
+    except ModelLoadError:  # pragma: no cover - the package is a dependency
+        return None
 
 
 def make_vectorizer(definition: dict) -> TransformersVectorizer | None:

@@ -21,30 +21,7 @@ def test_the_dataset_is_read_from_the_installed_package() -> None:
     assert objects[0][1]["id"] == jeopardy_objects(1)[0][1]["id"]  # stable ids
 
 
-def test_demo_uses_one_torch_thread_on_a_small_machine(capsys, monkeypatch, tmp_path: Path) -> None:
-    import os
-
-    from rankql.runtime import models
-    from rankql.runtime.faces import demo
-    from rankql.runtime.faces.common import UsageError
-
-    seen = []
-
-    def stop(*args, **kwargs):
-        seen.append(os.environ.get(models.THREADS_ENV))
-        raise UsageError("stopped before building")
-
-    monkeypatch.setattr(demo, "ensure_demo_db", stop)
-    monkeypatch.setattr(models.os, "cpu_count", lambda: 2)
-    for given, expected in (("", "1"), ("3", "3")):
-        monkeypatch.setenv(models.THREADS_ENV, given)
-        assert main(["demo", "--db", str(tmp_path / "db")]) == 2
-        assert seen[-1] == expected
-    capsys.readouterr()
-
-
-def test_demo_builds_then_reuses(capsys, monkeypatch, tmp_path: Path) -> None:
-    monkeypatch.setenv("RANKQL_TORCH_THREADS", "")  # what the demo sets is undone after the test
+def test_demo_builds_then_reuses(capsys, tmp_path: Path) -> None:
     db = str(tmp_path / "demo-db")
     assert main(["demo", "--db", db, "--sample", "30"]) == 0
     out, err = capsys.readouterr()

@@ -81,10 +81,45 @@ def test_a_bad_thread_count_is_a_clear_error(monkeypatch, value) -> None:
 
 
 @pytest.mark.parametrize(
-    ("cores", "given", "result"), [(2, "", "1"), (1, "", "1"), (2, "4", "4"), (8, "", "")]
+    ("cores", "chars", "given", "threads"),
+    [
+        (2, 10, "", 1),  # one short query
+        (8, 3_999, "", 1),  # a handful of texts: one thread, whatever the machine
+        (8, 8_000, "", 2),
+        (2, 200_000, "", 2),  # bulk work: the cores there are, no more
+        (16, 200_000, "", 16),
+        (16, 10, "3", 3),  # RANKQL_TORCH_THREADS wins both ways
+        (2, 200_000, "1", 1),
+    ],
 )
-def test_one_thread_on_small_machines_unless_told_otherwise(monkeypatch, cores, given, result) -> None:
+def test_threads_follow_the_size_of_the_work(monkeypatch, cores, chars, given, threads) -> None:
     monkeypatch.setenv(models.THREADS_ENV, given)
-    monkeypatch.setattr(models.os, "cpu_count", lambda: cores)
-    models.one_thread_on_small_machines()
-    assert models.os.environ[models.THREADS_ENV] == result
+    monkeypatch.setattr(models, "available_cores", lambda: cores)
+    assert models.threads_for(chars) == threads
+
+
+def test_torch_gets_the_chosen_count(monkeypatch, torch_threads) -> None:
+    monkeypatch.delenv(models.THREADS_ENV, raising=False)
+    monkeypatch.setattr(models, "available_cores", lambda: 2)
+    assert models.use_torch_threads_for(["kitten"]) == 1 and torch.get_num_threads() == 1
+    assert models.use_torch_threads_for(["x" * 100] * 500) == 2 and torch.get_num_threads() == 2
+    monkeypatch.setenv(models.THREADS_ENV, "two")
+    with pytest.raises(ModelLoadError, match="RANKQL_TORCH_THREADS must be a whole number"):
+        models.use_torch_threads_for(["kitten"])
+
+
+def test_embedding_and_reranking_set_threads_by_their_work(monkeypatch, minilm_path, torch_threads) -> None:
+    from rankql.runtime.rerank.jobs import RerankStats
+    from rankql.runtime.store.vectorizers import TransformersVectorizer
+
+    monkeypatch.delenv(models.THREADS_ENV, raising=False)
+    monkeypatch.setattr(models, "available_cores", lambda: 2)
+    vectorizer = TransformersVectorizer({"model": minilm_path})
+    torch.set_num_threads(2)
+    vectorizer._encode(["one short query"])
+    assert torch.get_num_threads() == 1
+    vectorizer.embed([f"object number {i} with a sentence of text about it" for i in range(200)])
+    assert torch.get_num_threads() == 2  # bulk embedding at import uses the cores
+    backend = SimilarityBackend({"model": minilm_path})
+    backend.score_pairs([("q", "a short document")], RerankStats())
+    assert torch.get_num_threads() == 1
