@@ -17,7 +17,7 @@ from importlib import resources
 from typing import TYPE_CHECKING, Any, cast
 
 from .builders import Builder, LexError, make_builder
-from .syntax import Document
+from .syntax import Document, LiteralNumbers
 
 if TYPE_CHECKING:
     import lark
@@ -66,6 +66,11 @@ class Tables:
     start_state: int
     end_state: int
     scanner: re.Pattern[str]
+    # The fast path of number lists: state -> the state after a whole `value`, for the states where '['
+    # opens a list value; the regex of a list of numbers only, and of one number.
+    list_goto: dict[int, int]
+    number_list: re.Pattern[str]
+    number: re.Pattern[str]
 
 
 def grammar_text() -> str:
@@ -105,7 +110,34 @@ def tables() -> Tables:
                     str(rule.origin.name),
                 )
             actions[state][symbol] = rules[rule]
-    return Tables(actions, table.start_states["start"], table.end_states["start"], _scanner(parser))
+    # '[' opens a list value where the state has a goto on `value` and the state it shifts to takes a
+    # number (a list type's '[' takes a NAME only).
+    list_goto = {
+        state: row["value"]
+        for state, row in enumerate(actions)
+        if "value" in row and isinstance(row.get("LSQB"), int) and "INT" in actions[row["LSQB"]]
+    }
+    patterns = {t.name: t.pattern.to_regexp() for t in parser.terminals}
+    number = f"(?P<FLOAT>{patterns['FLOAT']})|(?P<INT>{patterns['INT']})"
+    # Only white space and commas between the numbers (a comment may hold anything: the general path).
+    gap = r"[ \t\r\n,\ufeff]*+"
+    plain = f"(?:{patterns['FLOAT']})|(?:{patterns['INT']})"  # no groups: re errs on them under ++
+    number_list = re.compile(rf"\[{gap}(?:(?:{plain}){gap})++\]")
+    return Tables(
+        actions,
+        table.start_states["start"],
+        table.end_states["start"],
+        _scanner(parser),
+        list_goto,
+        number_list,
+        re.compile(number),
+    )
+
+
+def number_tokens(text: str, start: int, end: int) -> list[tuple[str, str, int, int]]:
+    """(kind, text, start, end) of each number of the list literal text[start:end]."""
+    found = tables().number.finditer(text, start, end)
+    return [("float" if m.lastgroup == "FLOAT" else "int", m.group(), m.start(), m.end()) for m in found]
 
 
 def _scanner(parser: lark.Lark) -> re.Pattern[str]:
@@ -121,9 +153,27 @@ def _scanner(parser: lark.Lark) -> re.Pattern[str]:
     return re.compile(f"(?>(?:{skip})*)(?:{'|'.join(alternatives)})")
 
 
-def parse_document(text: str) -> Document:
-    """Parse query text into a syntax Document; raises ParseFailure (never a lark error)."""
+def parse_document(text: str, fast: bool = True) -> Document:
+    """Parse query text into a syntax Document; raises ParseFailure (never a lark error).
+
+    With fast, a list literal of numbers only becomes one LiteralNumbers node in one step: the driver
+    makes the reductions '[' asks for, then takes the goto on `value` that the list's own reduction
+    would take. Its Document reads the same as the general path's. A text that fails is parsed again
+    without it, so that every syntax error is worded from the general path's stacks.
+    """
+    if not fast:
+        return _parse(text, False)
+    try:
+        return _parse(text, True)
+    except ParseFailure:
+        return _parse(text, False)
+
+
+def _parse(text: str, fast: bool) -> Document:
     t = tables()
+    list_goto = t.list_goto if fast else {}
+    number_list = t.number_list.match
+    number_findall = t.number.findall
     actions = t.actions
     end_state = t.end_state
     # The scanner matches at every position (END or BAD_CHAR at worst), so match never gives None.
@@ -172,6 +222,15 @@ def parse_document(text: str) -> Document:
                     last_end=last_end,
                 )
             if act.__class__ is int:
+                goto = list_goto.get(states[-1]) if kind == "LSQB" else None
+                numbers = number_list(text, start) if goto is not None and len(opened) <= MAX_DEPTH else None
+                if numbers is not None:  # '[' numbers ']' at once: the list's value and its goto
+                    opened.pop()
+                    pos = numbers.end()
+                    texts = [a or b for a, b in number_findall(text, start + 1, pos - 1)]
+                    states.append(goto)  # type: ignore[arg-type]  # not None where numbers is set
+                    values.append(LiteralNumbers(texts, text, start, pos))
+                    break
                 states.append(act)
                 values.append((text[start:pos], start, pos))
                 break
