@@ -123,6 +123,7 @@ def tables() -> Tables:
     gap = r"[ \t\r\n,\ufeff]*+"
     plain = f"(?:{patterns['FLOAT']})|(?:{patterns['INT']})"  # no groups: re errs on them under ++
     number_list = re.compile(rf"\[{gap}(?:(?:{plain}){gap})++\]")
+    assert number_list.match("[1 -2.5e3,-3]")
     return Tables(
         actions,
         table.start_states["start"],
@@ -151,6 +152,23 @@ def _scanner(parser: lark.Lark) -> re.Pattern[str]:
     alternatives.append(r"(?P<END>\Z)")
     alternatives.extend(f"(?P<{name}>{pattern})" for name, pattern in _ERROR_TERMINALS)
     return re.compile(f"(?>(?:{skip})*)(?:{'|'.join(alternatives)})")
+
+
+_DASH_AFTER = (" -", "\t-", "\n-", "\r-", "e-", "E-")  # a minus sign that starts a number or an exponent
+
+
+def _number_texts(inner: str, findall: Callable[[str], list[tuple[str, str]]]) -> list[str]:
+    """The numbers of a list literal's inside (numbers, white space and commas only), as written.
+
+    Splitting at white space is exact unless a number follows another without a gap (`1-2` is two
+    numbers): then every minus sign is not after a gap or an exponent's e, and the lexer's regex splits.
+    """
+    if "\ufeff" not in inner:  # str.split does not split at U+FEFF
+        flat = inner.replace(",", " ")
+        dashes = flat.count("-")
+        if not dashes or dashes == flat.startswith("-") + sum(flat.count(p) for p in _DASH_AFTER):
+            return flat.split()
+    return [a or b for a, b in findall(inner)]
 
 
 def parse_document(text: str, fast: bool = True) -> Document:
@@ -227,7 +245,7 @@ def _parse(text: str, fast: bool) -> Document:
                 if numbers is not None:  # '[' numbers ']' at once: the list's value and its goto
                     opened.pop()
                     pos = numbers.end()
-                    texts = [a or b for a, b in number_findall(text, start + 1, pos - 1)]
+                    texts = _number_texts(text[start + 1 : pos - 1], number_findall)
                     states.append(goto)  # type: ignore[arg-type]  # not None where numbers is set
                     values.append(LiteralNumbers(texts, text, start, pos))
                     break

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from functools import lru_cache
 from typing import Any
 
 from rankql.dsl import ast
@@ -192,6 +193,13 @@ def _schema_facts(schema: Any) -> tuple[frozenset[str], bool]:
 
 
 def row_builder(keys: list[str]) -> Callable[..., dict]:
+    """_row_builder of these keys: compiling one costs about 140 us, and a query whose variables are
+    new (a new vector) is planned and projected anew, so the functions are kept by their keys."""
+    return _row_builder(tuple(keys))
+
+
+@lru_cache(maxsize=256)
+def _row_builder(keys: tuple[str, ...]) -> Callable[..., dict]:
     """A function of one value per key returning {key: value, ...} in key order (a later duplicate key
     wins, as in dict(zip(keys, values))).
 
