@@ -121,11 +121,12 @@ class ExternalValue(Value):
 class ExternalNumbers(NumberList, ExternalValue):
     """A variable's list of Python ints and floats (bool excluded), held as given."""
 
-    __slots__ = ("data",)
+    __slots__ = ("data", "types")
 
-    def __init__(self, data: Sequence[int | float], start: int, end: int) -> None:
+    def __init__(self, data: Sequence[int | float], types: set[type], start: int, end: int) -> None:
         super().__init__(start, end)
         self.data = data
+        self.types = types  # {int}, {float} or both: the exact types of the items
 
     def make_items(self) -> list[Value]:
         start, end = self.start, self.end
@@ -137,20 +138,23 @@ class ExternalNumbers(NumberList, ExternalValue):
         ]
 
     def floats(self) -> list[float] | None:
-        try:
-            found = list(map(float, self.data))  # an int above the float range raises
-        except OverflowError:
-            return None
+        if int not in self.types:
+            found = list(self.data)  # floats already: a copy, so the query never shares the caller's list
+        else:
+            try:
+                found = list(map(float, self.data))  # an int above the float range raises
+            except OverflowError:
+                return None
         total = sum(found)
         if total - total != 0.0:  # a NaN or an infinity (or the sum overflows): the general path
             return None
         return found
 
     def kinds(self) -> set[str]:
-        return {"int" if t is int else "float" for t in set(map(type, self.data))}
+        return {"int" if t is int else "float" for t in self.types}
 
     def moved(self, start: int, end: int) -> ExternalNumbers:
-        return ExternalNumbers(self.data, start, end)
+        return ExternalNumbers(self.data, self.types, start, end)
 
 
 class ObjectField(SyntaxNode):

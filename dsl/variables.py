@@ -96,8 +96,9 @@ def _to_value(ctx: BindContext, data: Any, definition: VariableDefinition, depth
     if data is None:
         return ExternalValue("null", None, start, end)
     if isinstance(data, list | tuple):
-        if data and depth < _MAX_EXTERNAL_DEPTH and _NUMBERS.issuperset(map(type, data)):
-            return ExternalNumbers(data, start, end)  # a vector: one node, no node per number
+        types = set(map(type, data)) if depth < _MAX_EXTERNAL_DEPTH else None
+        if types and _NUMBERS.issuperset(types):
+            return ExternalNumbers(data, types, start, end)  # a vector: one node, no node per number
         items = [_to_value(ctx, item, definition, depth + 1) for item in data]
         if any(item is None for item in items):
             return None
