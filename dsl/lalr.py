@@ -180,16 +180,20 @@ def parse_document(text: str, fast: bool = True) -> Document:
     without it, so that every syntax error is worded from the general path's stacks.
     """
     if not fast:
-        return _parse(text, False)
+        return _parse(text, None)
+    taken: list[int] = []
     try:
-        return _parse(text, True)
+        return _parse(text, taken)
     except ParseFailure:
-        return _parse(text, False)
+        if not taken:
+            raise
+    return _parse(text, None)
 
 
-def _parse(text: str, fast: bool) -> Document:
+def _parse(text: str, taken: list[int] | None) -> Document:
+    """The driver; with taken, number lists take the fast path and their offsets are added to it."""
     t = tables()
-    list_goto = t.list_goto if fast else {}
+    list_goto = t.list_goto if taken is not None else {}
     number_list = t.number_list.match
     number_findall = t.number.findall
     actions = t.actions
@@ -248,6 +252,7 @@ def _parse(text: str, fast: bool) -> Document:
                     texts = _number_texts(text[start + 1 : pos - 1], number_findall)
                     states.append(goto)  # type: ignore[arg-type]  # not None where numbers is set
                     values.append(LiteralNumbers(texts, text, start, pos))
+                    taken.append(start)  # type: ignore[union-attr]  # list_goto is empty without taken
                     break
                 states.append(act)
                 values.append((text[start:pos], start, pos))
