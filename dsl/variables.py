@@ -89,8 +89,8 @@ def _to_value(ctx: BindContext, data: Any, definition: VariableDefinition, depth
         return ExternalValue("boolean", data, start, end)
     if isinstance(data, int):
         return ExternalValue("int", str(data), start, end)
-    if isinstance(data, float):
-        return ExternalValue("float", repr(data), start, end)
+    if isinstance(data, float):  # float(): a subclass (numpy.float64) has its own repr
+        return ExternalValue("float", repr(float(data)), start, end)
     if isinstance(data, str):
         return ExternalValue("string", data, start, end)
     if data is None:

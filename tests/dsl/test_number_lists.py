@@ -156,3 +156,11 @@ def test_an_infinite_literal_is_worded_at_its_own_span() -> None:
     assert diag.code == "Q207" and "1e999" in diag.message
     assert text[diag.span.start : diag.span.end] == "1e999"
     assert math.isinf(float("1e999"))
+
+
+def test_a_float_subclass_reads_as_its_float() -> None:
+    import numpy as np
+
+    doc = parse_document(NEAR_VECTOR.format(t="[Float]!"))
+    query, diagnostics = bind(doc, {"v": [np.float64(0.5), np.float64(-2.0)]})  # repr: np.float64(0.5)
+    assert not diagnostics and query.gets[0].near_vector.vector == [0.5, -2.0]
