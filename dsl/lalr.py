@@ -17,7 +17,7 @@ from importlib import resources
 from typing import TYPE_CHECKING, Any, cast
 
 from .builders import Builder, LexError, make_builder
-from .syntax import Document
+from .syntax import Document, LiteralNumbers
 
 if TYPE_CHECKING:
     import lark
@@ -66,6 +66,11 @@ class Tables:
     start_state: int
     end_state: int
     scanner: re.Pattern[str]
+    # The fast path of number lists: state -> the state after a whole `value`, for the states where '['
+    # opens a list value; the regex of a list of numbers only, and of one number.
+    list_goto: dict[int, int]
+    number_list: re.Pattern[str]
+    number: re.Pattern[str]
 
 
 def grammar_text() -> str:
@@ -105,7 +110,35 @@ def tables() -> Tables:
                     str(rule.origin.name),
                 )
             actions[state][symbol] = rules[rule]
-    return Tables(actions, table.start_states["start"], table.end_states["start"], _scanner(parser))
+    # '[' opens a list value where the state has a goto on `value` and the state it shifts to takes a
+    # number (a list type's '[' takes a NAME only).
+    list_goto = {
+        state: row["value"]
+        for state, row in enumerate(actions)
+        if "value" in row and isinstance(row.get("LSQB"), int) and "INT" in actions[row["LSQB"]]
+    }
+    patterns = {t.name: t.pattern.to_regexp() for t in parser.terminals}
+    number = f"(?P<FLOAT>{patterns['FLOAT']})|(?P<INT>{patterns['INT']})"
+    # Only white space and commas between the numbers (a comment may hold anything: the general path).
+    gap = r"[ \t\r\n,\ufeff]*+"
+    plain = f"(?:{patterns['FLOAT']})|(?:{patterns['INT']})"  # no groups: re errs on them under ++
+    number_list = re.compile(rf"\[{gap}(?:(?:{plain}){gap})++\]")
+    assert number_list.match("[1 -2.5e3,-3]")
+    return Tables(
+        actions,
+        table.start_states["start"],
+        table.end_states["start"],
+        _scanner(parser),
+        list_goto,
+        number_list,
+        re.compile(number),
+    )
+
+
+def number_tokens(text: str, start: int, end: int) -> list[tuple[str, str, int, int]]:
+    """(kind, text, start, end) of each number of the list literal text[start:end]."""
+    found = tables().number.finditer(text, start, end)
+    return [("float" if m.lastgroup == "FLOAT" else "int", m.group(), m.start(), m.end()) for m in found]
 
 
 def _scanner(parser: lark.Lark) -> re.Pattern[str]:
@@ -121,9 +154,48 @@ def _scanner(parser: lark.Lark) -> re.Pattern[str]:
     return re.compile(f"(?>(?:{skip})*)(?:{'|'.join(alternatives)})")
 
 
-def parse_document(text: str) -> Document:
-    """Parse query text into a syntax Document; raises ParseFailure (never a lark error)."""
+_DASH_AFTER = (" -", "\t-", "\n-", "\r-", "e-", "E-")  # a minus sign that starts a number or an exponent
+
+
+def _number_texts(inner: str, findall: Callable[[str], list[tuple[str, str]]]) -> list[str]:
+    """The numbers of a list literal's inside (numbers, white space and commas only), as written.
+
+    Splitting at white space is exact unless a number follows another without a gap (`1-2` is two
+    numbers): then every minus sign is not after a gap or an exponent's e, and the lexer's regex splits.
+    """
+    if "\ufeff" not in inner:  # str.split does not split at U+FEFF
+        flat = inner.replace(",", " ")
+        dashes = flat.count("-")
+        if not dashes or dashes == flat.startswith("-") + sum(flat.count(p) for p in _DASH_AFTER):
+            return flat.split()
+    return [a or b for a, b in findall(inner)]
+
+
+def parse_document(text: str, fast: bool = True) -> Document:
+    """Parse query text into a syntax Document; raises ParseFailure (never a lark error).
+
+    With fast, a list literal of numbers only becomes one LiteralNumbers node in one step: the driver
+    makes the reductions '[' asks for, then takes the goto on `value` that the list's own reduction
+    would take. Its Document reads the same as the general path's. A text that fails is parsed again
+    without it, so that every syntax error is worded from the general path's stacks.
+    """
+    if not fast:
+        return _parse(text, None)
+    taken: list[int] = []
+    try:
+        return _parse(text, taken)
+    except ParseFailure:
+        if not taken:
+            raise
+    return _parse(text, None)
+
+
+def _parse(text: str, taken: list[int] | None) -> Document:
+    """The driver; with taken, number lists take the fast path and their offsets are added to it."""
     t = tables()
+    list_goto = t.list_goto if taken is not None else {}
+    number_list = t.number_list.match
+    number_findall = t.number.findall
     actions = t.actions
     end_state = t.end_state
     # The scanner matches at every position (END or BAD_CHAR at worst), so match never gives None.
@@ -172,6 +244,16 @@ def parse_document(text: str) -> Document:
                     last_end=last_end,
                 )
             if act.__class__ is int:
+                goto = list_goto.get(states[-1]) if kind == "LSQB" else None
+                numbers = number_list(text, start) if goto is not None and len(opened) <= MAX_DEPTH else None
+                if numbers is not None:  # '[' numbers ']' at once: the list's value and its goto
+                    opened.pop()
+                    pos = numbers.end()
+                    texts = _number_texts(text[start + 1 : pos - 1], number_findall)
+                    states.append(goto)  # type: ignore[arg-type]  # not None where numbers is set
+                    values.append(LiteralNumbers(texts, text, start, pos))
+                    taken.append(start)  # type: ignore[union-attr]  # list_goto is empty without taken
+                    break
                 states.append(act)
                 values.append((text[start:pos], start, pos))
                 break

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 from .source import Span
@@ -46,10 +47,114 @@ class Value(SyntaxNode):
         return f"Value({self.kind}, {self.value!r})"
 
 
+class NumberList(Value):
+    """A list of numbers held in one node, items made only when asked for (the fast path of vectors).
+
+    A list of 384 floats would otherwise be 384 nodes made and read one by one. The typed reads ask
+    floats() for all the values at once; every other reader gets `value`, the items as the general
+    path makes them (made on first use), so that diagnostics and results stay the same.
+    """
+
+    __slots__ = ("_items",)
+
+    def __init__(self, start: int, end: int) -> None:
+        self.kind, self.start, self.end = "list", start, end
+        self._items: list[Value] | None = None
+
+    @property  # a slot in Value, computed here
+    def value(self) -> list[Value]:
+        if self._items is None:
+            self._items = self.make_items()
+        return self._items
+
+    def make_items(self) -> list[Value]:
+        raise NotImplementedError
+
+    def floats(self) -> list[float] | None:
+        """Every item as read_float reads it, or None where one would be refused (or any is unusual)."""
+        raise NotImplementedError
+
+    def kinds(self) -> set[str]:
+        """The kinds of the items: "int", "float" or both."""
+        raise NotImplementedError
+
+
+class LiteralNumbers(NumberList):
+    """A list literal of numbers only, `[0.1, -2, 3e-4]`, as the parser's fast path reads it."""
+
+    __slots__ = ("texts", "text", "_floats")
+
+    def __init__(self, texts: list[str], text: str, start: int, end: int) -> None:
+        super().__init__(start, end)
+        self.texts = texts  # each number as written
+        self.text = text  # the whole query text: items find their spans in it when made
+        self._floats: list[float] | None = None
+
+    def make_items(self) -> list[Value]:
+        from .lalr import number_tokens  # the lexer's number patterns; lalr imports this module
+
+        return [Value(kind, t, s, e) for kind, t, s, e in number_tokens(self.text, self.start, self.end)]
+
+    def floats(self) -> list[float] | None:
+        found = self._floats
+        if found is None:
+            texts = self.texts
+            if max(map(len, texts)) >= 400:  # read_float calls such a literal infinite
+                return None
+            found = list(map(float, texts))
+            total = sum(found)
+            if total - total != 0.0:  # an item is infinite (or the sum overflows): the general path
+                return None
+            self._floats = found  # the syntax tree is cached and bound again: convert once
+        return found.copy()
+
+    def kinds(self) -> set[str]:
+        return {"float" if any(c in t for c in ".eE") else "int" for t in self.texts}
+
+
 class ExternalValue(Value):
     """A value that came from the variables mapping (JSON), placed at the variable's span."""
 
     __slots__ = ()
+
+
+class ExternalNumbers(NumberList, ExternalValue):
+    """A variable's list of Python ints and floats (bool excluded), held as given."""
+
+    __slots__ = ("data", "types")
+
+    def __init__(self, data: Sequence[int | float], types: set[type], start: int, end: int) -> None:
+        super().__init__(start, end)
+        self.data = data
+        self.types = types  # {int}, {float} or both: the exact types of the items
+
+    def make_items(self) -> list[Value]:
+        start, end = self.start, self.end
+        return [
+            ExternalValue("int", str(x), start, end)
+            if type(x) is int
+            else ExternalValue("float", repr(x), start, end)
+            for x in self.data
+        ]
+
+    def floats(self) -> list[float] | None:
+        if int not in self.types:
+            found = list(self.data)  # floats already: a copy, so the query never shares the caller's list
+        else:
+            try:
+                found = list(map(float, self.data))  # an int above the float range raises
+            except OverflowError:
+                return None
+        total = sum(found)
+        if total - total != 0.0:  # a NaN or an infinity (or the sum overflows): the general path
+            return None
+        return found
+
+    def kinds(self) -> set[str]:
+        return {"int" if t is int else "float" for t in self.types}
+
+    def moved(self, start: int, end: int) -> ExternalNumbers:
+        return ExternalNumbers(self.data, self.types, start, end)
 
 
 class ObjectField(SyntaxNode):

@@ -8,7 +8,7 @@ from typing import cast
 
 from .context import BindContext
 from .diagnostics import suggestion
-from .syntax import ExternalValue, ObjectField, Value
+from .syntax import ExternalValue, NumberList, ObjectField, Value
 from .variables import deref, describe
 
 INT_MIN, INT_MAX = -(2**63), 2**63 - 1
@@ -117,9 +117,14 @@ def read_strings(ctx: BindContext, value: Value, where: str) -> list[str] | None
 
 
 def read_floats(ctx: BindContext, value: Value, where: str) -> list[float] | None:
-    items = read_list(ctx, value, "Float", where)
-    if items is None:
+    v = deref(ctx, value, "[Float]")  # read_list's first step, taken once
+    if v is None:
         return None
+    if isinstance(v, NumberList):  # all numbers: converted at once; any refusal is the general path's
+        numbers = v.floats()
+        if numbers is not None:
+            return numbers
+    items: list[Value] = v.value if v.kind == "list" else [v]
     out = [read_float(ctx, item, where) for item in items]
     return None if any(x is None for x in out) else cast("list[float]", out)
 

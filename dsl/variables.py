@@ -7,10 +7,20 @@ from typing import Any
 
 from .context import BindContext
 from .diagnostics import suggestion
-from .syntax import ExternalValue, Name, ObjectField, TypeRef, Value, VariableDefinition
+from .syntax import (
+    ExternalNumbers,
+    ExternalValue,
+    Name,
+    NumberList,
+    ObjectField,
+    TypeRef,
+    Value,
+    VariableDefinition,
+)
 
 SCALARS = ("String", "Int", "Float", "Boolean", "ID")
 _MAX_EXTERNAL_DEPTH = 64
+_NUMBERS = frozenset((int, float))  # exact types: bool (an int) and float subclasses take the general path
 # The value kinds a given JSON value may have for each declared scalar type.
 _KINDS_FOR_SCALAR = {
     "String": ("string",),
@@ -79,13 +89,16 @@ def _to_value(ctx: BindContext, data: Any, definition: VariableDefinition, depth
         return ExternalValue("boolean", data, start, end)
     if isinstance(data, int):
         return ExternalValue("int", str(data), start, end)
-    if isinstance(data, float):
-        return ExternalValue("float", repr(data), start, end)
+    if isinstance(data, float):  # float(): a subclass (numpy.float64) has its own repr
+        return ExternalValue("float", repr(float(data)), start, end)
     if isinstance(data, str):
         return ExternalValue("string", data, start, end)
     if data is None:
         return ExternalValue("null", None, start, end)
     if isinstance(data, list | tuple):
+        types = set(map(type, data)) if depth < _MAX_EXTERNAL_DEPTH else None
+        if types and _NUMBERS.issuperset(types):
+            return ExternalNumbers(data, types, start, end)  # a vector: one node, no node per number
         items = [_to_value(ctx, item, definition, depth + 1) for item in data]
         if any(item is None for item in items):
             return None
@@ -119,6 +132,10 @@ def _fits_declared(ctx: BindContext, value: Value, declared: TypeRef, definition
             return False
         return True
     if declared.of_type is not None:
+        if isinstance(value, NumberList) and declared.of_type.of_type is None:
+            ok = _KINDS_FOR_SCALAR.get(declared.of_type.name or "")
+            if ok is None or value.kinds().issubset(ok):
+                return True  # every item fits; a misfit is worded item by item below
         items = value.value if value.kind == "list" else [value]
         return all(_fits_declared(ctx, item, declared.of_type, definition) for item in items)
     name = declared.name
@@ -169,6 +186,8 @@ def deref(ctx: BindContext, value: Value, expected: str) -> Value | None:
 
 def _moved(value: Value, start: int, end: int) -> Value:
     """An external value re-placed at the variable's use, so carets point there."""
+    if isinstance(value, ExternalNumbers):
+        return value.moved(start, end)
     if value.kind == "list":
         return ExternalValue("list", [_moved(v, start, end) for v in value.value], start, end)
     if value.kind == "object":
