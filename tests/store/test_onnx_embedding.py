@@ -142,7 +142,7 @@ def test_a_fresh_near_text_query_imports_no_torch(exported, tmp_path: Path, mini
         }
     )
     assert books.insert_many([{"properties": {"title": t}} for t in ("Moby-Dick", "Cooking for one")]).ok
-    db.save()
+    db.close()  # the child process opens the folder: one process at a time holds it
     query = tmp_path / "q.graphql"
     query.write_text('{ Get { Book(nearText: {concepts: ["whale hunt"]}, limit: 1) { title } } }')
     env = {**os.environ}  # with the fixture's cache folder, which holds the export
