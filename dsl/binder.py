@@ -242,6 +242,8 @@ class Binder:
 
     def pagination(self, data: dict[str, Any], args: dict[str, Argument]) -> None:
         limit, offset = data.get("limit"), data.get("offset")
+        # A refused limit, offset or autocut is reported where it stands; the page it would set is unknown.
+        refused = any(name in args and name not in data for name in ("limit", "offset", "autocut"))
         if limit is not None and limit < 0:
             del data["limit"]  # Weaviate reads a negative limit as "not set"
             limit = None
@@ -254,8 +256,8 @@ class Binder:
             )
         if offset is not None and offset < 0:
             self.error("Q207", f"offset must not be negative, got {offset}", args["offset"].value)
-        if "after" in data and (limit is None or offset is not None):
-            return  # the cursor rules report these; a cursor's limit is checked below like any limit
+        if refused or "after" in data and (limit is None or offset is not None):
+            return  # an unknown page is not checked; the cursor rules report the rest; a cursor's limit is checked below like any limit
         effective = (
             limit
             if limit is not None
