@@ -257,7 +257,7 @@ class Binder:
         if offset is not None and offset < 0:
             self.error("Q207", f"offset must not be negative, got {offset}", args["offset"].value)
         if refused or "after" in data and (limit is None or offset is not None):
-            return  # an unknown page is not checked; the cursor rules report the rest; a cursor's limit is checked below like any limit
+            return  # an unknown page is not checked; the cursor rules report these (a cursor's limit: below)
         effective = (
             limit
             if limit is not None
