@@ -4,7 +4,14 @@ from __future__ import annotations
 
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, SerializerFunctionWrapHandler, model_serializer
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    PrivateAttr,
+    SerializerFunctionWrapHandler,
+    model_serializer,
+)
 
 from .source import Span
 
@@ -257,6 +264,13 @@ class GetQuery(Node):
     sort: list[SortKey] | None = None
     group_by: GroupBy | None = None
     selection: list[SelectionItem] = Field(default_factory=list)
+    # Arguments the binder reported a problem in (a best-effort AST keeps going without them): the
+    # checks that would read a default in their place skip, so no diagnostic follows from another.
+    _failed_arguments: frozenset[str] = PrivateAttr(default=frozenset())
+
+    @property
+    def failed_arguments(self) -> frozenset[str]:
+        return self._failed_arguments
 
     @property
     def key(self) -> str:

@@ -114,8 +114,7 @@ class Binder:
                     )
                 keys.add(get.key)
                 gets.append(get)
-        if self.ctx.diagnostics:
-            return None
+        # Best effort: with diagnostics this is what bound (the failed pieces left out), for validation.
         return ast.Query(operation_name=op.name.value if op.name else None, gets=gets, span=op.span)
 
     def bind_get(self, field: Field) -> list[ast.GetQuery]:
@@ -141,7 +140,7 @@ class Binder:
 
     def bind_class(self, field: Field) -> ast.GetQuery | None:
         cls = field.name.value
-        mark = self.ctx.failures
+        first = len(self.ctx.diagnostics)
         self.ctx.path = ["Get", field.key]
         for directive in field.directives:
             directives_error(self.ctx, directive)
@@ -149,6 +148,7 @@ class Binder:
         if field.alias is not None:
             data["alias"] = field.alias.value
         args: dict[str, Argument] = {}
+        dropped: set[str] = set()  # arguments that bound to nothing (a broken variable leaves no diagnostic)
         for arg in field.arguments:
             name = arg.name.value
             if name in args:
@@ -171,6 +171,8 @@ class Binder:
                 )
             else:
                 value = self.class_argument(name, arg)
+                if value is None:
+                    dropped.add(name)
                 if name in SEARCHES:
                     # One search per class field: a second one is a conflict, reported by conflicts()
                     # at the later argument; the first bound one is kept.
@@ -199,9 +201,9 @@ class Binder:
                     'add groupBy: {path: ["p"], ...}',
                 )
         self.ctx.path = None
-        if self.failed(mark):
-            return None
-        return ast.GetQuery(**data)
+        get = ast.GetQuery(**data)
+        get._failed_arguments = failed_arguments(self.ctx.diagnostics[first:], args) | dropped
+        return get
 
     def class_argument(self, name: str, arg: Argument) -> object:
         value = arg.value
@@ -240,6 +242,8 @@ class Binder:
 
     def pagination(self, data: dict[str, Any], args: dict[str, Argument]) -> None:
         limit, offset = data.get("limit"), data.get("offset")
+        # A refused limit, offset or autocut is reported where it stands; the page it would set is unknown.
+        refused = any(name in args and name not in data for name in ("limit", "offset", "autocut"))
         if limit is not None and limit < 0:
             del data["limit"]  # Weaviate reads a negative limit as "not set"
             limit = None
@@ -252,8 +256,8 @@ class Binder:
             )
         if offset is not None and offset < 0:
             self.error("Q207", f"offset must not be negative, got {offset}", args["offset"].value)
-        if "after" in data and (limit is None or offset is not None):
-            return  # the cursor rules report these; a cursor's limit is checked below like any limit
+        if refused or "after" in data and (limit is None or offset is not None):
+            return  # an unknown page is not checked; the cursor rules report these (a cursor's limit: below)
         effective = (
             limit
             if limit is not None
@@ -334,14 +338,19 @@ class Binder:
             )
 
 
+def failed_arguments(diagnostics: list[Diagnostic], args: dict[str, Argument]) -> frozenset[str]:
+    """The class arguments whose text holds a diagnostic's start: left out of (or unreliable in) the AST."""
+    starts = [d.span.start for d in diagnostics if d.span is not None]
+    return frozenset(name for name, arg in args.items() if any(arg.start <= s < arg.end for s in starts))
+
+
 def bind(doc: Document, variables: dict[str, Any] | None = None) -> tuple[ast.Query | None, list[Diagnostic]]:
-    """Bind a parsed document; returns the query, or None and the diagnostics."""
+    """Bind a parsed document: the query (best effort when there are diagnostics) and the diagnostics;
+    the query is None only when the document has no single operation to bind."""
     ctx = BindContext(variables)
     try:
         query = Binder(ctx).bind_document(doc)
     except RecursionError:  # the bracket limit makes this unreachable; kept as the last guard
         ctx.error("Q007", "the query nests too deeply", doc)
         query = None
-    if ctx.diagnostics:
-        return None, ctx.diagnostics
-    return query, []
+    return query, ctx.diagnostics

@@ -10,9 +10,11 @@ from . import ast
 from .binder import bind
 from .diagnostics import Diagnostic, QueryError
 from .lalr import ParseFailure, parse_document
+from .schema import Schema
 from .source import Source, Span
 from .syntax import Document
 from .syntax_errors import failure_diagnostic
+from .validate import validate
 
 _CACHE_SIZE = 512
 _cache: OrderedDict[str, Document] = OrderedDict()
@@ -39,8 +41,9 @@ class CompiledQuery:
         ops = self.document.operations
         return [v.name.value for v in ops[0].variables] if ops else []
 
-    def bind(self, variables: dict[str, Any] | None = None) -> ast.Query:
-        """The typed AST with these variables; raises QueryError with every diagnostic."""
+    def bind(self, variables: dict[str, Any] | None = None, schema: Schema | None = None) -> ast.Query:
+        """The typed AST with these variables, checked against schema when given; raises QueryError with
+        every diagnostic of binding and of the schema checks (run over what bound), in source order."""
         if variables is not None and not isinstance(variables, dict):
             diag = Diagnostic(
                 "Q403",
@@ -50,10 +53,25 @@ class CompiledQuery:
             )
             raise QueryError([diag], self.source)
         query, diagnostics = bind(self.document, variables)
+        if schema is not None and query is not None:
+            diagnostics = diagnostics + validate(query, schema)
         if diagnostics:
-            raise QueryError(diagnostics, self.source)
+            raise QueryError(in_source_order(diagnostics), self.source)
         assert query is not None
         return query
+
+
+def in_source_order(diagnostics: list[Diagnostic]) -> list[Diagnostic]:
+    """Each diagnostic once, by where it starts (those without a place first); ties keep their order."""
+    seen: set[tuple[str, str, tuple[int, int] | None]] = set()
+    unique = []
+    for diag in diagnostics:
+        where = (diag.span.start, diag.span.end) if diag.span is not None else None
+        key = (diag.code, diag.message, where)
+        if key not in seen:
+            seen.add(key)
+            unique.append(diag)
+    return sorted(unique, key=lambda d: -1 if d.span is None else d.span.start)
 
 
 def parse_syntax(text: str, name: str = "<query>") -> Document:
@@ -94,6 +112,9 @@ def compile_query(text: str, *, name: str = "<query>", cache: bool = True) -> Co
     return CompiledQuery(text, document, name)
 
 
-def parse(text: str, *, variables: dict[str, Any] | None = None, name: str = "<query>") -> ast.Query:
-    """Query text to the typed AST; raises QueryError (and nothing else) for any input."""
-    return compile_query(text, name=name).bind(variables)
+def parse(
+    text: str, *, variables: dict[str, Any] | None = None, name: str = "<query>", schema: Schema | None = None
+) -> ast.Query:
+    """Query text to the typed AST (checked against schema when given); raises QueryError (and nothing
+    else) for any input, with every problem binding and the schema checks find."""
+    return compile_query(text, name=name).bind(variables, schema)

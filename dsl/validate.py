@@ -15,6 +15,8 @@ from .validate_where import prop_hint as _prop_hint
 from .validate_where import where_filter
 
 _META_SORT = ("_id", "id", "_creationTimeUnix", "_lastUpdateTimeUnix")
+# What the page size is computed from: when the binder refused one of these, the page is unknown.
+_PAGE_ARGUMENTS = frozenset((*ast.SEARCH_KINDS, "limit", "offset", "autocut", "after", "groupBy"))
 
 Rule = Callable[[ast.GetQuery, ClassSchema], Iterator[Diagnostic]]
 
@@ -149,7 +151,7 @@ def rerank_window(get: ast.GetQuery, cls: ClassSchema) -> Iterator[Diagnostic]:
     """The window holds the first-stage hits every page comes from: it must cover offset + limit."""
     field = get.rerank
     window = field.args.window if field is not None else None
-    if field is None or window is None:
+    if field is None or window is None or get.failed_arguments & _PAGE_ARGUMENTS:
         return
     if get.group_by is not None:
         yield _diag(

@@ -8,7 +8,7 @@ from array import array
 from collections import OrderedDict
 from typing import Any
 
-from rankql.dsl import QueryError, compile_query, validate
+from rankql.dsl import QueryError, compile_query
 
 from .executor import CompiledPlan, Executor, GetRun, response
 from .explain import render
@@ -92,10 +92,7 @@ class PreparedQuery:
                 found = self._bound.get(key)
             if found is not None and found[0] is schema:
                 return found[1]
-        query = self.compiled.bind(variables)
-        diagnostics = validate(query, schema)
-        if diagnostics:
-            raise QueryError(diagnostics, self.source)
+        query = self.compiled.bind(variables, schema)  # every binding and schema problem at once
         if key is not None:
             with self._lock:
                 self._bound[key] = (schema, query)

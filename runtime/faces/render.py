@@ -6,7 +6,7 @@ import json
 import re
 from typing import Any
 
-from rankql.dsl import QueryError, parse, render_diagnostics, validate
+from rankql.dsl import QueryError, parse, render_diagnostics
 from rankql.dsl.diagnostics import Diagnostic
 from rankql.dsl.source import Source, Span
 from rich.console import Console
@@ -61,7 +61,7 @@ def diagnose(
 ) -> str | None:
     """The front end's own rendering (full-span carets, hints) when it finds the query wrong."""
     try:
-        query = parse(text, variables=variables, name=name)
+        parse(text, variables=variables, name=name, schema=schema)  # binding and schema problems at once
     except QueryError as exc:
         if set_variable:
             for diagnostic in exc.diagnostics:
@@ -69,13 +69,7 @@ def diagnose(
         return str(exc)
     except Exception:
         return None
-    try:
-        diagnostics = validate(query, schema) if schema is not None else []
-    except Exception:
-        return None
-    if not diagnostics:
-        return None
-    return render_diagnostics(diagnostics, Source(text, name))
+    return None
 
 
 def _variable_hint(diagnostic: Diagnostic, set_variable: str) -> None:

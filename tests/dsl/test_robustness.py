@@ -73,6 +73,10 @@ def survive(text: str, variables=None) -> None:
         assert err.diagnostics, "a QueryError without diagnostics"
         str(err)  # rendering must not fail either
         err.to_graphql()
+        # the schema checks run over what bound: more diagnostics, never fewer, and never a crash
+        with pytest.raises(QueryError) as checked:
+            parse(text, variables=variables, schema=SCHEMAS["default"])
+        assert {d.code for d in err.diagnostics} <= {d.code for d in checked.value.diagnostics}
         return
     validate(query, SCHEMAS["default"])
     printed = print_query(query)
