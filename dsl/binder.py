@@ -12,7 +12,7 @@ import uuid
 from typing import Any
 
 from . import ast
-from .arguments import near_object, near_text, near_vector
+from .arguments import CONSISTENCY_LEVELS, near_object, near_text, near_vector
 from .context import BindContext
 from .diagnostics import Diagnostic, suggestion
 from .keyword_args import bm25, hybrid
@@ -25,16 +25,25 @@ from .limits import (
 from .selection import class_selection, directives_error, fields_of
 from .sort_group_args import group_by, sort
 from .syntax import Argument, Document, Field, FragmentDefinition, FragmentSpread, Operation
-from .values import read_int, read_string
+from .values import read_enum, read_int, read_string
 from .variables import define_variables
 from .where_args import where
 
 SEARCHES = ast.SEARCH_KINDS
-CLASS_ARGS = (*SEARCHES, "where", "limit", "offset", "autocut", "after", "sort", "groupBy")
+CLASS_ARGS = (
+    *SEARCHES,
+    "where",
+    "limit",
+    "offset",
+    "autocut",
+    "after",
+    "sort",
+    "groupBy",
+    "consistencyLevel",
+)
 UNSUPPORTED_CLASS_ARGS = {
     "group": "the legacy group argument is not supported; use groupBy",
     "tenant": "multi-tenancy is not supported",
-    "consistencyLevel": "replication is not supported: rankql runs in one process",
     "nearImage": "rankql has no image vectorizer",
 }
 _CURSOR = "cursor api: invalid 'after' parameter: "
@@ -227,6 +236,9 @@ class Binder:
             return sort(self.ctx, value)
         if name == "groupBy":
             return group_by(self.ctx, value)
+        if name == "consistencyLevel":
+            read_enum(self.ctx, value, "ConsistencyLevel", CONSISTENCY_LEVELS, label)
+            return None  # one node holds every object: each level is met by it
         if name == "after":
             text = read_string(self.ctx, value, label)
             if text:  # "" starts from the beginning, as Weaviate's cursor does
