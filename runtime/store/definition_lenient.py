@@ -51,7 +51,7 @@ def set_aside(definition: dict, vectorizers: tuple[str, ...], modules: set[str])
         warnings.warn(
             f"class '{body.get('class')}': rankql keeps but does not act on: {', '.join(moved)}",
             IgnoredSettingsWarning,
-            stacklevel=4,
+            stacklevel=5,  # the caller of Database.create_collection
         )
     return body
 
