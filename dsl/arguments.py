@@ -7,7 +7,7 @@ import uuid
 from . import ast
 from .context import BindContext
 from .syntax import Argument, ObjectField, Value
-from .values import read_float, read_floats, read_list, read_object, read_string, read_strings
+from .values import read_bool, read_float, read_floats, read_list, read_object, read_string, read_strings
 
 NEAR_TEXT_FIELDS = (
     "concepts",
@@ -23,6 +23,8 @@ MOVE_OBJECT_FIELDS = ("id", "beacon")
 NEAR_VECTOR_FIELDS = ("vector", "distance", "certainty", "targetVectors")
 NEAR_OBJECT_FIELDS = ("id", "beacon", "distance", "certainty", "targetVectors")
 BM25_FIELDS = ("query", "properties", "searchOperator")
+SEARCH_OPERATOR_FIELDS = ("operator", "minimumOrTokensMatch")
+CONSISTENCY_LEVELS = ("ONE", "QUORUM", "ALL")  # accepted and met: one process holds every object
 HYBRID_FIELDS = (
     "query",
     "alpha",
@@ -52,9 +54,6 @@ RERANK_ARGS = (
 # Arguments Weaviate has that rankql does not implement: a clear "not supported" instead of "unknown".
 UNSUPPORTED = {
     "targetVectors": "named vectors are not supported; rankql keeps one vector per object",
-    "autocorrect": "autocorrect belongs to text2vec-contextionary, which rankql does not have",
-    "searchOperator": "bm25 searchOperator is not supported; bm25 matches any query token (Or)",
-    "bm25SearchOperator": "bm25SearchOperator is not supported; bm25 matches any query token (Or)",
     "searches": "hybrid sub-searches are not supported; give hybrid a vector, or let it embed the query",
     "valueGeoRange": "rankql has no geoCoordinates properties",
 }
@@ -92,9 +91,10 @@ def near_text(ctx: BindContext, value: Value) -> ast.NearText | None:
     fields = read_object(ctx, value, "NearTextInpObj", NEAR_TEXT_FIELDS, where)
     if fields is None:
         return None
-    for name in ("targetVectors", "autocorrect"):
-        if name in fields:
-            unsupported(ctx, fields[name], "nearText")
+    if "targetVectors" in fields:
+        unsupported(ctx, fields["targetVectors"], "nearText")
+    if "autocorrect" in fields:  # read and ignored, as Weaviate without a spellcheck module (text-spellcheck)
+        read_bool(ctx, fields["autocorrect"].value, f'{where} field "autocorrect"')
     concepts = None
     if "concepts" not in fields:
         ctx.error(

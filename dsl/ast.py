@@ -48,6 +48,7 @@ ADDITIONAL_SCALARS = (
     "explainScore",
     "creationTimeUnix",
     "lastUpdateTimeUnix",
+    "isConsistent",  # always true: one node holds every object
 )
 # Sub-fields of _additional.rerank: Weaviate has score; the rest are rankql's extensions.
 RERANK_FIELDS = ("score", "rank", "model", "cached", "status")
@@ -117,10 +118,18 @@ class PropertyRef(Node):
     boost: float = 1.0
 
 
+class SearchOperator(Node):
+    """bm25's searchOperator: And (every query token) or Or with a minimum number of tokens matched."""
+
+    operator: Literal["And", "Or"]
+    minimum_or_tokens_match: int | None = None  # read with Or only, as in Weaviate
+
+
 class Bm25(Node):
     kind: Literal["bm25"] = "bm25"
     query: str
     properties: list[PropertyRef] | None = None  # None: every searchable property
+    search_operator: SearchOperator | None = None
 
 
 class Hybrid(Node):
@@ -131,6 +140,7 @@ class Hybrid(Node):
     properties: list[PropertyRef] | None = None
     fusion_type: FusionType = "relativeScoreFusion"
     max_vector_distance: float | None = None
+    bm25_search_operator: SearchOperator | None = None
 
 
 # The one search argument of a class field, told apart by `kind` (its GraphQL argument name).

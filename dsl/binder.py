@@ -12,24 +12,38 @@ import uuid
 from typing import Any
 
 from . import ast
-from .arguments import near_object, near_text, near_vector
+from .arguments import CONSISTENCY_LEVELS, near_object, near_text, near_vector
 from .context import BindContext
 from .diagnostics import Diagnostic, suggestion
 from .keyword_args import bm25, hybrid
-from .limits import QUERY_DEFAULTS_LIMIT, QUERY_DEFAULTS_LIMIT_GRAPHQL, QUERY_MAXIMUM_RESULTS
+from .limits import (
+    QUERY_DEFAULTS_LIMIT,
+    QUERY_DEFAULTS_LIMIT_GRAPHQL,
+    QUERY_MAXIMUM_RESULTS,
+    max_results_exceeded,
+)
 from .selection import class_selection, directives_error, fields_of
 from .sort_group_args import group_by, sort
 from .syntax import Argument, Document, Field, FragmentDefinition, FragmentSpread, Operation
-from .values import read_int, read_string
+from .values import read_enum, read_int, read_string
 from .variables import define_variables
 from .where_args import where
 
 SEARCHES = ast.SEARCH_KINDS
-CLASS_ARGS = (*SEARCHES, "where", "limit", "offset", "autocut", "after", "sort", "groupBy")
+CLASS_ARGS = (
+    *SEARCHES,
+    "where",
+    "limit",
+    "offset",
+    "autocut",
+    "after",
+    "sort",
+    "groupBy",
+    "consistencyLevel",
+)
 UNSUPPORTED_CLASS_ARGS = {
     "group": "the legacy group argument is not supported; use groupBy",
     "tenant": "multi-tenancy is not supported",
-    "consistencyLevel": "replication is not supported: rankql runs in one process",
     "nearImage": "rankql has no image vectorizer",
 }
 _CURSOR = "cursor api: invalid 'after' parameter: "
@@ -224,6 +238,9 @@ class Binder:
             return sort(self.ctx, value)
         if name == "groupBy":
             return group_by(self.ctx, value)
+        if name == "consistencyLevel":
+            read_enum(self.ctx, value, "ConsistencyLevel", CONSISTENCY_LEVELS, label)
+            return None  # one node holds every object: each level is met by it
         if name == "after":
             text = read_string(self.ctx, value, label)
             if text:  # "" starts from the beginning, as Weaviate's cursor does
@@ -265,12 +282,12 @@ class Binder:
             if offset is not None or "autocut" in data
             else QUERY_DEFAULTS_LIMIT_GRAPHQL
         )
-        if (offset or 0) + effective > QUERY_MAXIMUM_RESULTS:
+        # hybrid's legs each fetch max(100, limit) from offset 0 and never meet the total check in Weaviate
+        if (offset or 0) + effective > QUERY_MAXIMUM_RESULTS and "hybrid" not in args:
             node = args.get("offset") if limit is None else args["limit"]
             self.error(
                 "Q306",
-                f"query maximum results exceeded: the total limit calculated from the provided offset '{offset or 0}' "
-                f"and limit '{effective}' exceeds the configured value for QUERY_MAXIMUM_RESULTS '{QUERY_MAXIMUM_RESULTS}'",
+                max_results_exceeded(offset or 0, effective),
                 node.value if node else None,
                 f'offset + limit may be at most {QUERY_MAXIMUM_RESULTS}; page with after: "<uuid>" on a plain listing',
             )

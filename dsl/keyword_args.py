@@ -5,10 +5,10 @@ from __future__ import annotations
 from typing import Any
 
 from . import ast
-from .arguments import BM25_FIELDS, HYBRID_FIELDS, unsupported
+from .arguments import BM25_FIELDS, HYBRID_FIELDS, SEARCH_OPERATOR_FIELDS, unsupported
 from .context import BindContext
 from .syntax import Value
-from .values import read_enum, read_float, read_floats, read_list, read_object, read_string
+from .values import read_enum, read_float, read_floats, read_int, read_list, read_object, read_string
 
 
 def boosted_properties(ctx: BindContext, value: Value, where: str) -> list[ast.PropertyRef] | None:
@@ -43,13 +43,44 @@ def boosted_properties(ctx: BindContext, value: Value, where: str) -> list[ast.P
     return refs or None
 
 
+def search_operator(ctx: BindContext, value: Value, where: str) -> ast.SearchOperator | None:
+    """{operator: And | Or, minimumOrTokensMatch: N}, as Weaviate's common_filters/bm25.go reads it."""
+    fields = read_object(ctx, value, "SearchOperatorInpObj", SEARCH_OPERATOR_FIELDS, where)
+    if fields is None:
+        return None
+    if "operator" not in fields:
+        ctx.error("Q203", f'{where}: field "operator" is required', value, "add operator: And (or Or)")
+        return None
+    operator = read_enum(
+        ctx,
+        fields["operator"].value,
+        "SearchOperator",
+        ("And", "Or", "AndCross"),
+        f'{where} field "operator"',
+    )
+    if operator == "AndCross":
+        ctx.error(
+            "Q210",
+            f"{where}: operator AndCross is not supported by rankql",
+            fields["operator"].value,
+            "use And (every token within one tokenization) or Or with minimumOrTokensMatch",
+        )
+        return None
+    minimum = None
+    if "minimumOrTokensMatch" in fields:
+        minimum = read_int(ctx, fields["minimumOrTokensMatch"].value, f'{where} field "minimumOrTokensMatch"')
+    if operator is None:
+        return None
+    return ast.SearchOperator(
+        operator="And" if operator == "And" else "Or", minimum_or_tokens_match=minimum, span=value.span
+    )
+
+
 def bm25(ctx: BindContext, value: Value) -> ast.Bm25 | None:
     where = 'Argument "bm25"'
     fields = read_object(ctx, value, "Bm25InpObj", BM25_FIELDS, where)
     if fields is None:
         return None
-    if "searchOperator" in fields:
-        unsupported(ctx, fields["searchOperator"], "bm25")
     mark = ctx.failures
     query = read_string(ctx, fields["query"].value, f'{where} field "query"') if "query" in fields else None
     props = None
@@ -64,7 +95,12 @@ def bm25(ctx: BindContext, value: Value) -> ast.Bm25 | None:
                 'add query: "words to search for"',
             )
         return None
-    return ast.Bm25(query=query, properties=props, span=value.span)
+    operator = None
+    if "searchOperator" in fields:
+        operator = search_operator(ctx, fields["searchOperator"].value, f'{where} field "searchOperator"')
+    if ctx.failed(mark):
+        return None
+    return ast.Bm25(query=query, properties=props, search_operator=operator, span=value.span)
 
 
 def hybrid(ctx: BindContext, value: Value) -> ast.Hybrid | None:
@@ -72,11 +108,17 @@ def hybrid(ctx: BindContext, value: Value) -> ast.Hybrid | None:
     fields = read_object(ctx, value, "HybridInpObj", HYBRID_FIELDS, where)
     if fields is None:
         return None
-    for name in ("targetVectors", "searches", "bm25SearchOperator"):
+    for name in ("targetVectors", "searches"):
         if name in fields:
             unsupported(ctx, fields[name], "hybrid")
     mark = ctx.failures
     data: dict[str, Any] = {"span": value.span}
+    if "bm25SearchOperator" in fields:
+        operator = search_operator(
+            ctx, fields["bm25SearchOperator"].value, f'{where} field "bm25SearchOperator"'
+        )
+        if operator is not None:
+            data["bm25_search_operator"] = operator
     for name, key, read in (
         ("query", "query", read_string),
         ("alpha", "alpha", read_float),

@@ -11,6 +11,15 @@ QUERY_DEFAULTS_LIMIT_GRAPHQL = 100  # none of limit, offset, autocut given
 HYBRID_POOL = 100  # QUERY_HYBRID_MAXIMUM_RESULTS: each hybrid sub-search fetches max(100, limit)
 
 
+def max_results_exceeded(offset: int, limit: int) -> str:
+    """Weaviate's message when offset + limit passes QUERY_MAXIMUM_RESULTS (adapters/repos/db/search.go)."""
+    return (
+        f"query maximum results exceeded: the total limit calculated from the provided offset '{offset}' "
+        f"and limit '{limit}' exceeds the configured value for QUERY_MAXIMUM_RESULTS '{QUERY_MAXIMUM_RESULTS}'. "
+        "If you've supplied a negative offset or limit, this may be an underflow error"
+    )
+
+
 def written_limit(get: ast.GetQuery) -> int | None:
     """The limit the query sets; a negative one means "not set", as in Weaviate."""
     return get.limit if get.limit is not None and get.limit >= 0 else None

@@ -171,10 +171,19 @@ class Bm25Retrieve(Retrieve):
     query: str
     properties: list[tuple[str, float]] | None = None  # None: every searchable property
     explain_scores: bool = False
+    operator: str = "Or"  # bm25 searchOperator: And needs every query token
+    minimum_match: int = 0  # Or: how many query tokens a doc must hold (0 and 1: any)
 
     def details(self) -> list[str]:
         props = "*" if self.properties is None else ",".join(_prop(n, b) for n, b in self.properties)
-        return [f"query={quote(self.query)}", f"properties={props}", *self.tail()]
+        return [f"query={quote(self.query)}", f"properties={props}", *describe_operator(self), *self.tail()]
+
+
+def describe_operator(node: Any) -> list[str]:
+    """ "operator=And" or "operator=Or(min=2)" when the search narrows Or's any-token match, else nothing."""
+    if node.operator == "And":
+        return ["operator=And"]
+    return [f"operator=Or(min={node.minimum_match})"] if node.minimum_match > 1 else []
 
 
 @dataclass(eq=False, kw_only=True)

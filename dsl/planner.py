@@ -141,12 +141,16 @@ def _props(refs: list[ast.PropertyRef] | None) -> list[tuple[str, float]] | None
 
 
 def _bm25_retrieve(get: ast.GetQuery, bm25: ast.Bm25 | ast.Hybrid, k: int | None) -> Bm25Retrieve:
+    op = bm25.search_operator if isinstance(bm25, ast.Bm25) else bm25.bm25_search_operator
     return Bm25Retrieve(
         k=k,
         where=get.where,
         query=bm25.query,
         properties=_props(bm25.properties),
         explain_scores="explainScore" in get.additional_names(),
+        operator=op.operator if op is not None else "Or",
+        # Weaviate reads minimumOrTokensMatch with Or only; unset (and anything below 1) is any token
+        minimum_match=(op.minimum_or_tokens_match or 0) if op is not None and op.operator == "Or" else 0,
         span=bm25.span or get.span,
     )
 

@@ -203,7 +203,22 @@ def _near_object(near_object: ast.NearObject) -> str:
 
 
 def _bm25(bm25: ast.Bm25) -> str:
-    return _obj([("query", _str(bm25.query)), ("properties", _props(bm25.properties))])
+    return _obj(
+        [
+            ("query", _str(bm25.query)),
+            ("properties", _props(bm25.properties)),
+            ("searchOperator", _search_operator(bm25.search_operator)),
+        ]
+    )
+
+
+def _search_operator(op: ast.SearchOperator | None) -> str | None:
+    if op is None:
+        return None
+    minimum = op.minimum_or_tokens_match
+    return _obj(
+        [("operator", op.operator), ("minimumOrTokensMatch", None if minimum is None else str(minimum))]
+    )
 
 
 def _hybrid(hybrid: ast.Hybrid) -> str:
@@ -218,6 +233,7 @@ def _hybrid(hybrid: ast.Hybrid) -> str:
                 "maxVectorDistance",
                 None if hybrid.max_vector_distance is None else _num(hybrid.max_vector_distance),
             ),
+            ("bm25SearchOperator", _search_operator(hybrid.bm25_search_operator)),
         ]
     )
 

@@ -61,7 +61,16 @@ def _lower(node: PlanNode, collection: Any) -> PhysicalNode:
     children = [_lower(child, collection) for child in node.children]
     span = node.span
     if isinstance(node, Bm25Retrieve):
-        return Bm25Scan(node.query, node.properties, node.k, node.where, node.explain_scores, span=span)
+        return Bm25Scan(
+            node.query,
+            node.properties,
+            node.k,
+            node.where,
+            node.explain_scores,
+            operator=node.operator,
+            minimum_match=node.minimum_match,
+            span=span,
+        )
     if isinstance(node, CursorRetrieve):
         return CursorScan(node.after, node.k, span=span)
     if isinstance(node, ListRetrieve):

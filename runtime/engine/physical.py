@@ -14,7 +14,18 @@ from typing import Any
 
 import numpy as np
 from rankql.dsl import ast
-from rankql.dsl.plan import Cut, Fuse, Group, Project, Rerank, VectorSource, describe_where, number, quote
+from rankql.dsl.plan import (
+    Cut,
+    Fuse,
+    Group,
+    Project,
+    Rerank,
+    VectorSource,
+    describe_operator,
+    describe_where,
+    number,
+    quote,
+)
 from rankql.dsl.source import Span
 
 from ..store.thresholds import PAGE_ROWS
@@ -169,10 +180,12 @@ class Bm25Scan(PhysicalNode):
     k: int | None
     where: ast.Where | None = None
     explain_scores: bool = False
+    operator: str = "Or"
+    minimum_match: int = 0
 
     def details(self) -> list[str]:
         props = "*" if self.properties is None else ",".join(n for n, _ in self.properties)
-        parts = [f"query={quote(self.query)}", f"properties={props}", _k(self.k)]
+        parts = [f"query={quote(self.query)}", f"properties={props}", *describe_operator(self), _k(self.k)]
         if self.where is not None:
             parts.append(f"where={describe_where(self.where)}")
         if self.explain_scores:
@@ -182,7 +195,13 @@ class Bm25Scan(PhysicalNode):
     def run(self, ctx: ops.Context, inputs: Sequence[Rows]) -> Rows:
         allow = ctx.allow(self.where)
         ids, scores, texts = ctx.collection.bm25_search(
-            self.query, self.properties, allow, self.k, self.explain_scores
+            self.query,
+            self.properties,
+            allow,
+            self.k,
+            self.explain_scores,
+            operator=self.operator,
+            minimum_match=self.minimum_match,
         )
         return HitList(ids, scores=scores, explains=texts)
 

@@ -107,6 +107,8 @@ class Projector:
             return str(col.created_ms(hit.doc_id))
         if name == "lastUpdateTimeUnix":
             return str(col.updated_ms(hit.doc_id))
+        if name == "isConsistent":
+            return True  # one process holds every object: no replica can disagree
         return None
 
     @staticmethod

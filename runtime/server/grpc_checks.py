@@ -6,7 +6,7 @@ from __future__ import annotations
 import uuid
 from typing import Any
 
-from rankql.dsl.limits import QUERY_DEFAULTS_LIMIT, QUERY_MAXIMUM_RESULTS
+from rankql.dsl.limits import QUERY_DEFAULTS_LIMIT, QUERY_MAXIMUM_RESULTS, max_results_exceeded
 
 from .grpc_errors import InvalidRequest, NotSupported
 
@@ -61,9 +61,6 @@ def check_paging(request: Any, searched: list[str]) -> None:
             raise InvalidRequest(_CURSOR + "other params cannot be set with after and limit parameters")
         return
     limit = request.limit or GRPC_DEFAULT_LIMIT
-    if request.offset + limit > QUERY_MAXIMUM_RESULTS:
-        raise InvalidRequest(
-            "query maximum results exceeded: the total limit calculated from the provided offset "
-            f"'{request.offset}' and limit '{limit}' exceeds the configured value for QUERY_MAXIMUM_RESULTS "
-            f"'{QUERY_MAXIMUM_RESULTS}'"
-        )
+    # hybrid's legs each fetch max(100, limit) from offset 0 and never meet the total check in Weaviate
+    if request.offset + limit > QUERY_MAXIMUM_RESULTS and not request.HasField("hybrid_search"):
+        raise InvalidRequest(max_results_exceeded(request.offset, limit))

@@ -60,6 +60,8 @@ def _result(out: Any, row: dict, collection: str, types: dict[str, str], vector_
     if extra.get("lastUpdateTimeUnix") is not None:
         meta.last_update_time_unix = int(extra["lastUpdateTimeUnix"])
         meta.last_update_time_unix_present = True
+    if extra.get("isConsistent") is not None:
+        meta.is_consistent, meta.is_consistent_present = bool(extra["isConsistent"]), True
     rerank = extra.get("rerank")
     if rerank:
         meta.rerank_score, meta.rerank_score_present = float(rerank[0]["score"]), True

@@ -69,9 +69,11 @@ def _search(request: Any) -> ast.NearVector | ast.NearObject | ast.NearText | as
         return _near_text(request.near_text)
     if request.HasField("bm25_search"):
         bm25 = request.bm25_search
-        if bm25.HasField("search_operator"):
-            _check_operator(bm25.search_operator, "bm25")
-        return ast.Bm25(query=bm25.query, properties=_property_refs(bm25.properties))
+        return ast.Bm25(
+            query=bm25.query,
+            properties=_property_refs(bm25.properties),
+            search_operator=_search_operator(bm25, "search_operator", "bm25"),
+        )
     if request.HasField("hybrid_search"):
         return _hybrid(request.hybrid_search)
     return None
@@ -169,8 +171,6 @@ def _hybrid(msg: Any) -> ast.Hybrid:
         raise NotSupported(
             "hybrid: rankql does not support a nearText sub-search in hybrid yet; pass a query"
         )
-    if msg.HasField("bm25_search_operator"):
-        _check_operator(msg.bm25_search_operator, "hybrid")
     vector = (
         decode_vector(msg.near_vector, "hybrid")
         if msg.HasField("near_vector")
@@ -189,15 +189,21 @@ def _hybrid(msg: Any) -> ast.Hybrid:
         properties=_property_refs(msg.properties),
         fusion_type=fusion,
         max_vector_distance=wire_float(msg.vector_distance) if msg.HasField("vector_distance") else None,
+        bm25_search_operator=_search_operator(msg, "bm25_search_operator", "hybrid"),
     )
 
 
-def _check_operator(options: Any, where: str) -> None:
-    """rankql's BM25 matches any query term (Weaviate's default Or); And and a minimum match are refused."""
-    if options.operator == 2:  # OPERATOR_AND
-        raise NotSupported(f"{where}: rankql does not support the bm25 And operator yet")
-    if options.HasField("minimum_or_tokens_match") and options.minimum_or_tokens_match > 1:
-        raise NotSupported(f"{where}: rankql does not support a minimum number of matching tokens yet")
+def _search_operator(msg: Any, field: str, where: str) -> ast.SearchOperator | None:
+    """SearchOperatorOptions as the GraphQL searchOperator: OPERATOR_AND is And, anything else Or
+    (Weaviate's parse_search_request.go passes the enum's name on, and only OPERATOR_AND means all)."""
+    if not msg.HasField(field):
+        return None
+    options = getattr(msg, field)
+    if options.operator == 3:  # OPERATOR_AND_CROSS
+        raise NotSupported(f"{where}: rankql does not support the bm25 AndCross operator yet")
+    minimum = options.minimum_or_tokens_match if options.HasField("minimum_or_tokens_match") else None
+    operator = "And" if options.operator == 2 else "Or"  # OPERATOR_AND
+    return ast.SearchOperator(operator=operator, minimum_or_tokens_match=minimum)
 
 
 def _property_refs(names: Any) -> list[ast.PropertyRef] | None:
@@ -282,6 +288,7 @@ def _selection(request: Any, props: list[str], metadata: Any) -> list[ast.Select
             (metadata.explain_score, "explainScore"),
             (metadata.creation_time_unix, "creationTimeUnix"),
             (metadata.last_update_time_unix, "lastUpdateTimeUnix"),
+            (metadata.is_consistent, "isConsistent"),
         ):
             if flag:
                 names.append(name)

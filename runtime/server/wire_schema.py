@@ -13,10 +13,11 @@ from typing import Any
 
 from ..errors import SchemaError
 from ..store.definition import VECTORIZERS
+from ..store.definition_lenient import ACTED_INDEX_KEYS, ACTED_INVERTED_KEYS
 
 RANKQL_VECTORIZER = "text2vec-transformers"
-_RANKQL_INDEX_KEYS = ("distance", "ef", "efConstruction", "maxConnections", "flatSearchCutoff", "skip")
-_RANKQL_INVERTED_KEYS = ("bm25", "stopwords", "indexTimestamps", "indexNullState", "indexPropertyLength")
+_RANKQL_INDEX_KEYS = ACTED_INDEX_KEYS  # the store's own split (store/definition_lenient.py): one list
+_RANKQL_INVERTED_KEYS = ACTED_INVERTED_KEYS
 # The v4 client sends these with a class without vectorizer; Weaviate's JSON decoding ignores them.
 _CLIENT_ONLY_PROPERTY_KEYS = ("skip_vectorization", "vectorize_property_name")
 

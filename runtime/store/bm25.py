@@ -168,12 +168,21 @@ class Bm25Index:
         allow: np.ndarray | None = None,
         k: int | None = None,
         explain: bool = False,
+        operator: str = "Or",
+        minimum_match: int = 0,
     ) -> tuple[np.ndarray, np.ndarray, list[str] | None]:
-        """Docs matching any query term: ids and float32 scores, best first (ties by doc id).
+        """Docs matching the query terms: ids and float32 scores, best first (ties by doc id).
 
         With k, every doc whose score is >= the k-th best is returned (ties at the cut complete).
+        `operator` "And" keeps the docs that hold every query term, "Or" those that hold at least
+        `minimum_match` of them (Weaviate's bm25 searchOperator; see `_minimum_terms`).
         """
         cap = self.size
+        if operator == "And" or minimum_match > 1:
+            boosts = self._resolve(properties)
+            if self.count == 0 or not boosts or cap == 0 or (k is not None and k <= 0):
+                return _EMPTY[0], _EMPTY[1], [] if explain else None
+            return self._search_many(query, boosts, allow, k, explain, cap, operator, minimum_match)
         if properties is not None and len(properties) == 1 and not explain and self.count:
             name, weight = properties[0]  # the common case, checked without building the boosts map
             weight = float(weight)
@@ -234,12 +243,39 @@ class Bm25Index:
         keep = hit[allow] if hit is not None else scores[allow] > 0
         return allow[keep & self.alive[allow]]
 
-    def _search_many(self, query, boosts, allow, k, explain, cap):
-        """Several properties, a zero or negative boost, or explain: term by term with (f, L) per doc."""
+    def _enough_terms(self, query: str, groups: dict[str, list[str]], operator: str, minimum: int, cap: int):
+        """Docs that hold enough query terms for the search operator, or None when any term will do.
+
+        As Weaviate's BlockMax WAND search counts them (adapters/repos/db/inverted/bm25_searcher_block.go):
+        property by property, a doc must hold every distinct non-stopword query term of that property's
+        tokenization (And) or at least `minimum` of them (Or); holding enough in one property is enough."""
+        needs = {t: len(self._query_terms(query, t)) if operator == "And" else minimum for t in groups}
+        if all(n <= 1 for n in needs.values()) and operator != "And":
+            return None
+        enough = np.zeros(cap, bool)
+        for tokenization, names in groups.items():
+            terms = self._query_terms(query, tokenization)
+            need = needs[tokenization]
+            if not terms or need > len(terms):
+                continue  # no property of this tokenization can hold enough terms
+            for name in names:
+                field = self.fields[name]
+                counts = np.zeros(cap, np.int32)
+                for term, _ in terms:
+                    tid = field.vocab.get(term)
+                    if tid is not None and field.df[tid] > 0:
+                        counts[field.postings(tid)[0]] += 1
+                enough |= counts >= max(need, 1)
+        return enough & self.alive[:cap]
+
+    def _search_many(self, query, boosts, allow, k, explain, cap, operator="Or", minimum_match=0):
+        """Several properties, a zero or negative boost, explain or a search operator: term by term
+        with (f, L) per doc."""
         avg = self._avg(boosts)
         groups: dict[str, list[str]] = {}
         for name in boosts:
             groups.setdefault(self.fields[name].tokenization, []).append(name)
+        enough = self._enough_terms(query, groups, operator, minimum_match, cap)
         scores = np.zeros(cap)
         hit = np.zeros(cap, bool) if any(w <= 0 for w in boosts.values()) else None
         touched: list[np.ndarray] = []
@@ -253,7 +289,11 @@ class Bm25Index:
                         hit[found[1]] = True
                     if explain:
                         matched.append(found)
-        if allow is not None:
+        if enough is not None:
+            cand = np.flatnonzero(enough)
+            if allow is not None:
+                cand = np.intersect1d(cand, np.asarray(allow, np.int64))
+        elif allow is not None:
             cand = self._allowed(allow, scores, hit, cap)
         elif hit is not None:
             cand = np.flatnonzero(hit & self.alive[:cap])

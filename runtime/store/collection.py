@@ -319,13 +319,18 @@ class Collection:
         allow: np.ndarray | None = None,
         k: int | None = None,
         explain: bool = False,
+        operator: str = "Or",
+        minimum_match: int = 0,
     ) -> tuple[np.ndarray, np.ndarray, list[str] | None]:
         """(int64 doc ids, float32 scores, explainScores or None without explain) by score desc, ties by
-        uuid asc, cut at k; `properties` None searches every searchable property."""
+        uuid asc, cut at k; `properties` None searches every searchable property; `operator` and
+        `minimum_match` are bm25's searchOperator (Bm25Index.search)."""
         properties = self._search_properties(properties)
         if k is not None and k <= 0:
             return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.float32), [] if explain else None
-        ids, scores, explains = self.bm25.search(query, properties, allow, k, explain=explain)
+        ids, scores, explains = self.bm25.search(
+            query, properties, allow, k, explain=explain, operator=operator, minimum_match=minimum_match
+        )
         ids = np.asarray(ids, dtype=np.int64)
         scores = np.asarray(scores, dtype=np.float32)
         if has_ties(scores):  # the index returns best first, ties by doc id: re-order ties by uuid

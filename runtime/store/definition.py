@@ -11,6 +11,7 @@ from typing import Any
 from rankql.dsl.schema import DISTANCES, ClassSchema, PropertySchema
 
 from ..errors import SchemaError
+from .definition_lenient import ACTED_INDEX_KEYS, ACTED_INVERTED_KEYS, set_aside
 from .definition_props import Checker, check_properties, suggest
 from .thresholds import FLAT_SEARCH_CUTOFF
 
@@ -43,15 +44,8 @@ _CLASS_KEYS = (
     "multiTenancyConfig",
     "wireConfig",
 )
-_VECTOR_INDEX_KEYS = ("distance", "ef", "efConstruction", "maxConnections", "flatSearchCutoff", "skip")
-_INVERTED_KEYS = (
-    "bm25",
-    "stopwords",
-    "indexTimestamps",
-    "indexNullState",
-    "indexPropertyLength",
-    "cleanupIntervalSeconds",
-)
+_VECTOR_INDEX_KEYS = ACTED_INDEX_KEYS
+_INVERTED_KEYS = ACTED_INVERTED_KEYS
 
 
 def capitalize_class_name(name: str) -> str:
@@ -80,6 +74,8 @@ def _normalize(definition: dict, known_modules: Iterable[str]) -> dict:
     if not isinstance(raw_name, str) or not raw_name:
         raise SchemaError("a class definition needs a 'class' name", hint='add "class": "Article"')
     name = capitalize_class_name(raw_name)
+    modules = set(BUILTIN_MODULES) | set(known_modules)
+    definition = set_aside(definition, VECTORIZERS, modules)  # a real Weaviate export loads unchanged
     check = Checker(name)
     if not _CLASS_NAME.match(name):
         check.add(f"class name '{raw_name}' must start with a letter and hold only letters, digits and _")
@@ -89,7 +85,6 @@ def _normalize(definition: dict, known_modules: Iterable[str]) -> dict:
             "(each class is saved in a folder named after it)"
         )
     check.keys("the class", definition, _CLASS_KEYS)
-    modules = set(BUILTIN_MODULES) | set(known_modules)
     out: dict[str, Any] = {"class": name}
     if definition.get("description") is not None:
         out["description"] = str(definition["description"])

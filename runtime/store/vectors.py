@@ -71,9 +71,10 @@ class VectorIndex:
         if dim is None:
             return None  # no vector stored yet: nothing can match
         if shape[0] != dim:
+            # Weaviate's distancer error (hnsw/distancer/errors.go): "<query> vs <stored>: vector lengths don't match"
             raise SearchError(
-                f"vector search: the query vector has {shape[0]} dimensions, "
-                f"but class '{class_name}' holds vectors of {dim}",
+                f"vector search: distance between entrypoint and query node: {shape[0]} vs {dim}: "
+                f"vector lengths don't match (class '{class_name}' holds vectors of {dim} dimensions)",
                 hint="give a vector of the collection's size, or use nearText with the class vectorizer",
             )
         return vector

@@ -260,14 +260,39 @@ def test_query_errors_carry_rankqls_messages(served) -> None:
         articles.query.bm25("fish", rerank=Rerank(prop="nope"))
 
 
+@pytest.mark.parametrize(
+    ("operator", "graphql"),
+    [
+        (BM25Operator.and_(), "{operator: And}"),
+        (BM25Operator.or_(minimum_match=2), "{operator: Or, minimumOrTokensMatch: 2}"),
+    ],
+)
+def test_bm25_search_operator_as_graphql(served, operator, graphql) -> None:
+    db, articles = served
+    got = articles.query.bm25("fish boat river", operator=operator, limit=40)
+    expected = gql(
+        db, f'bm25: {{query: "fish boat river", searchOperator: {graphql}}}, limit: 40', "_additional { id }"
+    )
+    assert (
+        0 < len(expected) < len(gql(db, 'bm25: {query: "fish boat river"}, limit: 40', "_additional { id }"))
+    )
+    assert [str(o.uuid) for o in got.objects] == [e["_additional"]["id"] for e in expected]
+    fused = articles.query.hybrid(
+        "fish boat river", vector=QUERY_VECTOR, alpha=0, bm25_operator=operator, limit=40
+    )
+    assert [str(o.uuid) for o in fused.objects] == [e["_additional"]["id"] for e in expected]
+
+
+def test_consistency_level_and_is_consistent(client) -> None:
+    from weaviate.classes.config import ConsistencyLevel
+
+    articles = client.collections.use("Article").with_consistency_level(ConsistencyLevel.QUORUM)
+    got = articles.query.fetch_objects(limit=2, return_metadata=MetadataQuery(is_consistent=True))
+    assert [o.metadata.is_consistent for o in got.objects] == [True, True]
+
+
 def test_unsupported_options_are_refused_not_ignored(served) -> None:
     _, articles = served
-    with pytest.raises(WeaviateQueryError, match="does not support the bm25 And operator"):
-        articles.query.bm25("fish boat", operator=BM25Operator.and_())
-    with pytest.raises(WeaviateQueryError, match="minimum number of matching tokens"):
-        articles.query.hybrid(
-            "fish boat", vector=QUERY_VECTOR, bm25_operator=BM25Operator.or_(minimum_match=2)
-        )
     with pytest.raises(WeaviateQueryError, match="rankql has no image vectorizer"):
         articles.query.near_image("aGVsbG8=")
     assert len(articles.query.bm25("fish boat", operator=BM25Operator.or_(minimum_match=1)).objects) == 10
@@ -277,8 +302,10 @@ def test_paging_errors_have_weaviates_messages(served) -> None:
     _, articles = served
     with pytest.raises(WeaviateQueryError, match="where cannot be set with after and limit parameters"):
         articles.query.fetch_objects(after=article(1)["id"], filters=Filter.by_property("points").equal(1))
-    with pytest.raises(WeaviateQueryError, match="query maximum results exceeded"):
+    with pytest.raises(WeaviateQueryError, match="this may be an underflow error"):
         articles.query.fetch_objects(offset=9995, limit=10)
+    # hybrid's legs fetch max(100, limit) from offset 0: past the 10,000 maximum is an empty page
+    assert articles.query.hybrid("fish", vector=QUERY_VECTOR, offset=9995, limit=10).objects == []
 
 
 def test_unknown_collection(client) -> None:

@@ -58,7 +58,7 @@ def test_non_text_property_is_not_searchable_and_has_no_tokenization(db: Databas
     [
         ({"class": "1abc"}, "class name '1abc'"),
         ({"class": "Art-icle"}, "class name 'Art-icle'"),
-        ({"vectorizer": "text2vec-openai"}, "unsupported vectorizer 'text2vec-openai'"),
+        ({"vectorizer": "text2vec-transformer"}, "unsupported vectorizer 'text2vec-transformer'"),
         ({"moduleConfig": {"reranker-voyageai": {}}}, "unknown module 'reranker-voyageai'"),
         ({"moduleConfig": {"reranker-transformer": {}}}, "did you mean 'reranker-transformers'"),
         ({"vectorIndexConfig": {"distance": "euclid"}}, "distance 'euclid' is not supported"),

@@ -181,7 +181,7 @@ def test_max_distance_and_k_none() -> None:
 
 def test_query_vector_checks() -> None:
     c = _collection("cosine", clustered(10, 4))
-    with pytest.raises(SearchError, match="has 3 dimensions"):
+    with pytest.raises(SearchError, match="3 vs 4: vector lengths don't match"):
         vector_hits(c, [1, 2, 3], 5)
     with pytest.raises(SearchError, match="NaN"):
         vector_hits(c, [1, 2, 3, float("nan")], 5)

@@ -1,0 +1,78 @@
+"""A class exported from a real Weaviate (GET /v1/schema/{class}) loads unchanged and is shown back as given."""
+
+from __future__ import annotations
+
+import json
+import warnings
+from pathlib import Path
+
+import numpy as np
+import pytest
+from rankql.runtime import Database
+from rankql.runtime.errors import SchemaError
+from rankql.runtime.server.wire_schema import to_rankql
+from rankql.runtime.server.wire_shown import to_wire
+from rankql.runtime.store.definition import normalize_definition
+from rankql.runtime.store.definition_lenient import IgnoredSettingsWarning
+
+EXPORT = Path(__file__).parent / "fixtures" / "weaviate_export_article.json"
+
+
+def _export() -> dict:
+    return json.loads(EXPORT.read_text())
+
+
+def test_a_real_export_loads_and_names_what_rankql_does_not_act_on_once() -> None:
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        collection = Database().create_collection(_export())
+    ignored = [w for w in caught if issubclass(w.category, IgnoredSettingsWarning)]
+    assert len(ignored) == 1
+    text = str(ignored[0].message)
+    for named in ("vectorizer 'text2vec-openai'", "moduleConfig.generative-openai", "vectorIndexConfig.pq"):
+        assert named in text
+    assert "wordCount' indexRangeFilters" in text
+    # Weaviate's single-node defaults and disabled quantizers are kept without a word
+    for quiet in (
+        "shardingConfig",
+        "replicationConfig",
+        "dynamicEf",
+        "vectorIndexConfig.bq",
+        "usingBlockMaxWAND",
+    ):
+        assert quiet not in text
+    # what rankql acts on is in force: the inverted index flags and the property tokenization
+    schema = collection.class_schema
+    assert schema.index_null_state and schema.index_property_length and schema.index_timestamps
+    assert collection.definition["properties"][1]["tokenization"] == "field"
+
+
+def test_the_export_is_shown_back_as_given() -> None:
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", IgnoredSettingsWarning)
+        stored = normalize_definition(_export())
+    assert to_wire(stored) == _export()
+    # the server's translation and the store's agree: the same definition either way, with no warning
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", IgnoredSettingsWarning)
+        assert normalize_definition(to_rankql(_export())) == normalize_definition(stored)
+
+
+def test_the_loaded_class_searches_with_its_own_vectors() -> None:
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", IgnoredSettingsWarning)
+        db = Database()
+        collection = db.create_collection(_export())
+    collection.insert({"properties": {"title": "fish market", "wordCount": 3}, "vector": np.ones(4).tolist()})
+    got = db.query('{ Get { Article(bm25: {query: "fish"}) { title } } }')
+    assert got["data"]["Get"]["Article"] == [{"title": "fish market"}]
+
+
+def test_misspelt_modules_stay_errors() -> None:
+    export = _export()
+    export["vectorizer"] = "text2vec-openia"
+    export["moduleConfig"]["reranker-cohre"] = {}
+    with pytest.raises(SchemaError) as info:
+        Database().create_collection(export)
+    assert "unsupported vectorizer 'text2vec-openia'" in str(info.value)
+    assert "unknown module 'reranker-cohre'" in str(info.value)
