@@ -9,6 +9,7 @@ from typing import Any
 
 from rankql.dsl import QueryError, compile_query, validate
 
+from .aggregate import run_aggregates
 from .executor import CompiledPlan, Executor, GetRun, response
 from .explain import render
 
@@ -95,10 +96,13 @@ class PreparedQuery:
     def run(self, variables: dict | None = None, headers: dict | None = None) -> dict:
         """Weaviate's answer: {"data": {"Get": ...}} with "errors" when any; validation errors give no data."""
         try:
-            runs = self.execute(variables, headers)
+            query = self.bind(variables)
+            runs = Executor(self.engine.db, self.source, headers=headers, plans=self.plans).run(query)
         except QueryError as err:
             return {"errors": err.to_graphql()}
-        return response(runs)
+        if not query.aggregates:
+            return response(runs)
+        return response(runs, run_aggregates(self.engine.db, self.source, query), with_get=bool(query.gets))
 
     def explain(
         self, variables: dict | None = None, analyze: bool = False, headers: dict | None = None
@@ -107,9 +111,10 @@ class PreparedQuery:
         run-time choices and rerank work on the physical plan."""
         query = self.bind(variables)
         executor = Executor(self.engine.db, self.source, headers=headers, plans=self.plans, analyze=analyze)
+        aggregates = run_aggregates(self.engine.db, self.source, query, analyze=analyze, execute=analyze)
         if analyze:
-            return render(executor.run(query), analyze=True)
-        runs = []
+            return render([*executor.run(query), *aggregates], analyze=True)
+        runs: list = []
         for get in query.gets:
             run = GetRun(get)
             try:
@@ -118,7 +123,7 @@ class PreparedQuery:
             except Exception as exc:  # noqa: BLE001 - shown as an Error line
                 executor.fail(run, exc)
             runs.append(run)
-        return render(runs)
+        return render([*runs, *aggregates])
 
 
 class QueryEngine:
