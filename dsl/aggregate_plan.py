@@ -6,7 +6,7 @@ from dataclasses import dataclass
 
 from . import ast
 from .limits import HYBRID_POOL
-from .plan import Cut, Fuse, ListRetrieve, LogicalPlan, PlanNode, VectorRetrieve, quote
+from .plan import Fuse, ListRetrieve, LogicalPlan, PlanNode, VectorRetrieve, quote
 from .planner import _props, _threshold, _vector_source
 
 
@@ -62,8 +62,9 @@ def plan_aggregate(agg: ast.AggregateQuery) -> LogicalPlan:
             span=search.span or span,
         )
     elif isinstance(search, ast.Hybrid):
-        node = _hybrid(agg, search, max(HYBRID_POOL, limit or 0))
-        node = Cut(0, limit, children=[node], span=span)
+        # Weaviate's filtered aggregator runs both sub-searches for objectLimit (default 100) objects
+        # and aggregates every fused result, not only the first objectLimit of them.
+        node = _hybrid(agg, search, limit or HYBRID_POOL)
     elif isinstance(search, ast.Bm25):  # not bound for Aggregate; kept total for the type checker
         raise ValueError("bm25 is not an Aggregate search")
     else:
