@@ -44,10 +44,21 @@ def bind_aggregate(ctx: BindContext, field: Field) -> list[ast.AggregateQuery]:
         )
         return []
     out = []
+    keys: set[str] = set()
     for sel in fields_of(ctx, field.selections, "Aggregate"):
         got = _bind_class(ctx, sel)
-        if got is not None:
-            out.append(got)
+        if got is None:
+            continue
+        if got.key in keys:
+            ctx.error(
+                "Q107",
+                f'Fields "{got.key}" conflict: two class fields answer to the same key',
+                got.span,
+                f"give one an alias: other{got.key}: {got.class_name}(...)",
+                ["Aggregate", got.key],
+            )
+        keys.add(got.key)
+        out.append(got)
     return out
 
 

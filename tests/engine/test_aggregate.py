@@ -158,6 +158,11 @@ def test_certainty_bounds_the_vector_search() -> None:
         ("{ Aggregate { Row(limit: 2) { meta { count } } } }", "Q701", None),
         ("{ Aggregate { Row(objectLimt: 2) { meta { count } } } }", "Q201", "did you mean 'objectLimit'?"),
         ("{ Aggregate { Rows { meta { count } } } }", "Q601", "did you mean 'Row'?"),
+        (
+            "{ Aggregate { Row { meta { count } } Row { n { sum } } } }",
+            "Q107",
+            "give one an alias: otherRow: Row(...)",
+        ),
     ],
 )
 def test_refusals_say_what_to_do(query: str, code: str, hint: str | None) -> None:
