@@ -323,11 +323,58 @@ class GetQuery(Node):
         return dumped
 
 
+# --- Aggregate --------------------------------------------------------------------------------
+
+# What each data type can aggregate, as Weaviate's Aggregate schema offers them.
+AGGREGATIONS: dict[str, tuple[str, ...]] = {
+    "text": ("count", "type", "topOccurrences"),
+    "int": ("count", "minimum", "maximum", "mean", "median", "mode", "sum"),
+    "number": ("count", "minimum", "maximum", "mean", "median", "mode", "sum"),
+    "boolean": ("count", "totalTrue", "totalFalse", "percentageTrue", "percentageFalse"),
+    "date": ("count", "minimum", "maximum", "median", "mode"),
+}
+TOP_OCCURRENCES_FIELDS = ("value", "occurs")
+TOP_OCCURRENCES_LIMIT = 5  # Weaviate's default when topOccurrences has no limit
+
+
+class AggregateField(Node):
+    """One selected field of an Aggregate class: `meta`, `groupedBy` or a property, with its sub-fields."""
+
+    name: str  # "meta", "groupedBy" or a property name
+    fields: list[str]  # sub-fields in selection order (topOccurrences by name)
+    top_fields: list[str] = Field(default_factory=list)  # value, occurs of topOccurrences
+    top_limit: int = TOP_OCCURRENCES_LIMIT
+    alias: str | None = None
+
+    @property
+    def key(self) -> str:
+        return self.alias or self.name
+
+
+class AggregateQuery(Node):
+    """One class field of Aggregate: the searched set (search, where, objectLimit), groups, selection."""
+
+    class_name: str
+    alias: str | None = None
+    search: Search | None = None
+    where: Where | None = None
+    object_limit: int | None = None
+    group_by: list[str] | None = None  # a property path
+    limit: int | None = None  # how many groups
+    selection: list[AggregateField] = Field(default_factory=list)
+
+    @property
+    def key(self) -> str:
+        return self.alias or self.class_name
+
+
 class Query(Node):
-    """A bound Get operation: one GetQuery per class field, in document order."""
+    """A bound operation: one GetQuery per class field of Get and one AggregateQuery per class field of
+    Aggregate, each in document order."""
 
     operation_name: str | None = None
     gets: list[GetQuery]
+    aggregates: list[AggregateQuery] = Field(default_factory=list)
 
 
 Where.model_rebuild()

@@ -12,6 +12,7 @@ import uuid
 from typing import Any
 
 from . import ast
+from .aggregate_args import bind_aggregate
 from .arguments import CONSISTENCY_LEVELS, near_object, near_text, near_vector
 from .context import BindContext
 from .diagnostics import Diagnostic, suggestion
@@ -97,16 +98,20 @@ class Binder:
             directives_error(self.ctx, directive)
         define_variables(self.ctx, op.variables)
         gets: list[ast.GetQuery] = []
+        aggregates: list[ast.AggregateQuery] = []
         keys: set[str] = set()
         for sel in op.selections:
             if isinstance(sel, FragmentSpread):
                 self.error("Q104", "fragments are not supported by rankql", sel, "write the fields out")
                 continue
             name = sel.name.value
-            if name in ("Aggregate", "Explore"):
+            if name == "Aggregate":
+                aggregates.extend(bind_aggregate(self.ctx, sel))
+                continue
+            if name == "Explore":
                 self.error(
                     "Q102",
-                    f"{name} is not supported by rankql: it answers Get queries only",
+                    f"{name} is not supported by rankql: it answers Get and Aggregate queries",
                     sel.name,
                     "rewrite it as { Get { Class(...) { ... } } }",
                 )
@@ -129,7 +134,8 @@ class Binder:
                 keys.add(get.key)
                 gets.append(get)
         # Best effort: with diagnostics this is what bound (the failed pieces left out), for validation.
-        return ast.Query(operation_name=op.name.value if op.name else None, gets=gets, span=op.span)
+        op_name = op.name.value if op.name else None
+        return ast.Query(operation_name=op_name, gets=gets, aggregates=aggregates, span=op.span)
 
     def bind_get(self, field: Field) -> list[ast.GetQuery]:
         if field.arguments or field.alias is not None:

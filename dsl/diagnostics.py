@@ -21,7 +21,7 @@ CODES = {
     "Q006": "invalid number",
     "Q007": "query nests too deeply",
     "Q101": "unsupported operation type",
-    "Q102": "Aggregate and Explore are not supported",
+    "Q102": "Explore is not supported",
     "Q103": "unknown root field",
     "Q104": "fragments are not supported",
     "Q105": "more than one operation",
@@ -74,6 +74,10 @@ CODES = {
     "Q610": "filter needs an index setting",
     "Q611": "unknown reranker module",
     "Q612": "invalid groupBy property",
+    "Q701": "Aggregate limit without groupBy",
+    "Q702": "Aggregate groupBy is not one property",
+    "Q703": "aggregation not offered for the property's data type",
+    "Q704": "vector search in Aggregate without a bound",
 }
 
 

@@ -15,11 +15,48 @@ _INDENT = "  "
 def print_query(query: ast.Query) -> str:
     """Canonical GraphQL text: two-space indents, arguments in a fixed order, defaults left out."""
     head = f"query {query.operation_name} {{" if query.operation_name else "{"
-    lines = [head, f"{_INDENT}Get {{"]
-    for get in query.gets:
-        _get(get, 2, lines)
-    lines += [f"{_INDENT}}}", "}"]
+    lines = [head]
+    if query.gets or not query.aggregates:
+        lines.append(f"{_INDENT}Get {{")
+        for get in query.gets:
+            _get(get, 2, lines)
+        lines.append(f"{_INDENT}}}")
+    if query.aggregates:
+        lines.append(f"{_INDENT}Aggregate {{")
+        for agg in query.aggregates:
+            _aggregate(agg, 2, lines)
+        lines.append(f"{_INDENT}}}")
+    lines.append("}")
     return "\n".join(lines) + "\n"
+
+
+def _aggregate(agg: ast.AggregateQuery, depth: int, lines: list[str]) -> None:
+    args = []
+    for name, value in (
+        (agg.search.kind if agg.search else "", agg.search and _search(agg.search)),
+        ("where", agg.where and _where(agg.where)),
+        ("objectLimit", _opt(agg.object_limit)),
+        ("groupBy", agg.group_by and _strings(agg.group_by)),
+        ("limit", _opt(agg.limit)),
+    ):
+        if value:
+            args.append(f"{name}: {value}")
+    head = _alias(agg.alias) + agg.class_name + (f"({', '.join(args)})" if args else "")
+
+    def fields(d: int) -> None:
+        for item in agg.selection:
+            _block(_alias(item.alias) + item.name, d, lines, partial(_aggregations, item, lines))
+
+    _block(head, depth, lines, fields)
+
+
+def _aggregations(item: ast.AggregateField, lines: list[str], depth: int) -> None:
+    for name in item.fields:
+        if name != "topOccurrences":
+            lines.append(_INDENT * depth + name)
+            continue
+        limit = "" if item.top_limit == ast.TOP_OCCURRENCES_LIMIT else f"(limit: {item.top_limit})"
+        _block(f"topOccurrences{limit}", depth, lines, lambda d: _names(item.top_fields, d, lines))
 
 
 def _get(get: ast.GetQuery, depth: int, lines: list[str]) -> None:

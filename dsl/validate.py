@@ -9,6 +9,7 @@ from .diagnostics import Diagnostic, suggestion
 from .limits import default_limit, page, written_limit
 from .schema import ClassSchema, Schema, base_type
 from .source import Span
+from .validate_aggregate import validate_aggregates
 from .validate_where import diag as _diag
 from .validate_where import no_such_prop as _no_such_prop
 from .validate_where import prop_hint as _prop_hint
@@ -221,4 +222,5 @@ def validate(query: ast.Query, schema: Schema) -> list[Diagnostic]:
             for diag in rule(get, cls):
                 diag.path = path
                 out.append(diag)
+    out.extend(validate_aggregates(query, schema))
     return out

@@ -10,6 +10,7 @@ from typing import Any
 
 from rankql.dsl import QueryError, compile_query
 
+from .aggregate import run_aggregates
 from .executor import CompiledPlan, Executor, GetRun, response
 from .explain import render
 
@@ -103,18 +104,18 @@ class PreparedQuery:
                     self.plans.clear()
         return query
 
-    def execute(self, variables: dict | None = None, headers: dict | None = None) -> list[GetRun]:
-        query = self.bind(variables)
-        return Executor(self.engine.db, self.source, headers=headers, plans=self.plans).run(query)
-
     def run(self, variables: dict | None = None, headers: dict | None = None) -> dict:
         """Weaviate's answer: {"data": {"Get": ...}} with "errors" when any; validation errors give no data."""
         try:
             with self.engine.db.read_view():  # the whole query sees the database as of one moment
-                runs = self.execute(variables, headers)
+                query = self.bind(variables)
+                runs = Executor(self.engine.db, self.source, headers=headers, plans=self.plans).run(query)
+                aggregates = run_aggregates(self.engine.db, self.source, query) if query.aggregates else []
         except QueryError as err:
             return {"errors": err.to_graphql()}
-        return response(runs)
+        if not query.aggregates:
+            return response(runs)
+        return response(runs, aggregates, with_get=bool(query.gets))
 
     def explain(
         self, variables: dict | None = None, analyze: bool = False, headers: dict | None = None
@@ -127,9 +128,10 @@ class PreparedQuery:
     def _explain(self, variables: dict | None, analyze: bool, headers: dict | None) -> str:
         query = self.bind(variables)
         executor = Executor(self.engine.db, self.source, headers=headers, plans=self.plans, analyze=analyze)
+        aggregates = run_aggregates(self.engine.db, self.source, query, analyze=analyze, execute=analyze)
         if analyze:
-            return render(executor.run(query), analyze=True)
-        runs = []
+            return render([*executor.run(query), *aggregates], analyze=True)
+        runs: list = []
         for get in query.gets:
             run = GetRun(get)
             try:
@@ -138,7 +140,7 @@ class PreparedQuery:
             except Exception as exc:  # noqa: BLE001 - shown as an Error line
                 executor.fail(run, exc)
             runs.append(run)
-        return render(runs)
+        return render([*runs, *aggregates])
 
 
 class QueryEngine:

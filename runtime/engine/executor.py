@@ -350,11 +350,14 @@ def _leader(group: ops.HitGroup) -> Hit:
     return Hit(h.doc_id, h.distance, h.score, h.explain, h.secondary)
 
 
-def response(runs: list[GetRun]) -> dict:
-    """{"data": {"Get": {key: [...] | null}}, "errors": [...]} in document order; errors only when any."""
+def response(runs: list[GetRun], aggregates: list | None = None, *, with_get: bool = True) -> dict:
+    """{"data": {"Get": {key: [...] | null}, "Aggregate": {...}}, "errors": [...]} in document order;
+    Aggregate only when the query has it, errors only when any."""
     data = {run.key: run.data for run in runs}
-    out: dict[str, Any] = {"data": {"Get": data}}
-    errors = [e for run in runs for e in run.errors]
+    out: dict[str, Any] = {"data": {"Get": data} if with_get else {}}
+    if aggregates:
+        out["data"]["Aggregate"] = {run.key: run.data for run in aggregates}
+    errors = [e for run in [*runs, *(aggregates or [])] for e in run.errors]
     if errors:
         out["errors"] = errors
     return out

@@ -4,14 +4,17 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from typing import get_args
+from typing import Any, get_args
 
 from rankql.dsl import arguments as args
+from rankql.dsl.aggregate_args import AGGREGATE_ARGS
 from rankql.dsl.ast import (
     ADDITIONAL_SCALARS,
+    AGGREGATIONS,
     COMPARE_OPERATORS,
     LOGICAL_OPERATORS,
     RERANK_FIELDS,
+    TOP_OCCURRENCES_FIELDS,
     FusionType,
     OnError,
     SortOrder,
@@ -113,7 +116,7 @@ def _scan(text: str) -> tuple[list[Frame], str | None, bool]:
             if owner is None and top is not None and top.bracket == "[":
                 owner = top.owner  # objects inside a list belong to the list's argument
             cls = top.class_name if top else None
-            if top is not None and top.owner == "Get" and not top.is_input:
+            if top is not None and top.owner in ("Get", "Aggregate") and not top.is_input:
                 cls = last_name
             stack.append(Frame(token, owner, cls, is_input))
             pending_key = last_name = None
@@ -155,7 +158,7 @@ def suggest(text: str, schema: Schema | None) -> Suggestion:
 
 
 # Arguments whose value is a list of property names: where/sort 'path', bm25/hybrid 'properties'.
-PROPERTY_LISTS = ("path", "properties")
+PROPERTY_LISTS = ("path", "properties", "groupBy")  # groupBy: Aggregate's list of one property
 
 
 def _property_names(frame: Frame | None, schema: Schema, text_only: bool = False) -> list[str]:
@@ -201,9 +204,12 @@ def _candidates(stack: list[Frame], key: str | None, head: str, schema: Schema) 
     owner = frame.owner
     if frame.bracket == "{":
         if len(stack) == 1:
-            return ["Get"]
-        if owner == "Get":
+            return ["Get", "Aggregate"]
+        if owner in ("Get", "Aggregate"):
             return list(schema.class_names)
+        aggregate = _aggregate_fields(stack, schema)
+        if aggregate is not None:
+            return aggregate
         if owner == "_additional":
             cls = schema.get(frame.class_name or "")
             extra = list(ADDITIONAL_SCALARS) + ["group"]
@@ -227,12 +233,34 @@ def _candidates(stack: list[Frame], key: str | None, head: str, schema: Schema) 
     # '(' : arguments of a class field or of rerank
     if owner == "rerank":
         return list(RERANK_ARGUMENTS)
+    if len(stack) >= 2 and stack[-2].owner == "Aggregate":
+        return list(AGGREGATE_ARGS)
     if len(stack) >= 2 and stack[-2].owner == "Get":
         cls = schema.get(owner or "")
         if cls is not None and not cls.has_text_vectorizer:
             return [a for a in CLASS_ARGUMENTS if a != "nearText"]
         return list(CLASS_ARGUMENTS)
     return []
+
+
+def _aggregate_fields(stack: list, schema: Any) -> list[str] | None:
+    """Inside an Aggregate class field: its fields, or the aggregations a property's data type offers."""
+    if len(stack) >= 2 and stack[-2].owner == "Aggregate":
+        cls = schema.get(stack[-1].class_name or stack[-1].owner or "")
+        return ["meta", "groupedBy"] + ([p.name for p in cls.properties] if cls else [])
+    if len(stack) >= 3 and stack[-3].owner == "Aggregate":
+        owner = stack[-1].owner
+        if owner == "meta":
+            return ["count"]
+        cls = schema.get(stack[-1].class_name or "")
+        prop = cls.property(owner or "") if cls else None
+        if prop is None:
+            return None
+        kind = prop.data_type.removesuffix("[]")
+        return list(AGGREGATIONS.get("text" if kind == "uuid" else kind, ()))
+    if len(stack) >= 4 and stack[-4].owner == "Aggregate" and stack[-1].owner == "topOccurrences":
+        return list(TOP_OCCURRENCES_FIELDS)
+    return None
 
 
 def _selection(cls: ClassSchema | None) -> list[str]:

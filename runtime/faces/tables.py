@@ -149,10 +149,23 @@ def _vertical(title: str, header: list[str], cells: list[list[str]], grouped: bo
 
 
 def answer_tables(answer: dict[str, Any], width: int = 120) -> list[RenderableType]:
-    """A table per Get field; a null field (its error is shown instead) has none."""
+    """A table per Get and Aggregate field (an Aggregate row per group); a null field (its error is shown
+    instead) has none."""
     data = answer.get("data") or {}
-    return [
-        field_renderable(key, rows, width)
-        for key, rows in (data.get("Get") or {}).items()
-        if rows is not None
+    aggregates = [
+        (key, None if rows is None else [_aggregate_row(r) for r in rows])
+        for key, rows in (data.get("Aggregate") or {}).items()
     ]
+    fields = [*(data.get("Get") or {}).items(), *aggregates]
+    return [field_renderable(key, rows, width) for key, rows in fields if rows is not None]
+
+
+def _aggregate_row(entry: dict[str, Any]) -> dict[str, Any]:
+    """An Aggregate entry as columns: 'meta.count', 'price.mean', 'groupedBy.value'."""
+    out: dict[str, Any] = {}
+    for key, value in entry.items():
+        if isinstance(value, dict):
+            out.update({f"{key}.{sub}": v for sub, v in value.items()})
+        else:
+            out[key] = value
+    return out

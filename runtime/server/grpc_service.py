@@ -18,6 +18,7 @@ from weaviate.proto.v1 import health_weaviate_pb2, weaviate_pb2_grpc
 
 from ..engine.executor import Executor
 from ..errors import RankqlError
+from .grpc_aggregate import run_aggregate
 from .grpc_batch import batch_delete, prepare_batch, store_batch
 from .grpc_errors import GrpcFailure, InvalidRequest
 from .grpc_reply import search_reply
@@ -61,7 +62,7 @@ def _message(problem: Any, db: Any, class_name: str) -> str:
 
 
 class WeaviateService(weaviate_pb2_grpc.WeaviateServicer):
-    """Search, BatchObjects and BatchDelete over one Database; the rest answers UNIMPLEMENTED."""
+    """Search, Aggregate, BatchObjects and BatchDelete over one Database; the rest answers UNIMPLEMENTED."""
 
     def __init__(self, db: Any) -> None:
         self.db = db
@@ -92,10 +93,8 @@ class WeaviateService(weaviate_pb2_grpc.WeaviateServicer):
         )
 
     def Aggregate(self, request: Any, context: grpc.ServicerContext) -> Any:
-        context.abort(
-            grpc.StatusCode.UNIMPLEMENTED,
-            "rankql does not support Aggregate yet; count with a query (fetch_objects) instead",
-        )
+        with self.lock.reading():
+            return _answer(context, "aggregate", run_aggregate, self.db, request)
 
     def TenantsGet(self, request: Any, context: grpc.ServicerContext) -> Any:
         context.abort(

@@ -26,7 +26,14 @@ SCHEMA = Schema(
 @pytest.mark.parametrize(
     ("text", "prefix", "expected"),
     [
-        ("{ ", "", ["Get"]),
+        ("{ ", "", ["Get", "Aggregate"]),
+        ("{ Aggregate { Jeo", "Jeo", ["JeopardyQuestion"]),
+        ("{ Aggregate { JeopardyQuestion(obj", "obj", ["objectLimit"]),
+        ("{ Aggregate { JeopardyQuestion(objectLimit: 3) { m", "m", ["meta"]),
+        ("{ Aggregate { JeopardyQuestion { value { m", "m", ["minimum", "maximum", "mean", "median", "mode"]),
+        ("{ Aggregate { JeopardyQuestion { answer { t", "t", ["type", "topOccurrences"]),
+        ("{ Aggregate { JeopardyQuestion { answer { topOccurrences(limit: 2) { o", "o", ["occurs"]),
+        ('{ Aggregate { JeopardyQuestion(groupBy: ["v', "v", ["value"]),
         ("{ Get { Jeo", "Jeo", ["JeopardyQuestion"]),
         ("{ Get { a: Jeo", "Jeo", ["JeopardyQuestion"]),
         ("{ Get { JeopardyQuestion(li", "li", ["limit"]),

@@ -92,3 +92,25 @@ def test_wide_results_switch_to_a_vertical_layout(bm25_db_dir: Path, subprocess_
     assert "year        | 1952" in narrow
     wide = repl(bm25_db_dir, subprocess_env, query.replace(" author year genre description", ""))
     assert "-[ 1 ]" not in wide and "┃ docId" in wide
+
+
+def test_aggregate_shows_a_row_per_group(subprocess_env: dict[str, str], tmp_path: Path) -> None:
+    from rankql.runtime import Database
+
+    with Database(tmp_path / "db") as db:
+        db.create_collection(
+            {
+                "class": "Item",
+                "vectorizer": "none",
+                "properties": [
+                    {"name": "price", "dataType": ["number"]},
+                    {"name": "kind", "dataType": ["text"]},
+                ],
+            }
+        ).insert_many(
+            [{"properties": {"price": p, "kind": k}} for p, k in ((1.5, "a"), (2.5, "a"), (4.0, "b"))]
+        )
+    query = '{ Aggregate { Item(groupBy: ["kind"]) { groupedBy { value } meta { count } price { sum } } } }\n'
+    out = repl(tmp_path / "db", subprocess_env, query)
+    rows = [[c.strip() for c in line.split("│")[2:-1]] for line in out.splitlines() if line.startswith("│")]
+    assert rows == [["a", "2", "4.0"], ["b", "1", "4.0"]]

@@ -66,13 +66,71 @@ def test_without_keys_no_authorization_is_needed() -> None:
         assert len(_search(server.grpc_port).results) == 2
 
 
-def test_aggregate_and_tenants_answer_unimplemented_with_a_message() -> None:
+def test_aggregate_over_grpc_matches_graphql() -> None:
+    from weaviate.classes.aggregate import GroupByAggregate, Metrics
+    from weaviate.classes.query import Filter
+
+    db = article_db(12)
+    metrics = [
+        Metrics("points").integer(count=True, sum_=True, mean=True, median=True, mode=True, maximum=True),
+        Metrics("price").number(mean=True, minimum=True),
+        Metrics("featured").boolean(total_true=True, percentage_true=True),
+        Metrics("category").text(count=True, top_occurrences_count=True, top_occurrences_value=True, limit=2),
+        Metrics("published").date_(minimum=True, median=True),
+    ]
+    fields = (
+        "meta { count } points { count sum mean median mode maximum } price { mean minimum } "
+        "featured { totalTrue percentageTrue } category { count topOccurrences(limit: 2) { value occurs } } "
+        "published { minimum median }"
+    )
+    with serve(db) as server:
+        client = weaviate.connect_to_local(port=server.port, grpc_port=server.grpc_port)
+        try:
+            articles = client.collections.use("Article")
+            got = articles.aggregate.over_all(
+                total_count=True, return_metrics=metrics, filters=Filter.by_property("points").greater_than(5)
+            )
+            where = '(where: {path: ["points"], operator: GreaterThan, valueInt: 5})'
+            (want,) = db.query(f"{{ Aggregate {{ Article{where} {{ {fields} }} }} }}")["data"]["Aggregate"][
+                "Article"
+            ]
+            assert got.total_count == want["meta"]["count"]
+            points = got.properties["points"]
+            assert (points.count, points.sum_, points.mode, points.maximum) == (
+                want["points"]["count"],
+                want["points"]["sum"],
+                want["points"]["mode"],
+                want["points"]["maximum"],
+            )
+            assert points.mean == pytest.approx(want["points"]["mean"])
+            assert points.median == pytest.approx(want["points"]["median"])
+            assert got.properties["price"].minimum == pytest.approx(want["price"]["minimum"])
+            assert got.properties["featured"].total_true == want["featured"]["totalTrue"]
+            tops = got.properties["category"].top_occurrences
+            assert [(t.value, t.count) for t in tops] == [
+                (t["value"], t["occurs"]) for t in want["category"]["topOccurrences"]
+            ]
+            assert got.properties["published"].minimum == want["published"]["minimum"]
+            grouped = articles.aggregate.over_all(
+                total_count=True, group_by=GroupByAggregate(prop="category", limit=2)
+            )
+            groups = db.query(
+                '{ Aggregate { Article(groupBy: ["category"], limit: 2) { groupedBy { value } meta { count } } } }'
+            )
+            assert [(g.grouped_by.value, g.total_count) for g in grouped.groups] == [
+                (g["groupedBy"]["value"], g["meta"]["count"]) for g in groups["data"]["Aggregate"]["Article"]
+            ]
+            near = articles.aggregate.near_vector([1.0] + [0.0] * 7, object_limit=5, total_count=True)
+            assert near.total_count == 5
+        finally:
+            client.close()
+
+
+def test_tenants_answer_unimplemented_with_a_message() -> None:
     with serve(article_db(3)) as server:
         client = weaviate.connect_to_local(port=server.port, grpc_port=server.grpc_port)
         try:
             articles = client.collections.use("Article")
-            with pytest.raises(WeaviateBaseError, match="rankql does not support Aggregate yet"):
-                articles.aggregate.over_all(total_count=True)
             with pytest.raises(WeaviateBaseError, match="rankql does not support multi-tenancy yet"):
                 articles.tenants.get()
         finally:

@@ -56,3 +56,15 @@ def test_graphql_variables_and_batch(client: httpx.Client, db: Database) -> None
     assert second["errors"] and "Nope" in second["errors"][0]["message"]
     assert "query" in third["errors"][0]["message"]
     assert client.post("/v1/graphql/batch", json={"query": QUERIES[0]}).status_code == 422
+
+
+def test_graphql_aggregate_over_rest(client: httpx.Client, db: Database) -> None:
+    query = '{ Aggregate { Article(groupBy: ["year"]) { groupedBy { path value } meta { count } year { sum } } } }'
+    answer = client.post("/v1/graphql", json={"query": query})
+    assert answer.status_code == 200
+    groups = answer.json()["data"]["Aggregate"]["Article"]
+    assert answer.json() == {"data": db.query(query)["data"]}
+    total = db.query("{ Aggregate { Article { meta { count } } } }")["data"]["Aggregate"]["Article"][0]
+    assert sum(g["meta"]["count"] for g in groups) <= total["meta"]["count"] and groups
+    for group in groups:
+        assert group["year"]["sum"] == int(group["groupedBy"]["value"]) * group["meta"]["count"]
