@@ -1,8 +1,9 @@
 """BM25 index time and queries/s: rankql's Bm25Index vs rank-bm25 (BM25Okapi) and bm25s (numpy backend).
 
 Run: .venv/bin/python benchmarks/bench_bm25.py [--docs 100000] [--seconds 2]
-Corpora: ../shared/data/msmarco-5k (its 50 queries) and a synthetic Zipfian corpus. Every library gets
-the same tokens (rankql's word tokenizer, en stopwords removed from queries) and returns a top 10.
+Corpora: the msmarco-5k sample beside the checkout (its 50 queries) and a synthetic Zipfian corpus.
+Every library gets the same tokens (rankql's word tokenizer, en stopwords removed from queries) and
+returns a top 10.
 rankql is handed the query text and tokenizes it itself (memoised per text); the others get tokens.
 """
 

@@ -8,7 +8,7 @@ front end (bind + validate; a prepared query keeps its bound query). What is lef
 executor + projection overhead this benchmark is about. It is taken per run (total - raw - apart - front
 end), so that the noise of the raw calls cancels; its median is printed per query in microseconds and as
 a share of the raw calls, beside the main thread's CPU time for the same part (what it costs without the
-machine's other load). Target (issue 4): overhead <= 10% of the raw calls and <= 200 us per query,
+machine's other load). Target: overhead <= 10% of the raw calls and <= 200 us per query,
 judged on the wall time; a summary at the end says per query whether it is met.
 
 The store's own code around the raw calls (the collection's search methods: query checks, ordering exact

@@ -169,7 +169,8 @@ def _uuid_ranks(docs: np.ndarray, uuid_of) -> np.ndarray:
 def _tolerant(
     order: np.ndarray, score: np.ndarray, secondary: np.ndarray, uuid_rank: np.ndarray
 ) -> np.ndarray:
-    """Both fusions compare scores with a 1e-7 tolerance (spec 6.1): a run of scores within
+    """Both fusions compare scores with a 1e-7 tolerance (the sort in FusionRelativeScore, Weaviate's
+    usecases/traverser/hybrid/hybrid_fusion.go): a run of scores within
     1e-7 of the run's first is ordered by the tie-breaks alone. Exact ties are already in that order."""
     s = score[order]
     gaps = s[:-1] - s[1:]  # float32; 2e-7 is a wide enough net for the exact float64 test below

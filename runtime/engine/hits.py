@@ -28,7 +28,7 @@ class Hit:
     distance: float | None = None  # vector search: the metric as Weaviate reports it
     score: float | None = None  # bm25 or fused hybrid score (float32 value)
     explain: str | None = None  # explainScore text
-    secondary: float | None = None  # hybrid tie-break value (spec 6.1)
+    secondary: float | None = None  # hybrid tie-break (Weaviate's SecondarySortValue)
     rerank: RerankInfo | None = None
 
 

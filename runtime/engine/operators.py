@@ -229,7 +229,8 @@ def _metric(hits: list[Hit], metric: str) -> list[float]:
 
 
 def group(node: Group, hits: list[Hit], ctx: Context) -> list[HitGroup]:
-    """Spec 2.11: walk hits in order; full groups skip the value, a new group past `groups` is skipped."""
+    """As Weaviate's grouper (adapters/repos/db/shard_group_by.go): walk hits in order; full groups skip
+    the value, a new group past `groups` is skipped."""
     column = ctx.collection.column(node.path[0])
     groups: dict[Any, HitGroup] = {}
     for hit in hits:

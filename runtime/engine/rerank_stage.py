@@ -284,7 +284,8 @@ def _min_max(values: list[float]) -> list[float]:
 
 
 def _autocut(values: list[float], cut: int) -> int:
-    """How many of the ordered values autocut keeps (spec 2.9), through ENGINE's implementation."""
+    """How many of the ordered values autocut keeps (Weaviate's entities/autocut/autocut.go), through
+    ENGINE's implementation."""
     from .autocut import autocut
 
     return autocut(values, cut)

@@ -147,7 +147,7 @@ class Collection:
         return self.objects.column(prop)
 
     def object_text(self, properties: dict) -> str:
-        """The text the vectorizer embeds for these properties (spec 7.1)."""
+        """The text the vectorizer embeds for these properties (docs/search-internals.md#vectors)."""
         return object_text(self.definition, properties)
 
     def get(self, uuid: str) -> dict | None:

@@ -42,7 +42,7 @@ def text_leaf(ctx, where: ast.Where, index: TokenIndex, tokenization: str) -> np
                 f"invalid 'where' filter: valueText must be a string, got {type(value).__name__}"
             )
         tokens = tokenize_with_wildcards(value, tokenization) if wildcards else tokenize(value, tokenization)
-        if tokenization == "word":  # stopwords only apply to word tokenization (spec 5.1, 2.7)
+        if tokenization == "word":  # stopwords: word tokenization only (docs/search-internals.md)
             tokens = [t for t in tokens if not _is_stopword(stopwords, t)]
         if not tokens:
             raise SearchError(ONLY_STOPWORDS, hint="search for at least one word that is not a stopword")

@@ -1,4 +1,7 @@
-"""Evaluate a `where` filter (spec 2.7) over a collection's columns into a sorted array of allowed doc ids."""
+"""Evaluate a `where` filter over a collection's columns into a sorted array of allowed doc ids.
+
+docs/search-internals.md#filters says what each operator matches.
+"""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""text2vec-transformers in the process: object text composed as Weaviate does (spec 7.1), batch encoding."""
+"""text2vec-transformers in the process: object text composed as Weaviate composes it, batch encoding."""
 
 from __future__ import annotations
 
@@ -68,7 +68,8 @@ def _text_values(value: Any, data_type: str, source_properties: bool) -> list[st
 
 
 def object_text(definition: dict, properties: dict) -> str:
-    """The text Weaviate's text2vec modules embed for an object (v1.27+: case kept)."""
+    """The text Weaviate's text2vec modules embed for an object (v1.27+: case kept), as
+    usecases/modulecomponents/vectorizer/object_texts.go composes it."""
     config = definition.get("moduleConfig", {}).get("text2vec-transformers", {})
     class_name = " ".join(split_camel_case(definition["class"]))
     parts: list[str] = []
@@ -154,8 +155,8 @@ class TransformersVectorizer:
         return np.concatenate(chunks)
 
     def embed_queries(self, texts: Sequence[str]) -> np.ndarray:
-        """Query vectors: the query text goes through unchanged (spec 7.1); ONNX Runtime where it can,
-        so that a fresh process answers without importing torch."""
+        """Query vectors: the query text goes through unchanged, as in Weaviate's text2vec modules; ONNX
+        Runtime where it can, so that a fresh process answers without importing torch."""
         if not texts:
             return np.zeros((0, self.dim), dtype=np.float32)
         onnx = self._onnx()

@@ -75,7 +75,7 @@ def test_query_error_carries_the_first_diagnostic() -> None:
     assert err.code == "Q304" and "alpha should be between 0.0 and 1.0" in err.message
     assert isinstance(err.diagnostics[0], dsl.Diagnostic)
     assert err.diagnostics[0].path == ["Get", "A"]  # which class field, for tools
-    assert err.to_graphql()[0]["path"] is None  # a validation error: Weaviate's path is null (spec 9.1)
+    assert err.to_graphql()[0]["path"] is None  # a validation error: Weaviate's path is null
 
 
 def test_validation_errors_carry_a_null_graphql_path() -> None:

@@ -101,7 +101,7 @@ def test_relative_explain_strings():
         f"(Result Set keyword) Document {_uuid(1)}: original score 0.5, normalized score: 0.5" in doc1.explain
     )
     assert f"(Result Set vector) Document {_uuid(1)}: original score 2, normalized score: 0.5" in doc1.explain
-    # the set processed last comes first, joined with " - " (spec 6.3)
+    # the set processed last comes first, joined with " - " (FusionRelativeScore in hybrid_fusion.go)
     assert doc1.explain.startswith("\nHybrid (Result Set keyword)")
     assert " - \nHybrid (Result Set vector)" in doc1.explain
 
@@ -130,8 +130,8 @@ def test_ranked_fusion_sums_positions():
 
 def test_ranked_fusion_ties_within_1e7_go_to_the_secondary_value():
     # vector weight 0.25: doc 1 sits at vector rank 1 and keyword rank 3 (0.016003123), doc 2 at vector
-    # rank 4 and keyword rank 2 (0.016003024). They differ by less than 1e-7, so spec 6.1 treats them as
-    # tied and the keyword value (doc 2's is higher) decides, not the float32 noise.
+    # rank 4 and keyword rank 2 (0.016003024). They differ by less than 1e-7, so Weaviate's fusion counts
+    # them as tied and the keyword value (doc 2's is higher) decides, not the float32 noise.
     vector = ResultSet("v", 0.25, [Hit(10), Hit(1), Hit(11), Hit(12), Hit(2)], [0.9, 0.8, 0.7, 0.6, 0.5])
     keyword = ResultSet("k", 0.75, [Hit(13), Hit(14), Hit(2), Hit(1)], [4.0, 3.0, 2.0, 1.0])
     fused = ranked_fusion([vector, keyword], _uuid)

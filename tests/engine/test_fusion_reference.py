@@ -52,7 +52,7 @@ def reference(sets: list[ResultSet], *, ranked: bool) -> list[tuple]:
                 score = F32(score + previous[1])
             fused[hit.doc_id] = [hit.doc_id, score, values[i], text]
     rows = sorted(fused.values(), key=lambda r: (-float(r[1]), -float(r[2]), _uuid(r[0])))
-    if len(rows) > 1:  # both fusions (spec 6.1, 6.2): scores within 1e-7 of a run's first count as equal
+    if len(rows) > 1:  # both fusions (hybrid_fusion.go): scores within 1e-7 of a run's first are equal
         out, start = [], 0
         for i in range(1, len(rows) + 1):
             if i == len(rows) or float(rows[start][1]) - float(rows[i][1]) >= 1e-7:

@@ -1,4 +1,5 @@
-"""Plain-Python oracles for the keyword tests: BM25F as spec 5.3 writes it, rank-bm25 with Weaviate's idf."""
+"""Plain-Python oracles for the keyword tests: BM25F as docs/search-internals.md#bm25f writes it, and
+rank-bm25 with Weaviate's idf."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Tokenizations of spec 5.2 and the stopword sets of 5.1."""
+"""Weaviate's tokenizations (entities/tokenizer) and stopword sets (adapters/repos/db/inverted/stopwords)."""
 
 from __future__ import annotations
 

@@ -17,7 +17,7 @@ from .shapes import vector_hits
 
 
 def reference(metric: str, a: np.ndarray, b: np.ndarray) -> float:
-    """Weaviate's definitions (spec 7.2), in float64."""
+    """Weaviate's definitions (adapters/repos/db/vector/hnsw/distancer), in float64."""
     a, b = a.astype(np.float64), b.astype(np.float64)
     if metric == "cosine":
         na, nb = np.linalg.norm(a), np.linalg.norm(b)
