@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import shutil
 from pathlib import Path
@@ -26,24 +27,40 @@ def cmd_import(args: argparse.Namespace) -> int:
         raise _nothing_to_import(args.file, records, summary)
     folder = Path(args.db)
     new_folder = not folder.exists()
+    db = created = None
     try:
         db = open_database(args.db, must_exist=False)
+        created = None if args.collection in db.collections() else args.collection
         collection = _collection(db, args, objects, console)
         run_with_progress(collection, objects, summary, f"importing {Path(args.file).name}", args.no_progress)
         if not summary.stored:
             raise _nothing_to_import(args.file, records, summary)
-        db.save()
-        db.close()
     except BaseException:
-        # Nothing was saved (Database saves only in save() and close()): a folder this import made goes.
-        if new_folder:
-            shutil.rmtree(folder, ignore_errors=True)
+        _abandon(db, folder, new_folder, created)
         console.print(f"nothing imported: {args.db} is {'not created' if new_folder else 'unchanged'}")
         raise
+    # The objects are in the write-ahead log already: closing checkpoints them (reopening would replay them).
+    db.close()
     for line in summary.lines():
         console.print(line, markup=False)
     console.print(f"saved to {args.db}")
     return 0
+
+
+def _abandon(db: Any, folder: Path, new_folder: bool, created: str | None) -> None:
+    """Undo a failed import. Its objects were never written: they go in one insert_many call, whose log
+    record is written only after the vectorizer finished. What remains to undo: a collection it created
+    (deleted again), the Database (closed, releasing the folder's lock) and a folder it made (removed)."""
+    try:
+        if db is not None:
+            with contextlib.suppress(Exception):  # the import's own error is the one to report
+                if created in db.collections() and not new_folder:
+                    db.delete_collection(created)
+            with contextlib.suppress(Exception):
+                db.close()
+    finally:
+        if new_folder:
+            shutil.rmtree(folder, ignore_errors=True)
 
 
 def load_definition(path: str, class_name: str) -> dict[str, Any]:
@@ -104,7 +121,8 @@ def _describe_definition(definition: dict[str, Any]) -> str:
 def run_with_progress(
     collection: Any, objects: list, summary: importer.ImportSummary, label: str, quiet: bool = False
 ) -> importer.ImportSummary:
-    """Insert objects in chunks under a progress bar on standard error (the model loads first, said so)."""
+    """Insert objects (one insert_many: all or nothing) under a progress bar on standard error that follows
+    the vectorizer's batches through insert_many's progress callback (the model loads first, said so)."""
     from rich.progress import (
         BarColumn,
         MofNCompleteColumn,
@@ -142,4 +160,5 @@ def run_with_progress(
             progress.update(task, rate=f"{state.completed / elapsed:,.0f}" if elapsed > 0 else "-")
 
         importer.insert_objects(collection, objects, summary, advance=advance)
+        progress.update(task, completed=len(objects))  # rejected objects are done too, never vectorized
     return summary

@@ -34,7 +34,6 @@ ID_KEYS = {"_id": "docId", "id": "docId"}
 # The keys used as the id column when none is named (the first one a file has).
 DEFAULT_ID_COLUMNS = ("id", "_id")
 FORMATS = {".json": "json", ".jsonl": "jsonl", ".ndjson": "jsonl", ".csv": "csv", ".tsv": "tsv"}
-CHUNK = 128
 
 
 class ImportError_(RankqlError):
@@ -235,25 +234,23 @@ def insert_objects(
     *,
     advance: Callable[[int], None] | None = None,
 ) -> ImportSummary:
-    """Insert in chunks (so progress moves while the vectorizer embeds); per-object failures are recorded."""
-    for start in range(0, len(objects), CHUNK):
-        chunk = objects[start : start + CHUNK]
-        existing = {
-            i
-            for i, (_, obj) in enumerate(chunk)
-            if "id" in obj and collection.doc_id_of(obj["id"]) is not None
-        }
-        result = collection.insert_many([obj for _, obj in chunk], progress=False)
-        for position, ((index, _), error) in enumerate(
-            zip(chunk, batch_errors(result, len(chunk)), strict=True)
-        ):
-            if error is None:
-                summary.stored += 1
-                summary.updated += position in existing
-            else:
-                summary.rejected.append((index, error))
-        if advance is not None:
-            advance(len(chunk))
+    """Insert every object in one insert_many call: one write-ahead log record, written once the vectorizer
+    finished, so an error or Ctrl-C before then stores nothing. `advance(n)` follows the vectorizer's
+    batches; per-object failures are recorded."""
+    existing = {
+        position
+        for position, (_, obj) in enumerate(objects)
+        if "id" in obj and collection.doc_id_of(obj["id"]) is not None
+    }
+    result = collection.insert_many([obj for _, obj in objects], progress=advance or False)
+    for position, ((index, _), error) in enumerate(
+        zip(objects, batch_errors(result, len(objects)), strict=True)
+    ):
+        if error is None:
+            summary.stored += 1
+            summary.updated += position in existing
+        else:
+            summary.rejected.append((index, error))
     return summary
 
 

@@ -374,8 +374,15 @@ class Collection:
         assert result.id is not None
         return result.id
 
-    def insert_many(self, objects: Iterable[dict], *, progress: bool | None = None) -> BatchResult:
-        """Store every valid object (an existing id is replaced, as Weaviate's batch does); errors per object."""
+    def insert_many(
+        self, objects: Iterable[dict], *, progress: bool | None | Callable[[int], None] = None
+    ) -> BatchResult:
+        """Store every valid object (an existing id is replaced, as Weaviate's batch does); errors per object.
+
+        One call is one write-ahead log record, written after the vectorizer ran: all or nothing.
+        progress: True/False force a bar on stderr, None shows one for big batches on a terminal, a
+        callable gets the number of objects each step finished (checks, then each vectorizer batch).
+        """
         return self.writer.insert_many(_batch(objects), progress=progress)
 
     def update(

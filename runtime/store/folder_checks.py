@@ -32,6 +32,11 @@ def _damaged(what: str) -> StorageError:
     return StorageError(f"database folder is damaged or crafted: {what}", hint=_HINT)
 
 
+def damaged(what: str) -> StorageError:
+    """The error for content that does not fit together, found while reading it."""
+    return _damaged(what)
+
+
 def check_relative_path(path: Any, what: str) -> str:
     """A path the manifest names: relative, with no '..', no drive and no NUL; StorageError otherwise."""
     if not isinstance(path, str) or not path or "\0" in path or "\\" in path:
@@ -99,6 +104,73 @@ def check_objects(meta: Any) -> None:
             raise _damaged(f"object doc id {doc_id} or its uuid is repeated or invalid")
         seen.add(doc_id)
         uuids.add(uuid)
+
+
+def _count(value: Any) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool) and value >= 0
+
+
+def check_segment_meta(meta: Any) -> None:
+    """objects.json of format 2: next_id, dim, and segments [start, end, names] covering 0..next_id-1 in order."""
+    if not isinstance(meta, dict) or not _count(meta.get("next_id")):
+        raise _damaged("objects.json has no valid next_id")
+    next_id, dim, segments = meta["next_id"], meta.get("dim"), meta.get("segments")
+    if dim is not None and not (_count(dim) and dim > 0):
+        raise _damaged(f"objects.json has a vector dimension {dim!r}")
+    if not isinstance(segments, list):
+        raise _damaged("objects.json has no list of segments")
+    position = 0
+    for entry in segments:
+        ok = isinstance(entry, list) and len(entry) == 3 and _count(entry[0]) and _count(entry[1])
+        if not ok or not isinstance(entry[2], list) or not all(isinstance(n, str) for n in entry[2]):
+            raise _damaged("a segment of objects.json is not [start, end, files]")
+        if entry[0] != position or not entry[0] <= entry[1] <= next_id:
+            raise _damaged(f"segments do not cover the doc ids 0..{next_id - 1} in order")
+        position = entry[1]
+    if position != next_id:
+        raise _damaged(f"segments do not cover the doc ids 0..{next_id - 1} in order")
+
+
+def check_live_masks(objects: np.ndarray, vectors: np.ndarray, next_id: int) -> None:
+    """live.npz: one flag per doc id for objects and for vectors; a live vector belongs to a live object."""
+    for mask in (objects, vectors):
+        if mask.shape != (next_id,) or mask.dtype != bool:
+            raise _damaged(
+                f"live.npz holds a mask of {mask.dtype} and shape {mask.shape}, expected {next_id} booleans"
+            )
+    if (vectors & ~objects).any():
+        raise _damaged("live.npz marks a vector alive whose object is not")
+
+
+def check_segment_rows(
+    rows: Any, start: int, end: int, properties: Any, live: np.ndarray, uuids: set[str]
+) -> None:
+    """One segment's rows: null or [uuid, created, updated, properties], a live one for each live doc id,
+    and no uuid held by two live objects (`uuids` gathers them across segments)."""
+    if not isinstance(rows, list) or len(rows) != end - start:
+        raise _damaged(f"segment {start}..{end} does not hold {end - start} object rows")
+    for doc_id, row in enumerate(rows, start):
+        if row is None:
+            if live[doc_id]:
+                raise _damaged(f"object doc id {doc_id} is alive but has no row")
+            continue
+        ok = isinstance(row, list) and len(row) == 4 and isinstance(row[0], str) and isinstance(row[3], dict)
+        if not ok or not all(isinstance(t, int) and not isinstance(t, bool) for t in row[1:3]):
+            raise _damaged(f"the object row of doc id {doc_id} is malformed")
+        if not row[3].keys() <= properties:
+            raise _damaged(f"the object of doc id {doc_id} has properties its collection does not define")
+        if live[doc_id]:
+            if row[0] in uuids:
+                raise _damaged(f"uuid {row[0]!r} is repeated (doc id {doc_id})")
+            uuids.add(row[0])
+
+
+def check_segment_arrays(vectors: np.ndarray, has: np.ndarray, rows: int, dim: int, name: str) -> None:
+    """A segment's .npz: a (rows, dim) float array and one `has` flag per row."""
+    if vectors.shape != (rows, dim) or vectors.dtype.kind != "f":
+        raise _damaged(f"{name} holds vectors of shape {vectors.shape}, expected ({rows}, {dim})")
+    if has.shape != (rows,) or has.dtype != bool:
+        raise _damaged(f"{name} has a mask that does not fit its vectors")
 
 
 def check_vector_arrays(vectors: np.ndarray, live: np.ndarray, dim: int) -> None:

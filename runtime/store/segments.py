@@ -25,6 +25,13 @@ from typing import Any
 import numpy as np
 
 from .flat import FlatIndex
+from .folder_checks import (
+    check_live_masks,
+    check_segment_arrays,
+    check_segment_meta,
+    check_segment_rows,
+    damaged,
+)
 from .objects import ObjectTable
 from .values import normalize_value, to_json_value
 
@@ -138,43 +145,56 @@ def _loader(data_type: str) -> Callable[[Any], Any]:
 
 
 def read_segments(collection: Any, folder: Path, meta: dict, files: dict[str, list]) -> None:
-    """Fill `collection`'s object table and exact vector store from the segments of a checkpoint folder."""
-    next_id = int(meta["next_id"])
+    """Fill `collection`'s object table and exact vector store from the segments of a checkpoint folder.
+
+    Everything read is checked first (folder_checks.py): a checksum proves only which file this is.
+    """
+    check_segment_meta(meta)
+    next_id = meta["next_id"]
     dim = meta["dim"]
-    loaders = {name: _loader(data_type) for name, data_type in collection._types.items()}
+    types = collection._types
+    loaders = {name: _loader(data_type) for name, data_type in types.items()}
     with np.load(folder / "live.npz", allow_pickle=False) as live:
-        objects_live, vectors_live = live["objects"], live["vectors"]
-    if objects_live.shape != (next_id,) or vectors_live.shape != (next_id,):
-        raise ValueError("live.npz does not cover every doc id")
+        objects_live, vectors_live = _arrays(live, "live.npz", "objects", "vectors")
+    check_live_masks(objects_live, vectors_live, next_id)
     table = ObjectTable()
     table.skip(next_id)
-    data = np.zeros((next_id, int(dim)), np.float32) if dim is not None else None
+    data = np.zeros((next_id, dim), np.float32) if dim is not None else None
+    has_vector = np.zeros(next_id, bool)
     segments = []
-    position = 0
+    uuids: set[str] = set()
     for start, end, names in meta["segments"]:
-        if start != position or not start <= end <= next_id:
-            raise ValueError("segments do not cover the doc ids in order")
-        position = end
         name = f"seg-{start:012d}-{end:012d}"
         rows = json.loads((folder / f"{name}.json").read_text(encoding="utf-8"))
-        if len(rows) != end - start:
-            raise ValueError(f"segment {name} holds {len(rows)} objects, expected {end - start}")
+        check_segment_rows(rows, start, end, types.keys(), objects_live, uuids)
         for d, row in enumerate(rows, start):
             if row is None:
                 continue
             uuid, created, updated, props = row
-            table.uuids[d], table.created[d], table.updated[d] = uuid, int(created), int(updated)
+            table.uuids[d], table.created[d], table.updated[d] = uuid, created, updated
             if objects_live[d]:
                 table.props[d] = {k: loaders[k](v) for k, v in props.items()}
                 table.by_uuid[uuid] = d
         if data is not None:
-            with np.load(folder / f"{name}.npz", allow_pickle=False) as arrays:
-                data[start:end] = arrays["vectors"]
+            with np.load(folder / f"{name}.npz", allow_pickle=False) as npz:
+                vectors, has = _arrays(npz, f"{name}.npz", "vectors", "has")
+            check_segment_arrays(vectors, has, end - start, dim, f"{name}.npz")
+            data[start:end] = vectors
+            has_vector[start:end] = has
+        if not all(n in files for n in names):
+            raise damaged(f"segment {name} names files the manifest does not list")
         segments.append(Segment(start, end, {n: files[n] for n in names}, folder))
-    if position != next_id:
-        raise ValueError("segments do not cover every doc id")
+    if (vectors_live & ~has_vector).any():
+        raise damaged("live.npz marks a vector alive that no segment holds")
     collection.objects = table
     if data is not None:
         vectors = collection.vectors
-        vectors.flat = FlatIndex.from_state(vectors.metric, int(dim), data, vectors_live)
+        vectors.flat = FlatIndex.from_state(vectors.metric, dim, data, vectors_live)
     collection._segments = segments
+
+
+def _arrays(npz: Any, name: str, *keys: str) -> list[np.ndarray]:
+    missing = [k for k in keys if k not in npz.files]
+    if missing:
+        raise damaged(f"{name} lacks its {', '.join(missing)} array")
+    return [npz[k] for k in keys]

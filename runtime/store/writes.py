@@ -109,14 +109,14 @@ class CollectionWriter:
 
     # -- writes ------------------------------------------------------------------------------------
 
-    def insert_many(self, objects: list, *, progress: bool | None) -> BatchResult:
+    def insert_many(self, objects: list, *, progress: bool | None | Callable[[int], None]) -> BatchResult:
         guard = self.collection._guard
         with guard.writing():
             result = self._write_batch(objects, progress=progress)
         guard.logged()  # outside the writer's turn: a checkpoint it starts lets other writes go on
         return result
 
-    def _write_batch(self, objects: list, *, progress: bool | None) -> BatchResult:
+    def _write_batch(self, objects: list, *, progress: bool | None | Callable[[int], None]) -> BatchResult:
         c = self.collection
         results = [ObjectResult(i, None) for i in range(len(objects))]
         prepared: list[_Prepared] = []

@@ -223,3 +223,28 @@ def test_stdin_that_is_not_utf8_is_bad_usage(capsys, monkeypatch, bm25_db_dir: P
     monkeypatch.setattr(sys, "stdin", stdin)
     code, _, err = run(capsys, "query", "--db", str(bm25_db_dir), "-")
     assert code == 2 and "standard input is not UTF-8 text" in err
+
+
+def test_a_failed_import_closes_the_database(capsys, tmp_path: Path) -> None:
+    from rankql.runtime import Database
+
+    (tmp_path / "good.jsonl").write_text('{"name": "kettle"}\n')
+    (tmp_path / "wrong.jsonl").write_text('{"price": "cheap"}\n')
+    (tmp_path / "s.json").write_text(
+        json.dumps({"class": "Product", "properties": [{"name": "price", "dataType": ["number"]}]})
+    )
+    db = tmp_path / "db"
+    failing = ["import", "--db", str(db), "--collection", "Product", "--schema", str(tmp_path / "s.json")]
+    # The database and the collection are made before the one record is refused: neither stays.
+    code, _, err = run(capsys, *failing, str(tmp_path / "wrong.jsonl"))
+    assert code == 1 and "no record can be imported" in err and "db is not created" in err
+    assert not db.exists()
+    plain = ["--create", "--vectorizer", "none", "--reranker", "none"]
+    code, _, err = run(
+        capsys, "import", "--db", str(db), "--collection", "Thing", *plain, str(tmp_path / "good.jsonl")
+    )
+    assert code == 0, err
+    code, _, err = run(capsys, *failing, str(tmp_path / "wrong.jsonl"))
+    assert code == 1 and "db is unchanged" in err
+    with Database(db) as opened:  # in this process: the failed import let go of the folder
+        assert opened.collections() == ["Thing"] and len(opened.collection("Thing")) == 1

@@ -103,3 +103,49 @@ def test_ctrl_c_leaves_nothing_half_created(subprocess_env: dict[str, str], tmp_
         child.close(force=True)
     assert child.exitstatus == 130
     assert not (tmp_path / "db").exists()
+
+
+def _files(root: Path) -> dict[str, bytes]:
+    """Every file of a database folder and its bytes (the lock file only names its holder's pid)."""
+    return {p.relative_to(root).as_posix(): p.read_bytes() for p in root.rglob("*") if p.is_file()} | {
+        "rankql.lock": b""
+    }
+
+
+def test_ctrl_c_leaves_an_existing_database_unchanged(subprocess_env: dict[str, str], tmp_path: Path) -> None:
+    (tmp_path / "few.jsonl").write_text('{"text": "a river"}\n{"text": "a mountain"}\n')
+    first = rankql(
+        subprocess_env, tmp_path, "import", "--db", "db", "--collection", "Doc", "--create", "few.jsonl"
+    )
+    assert first.returncode == 0, first.stderr
+    before = _files(tmp_path / "db")
+    rows = [{"text": f"passage {i} about rivers, mountains and the sea"} for i in range(3000)]
+    (tmp_path / "big.jsonl").write_text("\n".join(json.dumps(row) for row in rows))
+    # (A collection that a failed import created is deleted again: test_cli's failed-import test.)
+    child = pexpect.spawn(
+        sys.executable,
+        ["-m", "rankql.runtime", "import", "--db", "db", "--collection", "Doc", "big.jsonl"],
+        cwd=str(tmp_path),
+        env=subprocess_env,
+        encoding="utf-8",
+        timeout=120,
+        dimensions=(40, 160),
+    )
+    try:
+        child.expect(r"\b[1-9]\d*/3000\b")  # the vectorizer is embedding: some objects done, not all
+        child.sendintr()
+        child.expect("nothing imported: db is unchanged")
+        child.expect(pexpect.EOF)
+    finally:
+        child.close(force=True)
+    assert child.exitstatus == 130
+    assert _files(tmp_path / "db") == before  # not a byte written: no log record, no checkpoint
+    texts = sorted(row["text"] for row in stored_doc(subprocess_env, tmp_path))
+    assert texts == ["a mountain", "a river"]
+
+
+def stored_doc(env: dict[str, str], cwd: Path) -> list[dict]:
+    (cwd / "doc.graphql").write_text("{ Get { Doc(limit: 100) { text } } }")
+    result = rankql(env, cwd, "query", "--db", "db", "doc.graphql")
+    assert result.returncode == 0, result.stderr
+    return json.loads(result.stdout)["data"]["Get"]["Doc"]

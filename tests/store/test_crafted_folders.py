@@ -198,6 +198,164 @@ def test_a_crafted_definition_is_refused(saved: Path, tmp_path: Path, edit, mess
     assert message in caught.value.message
 
 
+def _segment(root: Path) -> str:
+    """The name (without suffix) of the saved collection's only segment."""
+    (start, end, _), *rest = json.loads((_collection_folder(root) / "objects.json").read_text())["segments"]
+    assert not rest
+    return f"seg-{start:012d}-{end:012d}"
+
+
+def _edit_rows(edit: Callable[[list], None]) -> Callable[[Path], None]:
+    def craft(root: Path) -> None:
+        path = _collection_folder(root) / f"{_segment(root)}.json"
+        rows = json.loads(path.read_text())
+        edit(rows)
+        path.write_text(json.dumps(rows))
+
+    return craft
+
+
+def _edit_meta(edit: Callable[[dict], None]) -> Callable[[Path], None]:
+    def craft(root: Path) -> None:
+        path = _collection_folder(root) / "objects.json"
+        meta = json.loads(path.read_text())
+        edit(meta)
+        path.write_text(json.dumps(meta))
+
+    return craft
+
+
+def _edit_live(objects: Callable[[np.ndarray], np.ndarray], vectors=lambda v: v) -> Callable[[Path], None]:
+    def craft(root: Path) -> None:
+        path = _collection_folder(root) / "live.npz"
+        with np.load(path) as live:
+            arrays = {"objects": objects(live["objects"].copy()), "vectors": vectors(live["vectors"].copy())}
+        np.savez(path, **arrays)
+
+    return craft
+
+
+def _set(index: int, value) -> Callable[[np.ndarray], np.ndarray]:
+    def edit(mask: np.ndarray) -> np.ndarray:
+        mask[index] = value
+        return mask
+
+    return edit
+
+
+def _overlapping_segments(root: Path) -> None:
+    # The one segment split in two that both hold doc ids 100..199: each id twice, all else consistent.
+    folder = _collection_folder(root)
+    name = _segment(root)
+    rows = json.loads((folder / f"{name}.json").read_text())
+    with np.load(folder / f"{name}.npz") as npz:
+        vectors, has = npz["vectors"], npz["has"]
+    segments = []
+    for start, end in ((0, 200), (100, COUNT)):
+        part = f"seg-{start:012d}-{end:012d}"
+        (folder / f"{part}.json").write_text(json.dumps(rows[start:end]))
+        np.savez(folder / f"{part}.npz", vectors=vectors[start:end], has=has[start:end])
+        segments.append([start, end, [f"{part}.json", f"{part}.npz"]])
+    _edit_meta(lambda meta: meta.update({"segments": segments}))(root)
+
+
+def _add_files(root: Path) -> None:
+    """Every file of the generation into the manifest (as a tool that writes whole folders would)."""
+    gen = _generation(root)
+
+    def edit(manifest: dict) -> None:
+        manifest["files"] = {
+            p.relative_to(gen).as_posix(): [p.stat().st_size, hashlib.sha256(p.read_bytes()).hexdigest()]
+            for p in sorted(gen.rglob("*"))
+            if p.is_file() and p.name != "manifest.json"
+        }
+
+    _recompute(root, edit)
+
+
+SEGMENT_CASES = {
+    "doc id beyond next_id": _edit_meta(lambda m: m["segments"][0].__setitem__(1, 10**12)),
+    "segment from -1": _edit_meta(lambda m: m["segments"][0].__setitem__(0, -1)),
+    "a doc id twice (overlapping segments)": _overlapping_segments,
+    "repeated uuid": _edit_rows(lambda rows: rows[1].__setitem__(0, rows[0][0])),
+    "next_id a string": _edit_meta(lambda m: m.update({"next_id": "many"})),
+    "next_id a float": _edit_meta(lambda m: m.update({"next_id": float(COUNT)})),
+    "a row missing": _edit_rows(lambda rows: rows.pop()),
+    "a live object without a row": _edit_rows(lambda rows: rows.__setitem__(0, None)),
+    "a malformed row": _edit_rows(lambda rows: rows.__setitem__(0, ["x", "not a time", 0, {}])),
+    "an undefined property": _edit_rows(lambda rows: rows[0][3].update({"secret": 1})),
+    "live mask too short": _edit_live(lambda objects: objects[:-1]),
+    "live mask of ints": _edit_live(lambda objects: objects.astype(np.int64)),
+    "a live vector of a dead object": _edit_live(_set(0, False)),
+    "vectors in one row (broadcast)": lambda root: np.savez(
+        _collection_folder(root) / f"{_segment(root)}.npz",
+        vectors=np.zeros((1, DIM), np.float32),
+        has=np.ones(1, bool),
+    ),
+}
+
+
+@pytest.mark.parametrize("craft", SEGMENT_CASES.values(), ids=SEGMENT_CASES.keys())
+def test_crafted_object_rows_are_refused(saved: Path, tmp_path: Path, craft) -> None:
+    root = _copy(saved, tmp_path)
+    craft(root)
+    _add_files(root)
+    with pytest.raises(StorageError, match="damaged or crafted"):
+        Database(root)
+
+
+def test_vectors_of_another_size_are_refused(saved: Path, tmp_path: Path) -> None:
+    root = _copy(saved, tmp_path)
+    path = _collection_folder(root) / f"{_segment(root)}.npz"
+    np.savez(path, vectors=np.zeros((COUNT, DIM + 1), np.float32), has=np.ones(COUNT, bool))
+    _recompute(root)
+    with pytest.raises(StorageError, match=rf"damaged or crafted: .*expected \({COUNT}, {DIM}\)"):
+        Database(root)
+
+
+def _to_format_1(root: Path) -> None:
+    """Rewrite a saved format-2 generation as format 1 wrote it: objects inline, vectors in one file."""
+    folder = _collection_folder(root)
+    meta = json.loads((folder / "objects.json").read_text())
+    name = _segment(root)
+    rows = json.loads((folder / f"{name}.json").read_text())
+    with np.load(folder / "live.npz") as live, np.load(folder / f"{name}.npz") as npz:
+        objects_live, vectors_live, vectors = live["objects"], live["vectors"], npz["vectors"]
+    for path in [folder / "live.npz", *folder.glob("seg-*")]:
+        path.unlink()
+    inline = [[d, *row] for d, row in enumerate(rows) if row is not None and objects_live[d]]
+    meta = {
+        "next_id": meta["next_id"],
+        "dim": meta["dim"],
+        "objects": inline,
+        "hnsw_count": meta["hnsw_count"],
+    }
+    (folder / "objects.json").write_text(json.dumps(meta))
+    np.savez(folder / "vectors.npz", vectors=vectors, live=vectors_live)
+    pointer = json.loads((root / "rankql.json").read_text())
+    (root / "rankql.json").write_text(json.dumps({**pointer, "version": 1}))
+    _add_files(root)
+    _recompute(root, lambda manifest: manifest.update({"version": 1}))
+
+
+@pytest.fixture(scope="module")
+def saved_v1(saved: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The saved database as a format-1 folder (still read; rankql no longer writes it)."""
+    import shutil
+
+    root = Path(shutil.copytree(saved, tmp_path_factory.mktemp("saved_v1") / "db"))
+    _to_format_1(root)
+    return root
+
+
+def test_a_format_1_folder_opens(saved_v1: Path, tmp_path: Path) -> None:
+    db = Database(_copy(saved_v1, tmp_path))
+    vector = clustered(COUNT, DIM)[0].tolist()
+    found = db.query(f"{{ Get {{ Doc(nearVector: {{vector: {vector}}}, limit: 5) {{ body }} }} }}")
+    assert found["data"]["Get"]["Doc"][0] == {"body": "doc 0"}
+    assert len(db.collection("Doc")) == COUNT
+
+
 @pytest.mark.parametrize(
     "edit",
     [
@@ -207,16 +365,17 @@ def test_a_crafted_definition_is_refused(saved: Path, tmp_path: Path, edit, mess
         lambda d: d["objects"][1].__setitem__(1, d["objects"][0][1]),
         lambda d: d.update({"next_id": "many"}),
     ],
+    ids=["doc id -1", "doc id beyond", "repeated doc id", "repeated uuid", "next_id a string"],
 )
-def test_crafted_object_rows_are_refused(saved: Path, tmp_path: Path, edit) -> None:
-    root = _copy(saved, tmp_path)
+def test_crafted_format_1_rows_are_refused(saved_v1: Path, tmp_path: Path, edit) -> None:
+    root = _copy(saved_v1, tmp_path)
     _edit_json(root, "objects.json", edit)
     with pytest.raises(StorageError, match="damaged or crafted"):
         Database(root)
 
 
-def test_vectors_of_another_size_are_refused(saved: Path, tmp_path: Path) -> None:
-    root = _copy(saved, tmp_path)
+def test_format_1_vectors_of_another_size_are_refused(saved_v1: Path, tmp_path: Path) -> None:
+    root = _copy(saved_v1, tmp_path)
     path = _collection_folder(root) / "vectors.npz"
     np.savez(path, vectors=np.zeros((COUNT, DIM + 1), np.float32), live=np.ones(COUNT, bool))
     _recompute(root)

@@ -238,3 +238,13 @@ def test_many_objects_in_a_fresh_database_are_independent() -> None:
     a, b = Database(), Database()
     a.create_collection({"class": "X"}).insert({"properties": {}})
     assert b.collections() == []
+
+
+def test_insert_many_reports_progress_to_a_callback() -> None:
+    db = Database()
+    notes = db.create_collection({"class": "Note", "properties": [{"name": "body", "dataType": ["text"]}]})
+    steps: list[int] = []
+    objects = [{"properties": {"body": f"note {i}"}, "vector": [1.0, float(i)]} for i in range(5)]
+    result = notes.insert_many([*objects, {"properties": {"pages": 3}}], progress=steps.append)
+    assert [r.error is None for r in result] == [True] * 5 + [False]
+    assert sum(steps) == 5 and len(notes) == 5  # the refused object is never counted as done
