@@ -8,7 +8,6 @@ read and embedded in a read view (queries keep running), then stored in the data
 
 from __future__ import annotations
 
-import struct
 import time
 import uuid as uuidlib
 from dataclasses import dataclass, field
@@ -19,8 +18,9 @@ from rankql.dsl import ast, validate
 from weaviate.proto.v1 import batch_delete_pb2, batch_pb2
 
 from ..errors import RankqlError
-from .grpc_errors import InvalidRequest
+from .grpc_errors import GrpcFailure, InvalidRequest
 from .grpc_filters import where_from_filters
+from .grpc_search import decode_vector, float64s
 from .wire_schema import cannot_vectorize, unrunnable_vectorizer
 
 
@@ -40,7 +40,7 @@ def prepare_batch(db: Any, request: Any) -> PreparedBatch:
         try:
             collection = db.collection(obj.collection)
             batch.by_class.setdefault(collection.name, []).append((index, _object(obj, collection)))
-        except (RankqlError, InvalidRequest) as exc:
+        except (RankqlError, GrpcFailure) as exc:  # reported for this object; the others go on
             batch.errors.append((index, exc.message))
     for name, items in batch.by_class.items():
         _embed(db.collection(name), [obj for _, obj in items])
@@ -91,7 +91,7 @@ def _object(obj: Any, collection: Any) -> dict:
     out: dict[str, Any] = {"properties": _properties(obj.properties)}
     if obj.uuid:
         out["id"] = obj.uuid
-    vector = _vector(obj)
+    vector = decode_vector(obj, "vector")
     if vector is not None:
         out["vector"] = vector
     elif (vectorizer := unrunnable_vectorizer(collection.definition)) is not None:
@@ -107,7 +107,7 @@ def _properties(props: Any) -> dict:
     out = MessageToDict(props.non_ref_properties) if props.HasField("non_ref_properties") else {}
     for arr in props.number_array_properties:
         raw = arr.values_bytes
-        out[arr.prop_name] = list(struct.unpack(f"<{len(raw) // 8}d", raw)) if raw else list(arr.values)
+        out[arr.prop_name] = float64s(raw, f"property '{arr.prop_name}'") if raw else list(arr.values)
     for arr in props.int_array_properties:
         out[arr.prop_name] = list(arr.values)
     for arr in props.text_array_properties:
@@ -117,18 +117,6 @@ def _properties(props: Any) -> dict:
     for name in props.empty_list_props:
         out[name] = []
     return out
-
-
-def _vector(obj: Any) -> list[float] | None:
-    raw = obj.vector_bytes
-    if not raw and obj.vectors:
-        if len(obj.vectors) > 1 or obj.vectors[0].type == 2:  # several named vectors, or a multi-vector
-            names = ", ".join(v.name for v in obj.vectors)
-            raise InvalidRequest(f"rankql keeps one vector per object, got several ({names})")
-        raw = obj.vectors[0].vector_bytes
-    if raw:
-        return list(struct.unpack(f"<{len(raw) // 4}f", raw))
-    return list(obj.vector) or None
 
 
 def batch_delete(db: Any, request: Any) -> Any:

@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
+import struct
 from collections.abc import Iterator
 
+import grpc
 import numpy as np
 import pytest
 import weaviate
 from rankql.runtime import Database, generate_uuid5, serve
 from weaviate.classes.data import DataObject
 from weaviate.classes.query import Filter
+from weaviate.proto.v1 import base_pb2, batch_pb2, weaviate_pb2_grpc
 
 from .grpc_support import ARTICLE, article, gql
 
@@ -97,3 +100,45 @@ def test_delete_many_dry_run_verbose_and_real(served) -> None:
     assert len(db.collection("Article").live_ids()) == 13
     with pytest.raises(weaviate.exceptions.WeaviateBaseError, match="no such prop with name 'nope'"):
         articles.data.delete_many(where=Filter.by_property("nope").equal("x"))
+
+
+def _raw_batch(port: int, objects: list) -> batch_pb2.BatchObjectsReply:
+    with grpc.insecure_channel(f"127.0.0.1:{port}") as channel:
+        stub = weaviate_pb2_grpc.WeaviateStub(channel)
+        return stub.BatchObjects(batch_pb2.BatchObjectsRequest(objects=objects), timeout=10)
+
+
+def test_torn_vector_or_number_bytes_fail_only_their_object() -> None:
+    db = Database()
+    db.create_collection(ARTICLE)
+    good = article(1)
+    props = batch_pb2.BatchObject.Properties
+    with serve(db) as server:
+        reply = _raw_batch(
+            server.grpc_port,
+            [
+                batch_pb2.BatchObject(
+                    collection="Article", uuid=good["id"], vector_bytes=struct.pack("<8f", *good["vector"])
+                ),
+                batch_pb2.BatchObject(collection="Article", vector_bytes=b"\x00" * 7),
+                batch_pb2.BatchObject(
+                    collection="Article",
+                    vectors=[base_pb2.Vectors(name="default", vector_bytes=b"\x00" * 30)],
+                ),
+                batch_pb2.BatchObject(
+                    collection="Article",
+                    vector_bytes=struct.pack("<8f", *good["vector"]),
+                    properties=props(
+                        number_array_properties=[
+                            base_pb2.NumberArrayProperties(prop_name="price", values_bytes=b"\x00" * 12)
+                        ]
+                    ),
+                ),
+            ],
+        )
+    errors = {e.index: e.error for e in reply.errors}
+    assert sorted(errors) == [1, 2, 3]
+    assert "7 bytes is not a multiple of 4" in errors[1]
+    assert "30 bytes is not a multiple of 4" in errors[2]
+    assert "property 'price' bytes must be float64 values: 12 bytes" in errors[3]
+    assert db.collection("Article").live_ids().tolist() == [db.collection("Article").doc_id_of(good["id"])]
