@@ -14,10 +14,10 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from google.protobuf.json_format import MessageToDict
-from rankql.dsl import ast, validate
 from weaviate.proto.v1 import batch_delete_pb2, batch_pb2
 
 from ..errors import RankqlError
+from .delete_matching import delete_matching
 from .grpc_errors import GrpcFailure, InvalidRequest
 from .grpc_filters import where_from_filters
 from .grpc_search import decode_vector, float64s
@@ -125,22 +125,16 @@ def batch_delete(db: Any, request: Any) -> Any:
     if request.tenant:
         raise InvalidRequest("multi-tenancy is not supported: rankql collections have no tenants")
     collection = db.collection(request.collection)
-    cls = db.schema().get(collection.name)
-    where = where_from_filters(request.filters, cls)
-    problems = validate(ast.Query(gets=[ast.GetQuery(class_name=collection.name, where=where)]), db.schema())
-    if problems:
-        raise InvalidRequest("; ".join(p.message for p in problems))
-    uuids = [collection.uuid_of(int(doc)) for doc in collection.filter(where)]
-    reply = batch_delete_pb2.BatchDeleteReply(matches=len(uuids))
-    deleted = 0
-    for text in uuids:
-        ok = True if request.dry_run else collection.delete(text)
-        deleted += int(ok)
-        if request.verbose:
+    where = where_from_filters(request.filters, collection.class_schema)
+    outcome = delete_matching(collection, where, request.dry_run)
+    reply = batch_delete_pb2.BatchDeleteReply(matches=len(outcome.uuids))
+    if request.verbose:  # in the writer turn every match is there to delete
+        for text in outcome.uuids:
             reply.objects.append(
-                batch_delete_pb2.BatchDeleteObject(uuid=uuidlib.UUID(text).bytes, successful=ok)
+                batch_delete_pb2.BatchDeleteObject(uuid=uuidlib.UUID(text).bytes, successful=True)
             )
+    deleted = len(outcome.uuids) if request.dry_run else outcome.deleted
     reply.successful = deleted
-    reply.failed = len(uuids) - deleted
+    reply.failed = len(outcome.uuids) - deleted
     reply.took = time.perf_counter() - started
     return reply

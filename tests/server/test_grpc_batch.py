@@ -142,3 +142,25 @@ def test_torn_vector_or_number_bytes_fail_only_their_object() -> None:
     assert "30 bytes is not a multiple of 4" in errors[2]
     assert "property 'price' bytes must be float64 values: 12 bytes" in errors[3]
     assert db.collection("Article").live_ids().tolist() == [db.collection("Article").doc_id_of(good["id"])]
+
+
+def test_delete_many_is_capped_like_weaviate_and_logged_once(tmp_path) -> None:
+    from rankql.runtime.store.wal import read_records
+
+    db = Database(tmp_path / "db")
+    db.create_collection({"class": "Note", "properties": [{"name": "kind", "dataType": ["text"]}]})
+    result = db.collection("Note").insert_many([{"properties": {"kind": "old"}} for _ in range(10_003)])
+    assert result.ok
+    with serve(db) as server:
+        client = weaviate.connect_to_local(port=server.port, grpc_port=server.grpc_port)
+        try:
+            notes = client.collections.use("Note")
+            done = notes.data.delete_many(where=Filter.by_property("kind").equal("old"))
+        finally:
+            client.close()
+    assert (done.matches, done.successful, done.failed) == (10_000, 10_000, 0)  # QUERY_MAXIMUM_RESULTS
+    assert len(db.collection("Note")) == 3
+    (log,) = (tmp_path / "db").glob("wal-*.log")
+    deletes = [h for h, _ in read_records(log)[0] if h["op"] == "delete"]
+    assert [len(h["uuids"]) for h in deletes] == [10_000]  # one logged write, not one per object
+    db.close()
