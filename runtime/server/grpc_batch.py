@@ -3,7 +3,7 @@
 Properties arrive as a protobuf Struct, where every number is a double: the store types them back
 through the class's schema (3.0 into an int property is 3, as Weaviate does). Vectors arrive as
 little-endian float32 bytes. Errors are reported per object, by its index in the request. Objects are
-read and embedded in a read view (queries keep running), then stored in the database's writer turn.
+read in a read view, embedded outside any lock, then stored in the database's writer turn.
 """
 
 from __future__ import annotations
@@ -26,15 +26,17 @@ from .wire_schema import cannot_vectorize, unrunnable_vectorizer
 
 @dataclass
 class PreparedBatch:
-    """A BatchObjectsRequest read and embedded (in a read view), waiting to be stored."""
+    """A BatchObjectsRequest read (in a read view), then embedded (outside any lock), waiting to be stored."""
 
     started: float
     by_class: dict[str, list[tuple[int, dict]]] = field(default_factory=dict)
     errors: list[tuple[int, str]] = field(default_factory=list)
+    # per class: its vectorizer, and the objects without a vector with the text it embeds for each
+    to_embed: list[tuple[Any, list[dict], list[str]]] = field(default_factory=list)
 
 
 def prepare_batch(db: Any, request: Any) -> PreparedBatch:
-    """Read every object and embed those without a vector: the slow part, done beside running queries."""
+    """Read every object and the text of each one to embed: needs the collections, so in a read view."""
     batch = PreparedBatch(time.perf_counter())
     for index, obj in enumerate(request.objects):
         try:
@@ -43,8 +45,23 @@ def prepare_batch(db: Any, request: Any) -> PreparedBatch:
         except (RankqlError, GrpcFailure) as exc:  # reported for this object; the others go on
             batch.errors.append((index, exc.message))
     for name, items in batch.by_class.items():
-        _embed(db.collection(name), [obj for _, obj in items])
+        collection = db.collection(name)
+        objects = [obj for _, obj in items]
+        todo = collection.writer.texts_to_embed(objects)
+        if todo:
+            batch.to_embed.append(
+                (collection.vectorizer, [objects[i] for i, _ in todo], [t for _, t in todo])
+            )
     return batch
+
+
+def embed_batch(batch: PreparedBatch) -> None:
+    """Give the objects without a vector the vector insert_many would compute (the same text, the same
+    model, one call per class): the slow part, run outside any lock so that no write waiting for its turn
+    holds queries back meanwhile."""
+    for vectorizer, objects, texts in batch.to_embed:
+        for obj, vector in zip(objects, vectorizer.embed(texts), strict=True):
+            obj["vector"] = vector.tolist()
 
 
 def store_batch(db: Any, batch: PreparedBatch) -> Any:
@@ -63,26 +80,6 @@ def store_batch(db: Any, batch: PreparedBatch) -> Any:
     for index, message in sorted(errors):
         reply.errors.append(batch_pb2.BatchObjectsReply.BatchError(index=index, error=message))
     return reply
-
-
-def _embed(collection: Any, objects: list[dict]) -> None:
-    """Give the objects without a vector the vector insert_many would compute: the same text (from the
-    properties as the store types them), the same model, one call. An object whose properties do not fit
-    is left to insert_many, which reports it."""
-    if collection.vectorizer is None:
-        return
-    todo, texts = [], []
-    for obj in objects:
-        if "vector" in obj:
-            continue
-        try:
-            texts.append(collection.object_text(collection.writer._check_properties(obj["properties"])))
-        except RankqlError:
-            continue
-        todo.append(obj)
-    if texts:
-        for obj, vector in zip(todo, collection.vectorizer.embed(texts), strict=True):
-            obj["vector"] = vector.tolist()
 
 
 def _object(obj: Any, collection: Any) -> dict:

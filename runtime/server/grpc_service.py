@@ -19,7 +19,7 @@ from weaviate.proto.v1 import health_weaviate_pb2, weaviate_pb2_grpc
 from ..engine.executor import Executor
 from ..errors import RankqlError
 from .failures import INTERNAL_MESSAGE, error_text, is_client_error
-from .grpc_batch import batch_delete, prepare_batch, store_batch
+from .grpc_batch import batch_delete, embed_batch, prepare_batch, store_batch
 from .grpc_errors import GrpcFailure, InvalidRequest
 from .grpc_reply import search_reply
 from .grpc_search import bind_search
@@ -74,8 +74,9 @@ class WeaviateService(weaviate_pb2_grpc.WeaviateServicer):
             return _answer(context, "search", run_search, self.db, request, headers)
 
     def BatchObjects(self, request: Any, context: grpc.ServicerContext) -> Any:
-        with self.lock.reading():  # reading and embedding the objects: queries run beside it
+        with self.lock.reading():  # reading the objects: only the collection lookups need a view
             prepared = _answer(context, "batch", prepare_batch, self.db, request)
+        _answer(context, "batch", embed_batch, prepared)  # the slow part, outside any lock
         with self.lock.writing():
             return _answer(context, "batch", store_batch, self.db, prepared)
 

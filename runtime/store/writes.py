@@ -107,6 +107,22 @@ class CollectionWriter:
         created = c.objects.created[old] if old is not None else None
         return _Prepared(position, uuid, props, vector, old, created)
 
+    def texts_to_embed(self, objects: list) -> list[tuple[int, str]]:
+        """(position, text) of each object insert_many would vectorize (no vector, properties that fit):
+        a caller may embed them with the class's vectorizer outside any lock and pass the vectors in."""
+        c = self.collection
+        if c.vectorizer is None:
+            return []
+        out = []
+        for i, obj in enumerate(objects):
+            if not isinstance(obj, dict) or obj.get("vector") is not None:
+                continue
+            try:
+                out.append((i, c.object_text(self._check_properties(obj.get("properties")))))
+            except ObjectError:
+                continue  # insert_many reports it
+        return out
+
     # -- writes ------------------------------------------------------------------------------------
 
     def insert_many(self, objects: list, *, progress: bool | None) -> BatchResult:

@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import struct
+import threading
+import time
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 
 import grpc
 import numpy as np
@@ -164,3 +167,57 @@ def test_delete_many_is_capped_like_weaviate_and_logged_once(tmp_path) -> None:
     deletes = [h for h, _ in read_records(log)[0] if h["op"] == "delete"]
     assert [len(h["uuids"]) for h in deletes] == [10_000]  # one logged write, not one per object
     db.close()
+
+
+def test_a_batch_embeds_outside_any_lock_so_a_waiting_write_stalls_no_query(monkeypatch) -> None:
+    """While MiniLM embeds a batch, a write comes in and a query after it: the query answers before the
+    embedding ends (in a read view the write would wait for it, and new queries behind the write)."""
+    db = Database()
+    posts = db.create_collection(
+        {
+            "class": "Post",
+            "vectorizer": "text2vec-transformers",
+            "properties": [{"name": "text", "dataType": ["text"]}],
+        }
+    )
+    posts.insert_many([{"properties": {"text": "a cat sleeps on the sofa"}}])
+    embedding, release = threading.Event(), threading.Event()
+    real_embed = posts.vectorizer.embed
+
+    def gated(texts, *args, **kwargs):
+        if threading.current_thread().name.startswith("rankql-grpc"):
+            embedding.set()
+            release.wait(timeout=30)
+        return real_embed(texts, *args, **kwargs)
+
+    monkeypatch.setattr(posts.vectorizer, "embed", gated)
+    with serve(db) as server, ThreadPoolExecutor(3) as pool:
+        client = weaviate.connect_to_local(port=server.port, grpc_port=server.grpc_port)
+        try:
+            batch = pool.submit(
+                client.collections.use("Post").data.insert_many,
+                [
+                    DataObject(properties={"text": "kittens play"}),
+                    DataObject(properties={"text": "markets fell"}),
+                ],
+            )
+            assert embedding.wait(timeout=30)
+            vector = posts.get(posts.uuid_of(0))["vector"]
+            write = pool.submit(posts.insert, {"properties": {"text": "a dog"}, "vector": vector})
+            time.sleep(0.5)  # the write is waiting for its turn, or done
+            query = pool.submit(db.query, "{ Get { Post { text } } }")
+            answered = query.result(timeout=20)  # before the fix: held until the embedding ends
+            assert not release.is_set() and "errors" not in answered
+        finally:
+            release.set()
+            try:
+                assert not batch.result(timeout=60).has_errors
+            finally:
+                client.close()
+        write.result(timeout=30)
+    assert sorted(posts.properties_of(d)["text"] for d in posts.live_ids()) == [
+        "a cat sleeps on the sofa",
+        "a dog",
+        "kittens play",
+        "markets fell",
+    ]
