@@ -3,48 +3,65 @@
 Properties arrive as a protobuf Struct, where every number is a double: the store types them back
 through the class's schema (3.0 into an int property is 3, as Weaviate does). Vectors arrive as
 little-endian float32 bytes. Errors are reported per object, by its index in the request. Objects are
-read and embedded in a read view (queries keep running), then stored in the database's writer turn.
+read in a read view, embedded outside any lock, then stored in the database's writer turn.
 """
 
 from __future__ import annotations
 
-import struct
 import time
 import uuid as uuidlib
 from dataclasses import dataclass, field
 from typing import Any
 
 from google.protobuf.json_format import MessageToDict
-from rankql.dsl import ast, validate
 from weaviate.proto.v1 import batch_delete_pb2, batch_pb2
 
 from ..errors import RankqlError
-from .grpc_errors import InvalidRequest
+from .delete_matching import delete_matching
+from .grpc_errors import GrpcFailure, InvalidRequest
 from .grpc_filters import where_from_filters
+from .grpc_search import decode_vector, float64s
 from .wire_schema import cannot_vectorize, unrunnable_vectorizer
 
 
 @dataclass
 class PreparedBatch:
-    """A BatchObjectsRequest read and embedded (in a read view), waiting to be stored."""
+    """A BatchObjectsRequest read (in a read view), then embedded (outside any lock), waiting to be stored."""
 
     started: float
     by_class: dict[str, list[tuple[int, dict]]] = field(default_factory=dict)
     errors: list[tuple[int, str]] = field(default_factory=list)
+    # per class: its vectorizer, and the objects without a vector with the text it embeds for each
+    to_embed: list[tuple[Any, list[dict], list[str]]] = field(default_factory=list)
 
 
 def prepare_batch(db: Any, request: Any) -> PreparedBatch:
-    """Read every object and embed those without a vector: the slow part, done beside running queries."""
+    """Read every object and the text of each one to embed: needs the collections, so in a read view."""
     batch = PreparedBatch(time.perf_counter())
     for index, obj in enumerate(request.objects):
         try:
             collection = db.collection(obj.collection)
             batch.by_class.setdefault(collection.name, []).append((index, _object(obj, collection)))
-        except (RankqlError, InvalidRequest) as exc:
+        except (RankqlError, GrpcFailure) as exc:  # reported for this object; the others go on
             batch.errors.append((index, exc.message))
     for name, items in batch.by_class.items():
-        _embed(db.collection(name), [obj for _, obj in items])
+        collection = db.collection(name)
+        objects = [obj for _, obj in items]
+        todo = collection.writer.texts_to_embed(objects)
+        if todo:
+            batch.to_embed.append(
+                (collection.vectorizer, [objects[i] for i, _ in todo], [t for _, t in todo])
+            )
     return batch
+
+
+def embed_batch(batch: PreparedBatch) -> None:
+    """Give the objects without a vector the vector insert_many would compute (the same text, the same
+    model, one call per class): the slow part, run outside any lock so that no write waiting for its turn
+    holds queries back meanwhile."""
+    for vectorizer, objects, texts in batch.to_embed:
+        for obj, vector in zip(objects, vectorizer.embed(texts), strict=True):
+            obj["vector"] = vector.tolist()
 
 
 def store_batch(db: Any, batch: PreparedBatch) -> Any:
@@ -65,33 +82,13 @@ def store_batch(db: Any, batch: PreparedBatch) -> Any:
     return reply
 
 
-def _embed(collection: Any, objects: list[dict]) -> None:
-    """Give the objects without a vector the vector insert_many would compute: the same text (from the
-    properties as the store types them), the same model, one call. An object whose properties do not fit
-    is left to insert_many, which reports it."""
-    if collection.vectorizer is None:
-        return
-    todo, texts = [], []
-    for obj in objects:
-        if "vector" in obj:
-            continue
-        try:
-            texts.append(collection.object_text(collection.writer._check_properties(obj["properties"])))
-        except RankqlError:
-            continue
-        todo.append(obj)
-    if texts:
-        for obj, vector in zip(todo, collection.vectorizer.embed(texts), strict=True):
-            obj["vector"] = vector.tolist()
-
-
 def _object(obj: Any, collection: Any) -> dict:
     if obj.tenant:
         raise InvalidRequest("multi-tenancy is not supported: rankql collections have no tenants")
     out: dict[str, Any] = {"properties": _properties(obj.properties)}
     if obj.uuid:
         out["id"] = obj.uuid
-    vector = _vector(obj)
+    vector = decode_vector(obj, "vector")
     if vector is not None:
         out["vector"] = vector
     elif (vectorizer := unrunnable_vectorizer(collection.definition)) is not None:
@@ -107,7 +104,7 @@ def _properties(props: Any) -> dict:
     out = MessageToDict(props.non_ref_properties) if props.HasField("non_ref_properties") else {}
     for arr in props.number_array_properties:
         raw = arr.values_bytes
-        out[arr.prop_name] = list(struct.unpack(f"<{len(raw) // 8}d", raw)) if raw else list(arr.values)
+        out[arr.prop_name] = float64s(raw, f"property '{arr.prop_name}'") if raw else list(arr.values)
     for arr in props.int_array_properties:
         out[arr.prop_name] = list(arr.values)
     for arr in props.text_array_properties:
@@ -119,40 +116,22 @@ def _properties(props: Any) -> dict:
     return out
 
 
-def _vector(obj: Any) -> list[float] | None:
-    raw = obj.vector_bytes
-    if not raw and obj.vectors:
-        if len(obj.vectors) > 1 or obj.vectors[0].type == 2:  # several named vectors, or a multi-vector
-            names = ", ".join(v.name for v in obj.vectors)
-            raise InvalidRequest(f"rankql keeps one vector per object, got several ({names})")
-        raw = obj.vectors[0].vector_bytes
-    if raw:
-        return list(struct.unpack(f"<{len(raw) // 4}f", raw))
-    return list(obj.vector) or None
-
-
 def batch_delete(db: Any, request: Any) -> Any:
     """Delete the objects the filter matches (or count them with dry_run); verbose lists each one."""
     started = time.perf_counter()
     if request.tenant:
         raise InvalidRequest("multi-tenancy is not supported: rankql collections have no tenants")
     collection = db.collection(request.collection)
-    cls = db.schema().get(collection.name)
-    where = where_from_filters(request.filters, cls)
-    problems = validate(ast.Query(gets=[ast.GetQuery(class_name=collection.name, where=where)]), db.schema())
-    if problems:
-        raise InvalidRequest("; ".join(p.message for p in problems))
-    uuids = [collection.uuid_of(int(doc)) for doc in collection.filter(where)]
-    reply = batch_delete_pb2.BatchDeleteReply(matches=len(uuids))
-    deleted = 0
-    for text in uuids:
-        ok = True if request.dry_run else collection.delete(text)
-        deleted += int(ok)
-        if request.verbose:
+    where = where_from_filters(request.filters, collection.class_schema)
+    outcome = delete_matching(collection, where, request.dry_run)
+    reply = batch_delete_pb2.BatchDeleteReply(matches=len(outcome.uuids))
+    if request.verbose:  # in the writer turn every match is there to delete
+        for text in outcome.uuids:
             reply.objects.append(
-                batch_delete_pb2.BatchDeleteObject(uuid=uuidlib.UUID(text).bytes, successful=ok)
+                batch_delete_pb2.BatchDeleteObject(uuid=uuidlib.UUID(text).bytes, successful=True)
             )
+    deleted = len(outcome.uuids) if request.dry_run else outcome.deleted
     reply.successful = deleted
-    reply.failed = len(uuids) - deleted
+    reply.failed = len(outcome.uuids) - deleted
     reply.took = time.perf_counter() - started
     return reply

@@ -112,24 +112,35 @@ def decode_vector(msg: Any, where: str) -> list[float] | None:
     vectors = list(getattr(msg, "vectors", ()))
     for target in getattr(msg, "vector_for_targets", ()):
         if target.vector_bytes:
-            return _floats(target.vector_bytes)
+            return float32s(target.vector_bytes)
         vectors.extend(target.vectors)
     if vectors:
-        if len(vectors) > 1 or vectors[0].type == 2:  # VECTOR_TYPE_MULTI_FP32
+        if len(vectors) > 1:
+            names = ", ".join(v.name for v in vectors)
+            raise InvalidRequest(f"{where}: rankql keeps one vector per object, got several ({names})")
+        if vectors[0].type == 2:  # VECTOR_TYPE_MULTI_FP32
             raise NotSupported(f"{where}: rankql does not support multi-vectors (ColBERT-style) yet")
-        return _floats(vectors[0].vector_bytes)
+        return float32s(vectors[0].vector_bytes)
     if msg.vector_bytes:
-        return _floats(msg.vector_bytes)
+        return float32s(msg.vector_bytes)
     per_target = getattr(msg, "vector_per_target", {})
     if per_target:
-        return _floats(next(iter(per_target.values())))
+        return float32s(next(iter(per_target.values())))
     return list(msg.vector) or None
 
 
-def _floats(raw: bytes) -> list[float]:
+def float32s(raw: bytes, what: str = "vector") -> list[float]:
+    """Little-endian float32 values (how the v4 client packs vectors); a clear error for a torn tail."""
     if len(raw) % 4:
-        raise InvalidRequest(f"vector bytes must be float32 values: {len(raw)} bytes is not a multiple of 4")
+        raise InvalidRequest(f"{what} bytes must be float32 values: {len(raw)} bytes is not a multiple of 4")
     return list(struct.unpack(f"<{len(raw) // 4}f", raw))
+
+
+def float64s(raw: bytes, what: str) -> list[float]:
+    """Little-endian float64 values (how the v4 client packs number[] properties)."""
+    if len(raw) % 8:
+        raise InvalidRequest(f"{what} bytes must be float64 values: {len(raw)} bytes is not a multiple of 8")
+    return list(struct.unpack(f"<{len(raw) // 8}d", raw))
 
 
 def _near_vector(msg: Any) -> ast.NearVector:

@@ -18,8 +18,9 @@ from weaviate.proto.v1 import health_weaviate_pb2, weaviate_pb2_grpc
 
 from ..engine.executor import Executor
 from ..errors import RankqlError
+from .failures import INTERNAL_MESSAGE, error_text, is_client_error
 from .grpc_aggregate import run_aggregate
-from .grpc_batch import batch_delete, prepare_batch, store_batch
+from .grpc_batch import batch_delete, embed_batch, prepare_batch, store_batch
 from .grpc_errors import GrpcFailure, InvalidRequest
 from .grpc_reply import search_reply
 from .grpc_search import bind_search
@@ -74,8 +75,9 @@ class WeaviateService(weaviate_pb2_grpc.WeaviateServicer):
             return _answer(context, "search", run_search, self.db, request, headers)
 
     def BatchObjects(self, request: Any, context: grpc.ServicerContext) -> Any:
-        with self.lock.reading():  # reading and embedding the objects: queries run beside it
+        with self.lock.reading():  # reading the objects: only the collection lookups need a view
             prepared = _answer(context, "batch", prepare_batch, self.db, request)
+        _answer(context, "batch", embed_batch, prepared)  # the slow part, outside any lock
         with self.lock.writing():
             return _answer(context, "batch", store_batch, self.db, prepared)
 
@@ -104,16 +106,21 @@ class WeaviateService(weaviate_pb2_grpc.WeaviateServicer):
 
 
 def _answer(context: grpc.ServicerContext, what: str, handler: Any, *args: Any) -> Any:
-    """The handler's reply; a known failure aborts with its status and message, never a traceback."""
+    """The handler's reply; a failure aborts with a status by REST's rule (failures.py), never a traceback:
+    a bad request is INVALID_ARGUMENT, a server that cannot do it (model, disk) UNAVAILABLE, a bug INTERNAL
+    with no exception text (the server log has the traceback)."""
     try:
         return handler(*args)
     except GrpcFailure as exc:
         context.abort(exc.code, exc.message)
     except RankqlError as exc:
-        context.abort(grpc.StatusCode.INVALID_ARGUMENT, str(exc))
-    except Exception as exc:  # noqa: BLE001 - a bug must still reach the client as a message
+        if is_client_error(exc):
+            context.abort(grpc.StatusCode.INVALID_ARGUMENT, error_text(exc))
+        log.error("gRPC %s failed: %s", what, exc)
+        context.abort(grpc.StatusCode.UNAVAILABLE, error_text(exc))
+    except Exception:  # noqa: BLE001 - a bug of ours: logged with its traceback, the client gets no text of it
         log.exception("gRPC %s failed", what)
-        context.abort(grpc.StatusCode.INTERNAL, f"internal error in {what}: {type(exc).__name__}: {exc}")
+        context.abort(grpc.StatusCode.INTERNAL, f"{what}: {INTERNAL_MESSAGE}")
 
 
 def _health_check(request: Any, context: grpc.ServicerContext) -> Any:

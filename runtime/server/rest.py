@@ -15,8 +15,9 @@ from starlette.routing import Route
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from ..database import Database
-from ..errors import ObjectError, RankqlError, SchemaError, SearchError
+from ..errors import RankqlError
 from .auth import authorized
+from .failures import INTERNAL_MESSAGE, error_text, is_client_error
 from .guard import lock_for
 
 # The Weaviate release rankql answers as: >= 1.27 (the v4 client's minimum) and below 1.36, from which
@@ -105,13 +106,12 @@ def _endpoint(state: RestState, handler: Handler) -> Callable[[Request], Awaitab
         except WireError as exc:
             return error_response(exc.message, exc.status)
         except RankqlError as exc:
-            # What the request asked for is wrong: 422; the server cannot do it (a model, the disk): 500.
-            status = 422 if isinstance(exc, SchemaError | ObjectError | SearchError) else 500
-            text = exc.message + (f" (hint: {exc.hint})" if exc.hint else "")
-            return error_response(text, status)
+            if not is_client_error(exc):
+                log.error("request %s %s failed: %s", request.method, request.url.path, exc)
+            return error_response(error_text(exc), 422 if is_client_error(exc) else 500)
         except Exception:  # a bug of ours: logged with its traceback, the client gets a 500 without one
             log.exception("request %s %s failed", request.method, request.url.path)
-            return error_response("internal server error; the server log has the details", 500)
+            return error_response(INTERNAL_MESSAGE, 500)
 
     return endpoint
 

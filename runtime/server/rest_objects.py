@@ -2,21 +2,19 @@
 
 from __future__ import annotations
 
-from types import SimpleNamespace
 from typing import Any
 
-from rankql.dsl.validate_where import where_filter
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
 from ..errors import ObjectError, SchemaError
 from ..store.collection import Collection
+from .delete_matching import MAX_DELETE, delete_matching
 from .rest import RestState, WireError
 from .rest_where import where_from_json
 from .wire_schema import cannot_vectorize, unrunnable_vectorizer, vector_name
 
 DEFAULT_LIST_LIMIT = 25  # Weaviate's QUERY_DEFAULTS_LIMIT for GET /v1/objects
-MAX_DELETE = 10000  # Weaviate's QUERY_MAXIMUM_RESULTS caps one batch delete
 
 
 def _includes_vector(request: Request) -> bool:
@@ -252,22 +250,14 @@ def _batch_delete(state: RestState, body: Any) -> dict:
         raise WireError(f"output must be 'minimal' or 'verbose', got {output!r}")
     dry_run = bool(body.get("dryRun", False))
     collection = state.db.collection(match["class"])
-    where = where_from_json(match["where"])
-    problems = list(where_filter(SimpleNamespace(where=where), collection.class_schema))  # type: ignore[arg-type]
-    if problems:
-        raise WireError("; ".join(p.message for p in problems))
-    uuids = [collection.uuid_of(int(d)) for d in collection.filter(where)[:MAX_DELETE]]
-    results = []
-    for uuid in uuids:
-        deleted = dry_run or collection.delete(uuid)
-        results.append({"id": uuid, "status": ("DRYRUN" if dry_run else "SUCCESS") if deleted else "FAILED"})
-    failed = sum(1 for r in results if r["status"] == "FAILED")
+    outcome = delete_matching(collection, where_from_json(match["where"]), dry_run)
+    status = "DRYRUN" if dry_run else "SUCCESS"  # in the writer turn every match is there to delete
     summary: dict[str, Any] = {
-        "failed": failed,
+        "failed": 0 if dry_run else len(outcome.uuids) - outcome.deleted,
         "limit": MAX_DELETE,
-        "matches": len(uuids),
-        "objects": results if output == "verbose" else None,
-        "successful": 0 if dry_run else len(uuids) - failed,
+        "matches": len(outcome.uuids),
+        "objects": [{"id": u, "status": status} for u in outcome.uuids] if output == "verbose" else None,
+        "successful": outcome.deleted,
     }
     return {"dryRun": dry_run, "match": match, "output": output, "results": summary}
 

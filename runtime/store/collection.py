@@ -397,3 +397,7 @@ class Collection:
     def delete(self, uuid: str) -> bool:
         """Remove an object; False when there was none with this id."""
         return self.writer.delete(uuid)
+
+    def delete_many(self, uuids: list[str]) -> int:
+        """Remove the objects with these ids in one write (one log record); the number removed."""
+        return self.writer.delete_many(uuids)

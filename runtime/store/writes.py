@@ -107,6 +107,22 @@ class CollectionWriter:
         created = c.objects.created[old] if old is not None else None
         return _Prepared(position, uuid, props, vector, old, created)
 
+    def texts_to_embed(self, objects: list) -> list[tuple[int, str]]:
+        """(position, text) of each object insert_many would vectorize (no vector, properties that fit):
+        a caller may embed them with the class's vectorizer outside any lock and pass the vectors in."""
+        c = self.collection
+        if c.vectorizer is None:
+            return []
+        out = []
+        for i, obj in enumerate(objects):
+            if not isinstance(obj, dict) or obj.get("vector") is not None:
+                continue
+            try:
+                out.append((i, c.object_text(self._check_properties(obj.get("properties")))))
+            except ObjectError:
+                continue  # insert_many reports it
+        return out
+
     # -- writes ------------------------------------------------------------------------------------
 
     def insert_many(self, objects: list, *, progress: bool | None | Callable[[int], None]) -> BatchResult:
@@ -257,22 +273,28 @@ class CollectionWriter:
         c._guard.logged()
 
     def delete(self, uuid: str) -> bool:
+        return self.delete_many([uuid]) == 1
+
+    def delete_many(self, uuids: list[str]) -> int:
+        """Remove the objects with these ids (unknown ones are skipped) in one logged write and one
+        exclusive step; the number removed."""
         c = self.collection
         guard = c._guard
         with guard.writing():
-            doc_id = c.doc_id_of(uuid)
-            if doc_id is None:
-                return False
-            guard.log({"op": "delete", "class": c.name, "uuids": [c.objects.uuids[doc_id]]})
+            doc_ids = list(dict.fromkeys(d for d in map(c.doc_id_of, uuids) if d is not None))
+            if not doc_ids:
+                return 0
+            guard.log({"op": "delete", "class": c.name, "uuids": [c.objects.uuids[d] for d in doc_ids]})
             try:
                 with guard.exclusive():
-                    self._unindex(doc_id)
+                    for doc_id in doc_ids:
+                        self._unindex(doc_id)
                     c.objects.touch()
             except BaseException:
                 _log_abort(guard)
                 raise
         guard.logged()
-        return True
+        return len(doc_ids)
 
     # -- the log -----------------------------------------------------------------------------------
 

@@ -2,14 +2,20 @@
 
 from __future__ import annotations
 
+import struct
+import threading
+import time
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 
+import grpc
 import numpy as np
 import pytest
 import weaviate
 from rankql.runtime import Database, generate_uuid5, serve
 from weaviate.classes.data import DataObject
 from weaviate.classes.query import Filter
+from weaviate.proto.v1 import base_pb2, batch_pb2, weaviate_pb2_grpc
 
 from .grpc_support import ARTICLE, article, gql
 
@@ -97,3 +103,121 @@ def test_delete_many_dry_run_verbose_and_real(served) -> None:
     assert len(db.collection("Article").live_ids()) == 13
     with pytest.raises(weaviate.exceptions.WeaviateBaseError, match="no such prop with name 'nope'"):
         articles.data.delete_many(where=Filter.by_property("nope").equal("x"))
+
+
+def _raw_batch(port: int, objects: list) -> batch_pb2.BatchObjectsReply:
+    with grpc.insecure_channel(f"127.0.0.1:{port}") as channel:
+        stub = weaviate_pb2_grpc.WeaviateStub(channel)
+        return stub.BatchObjects(batch_pb2.BatchObjectsRequest(objects=objects), timeout=10)
+
+
+def test_torn_vector_or_number_bytes_fail_only_their_object() -> None:
+    db = Database()
+    db.create_collection(ARTICLE)
+    good = article(1)
+    props = batch_pb2.BatchObject.Properties
+    with serve(db) as server:
+        reply = _raw_batch(
+            server.grpc_port,
+            [
+                batch_pb2.BatchObject(
+                    collection="Article", uuid=good["id"], vector_bytes=struct.pack("<8f", *good["vector"])
+                ),
+                batch_pb2.BatchObject(collection="Article", vector_bytes=b"\x00" * 7),
+                batch_pb2.BatchObject(
+                    collection="Article",
+                    vectors=[base_pb2.Vectors(name="default", vector_bytes=b"\x00" * 30)],
+                ),
+                batch_pb2.BatchObject(
+                    collection="Article",
+                    vector_bytes=struct.pack("<8f", *good["vector"]),
+                    properties=props(
+                        number_array_properties=[
+                            base_pb2.NumberArrayProperties(prop_name="price", values_bytes=b"\x00" * 12)
+                        ]
+                    ),
+                ),
+            ],
+        )
+    errors = {e.index: e.error for e in reply.errors}
+    assert sorted(errors) == [1, 2, 3]
+    assert "7 bytes is not a multiple of 4" in errors[1]
+    assert "30 bytes is not a multiple of 4" in errors[2]
+    assert "property 'price' bytes must be float64 values: 12 bytes" in errors[3]
+    assert db.collection("Article").live_ids().tolist() == [db.collection("Article").doc_id_of(good["id"])]
+
+
+def test_delete_many_is_capped_like_weaviate_and_logged_once(tmp_path) -> None:
+    from rankql.runtime.store.wal import read_records
+
+    db = Database(tmp_path / "db")
+    db.create_collection({"class": "Note", "properties": [{"name": "kind", "dataType": ["text"]}]})
+    result = db.collection("Note").insert_many([{"properties": {"kind": "old"}} for _ in range(10_003)])
+    assert result.ok
+    with serve(db) as server:
+        client = weaviate.connect_to_local(port=server.port, grpc_port=server.grpc_port)
+        try:
+            notes = client.collections.use("Note")
+            done = notes.data.delete_many(where=Filter.by_property("kind").equal("old"))
+        finally:
+            client.close()
+    assert (done.matches, done.successful, done.failed) == (10_000, 10_000, 0)  # QUERY_MAXIMUM_RESULTS
+    assert len(db.collection("Note")) == 3
+    (log,) = (tmp_path / "db").glob("wal-*.log")
+    deletes = [h for h, _ in read_records(log)[0] if h["op"] == "delete"]
+    assert [len(h["uuids"]) for h in deletes] == [10_000]  # one logged write, not one per object
+    db.close()
+
+
+def test_a_batch_embeds_outside_any_lock_so_a_waiting_write_stalls_no_query(monkeypatch) -> None:
+    """While MiniLM embeds a batch, a write comes in and a query after it: the query answers before the
+    embedding ends (in a read view the write would wait for it, and new queries behind the write)."""
+    db = Database()
+    posts = db.create_collection(
+        {
+            "class": "Post",
+            "vectorizer": "text2vec-transformers",
+            "properties": [{"name": "text", "dataType": ["text"]}],
+        }
+    )
+    posts.insert_many([{"properties": {"text": "a cat sleeps on the sofa"}}])
+    embedding, release = threading.Event(), threading.Event()
+    real_embed = posts.vectorizer.embed
+
+    def gated(texts, *args, **kwargs):
+        if threading.current_thread().name.startswith("rankql-grpc"):
+            embedding.set()
+            release.wait(timeout=30)
+        return real_embed(texts, *args, **kwargs)
+
+    monkeypatch.setattr(posts.vectorizer, "embed", gated)
+    with serve(db) as server, ThreadPoolExecutor(3) as pool:
+        client = weaviate.connect_to_local(port=server.port, grpc_port=server.grpc_port)
+        try:
+            batch = pool.submit(
+                client.collections.use("Post").data.insert_many,
+                [
+                    DataObject(properties={"text": "kittens play"}),
+                    DataObject(properties={"text": "markets fell"}),
+                ],
+            )
+            assert embedding.wait(timeout=30)
+            vector = posts.get(posts.uuid_of(0))["vector"]
+            write = pool.submit(posts.insert, {"properties": {"text": "a dog"}, "vector": vector})
+            time.sleep(0.5)  # the write is waiting for its turn, or done
+            query = pool.submit(db.query, "{ Get { Post { text } } }")
+            answered = query.result(timeout=20)  # before the fix: held until the embedding ends
+            assert not release.is_set() and "errors" not in answered
+        finally:
+            release.set()
+            try:
+                assert not batch.result(timeout=60).has_errors
+            finally:
+                client.close()
+        write.result(timeout=30)
+    assert sorted(posts.properties_of(d)["text"] for d in posts.live_ids()) == [
+        "a cat sleeps on the sofa",
+        "a dog",
+        "kittens play",
+        "markets fell",
+    ]

@@ -6,6 +6,8 @@ import grpc
 import pytest
 import weaviate
 from rankql.runtime import serve
+from rankql.runtime.errors import ModelLoadError, SearchError, StorageError
+from rankql.runtime.server import grpc_service
 from weaviate.classes.init import Auth
 from weaviate.exceptions import WeaviateBaseError
 from weaviate.proto.v1 import health_weaviate_pb2, search_get_pb2, weaviate_pb2_grpc
@@ -135,3 +137,33 @@ def test_tenants_answer_unimplemented_with_a_message() -> None:
                 articles.tenants.get()
         finally:
             client.close()
+
+
+@pytest.mark.parametrize(
+    ("error", "code", "shown"),
+    [
+        (SearchError("the filter does not fit"), grpc.StatusCode.INVALID_ARGUMENT, "the filter does not fit"),
+        (
+            StorageError("the log cannot be written", hint="free some disk"),
+            grpc.StatusCode.UNAVAILABLE,
+            "the log cannot be written (hint: free some disk)",
+        ),
+        (ModelLoadError("no model"), grpc.StatusCode.UNAVAILABLE, "no model"),
+        (KeyError("secret-internal-detail"), grpc.StatusCode.INTERNAL, "the server log has the details"),
+    ],
+)
+def test_errors_map_to_statuses_by_the_rest_rule(monkeypatch, caplog, error, code, shown) -> None:
+    """A bad request is INVALID_ARGUMENT; the server's failures are UNAVAILABLE (a rankql error, with its
+    message as REST's 500 shows it) or INTERNAL (a bug: no exception text reaches the client)."""
+
+    def failing(*args: object) -> None:
+        raise error
+
+    monkeypatch.setattr(grpc_service, "run_search", failing)
+    with serve(article_db(2)) as server, pytest.raises(grpc.RpcError) as raised:
+        _search(server.grpc_port)
+    assert raised.value.code() == code
+    assert shown in raised.value.details()
+    assert "secret" not in raised.value.details() and "KeyError" not in raised.value.details()
+    if code == grpc.StatusCode.INTERNAL:
+        assert "secret-internal-detail" in caplog.text  # the traceback is in the server log

@@ -248,3 +248,29 @@ def test_insert_many_reports_progress_to_a_callback() -> None:
     result = notes.insert_many([*objects, {"properties": {"pages": 3}}], progress=steps.append)
     assert [r.error is None for r in result] == [True] * 5 + [False]
     assert sum(steps) == 5 and len(notes) == 5  # the refused object is never counted as done
+
+
+def test_delete_many_is_one_logged_write_replayed_after_a_crash(tmp_path) -> None:
+    from rankql.runtime.store.wal import read_records
+
+    path = tmp_path / "db"
+    db = Database(path)
+    c = db.create_collection({"class": "A", "properties": [{"name": "t", "dataType": ["text"]}]})
+    ids = [generate_uuid5(f"a{i}") for i in range(6)]
+    c.insert_many(
+        [{"id": u, "properties": {"t": f"word{i}"}, "vector": [1.0, float(i)]} for i, u in enumerate(ids)]
+    )
+    gone = [ids[1], ids[3].upper(), ids[3], ids[4], generate_uuid5("never-stored")]
+    assert c.delete_many(gone) == 3  # the unknown id is skipped, the repeated one counted once
+    assert c.delete_many([ids[1]]) == 0
+    assert sorted(c.uuid_of(d) for d in c.live_ids()) == sorted([ids[0], ids[2], ids[5]])
+    assert bm25_hits(c, "word3") == [] and len(vector_hits(c, [1.0, 3.0], 10)) == 3
+    (log,) = path.glob("wal-*.log")
+    deletes = [h for h, _ in read_records(log)[0] if h["op"] == "delete"]
+    assert [sorted(h["uuids"]) for h in deletes] == [
+        sorted([ids[1], ids[3], ids[4]])
+    ]  # one record, one fsync
+    db._folder.close()  # a crash
+    with Database(path) as reopened:
+        again = reopened.collection("A")
+        assert sorted(again.uuid_of(d) for d in again.live_ids()) == sorted([ids[0], ids[2], ids[5]])
