@@ -8,6 +8,8 @@ import pytest
 
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
+# One thread builds every HNSW graph in tests: the same graph, so the same approximate results, each run.
+os.environ.setdefault("RANKQL_HNSW_THREADS", "1")
 
 
 @pytest.fixture(scope="session")

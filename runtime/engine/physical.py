@@ -28,7 +28,7 @@ from rankql.dsl.plan import (
 )
 from rankql.dsl.source import Span
 
-from ..store.thresholds import PAGE_ROWS
+from ..store.thresholds import PAGE_ROWS, postfilter_wins
 from . import operators as ops
 from .hits import Hit, HitList
 
@@ -147,7 +147,8 @@ class ExactScan(VectorScan):
 @dataclass(eq=False)
 class FilteredScan(VectorScan):
     """A filtered search: exact over the allowed ids when the where filter lets at most `cutoff` through
-    (Weaviate's flatSearchCutoff), else the HNSW graph with the filter."""
+    (Weaviate's flatSearchCutoff), else the HNSW graph: searched unfiltered and the allowed kept when they
+    are a large share (thresholds.postfilter_wins, the store's rule), else with hnswlib's filter."""
 
     cutoff: int = 0
     ef: int = 0
@@ -160,11 +161,13 @@ class FilteredScan(VectorScan):
         count = 0 if allow is None else len(allow)
         exact = count <= self.cutoff
         if ctx.analyze:
-            ctx.notes[id(self)] = (
-                f"exact: {count} allowed <= {self.cutoff}"
-                if exact
-                else f"hnsw: {count} allowed > {self.cutoff}"
-            )
+            if exact:
+                note = f"exact: {count} allowed <= {self.cutoff}"
+            elif postfilter_wins(count, len(ctx.collection.vectors)):
+                note = f"hnsw post-filtered: {count} allowed > {self.cutoff}"
+            else:
+                note = f"hnsw filtered: {count} allowed > {self.cutoff}"
+            ctx.notes[id(self)] = note
         return exact
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import numpy as np
 
 from .distances import METRICS, distances
+from .thresholds import GROWTH
 
 
 class FlatIndex:
@@ -35,7 +36,7 @@ class FlatIndex:
         capacity = self._data.shape[0]
         if needed <= capacity:
             return
-        new_capacity = max(needed, capacity * 2, 1024)
+        new_capacity = max(needed, int(capacity * GROWTH), 1024)
         data = np.zeros((new_capacity, self.dim), dtype=np.float32)
         data[:capacity] = self._data
         norms = np.zeros(new_capacity, dtype=np.float32)

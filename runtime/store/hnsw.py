@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import copy
+import os
 from math import isfinite
 from pathlib import Path
 
@@ -10,12 +11,36 @@ import hnswlib
 import numpy as np
 
 from .folder_checks import check_hnsw_file
+from .thresholds import GROWTH, PARALLEL_BUILD_ROWS
 
 # Weaviate metric -> hnswlib space. hnswlib's 'ip' is 1 - a.b, Weaviate's dot is -(a.b): subtract 1.
 SPACES = {"cosine": "cosine", "dot": "ip", "l2-squared": "l2"}
 SEED = 100
 _MIN_CAPACITY = 1024
 _FLOAT32 = np.dtype(np.float32)
+_POSTFILTER_WIDENINGS = 3
+# Doc ids a filtered search may return: a set (hnswlib's filter) or a bool mask over doc ids (post-filter).
+Allowed = set[int] | np.ndarray
+
+
+def build_threads(rows: int) -> int:
+    """Threads for adding `rows` vectors: RANKQL_HNSW_THREADS when set (1: the same graph on every run),
+    else every core for a batch of PARALLEL_BUILD_ROWS or more and one thread below it.
+
+    Threads insert in whatever order they get to, so a parallel build's graph (and so an approximate
+    result near the recall edge) can differ from run to run; small writes stay on one thread and identical.
+    """
+    setting = os.environ.get("RANKQL_HNSW_THREADS", "").strip()
+    if setting:
+        try:
+            return max(1, int(setting))
+        except ValueError:
+            raise ValueError(
+                f"RANKQL_HNSW_THREADS must be a whole number of threads, got {setting!r}"
+            ) from None
+    if rows < PARALLEL_BUILD_ROWS:
+        return 1
+    return max(1, len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1)
 
 
 def dynamic_ef(k: int, ef: int = -1) -> int:
@@ -63,13 +88,14 @@ class HnswIndex:
         needed = self._count + len(ids)
         capacity = self._index.get_max_elements()
         if needed > capacity:
-            self._index.resize_index(max(needed, capacity * 2))
-        # One thread: the graph, and so every search result, is the same on every run.
+            # A smaller step than doubling: less unused slack held in memory, a few more resizes.
+            self._index.resize_index(max(needed, int(capacity * GROWTH)))
+        threads = build_threads(len(ids))
         try:
             self._index.add_items(
                 np.asarray(vectors, dtype=np.float32),
                 np.asarray(ids, dtype=np.int64),
-                num_threads=1,
+                num_threads=threads,
                 replace_deleted=True,
             )
         except BaseException:
@@ -96,19 +122,21 @@ class HnswIndex:
             self._count -= 1
 
     def search(
-        self, query: np.ndarray, k: int, allowed: set[int] | None = None, allowed_count: int | None = None
+        self, query: np.ndarray, k: int, allowed: Allowed | None = None, allowed_count: int | None = None
     ) -> tuple[np.ndarray, np.ndarray]:
         """(doc ids, distances) of about the k nearest, by distance; k is clamped to what can be found.
 
         Every found candidate tied with the k-th distance comes too (so more than k may return): which
         of them make the cut is the caller's choice (uuid order), not hnswlib's.
+        `allowed`: a set of doc ids (hnswlib filters as it walks) or a bool mask over doc ids (the graph is
+        searched unfiltered and the allowed kept, widening until k are found: for large allowed shares).
         Raises RuntimeError when hnswlib cannot find k (the caller falls back to exact search).
         """
         labels, dist, _ = self.search_values(query, k, allowed, allowed_count)
         return labels, dist
 
     def search_values(
-        self, query: np.ndarray, k: int, allowed: set[int] | None = None, allowed_count: int | None = None
+        self, query: np.ndarray, k: int, allowed: Allowed | None = None, allowed_count: int | None = None
     ) -> tuple[np.ndarray, np.ndarray, list[float]]:
         """search, plus the distances as a Python list (the same values): callers check ties on it.
 
@@ -187,12 +215,38 @@ class HnswIndex:
         self._ef_k = k
         return index
 
-    def _knn(self, query: np.ndarray, k: int, allowed: set[int] | None) -> tuple[np.ndarray, np.ndarray]:
+    def _knn(self, query: np.ndarray, k: int, allowed: Allowed | None) -> tuple[np.ndarray, np.ndarray]:
         """hnswlib's answer as it gives it: (1, k) arrays of labels and distances."""
         if allowed is None:
             return self._index.knn_query(query, k=k, num_threads=1)
+        if isinstance(allowed, np.ndarray):
+            return self._knn_masked(query, k, allowed)
         # The filter is a Python callable run per visited node: one thread keeps it from contending.
         return self._index.knn_query(query, k=k, num_threads=1, filter=allowed.__contains__)
+
+    def _knn_masked(self, query: np.ndarray, k: int, mask: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """The k nearest allowed by `mask`, from unfiltered searches for about k / share candidates.
+
+        hnswlib searches with ef = max(ef, asked), so each candidate list is as good as an unfiltered
+        search for that many. After a few widenings (the allowed lie far from the query) the filter goes
+        to hnswlib instead, which walks on until it has k allowed.
+        """
+        allowed = int(np.count_nonzero(mask))
+        if allowed < k:
+            raise RuntimeError("fewer allowed vectors than asked for")
+        share = allowed / max(self._count, 1)
+        asked = min(self._count, max(k, int(2 * k / share) + 16))  # twice the expected need: one pass
+        for _ in range(_POSTFILTER_WIDENINGS):
+            labels, dist = self._index.knn_query(query, k=asked, num_threads=1)
+            keep = np.flatnonzero(mask[labels[0]])
+            if len(keep) >= k:
+                keep = keep[:k]
+                return labels[:, keep], dist[:, keep]
+            if asked >= self._count:
+                raise RuntimeError("fewer allowed vectors reachable than asked for")
+            asked = min(asked * 4, self._count)
+        members = set(np.flatnonzero(mask).tolist())
+        return self._index.knn_query(query, k=k, num_threads=1, filter=members.__contains__)
 
     def save(self, path: Path) -> None:
         self._index.save_index(str(path))

@@ -9,3 +9,22 @@ PAGE_ROWS = 64
 # Weaviate's flatSearchCutoff default (vectorIndexConfig): a filtered vector search whose where filter
 # lets at most this many objects through scans them exactly instead of walking the HNSW graph.
 FLAT_SEARCH_CUTOFF = 40_000
+
+# Capacity of the vector stores grows by this factor (not doubling): at most a quarter of the vectors held
+# again as unused slack, in the exact store and in the graph.
+GROWTH = 1.25
+
+# A batch of at least this many vectors is added to the HNSW graph on every core (RANKQL_HNSW_THREADS
+# overrides): smaller ones gain little from threads, and stay on one thread, giving the same graph each run.
+PARALLEL_BUILD_ROWS = 1000
+
+# A filtered HNSW search whose filter lets at least this share of the vectors through searches the graph
+# unfiltered for about k / share candidates and keeps the allowed ones (widening until k are found): a
+# few hundred distance computations, where hnswlib's filter calls a Python function per visited node.
+# Below it the filter goes to hnswlib, which walks on until it has k allowed neighbours.
+POSTFILTER_MIN_SHARE = 0.05
+
+
+def postfilter_wins(allowed: int, live: int) -> bool:
+    """Whether a filtered graph search post-filters an unfiltered one (True) or filters in hnswlib."""
+    return live > 0 and allowed >= POSTFILTER_MIN_SHARE * live

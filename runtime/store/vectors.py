@@ -9,7 +9,7 @@ import numpy as np
 from ..errors import SearchError
 from .flat import FlatIndex
 from .hnsw import SPACES, HnswIndex
-from .thresholds import PAGE_ROWS
+from .thresholds import PAGE_ROWS, postfilter_wins
 
 
 class VectorIndex:
@@ -92,12 +92,17 @@ class VectorIndex:
             return self.flat.search(query, k, allow, ties=True)
         if k <= 0:
             return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.float32)
-        allowed = None
+        allowed: set[int] | np.ndarray | None = None
         count = None
         if allow is not None:
             candidates = self.flat.live_ids(allow)
-            allowed = set(candidates.tolist())
             count = len(candidates)
+            if postfilter_wins(count, len(self.flat)):
+                # A mask over doc ids: the graph is searched unfiltered and the allowed kept.
+                allowed = np.zeros(len(self.flat.live_mask), dtype=bool)
+                allowed[candidates] = True
+            else:
+                allowed = set(candidates.tolist())
         try:
             return self.hnsw.search(query, k, allowed, count)
         except RuntimeError:

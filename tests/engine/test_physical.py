@@ -88,7 +88,8 @@ def test_a_flat_index_always_scans_exactly():
 
 
 @pytest.mark.parametrize(
-    ("cutoff", "choice"), [(FLAT_SEARCH_CUTOFF, "exact: 4 allowed <= 40000"), (2, "hnsw: 4 allowed > 2")]
+    ("cutoff", "choice"),
+    [(FLAT_SEARCH_CUTOFF, "exact: 4 allowed <= 40000"), (2, "hnsw post-filtered: 4 allowed > 2")],
 )
 def test_explain_analyze_shows_the_filtered_scan_choice_and_both_paths_agree(cutoff, choice, default_db):
     db = _db(flatSearchCutoff=cutoff)
