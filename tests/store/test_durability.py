@@ -252,6 +252,24 @@ def test_a_checkpoint_links_the_object_data_it_already_wrote(tmp_path: Path) -> 
         assert c.vector_of(c.live_ids()[-1]).tolist() == [2.0, 4.0]
 
 
+def test_every_later_checkpoint_links_the_first_segment_again(tmp_path: Path) -> None:
+    path = tmp_path / "db"
+    with Database(path) as db:
+        c = db.create_collection({"class": "A", "properties": [{"name": "t", "dataType": ["text"]}]})
+        c.insert_many([{"properties": {"t": f"first {i}"}} for i in range(20)])
+        db.save()
+        (first,) = (path / "gen-00000001").glob("*/seg-*.json")
+        inode = first.stat().st_ino
+        for generation, count in ((2, 2), (3, 3)):
+            c.insert_many([{"properties": {"t": f"more {generation} {i}"}} for i in range(3)])
+            db.save()
+            segments = sorted((path / f"gen-{generation:08d}").glob("*/seg-*.json"))
+            assert len(segments) == count  # one new segment per save, the earlier ones linked
+            assert segments[0].name == first.name and segments[0].stat().st_ino == inode
+    with Database(path) as reopened:
+        assert len(reopened.collection("A")) == 26
+
+
 def test_a_log_record_that_does_not_fit_is_a_storage_error(tmp_path: Path) -> None:
     from rankql.runtime.store.wal import encode
 
