@@ -314,9 +314,12 @@ class Database:
             self.save()
         finally:
             self._closed = True
-            if self._folder is not None:
+            # In the writer's turn: a write in flight ends first, and every later one is refused.
+            with self._checkpointing, self._guard.writing():
+                self._guard.closed = True
                 self._guard.journal = None
-                self._folder.close()
+                if self._folder is not None:
+                    self._folder.close()
 
     def __enter__(self) -> Database:
         return self

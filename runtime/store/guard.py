@@ -18,6 +18,8 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import Any
 
+from ..errors import StorageError
+
 
 class ReadWriteLock:
     """Shared (re-entrant per thread) or exclusive; a waiting exclusive holder blocks new shared ones."""
@@ -42,6 +44,10 @@ class ReadWriteLock:
             self._readers += 1
         self._local.depth = 1
 
+    def reading_here(self) -> bool:
+        """Whether this thread is inside a query."""
+        return bool(getattr(self._local, "depth", 0))
+
     def release_shared(self) -> None:
         depth = self._local.depth - 1
         self._local.depth = depth
@@ -51,6 +57,9 @@ class ReadWriteLock:
             self._readers -= 1
             if self._readers == 0:
                 self._cond.notify_all()
+
+    def holds_exclusive(self) -> bool:
+        return self._writer == threading.get_ident()
 
     def acquire_exclusive(self) -> None:
         me = threading.get_ident()
@@ -86,6 +95,7 @@ class DatabaseGuard:
         self._writer = threading.RLock()
         self.journal: Any = None  # a Journal when the database lives in a folder
         self.after_write: Callable[[], None] | None = None  # e.g. a checkpoint once the log is long
+        self.closed = False  # set by Database.close() during the writer's turn
 
     @contextmanager
     def reading(self) -> Iterator[None]:
@@ -97,7 +107,15 @@ class DatabaseGuard:
 
     @contextmanager
     def writing(self) -> Iterator[None]:
+        if self._rw.reading_here() and not self._rw.holds_exclusive():
+            # Checked before the writer lock: a writer that holds it may be waiting for this very query.
+            raise StorageError(
+                "a write cannot start inside a query of the same thread",
+                hint="finish the query (leave read_view()) before writing",
+            )
         with self._writer:
+            if self.closed:
+                raise StorageError("the database is closed", hint="open it again with Database(path)")
             yield
 
     @contextmanager
