@@ -13,6 +13,7 @@ Three levels, one object per Database (its collections hold the same one):
 
 from __future__ import annotations
 
+import os
 import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -96,6 +97,8 @@ class DatabaseGuard:
         self.journal: Any = None  # a Journal when the database lives in a folder
         self.after_write: Callable[[], None] | None = None  # e.g. a checkpoint once the log is long
         self.closed = False  # set by Database.close() during the writer's turn
+        self.broken = False  # a failed write could not be cut from the log: it would come back on open
+        self._logged_at: int | None = None  # where the last record of this write turn starts in the log
 
     @contextmanager
     def reading(self) -> Iterator[None]:
@@ -116,6 +119,11 @@ class DatabaseGuard:
         with self._writer:
             if self.closed:
                 raise StorageError("the database is closed", hint="open it again with Database(path)")
+            if self.broken:
+                raise StorageError(
+                    "the write-ahead log holds a failed write that could not be removed; writes are refused",
+                    hint="close the database and check the disk; reopening may bring the failed write back",
+                )
             yield
 
     @contextmanager
@@ -128,10 +136,35 @@ class DatabaseGuard:
 
     def log(self, record: dict, blob: bytes = b"") -> None:
         """Append one record to the write-ahead log (fsynced in durable mode) before it is applied."""
-        if self.journal is not None:
-            self.journal.append(record, blob)
+        if self.journal is None:
+            return
+        try:
+            self._logged_at = self.journal.append(record, blob)
+        except OSError as exc:
+            self.broken = self.journal.size != _file_size(self.journal)  # a torn record it could not cut
+            raise StorageError(
+                f"cannot write the write-ahead log '{self.journal.path}': {exc}",
+                hint="free disk space; nothing was written",
+            ) from None
+
+    def unlog(self) -> None:
+        """The write just logged could not be applied: cut it from the log, so that opening skips it too."""
+        if self.journal is None or self._logged_at is None:
+            return
+        try:
+            self.journal.cut(self._logged_at)
+        except OSError:
+            self.broken = True  # the write's own error is reported; later writes are refused
+        self._logged_at = None
 
     def logged(self) -> None:
         """Called after a logged write was applied (outside the exclusive section)."""
         if self.after_write is not None:
             self.after_write()
+
+
+def _file_size(journal: Any) -> int:
+    try:
+        return os.fstat(journal._fd).st_size
+    except OSError:
+        return -1
