@@ -334,3 +334,30 @@ def test_a_write_that_failed_to_apply_does_not_come_back(tmp_path: Path, monkeyp
     db._folder.close()  # a crash right after the failed write
     with Database(path) as reopened:
         assert len(reopened.collection("A")) == 0
+
+
+@pytest.mark.parametrize(
+    "objects",
+    [
+        [["00000000-0000-0000-0000-000000000001", 1, "not a dict", False]],
+        [["00000000-0000-0000-0000-00000000000A", 1, {}, False]],
+        [["{00000000-0000-0000-0000-000000000001}", 1, {}, False]],
+        [["00000000-0000-0000-0000-000000000001", 1, {}]],
+        "many",
+    ],
+)
+def test_a_crafted_put_record_is_a_storage_error(tmp_path: Path, objects: object) -> None:
+    from rankql.runtime.store.wal import encode
+
+    path = tmp_path / "db"
+    db = Database(path)
+    db.create_collection({"class": "A"}).insert({"properties": {}})
+    db._folder.close()  # a crash: the log alone holds the collection
+    log = _log(path)
+    good = log.read_bytes()
+    log.write_bytes(good + encode({"op": "put", "class": "A", "stamp": 1, "objects": objects}))
+    with pytest.raises(StorageError, match="damaged or crafted"):
+        Database(path)
+    log.write_bytes(good)
+    with Database(path) as reopened:  # the same log without the crafted record opens
+        assert len(reopened.collection("A")) == 1
