@@ -81,9 +81,10 @@ class Database:
             for header, blob in folder.pending:  # the writes logged since the checkpoint, in order
                 try:
                     self._replay(header, blob)
-                except (KeyError, IndexError, TypeError, ValueError) as exc:
+                except (AttributeError, KeyError, IndexError, TypeError, ValueError) as exc:
                     raise StorageError(
-                        f"the write-ahead log of '{path}' holds a record that does not fit the database "
+                        f"the write-ahead log of '{path}' holds a damaged or crafted record that does not "
+                        "fit the database "
                         f"({type(exc).__name__}: {exc})",
                         hint="restore the folder from a backup, or open another path",
                     ) from None
@@ -314,9 +315,12 @@ class Database:
             self.save()
         finally:
             self._closed = True
-            if self._folder is not None:
+            # In the writer's turn: a write in flight ends first, and every later one is refused.
+            with self._checkpointing, self._guard.writing():
+                self._guard.closed = True
                 self._guard.journal = None
-                self._folder.close()
+                if self._folder is not None:
+                    self._folder.close()
 
     def __enter__(self) -> Database:
         return self

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 import os
@@ -146,6 +147,8 @@ def export_onnx(model_path: str, target: Path) -> Path:
         gap = float(np.abs(mean_pool_normalize(got, mask) - mean_pool_normalize(expected, mask)).max())
         if gap > CHECK_TOLERANCE:
             raise ModelLoadError(f"the ONNX export of {model_path} differs from torch by {gap:.2e}")
+        with open(partial, "rb") as fh:  # on disk before the name points at it: no empty model after a crash
+            os.fsync(fh.fileno())
         os.replace(partial, target)
     finally:
         partial.unlink(missing_ok=True)
@@ -204,6 +207,9 @@ def onnx_encoder(model_path: str) -> OnnxSentenceEncoder | None:
             encoder = _encoders[model_path] = OnnxSentenceEncoder(model_path, target)
         except Exception as exc:  # the sentence-transformers path still works: say why once, then use it
             _failed.add(model_path)
+            # A cached export that cannot be loaded (damaged): remove it, so a later process exports again.
+            with contextlib.suppress(OSError):
+                target.unlink(missing_ok=True)
             print(f"rankql: query embedding falls back to sentence-transformers ({exc})", file=sys.stderr)
             return None
         return encoder

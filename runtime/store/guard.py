@@ -13,10 +13,13 @@ Three levels, one object per Database (its collections hold the same one):
 
 from __future__ import annotations
 
+import os
 import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import Any
+
+from ..errors import StorageError
 
 
 class ReadWriteLock:
@@ -42,6 +45,10 @@ class ReadWriteLock:
             self._readers += 1
         self._local.depth = 1
 
+    def reading_here(self) -> bool:
+        """Whether this thread is inside a query."""
+        return bool(getattr(self._local, "depth", 0))
+
     def release_shared(self) -> None:
         depth = self._local.depth - 1
         self._local.depth = depth
@@ -51,6 +58,9 @@ class ReadWriteLock:
             self._readers -= 1
             if self._readers == 0:
                 self._cond.notify_all()
+
+    def holds_exclusive(self) -> bool:
+        return self._writer == threading.get_ident()
 
     def acquire_exclusive(self) -> None:
         me = threading.get_ident()
@@ -86,6 +96,9 @@ class DatabaseGuard:
         self._writer = threading.RLock()
         self.journal: Any = None  # a Journal when the database lives in a folder
         self.after_write: Callable[[], None] | None = None  # e.g. a checkpoint once the log is long
+        self.closed = False  # set by Database.close() during the writer's turn
+        self.broken = False  # a failed write could not be cut from the log: it would come back on open
+        self._logged_at: int | None = None  # where the last record of this write turn starts in the log
 
     @contextmanager
     def reading(self) -> Iterator[None]:
@@ -97,7 +110,20 @@ class DatabaseGuard:
 
     @contextmanager
     def writing(self) -> Iterator[None]:
+        if self._rw.reading_here() and not self._rw.holds_exclusive():
+            # Checked before the writer lock: a writer that holds it may be waiting for this very query.
+            raise StorageError(
+                "a write cannot start inside a query of the same thread",
+                hint="finish the query (leave read_view()) before writing",
+            )
         with self._writer:
+            if self.closed:
+                raise StorageError("the database is closed", hint="open it again with Database(path)")
+            if self.broken:
+                raise StorageError(
+                    "the write-ahead log holds a failed write that could not be removed; writes are refused",
+                    hint="close the database and check the disk; reopening may bring the failed write back",
+                )
             yield
 
     @contextmanager
@@ -110,10 +136,35 @@ class DatabaseGuard:
 
     def log(self, record: dict, blob: bytes = b"") -> None:
         """Append one record to the write-ahead log (fsynced in durable mode) before it is applied."""
-        if self.journal is not None:
-            self.journal.append(record, blob)
+        if self.journal is None:
+            return
+        try:
+            self._logged_at = self.journal.append(record, blob)
+        except OSError as exc:
+            self.broken = self.journal.size != _file_size(self.journal)  # a torn record it could not cut
+            raise StorageError(
+                f"cannot write the write-ahead log '{self.journal.path}': {exc}",
+                hint="free disk space; nothing was written",
+            ) from None
+
+    def unlog(self) -> None:
+        """The write just logged could not be applied: cut it from the log, so that opening skips it too."""
+        if self.journal is None or self._logged_at is None:
+            return
+        try:
+            self.journal.cut(self._logged_at)
+        except OSError:
+            self.broken = True  # the write's own error is reported; later writes are refused
+        self._logged_at = None
 
     def logged(self) -> None:
         """Called after a logged write was applied (outside the exclusive section)."""
         if self.after_write is not None:
             self.after_write()
+
+
+def _file_size(journal: Any) -> int:
+    try:
+        return os.fstat(journal._fd).st_size
+    except OSError:
+        return -1

@@ -4,14 +4,34 @@ from __future__ import annotations
 
 import numpy as np
 
-from .values import normalize_value
+from .segments import _loader
+from .values import normalize_uuid
 from .writes import CollectionWriter, _Prepared
+
+
+def _check_put(header: dict) -> None:
+    """A put record as rankql writes it, or ValueError (the caller reports a damaged or crafted log)."""
+    objects = header.get("objects")
+    if not isinstance(objects, list) or type(header.get("stamp")) is not int:
+        raise ValueError("a put without a list of objects and a time stamp")
+    dim = header.get("dim")
+    if dim is not None and (type(dim) is not int or dim <= 0):
+        raise ValueError(f"a put with a vector length of {dim!r}")
+    for entry in objects:
+        if not (isinstance(entry, list) and len(entry) == 4):
+            raise ValueError("a put object that is not [uuid, created, properties, has_vector]")
+        uuid, created, props, has_vector = entry
+        if type(created) is not int or not isinstance(props, dict) or type(has_vector) is not bool:
+            raise ValueError("a put object with a malformed created time, properties or vector flag")
+        if normalize_uuid(uuid) != uuid:
+            raise ValueError(f"a put object with the uuid {uuid!r} in a form rankql never writes")
 
 
 def replay_put(writer: CollectionWriter, header: dict, blob: bytes) -> None:
     """Apply a logged put again; the vectors come from the record, so no vectorizer runs."""
+    _check_put(header)
     c = writer.collection
-    types = c._types
+    loaders = {name: _loader(data_type) for name, data_type in c._types.items()}
     dim = header.get("dim")
     rows = np.frombuffer(blob, dtype="<f4").reshape(-1, dim) if dim else None
     prepared = []
@@ -23,7 +43,7 @@ def replay_put(writer: CollectionWriter, header: dict, blob: bytes) -> None:
                 raise ValueError("a put names more vectors than it holds")
             vector = rows[row].astype(np.float32)
             row += 1
-        values = {k: normalize_value(types[k], v) for k, v in props.items()}
+        values = {k: loaders[k](v) for k, v in props.items()}
         prepared.append(_Prepared(position, uuid, values, vector, c.objects.by_uuid.get(uuid), int(created)))
     ids, vec_ids, matrix = writer._layout(prepared)
 

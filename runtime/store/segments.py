@@ -14,6 +14,7 @@ segments are many (SEGMENT_LIMIT) or mostly deleted objects, or when a link cann
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import json
 import os
@@ -71,7 +72,7 @@ def write_segments(collection: Any, folder: Path, final: Path) -> tuple[dict, di
             (folder / name).unlink(missing_ok=True)
         earlier, known = [], {}
     start = earlier[-1].end if earlier else 0
-    segments = list(earlier)
+    segments = [dataclasses.replace(s, source=final) for s in earlier]  # the old folder goes away
     if next_id > start or not segments:
         files = _write_segment(collection, folder, start, next_id)
         segments.append(Segment(start, next_id, files, final))

@@ -137,9 +137,10 @@ class TransformersVectorizer:
             return None
         if self._onnx_encoder is None:
             if self._model is not None and not onnx_file(self.model_path).exists():
+                self._onnx_encoder = False  # remembered: onnx_file() resolves and hashes the model folder
                 return None  # torch is loaded here already (an import): export in a later, fresh process
             self._onnx_encoder = onnx_encoder(self.model_path)
-        return self._onnx_encoder
+        return self._onnx_encoder or None
 
     def embed(self, texts: Sequence[str], on_batch: Callable[[int], None] | None = None) -> np.ndarray:
         """Object vectors, encoded in batches; on_batch(n) reports progress."""

@@ -84,9 +84,10 @@ class Journal:
             self.size = max(keep, len(MAGIC))
         os.lseek(self._fd, 0, os.SEEK_END)
         os.fsync(self._fd)
-        self.records = 0
 
-    def append(self, header: dict, blob: bytes = b"") -> None:
+    def append(self, header: dict, blob: bytes = b"") -> int:
+        """Write one record (fsynced in durable mode); the offset where it starts, for cut()."""
+        start = self.size
         frame = encode(header, blob)
         view = memoryview(frame)
         try:
@@ -95,16 +96,20 @@ class Journal:
                 view = view[written:]
         except BaseException:
             # A half-written record (a full disk) would hide every later one: cut it off again.
-            os.ftruncate(self._fd, self.size)
-            os.lseek(self._fd, 0, os.SEEK_END)
+            self.cut(start)
             raise
         self.size += len(frame)
-        self.records += 1
         if self.durable:
             os.fdatasync(self._fd)
+        return start
 
-    def sync(self) -> None:
-        os.fsync(self._fd)
+    def cut(self, offset: int) -> None:
+        """Drop every record from `offset` on (a write that was logged but could not be applied)."""
+        os.ftruncate(self._fd, offset)
+        os.lseek(self._fd, 0, os.SEEK_END)
+        self.size = offset
+        if self.durable:
+            os.fdatasync(self._fd)
 
     def close(self) -> None:
         if self._fd >= 0:

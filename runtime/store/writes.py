@@ -8,7 +8,6 @@ updates the object table and the indexes together.
 
 from __future__ import annotations
 
-import contextlib
 import uuid as uuidlib
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
@@ -319,6 +318,5 @@ class CollectionWriter:
 
 
 def _log_abort(guard: Any) -> None:
-    """The logged write did not apply: say so in the log, so that opening the folder skips it too."""
-    with contextlib.suppress(OSError):  # the log cannot take it either: the write's own error is reported
-        guard.log({"op": "abort"})
+    """The logged write did not apply: cut it from the log, so that opening the folder skips it too."""
+    guard.unlog()

@@ -207,7 +207,7 @@ def test_a_write_that_fails_after_logging_is_not_replayed(
     monkeypatch.undo()
     assert len(c) == 1
     ops = [h["op"] for h, _ in read_records(_log(path))[0]]
-    assert ops == ["create", "put", "put", "abort"]
+    assert ops == ["create", "put"]  # the failed put was cut from the log again
     db._folder.close()  # a crash
     with Database(path) as reopened:
         c = reopened.collection("A")
@@ -252,6 +252,24 @@ def test_a_checkpoint_links_the_object_data_it_already_wrote(tmp_path: Path) -> 
         assert c.vector_of(c.live_ids()[-1]).tolist() == [2.0, 4.0]
 
 
+def test_every_later_checkpoint_links_the_first_segment_again(tmp_path: Path) -> None:
+    path = tmp_path / "db"
+    with Database(path) as db:
+        c = db.create_collection({"class": "A", "properties": [{"name": "t", "dataType": ["text"]}]})
+        c.insert_many([{"properties": {"t": f"first {i}"}} for i in range(20)])
+        db.save()
+        (first,) = (path / "gen-00000001").glob("*/seg-*.json")
+        inode = first.stat().st_ino
+        for generation, count in ((2, 2), (3, 3)):
+            c.insert_many([{"properties": {"t": f"more {generation} {i}"}} for i in range(3)])
+            db.save()
+            segments = sorted((path / f"gen-{generation:08d}").glob("*/seg-*.json"))
+            assert len(segments) == count  # one new segment per save, the earlier ones linked
+            assert segments[0].name == first.name and segments[0].stat().st_ino == inode
+    with Database(path) as reopened:
+        assert len(reopened.collection("A")) == 26
+
+
 def test_a_log_record_that_does_not_fit_is_a_storage_error(tmp_path: Path) -> None:
     from rankql.runtime.store.wal import encode
 
@@ -273,3 +291,73 @@ def test_a_recreated_collection_does_not_inherit_the_old_ones_data(tmp_path: Pat
         db.create_collection({"class": "A"}).insert({"properties": {}})
     with Database(path) as db:
         assert len(db.collection("A")) == 1
+
+
+def _full_disk(*args: object) -> int:
+    raise OSError(errno.ENOSPC, "No space left on device")
+
+
+def test_a_full_disk_is_a_storage_error_and_writes_nothing(tmp_path: Path, monkeypatch) -> None:
+    from rankql.runtime.store import wal
+
+    path = tmp_path / "db"
+    db = Database(path)
+    c = db.create_collection({"class": "A"})
+    monkeypatch.setattr(wal.os, "write", _full_disk)
+    with pytest.raises(StorageError, match="cannot write the write-ahead log") as caught:
+        c.insert_many([{"properties": {}} for _ in range(3)])
+    assert "free disk space" in caught.value.hint
+    monkeypatch.undo()
+    assert len(c) == 0
+    c.insert({"properties": {}})  # the log took no torn record: later writes go on
+    db._folder.close()  # a crash: the log alone brings the database back
+    with Database(path) as reopened:
+        assert len(reopened.collection("A")) == 1
+
+
+def test_a_write_that_failed_to_apply_does_not_come_back(tmp_path: Path, monkeypatch) -> None:
+    from rankql.runtime.store import wal
+
+    path = tmp_path / "db"
+    db = Database(path)
+    c = db.create_collection({"class": "A"})
+
+    def fail_to_apply(*args: object, **kwargs: object) -> None:
+        monkeypatch.setattr(wal.os, "write", _full_disk)  # the disk fills up as well
+        raise MemoryError("no room for the write")
+
+    monkeypatch.setattr(c.writer, "_apply", fail_to_apply)
+    with pytest.raises(MemoryError):
+        c.insert_many([{"properties": {}} for _ in range(3)])
+    monkeypatch.undo()
+    assert len(c) == 0
+    db._folder.close()  # a crash right after the failed write
+    with Database(path) as reopened:
+        assert len(reopened.collection("A")) == 0
+
+
+@pytest.mark.parametrize(
+    "objects",
+    [
+        [["00000000-0000-0000-0000-000000000001", 1, "not a dict", False]],
+        [["00000000-0000-0000-0000-00000000000A", 1, {}, False]],
+        [["{00000000-0000-0000-0000-000000000001}", 1, {}, False]],
+        [["00000000-0000-0000-0000-000000000001", 1, {}]],
+        "many",
+    ],
+)
+def test_a_crafted_put_record_is_a_storage_error(tmp_path: Path, objects: object) -> None:
+    from rankql.runtime.store.wal import encode
+
+    path = tmp_path / "db"
+    db = Database(path)
+    db.create_collection({"class": "A"}).insert({"properties": {}})
+    db._folder.close()  # a crash: the log alone holds the collection
+    log = _log(path)
+    good = log.read_bytes()
+    log.write_bytes(good + encode({"op": "put", "class": "A", "stamp": 1, "objects": objects}))
+    with pytest.raises(StorageError, match="damaged or crafted"):
+        Database(path)
+    log.write_bytes(good)
+    with Database(path) as reopened:  # the same log without the crafted record opens
+        assert len(reopened.collection("A")) == 1

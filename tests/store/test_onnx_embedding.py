@@ -114,7 +114,7 @@ def test_a_failed_export_falls_back_once_with_a_message(tmp_path, monkeypatch, c
     vectorizer = TransformersVectorizer({"model": minilm_path})
     vectorizer.embed(["an object"])  # torch loaded by an import: no export in this process
     assert vectorizer._onnx() is None and calls == []
-    vectorizer._model = None  # a process that only queries
+    vectorizer._model = vectorizer._onnx_encoder = None  # a process that only queries (a fresh vectorizer)
     first = vectorizer.embed_queries(["kitten"])
     second = vectorizer.embed_queries(["kitten"])
     assert calls == [minilm_path] and np.array_equal(first, second) and first.shape == (1, 384)
@@ -167,3 +167,36 @@ def test_import_rankql_runtime_does_not_import_torch() -> None:
         [sys.executable, "-c", code], capture_output=True, text=True, timeout=60, check=True
     )
     assert done.stdout.strip() == "False"
+
+
+def test_a_damaged_cached_export_is_removed_so_a_later_process_exports_again(
+    tmp_path, monkeypatch, capsys, minilm_path
+) -> None:
+    monkeypatch.setenv(onnx_embedding.CACHE_ENV, str(tmp_path))
+    monkeypatch.setattr(onnx_embedding, "_encoders", {})
+    monkeypatch.setattr(onnx_embedding, "_failed", set())
+    target = onnx_embedding.onnx_file(minilm_path)
+    target.parent.mkdir(parents=True)
+    target.write_bytes(b"not an onnx model")  # e.g. cut short by a crash
+    assert onnx_embedding.onnx_encoder(minilm_path) is None
+    assert "falls back" in capsys.readouterr().err
+    assert not target.exists()
+
+
+def test_with_torch_loaded_and_no_export_the_vectorizer_decides_once(
+    tmp_path, monkeypatch, minilm_path
+) -> None:
+    from rankql.runtime.store import vectorizers
+
+    monkeypatch.setenv(onnx_embedding.CACHE_ENV, str(tmp_path))  # no export there
+    looked: list[str] = []
+
+    def counted(model_path: str) -> Path:
+        looked.append(model_path)
+        return onnx_embedding.onnx_file(model_path)
+
+    monkeypatch.setattr(vectorizers, "onnx_file", counted)
+    vectorizer = TransformersVectorizer({"model": minilm_path})
+    vectorizer._model = object()  # torch is loaded here already (an import ran)
+    assert vectorizer._onnx() is None and vectorizer._onnx() is None and vectorizer._onnx() is None
+    assert len(looked) == 1

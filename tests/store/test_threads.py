@@ -8,7 +8,8 @@ import time
 from pathlib import Path
 
 import numpy as np
-from rankql.runtime import Database, generate_uuid5
+import pytest
+from rankql.runtime import Database, StorageError, generate_uuid5
 
 from .conftest import clustered
 
@@ -127,15 +128,18 @@ def test_readers_writer_and_checkpointer_share_one_database(tmp_path: Path) -> N
     history = History()
     stop = threading.Event()
     errors: list[str] = []
-    threads = [threading.Thread(target=_reader, args=(db, history, stop, errors, s)) for s in range(3)]
-    threads += [
-        threading.Thread(target=_writer, args=(db, history, stop, errors)),
-        threading.Thread(target=_checkpointer, args=(db, stop, errors)),
+    threads = [
+        threading.Thread(target=_reader, args=(db, history, stop, errors, s), daemon=True) for s in range(3)
+    ]
+    threads += [  # daemon threads: a hang fails the test below instead of blocking pytest's exit
+        threading.Thread(target=_writer, args=(db, history, stop, errors), daemon=True),
+        threading.Thread(target=_checkpointer, args=(db, stop, errors), daemon=True),
     ]
     for thread in threads:
         thread.start()
     for thread in threads:
         thread.join(timeout=120)
+    assert not any(t.is_alive() for t in threads), "a thread did not finish"
     assert not errors, errors
     assert len(history.deleted) == ROUNDS
     c = db.collection("Item")
@@ -182,3 +186,41 @@ def test_staged_and_in_place_hnsw_inserts_find_every_vector() -> None:
         for obj in batch[:: max(1, len(batch) // 20)]:
             doc = c.doc_id_of(obj["id"])
             assert c.vector_search(obj["vector"], 1)[0][0] == doc
+
+
+def test_a_write_inside_a_query_is_refused_while_another_write_waits() -> None:
+    db = Database()
+    c = db.create_collection(DEFINITION)
+    c.insert_many(_batch(0, 10, seed=0))
+    other = threading.Thread(target=c.insert_many, args=(_batch(1, SMALL, seed=1),), daemon=True)
+    outcome: list[str] = []
+
+    def query_then_write() -> None:
+        with db.read_view():
+            other.start()
+            time.sleep(0.3)  # the other write now holds the writer's turn and waits for this query
+            try:
+                c.insert_many(_batch(2, SMALL, seed=2))
+                outcome.append("accepted")
+            except StorageError as exc:
+                outcome.append(str(exc))
+
+    reader = threading.Thread(target=query_then_write, daemon=True)
+    reader.start()
+    reader.join(timeout=30)
+    assert not reader.is_alive(), "the write inside the query deadlocked"
+    assert "inside a query" in outcome[0]
+    other.join(timeout=30)
+    assert not other.is_alive() and len(c) == 10 + SMALL
+
+
+def test_writes_after_close_are_refused(tmp_path: Path) -> None:
+    db = Database(tmp_path / "db")
+    c = db.create_collection(DEFINITION)
+    db.close()
+    with pytest.raises(StorageError, match="closed"):
+        c.insert_many(_batch(0, 3, seed=0))
+    with pytest.raises(StorageError, match="closed"):
+        c.delete(generate_uuid5("0-0"))
+    with Database(tmp_path / "db") as reopened:
+        assert len(reopened.collection("Item")) == 0
