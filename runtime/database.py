@@ -9,8 +9,9 @@ from __future__ import annotations
 
 import difflib
 import threading
+from contextlib import AbstractContextManager
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from rankql.dsl.schema import Schema
 
@@ -20,6 +21,11 @@ from .store.collection import Collection
 from .store.definition import capitalize_class_name, normalize_definition
 from .store.guard import DatabaseGuard
 from .store.replay import replay_delete, replay_put
+
+if TYPE_CHECKING:  # at run time these load lazily: torch stays out of `import rankql.runtime`
+    from .engine import PreparedQuery, QueryEngine
+    from .rerank.jobs import Reranker
+    from .rerank.service import RerankService
 
 
 class Database:
@@ -114,11 +120,11 @@ class Database:
         else:
             raise StorageError(f"the write-ahead log of '{self.path}' holds an unknown record {op!r}")
 
-    def read_view(self) -> Any:
+    def read_view(self) -> AbstractContextManager[None]:
         """A context manager the query engine holds for one query: it sees the database as of one moment."""
         return self._guard.reading()
 
-    def write_turn(self) -> Any:
+    def write_turn(self) -> AbstractContextManager[None]:
         """A context manager that makes several writes one turn: no other write runs between them, while
         queries go on (each write still holds them back only for the step that makes it visible)."""
         return self._guard.writing()
@@ -132,7 +138,7 @@ class Database:
         return names
 
     @property
-    def rerank(self) -> Any:
+    def rerank(self) -> RerankService:
         """The RerankService that runs every reranker of this database (created on first use)."""
         if self._rerank is None:
             from .rerank import RerankService
@@ -142,7 +148,7 @@ class Database:
                 self._rerank.register(name, reranker, timeout=timeout)
         return self._rerank
 
-    def register_reranker(self, name: str, reranker: Any, *, timeout: float | None = None) -> None:
+    def register_reranker(self, name: str, reranker: Reranker, *, timeout: float | None = None) -> None:
         """Make `reranker` (an object with score(query, documents) -> list[float]) usable as module `name`.
 
         A class may then name it in its moduleConfig, e.g. {"moduleConfig": {name: {}}}. With `timeout`
@@ -160,7 +166,7 @@ class Database:
         self._registered_frozen = None
 
     @property
-    def engine(self) -> Any:
+    def engine(self) -> QueryEngine:
         if self._engine is None:
             from .engine import QueryEngine
 
@@ -171,7 +177,7 @@ class Database:
         """Run a GraphQL Get query; returns {"data": ..., "errors": ...} as Weaviate does."""
         return self.engine.query(text, variables, headers=headers)
 
-    def prepare(self, text: str) -> Any:
+    def prepare(self, text: str) -> PreparedQuery:
         """Parse and plan a query once, to run it many times with different variables."""
         return self.engine.prepare(text)
 
