@@ -238,21 +238,34 @@ def read_beacon(ctx: BindContext, value: Value, where: str) -> str | None:
     return text
 
 
-def near_vector(ctx: BindContext, value: Value) -> ast.NearVector | None:
-    where = 'Argument "nearVector"'
-    fields = read_object(ctx, value, "NearVectorInpObj", NEAR_VECTOR_FIELDS, where)
+def _near_fields(
+    ctx: BindContext, value: Value, name: str, input_type: str, known: tuple[str, ...]
+) -> tuple[dict[str, ObjectField], float | None, float | None] | None:
+    """The opening nearVector and nearObject share: their fields, targetVectors refused, and certainty and
+    distance read (both set is Weaviate's conflict error); None when the value is no object."""
+    where = f'Argument "{name}"'
+    fields = read_object(ctx, value, input_type, known, where)
     if fields is None:
         return None
     if "targetVectors" in fields:
-        unsupported(ctx, fields["targetVectors"], "nearVector")
+        unsupported(ctx, fields["targetVectors"], name)
     certainty, distance = certainty_distance(ctx, fields, where)
     if certainty is not None and distance is not None:
         ctx.error(
             "Q302",
-            "found 'certainty' and 'distance' set in nearVector which are conflicting, choose one instead",
+            f"found 'certainty' and 'distance' set in {name} which are conflicting, choose one instead",
             value,
             "keep one of certainty and distance",
         )
+    return fields, certainty, distance
+
+
+def near_vector(ctx: BindContext, value: Value) -> ast.NearVector | None:
+    where = 'Argument "nearVector"'
+    opened = _near_fields(ctx, value, "nearVector", "NearVectorInpObj", NEAR_VECTOR_FIELDS)
+    if opened is None:
+        return None
+    fields, certainty, distance = opened
     if "vector" not in fields:
         ctx.error(
             "Q203",
@@ -279,19 +292,10 @@ def near_vector(ctx: BindContext, value: Value) -> ast.NearVector | None:
 
 def near_object(ctx: BindContext, value: Value) -> ast.NearObject | None:
     where = 'Argument "nearObject"'
-    fields = read_object(ctx, value, "NearObjectInpObj", NEAR_OBJECT_FIELDS, where)
-    if fields is None:
+    opened = _near_fields(ctx, value, "nearObject", "NearObjectInpObj", NEAR_OBJECT_FIELDS)
+    if opened is None:
         return None
-    if "targetVectors" in fields:
-        unsupported(ctx, fields["targetVectors"], "nearObject")
-    certainty, distance = certainty_distance(ctx, fields, where)
-    if certainty is not None and distance is not None:
-        ctx.error(
-            "Q302",
-            "found 'certainty' and 'distance' set in nearObject which are conflicting, choose one instead",
-            value,
-            "keep one of certainty and distance",
-        )
+    fields, certainty, distance = opened
     ident = read_uuid(ctx, fields["id"].value, f'{where} field "id"') if "id" in fields else None
     beacon = (
         read_beacon(ctx, fields["beacon"].value, f'{where} field "beacon"') if "beacon" in fields else None

@@ -55,11 +55,10 @@ def _value(value: Any) -> str:
 
 
 @dataclass(eq=False)
-class PlanNode:
-    """A step of the plan. `span` points at the clause an error in this step is reported against."""
+class Described:
+    """What logical and physical plan nodes share: the clause they came from, and one line for explain."""
 
     span: Span | None = field(default=None, repr=False, kw_only=True)
-    children: list[PlanNode] = field(default_factory=list, kw_only=True)
 
     @property
     def name(self) -> str:
@@ -72,6 +71,13 @@ class PlanNode:
         """`Name: key=value, ...` on one line."""
         parts = self.details()
         return f"{self.name}: {', '.join(parts)}" if parts else self.name
+
+
+@dataclass(eq=False)
+class PlanNode(Described):
+    """A step of the plan. `span` points at the clause an error in this step is reported against."""
+
+    children: list[PlanNode] = field(default_factory=list, kw_only=True)
 
     def walk(self) -> Iterator[PlanNode]:
         """This node, then its descendants, depth first (the order explain prints them)."""

@@ -16,6 +16,7 @@ import numpy as np
 from rankql.dsl import ast
 from rankql.dsl.plan import (
     Cut,
+    Described,
     Fuse,
     Group,
     Project,
@@ -26,7 +27,6 @@ from rankql.dsl.plan import (
     number,
     quote,
 )
-from rankql.dsl.source import Span
 
 from ..store.thresholds import PAGE_ROWS, postfilter_wins
 from . import operators as ops
@@ -36,23 +36,10 @@ Rows = Sequence[Any]  # hits, or groups of hits above a GroupOp
 
 
 @dataclass(eq=False)
-class PhysicalNode:
+class PhysicalNode(Described):
     """A step that runs: `run(ctx, its children's rows)` -> rows. `span` points at the clause it came from."""
 
-    span: Span | None = field(default=None, repr=False, kw_only=True)
     children: list[PhysicalNode] = field(default_factory=list, kw_only=True)
-
-    @property
-    def name(self) -> str:
-        return type(self).__name__
-
-    def details(self) -> list[str]:
-        return []
-
-    def describe(self) -> str:
-        """`Name: key=value, ...` on one line."""
-        parts = self.details()
-        return f"{self.name}: {', '.join(parts)}" if parts else self.name
 
     def run(self, ctx: ops.Context, inputs: Sequence[Rows]) -> Rows:
         raise NotImplementedError(self.name)
