@@ -44,7 +44,7 @@ examples:
 examples:
   rankql import --db books-db --collection Book --create examples/data/books.jsonl
   rankql import --db books-db --collection Book --create --schema examples/data/book_schema.json books.csv
-  rankql import --db msmarco-db --collection Passage --create ../shared/data/msmarco-5k/corpus.jsonl
+  rankql import --db msmarco-db --collection Passage --create msmarco-5k/corpus.jsonl
   rankql import --db shop-db --collection Product --create --id-column sku products.tsv
 Reads a JSON array (.json), JSON lines (.jsonl), CSV or TSV (header row). Keys become property names
 ('in_stock' -> inStock; the summary lists the renames). --create makes the collection, inferring its
@@ -59,8 +59,8 @@ examples:
   rankql demo --sample 100          (only the first 100 questions: a quick try)""",
     "eval": """\
 examples:
-  rankql eval --db msmarco-db --queries ../shared/data/msmarco-5k/queries.jsonl \\
-      --qrels ../shared/data/msmarco-5k/qrels.tsv --template examples/eval/hybrid.graphql
+  rankql eval --db msmarco-db --queries msmarco-5k/queries.jsonl \\
+      --qrels msmarco-5k/qrels.tsv --template examples/eval/hybrid.graphql
   rankql eval ... --baseline examples/eval/bm25.graphql --template examples/eval/hybrid.graphql \\
       --template examples/eval/hybrid_rerank.graphql --per-query runs/eval.tsv --plot runs/eval.png
   rankql eval ... --json
