@@ -24,6 +24,8 @@ def snapshot(collection: Collection) -> Collection:
     frozen.objects = _objects(collection.objects)
     frozen.vectors = _vectors(collection.vectors)
     frozen.bm25 = _keywords(collection.bm25)
+    if collection.tenants is not None:
+        frozen.tenants = collection.tenants.frozen(snapshot)
     return frozen
 
 
