@@ -135,11 +135,13 @@ class Collection:
 
     def with_tenant(self, tenant: str) -> Collection:
         """The shard of tenant `tenant` (HOT) of this multi-tenant collection: insert, get, update and
-        delete objects there, as the v4 client's collection.with_tenant(...) does."""
+        delete objects there, as the v4 client's collection.with_tenant(...) does. A class with
+        autoTenantCreation creates the tenant, one with autoTenantActivation sets a COLD one HOT."""
         if self.tenants is None:
             raise with_tenant_refused(self.name)
         if not tenant:
             raise without_tenant(self.name)
+        self.tenants.ensure(tenant, for_write=True)  # autoTenantCreation / autoTenantActivation
         return self.for_tenant(tenant)
 
     def check_writable(self) -> None:

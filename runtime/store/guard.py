@@ -131,6 +131,10 @@ class DatabaseGuard:
                 )
             yield
 
+    def writing_here(self) -> bool:
+        """Whether this thread holds the writer's turn."""
+        return bool(self._writer._is_owned())  # type: ignore[attr-defined]  # RLock's own check
+
     @contextmanager
     def exclusive(self) -> Iterator[None]:
         self._rw.acquire_exclusive()

@@ -314,6 +314,13 @@ class TenantsApi(TenantShards):
     def _change(self, action: str, changes: list[tuple[str, str]]) -> None:
         root = self.root
         guard = root._guard
+        if guard.writing_here():
+            # A checkpoint takes its lock, then the writer's turn: taking them the other way round could
+            # wait forever. Outside a turn a tenant change is one write of its own anyway.
+            raise TenantError(
+                "tenants cannot be created, updated or removed inside db.write_turn()",
+                hint="change tenants before or after the write turn",
+            )
         with guard.tenant_lock:  # no checkpoint moves tenant files while one is loaded
             with guard.writing():
                 loaded = self._prepare(action, changes)
