@@ -82,9 +82,9 @@ class Database:
         try:
             for collection in folder.collections:
                 collection._guard = self._guard
-                if collection.tenants is not None:
-                    for tenant in collection.tenants.items.values():
-                        collection.tenants.attach(tenant)
+                if collection.tenant_shards is not None:
+                    for tenant in collection.tenant_shards.items.values():
+                        collection.tenant_shards.attach(tenant)
                 self._collections[collection.name] = collection
             self._saved = self._versions()
             for header, blob in folder.pending:  # the writes logged since the checkpoint, in order
@@ -106,7 +106,9 @@ class Database:
         self._guard.after_write = self._checkpoint_if_log_is_long
         self._guard.tenant_lock = self._checkpointing
         self._guard.settle = self._settle_tenants
-        if any(c.tenants is not None and c.tenants.cold_loaded() for c in self._collections.values()):
+        if any(
+            c.tenant_shards is not None and c.tenant_shards.cold_loaded() for c in self._collections.values()
+        ):
             with self._checkpointing:  # the log set tenants COLD: unload them once a checkpoint holds them
                 self._settle_tenants()
 
@@ -136,7 +138,7 @@ class Database:
         tenant = header.get("tenant")
         if tenant is None:
             return collection
-        shard = collection.tenants.items[tenant].shard if collection.tenants is not None else None
+        shard = collection.tenant_shards.items[tenant].shard if collection.tenant_shards is not None else None
         if shard is None:
             raise ValueError(f"a write to tenant '{tenant}', which is unknown or unloaded")
         return shard
@@ -148,8 +150,8 @@ class Database:
         with self._guard.writing(), self._guard.exclusive():
             clean = self._saved == self._versions()
             for collection in self._collections.values():
-                if collection.tenants is not None:
-                    collection.tenants.unload_cold()
+                if collection.tenant_shards is not None:
+                    collection.tenant_shards.unload_cold()
             if clean:  # nothing on disk changed: the checkpoint stays current
                 self._saved = self._versions()
 
@@ -326,8 +328,8 @@ class Database:
             for original, written in zip(live, frozen, strict=True):
                 if self._collections.get(original.name) is original:  # not deleted (or recreated) since
                     original._segments = written._segments  # on disk now: the next checkpoint links them
-                    if original.tenants is not None:
-                        original.tenants.adopt(written.tenants)
+                    if original.tenant_shards is not None:
+                        original.tenant_shards.adopt(written.tenant_shards)
         except OSError as exc:
             raise StorageError(
                 f"cannot save the database to '{self.path}': {exc}",

@@ -126,7 +126,7 @@ class PreparedQuery:
         try:
             query = self.bind(variables)
             for field in (*query.gets, *query.aggregates):
-                tenants = db.collection(field.class_name).tenants if field.tenant else None
+                tenants = db.collection(field.class_name).tenant_shards if field.tenant else None
                 if tenants is not None:
                     tenants.ensure(field.tenant, for_write=False)
         except Exception:  # noqa: BLE001, S110 - the run that follows reports what is wrong

@@ -6,7 +6,6 @@ from typing import Any
 
 from weaviate.proto.v1 import tenants_pb2
 
-from ..errors import TenantError
 from .grpc_errors import GrpcFailure, InvalidRequest
 
 
@@ -17,8 +16,6 @@ def tenants_get(db: Any, request: Any) -> Any:
     if request.collection not in db:
         raise GrpcFailure(f"could not find class {request.collection} in schema")
     collection = db.collection(request.collection)
-    if collection.tenants is None:
-        raise TenantError(f'multi-tenancy is not enabled for class "{collection.name}"')
     if request.HasField("names"):
         names = list(request.names.values)
         if not names:

@@ -111,7 +111,7 @@ def _list(state: RestState, request: Request) -> dict:
     tenant = params.get("tenant")
     for name in names:
         collection = state.db.collection(name)
-        if class_name is None and (collection.tenants is not None) != bool(tenant):
+        if class_name is None and (collection.tenant_shards is not None) != bool(tenant):
             continue  # listing every class: those that fit the request's tenant (or its lack of one)
         collection = collection.for_tenant(tenant)
         for doc_id in collection.list_ids().tolist():
@@ -145,7 +145,7 @@ def _locate(state: RestState, request: Request, tenant: Any = None) -> tuple[Col
         return state.db.collection(class_name).for_tenant(tenant), uuid
     for name in state.db.collections():
         collection = state.db.collection(name)
-        if (collection.tenants is not None) != bool(tenant):
+        if (collection.tenant_shards is not None) != bool(tenant):
             continue
         collection = collection.for_tenant(tenant)
         if collection.doc_id_of(uuid) is not None:

@@ -13,17 +13,13 @@ from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
-from ..errors import TenantError
 from ..store.tenants import TenantsApi
 from .rest import RestState, WireError
 
 
 def _tenants(state: RestState, request: Request) -> TenantsApi:
     name = request.path_params["class_name"]
-    collection = state.db.collection(name)
-    if collection.tenants is None:
-        raise TenantError(f'multi-tenancy is not enabled for class "{collection.name}"')
-    return collection.tenants
+    return state.db.collection(name).tenants  # TenantError for a class without multi-tenancy
 
 
 def _shown(statuses: dict[str, str]) -> list[dict]:

@@ -18,6 +18,6 @@ def prepare_tenants(db: Any, requests: Iterable[tuple[Any, Any]], for_write: boo
             or class_name not in db
         ):
             continue
-        tenants = db.collection(class_name).tenants
+        tenants = db.collection(class_name).tenant_shards
         if tenants is not None:
             tenants.ensure(tenant, for_write=for_write)

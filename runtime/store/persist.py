@@ -75,7 +75,7 @@ def _save_collection(collection: Collection, folder: Path, final: Path | None = 
     _write_json(folder / "objects.json", meta)
     (folder / "bm25").mkdir()
     save_bm25(collection.bm25, folder / "bm25")
-    if collection.tenants is not None:  # each tenant its own shard, in a folder of its own
+    if collection.tenant_shards is not None:  # each tenant its own shard, in a folder of its own
         known.update(save_tenants(collection, folder, final or folder, _save_collection))
     return known
 
@@ -288,8 +288,8 @@ def _load_collection(
         )
     collection.bm25 = load_bm25(folder / "bm25")
     collection.stopwords = _keyword_parts(definition)[1]
-    if collection.tenants is not None:
-        collection.tenants = load_tenants(collection, folder, files or {}, _load_collection)
+    if collection.tenant_shards is not None:
+        collection.tenant_shards = load_tenants(collection, folder, files or {}, _load_collection)
     return collection
 
 

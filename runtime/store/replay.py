@@ -73,7 +73,7 @@ def replay_tenants(collection: Collection, header: dict) -> None:
     from .persist import load_tenant
     from .tenants import parse_tenants
 
-    if collection.tenants is None:
+    if collection.tenant_shards is None:
         raise ValueError(f"a tenant change of class '{collection.name}', which has no multi-tenancy")
     action = header.get("action")
     rows = header.get("tenants")
@@ -87,4 +87,6 @@ def replay_tenants(collection: Collection, header: dict) -> None:
             changes = parse_tenants(listed, allow_empty_status=False)
     except TenantError as exc:
         raise ValueError(exc.message) from None
-    collection.tenants.apply(str(action), changes, lambda tenant: load_tenant(tenant, collection._registered))
+    collection.tenant_shards.apply(
+        str(action), changes, lambda tenant: load_tenant(tenant, collection._registered)
+    )

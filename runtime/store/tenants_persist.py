@@ -24,7 +24,7 @@ def save_tenants(
     collection: Any, folder: Path, final: Path, save_one: Callable[..., dict]
 ) -> dict[str, list]:
     """Write every tenant of `collection` (a checkpoint's copy) under `folder`; the files already known."""
-    shards: TenantShards = collection.tenants
+    shards: TenantShards = collection.tenant_shards
     (folder / "tenants").mkdir()
     listing = []
     known: dict[str, list] = {}

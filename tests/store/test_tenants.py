@@ -61,7 +61,9 @@ def test_weaviate_errors_for_missing_unknown_inactive_and_refused_tenants() -> N
         TenantError, match="class Plain has multi-tenancy disabled, but request was with tenant"
     ):
         plain.with_tenant("A")
-    assert plain.for_tenant(None) is plain and plain.tenants is None
+    assert plain.for_tenant(None) is plain and plain.tenant_shards is None
+    with pytest.raises(TenantError, match='multi-tenancy is not enabled for class "Plain"'):
+        plain.tenants.create(["A"])
 
 
 @pytest.mark.parametrize(
