@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import signal
 from pathlib import Path
 
 import httpx
@@ -11,6 +12,9 @@ import weaviate.classes as wvc
 from rankql.runtime import Database, serve
 from weaviate.classes.tenants import Tenant, TenantActivityStatus
 from weaviate.exceptions import UnexpectedStatusCodeError, WeaviateBaseError, WeaviateQueryError
+
+from .grpc_support import free_port
+from .test_client_serve import _start, _stop
 
 
 def _connect(server):
@@ -160,3 +164,24 @@ def test_auto_tenant_creation_and_activation() -> None:
         notes.tenants.update(Tenant(name="fresh", activity_status=TenantActivityStatus.INACTIVE))
         assert len(notes.with_tenant("fresh").query.fetch_objects().objects) == 1  # woken by the query
         assert notes.tenants.get()["fresh"].activity_status == TenantActivityStatus.ACTIVE
+
+
+def test_rankql_serve_keeps_tenants_and_their_status_in_its_folder(tmp_path: Path) -> None:
+    folder = tmp_path / "app-db"
+    port, grpc_port = free_port(), free_port()
+    proc, _ = _start("--db", str(folder), "--port", str(port), "--grpc-port", str(grpc_port))
+    try:
+        with weaviate.connect_to_local(port=port, grpc_port=grpc_port) as client:
+            notes = _notes(client)
+            notes.tenants.create(["acme", "globex"])
+            notes.with_tenant("acme").data.insert_many([{"body": f"note {i}", "stars": i} for i in range(5)])
+            notes.with_tenant("globex").data.insert({"body": "one", "stars": 1})
+            notes.tenants.update(Tenant(name="globex", activity_status=TenantActivityStatus.INACTIVE))
+    finally:
+        code, err = _stop(proc, signal.SIGTERM)
+    assert code == 0 and "Traceback" not in err, err
+    with Database(folder) as db:
+        assert db["Note"].tenants.get() == {"acme": "HOT", "globex": "COLD"}
+        assert len(db["Note"].with_tenant("acme")) == 5
+        db["Note"].tenants.update([{"name": "globex", "activityStatus": "HOT"}])
+        assert len(db["Note"].with_tenant("globex")) == 1

@@ -7,6 +7,7 @@ import random
 import signal
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -212,6 +213,7 @@ def test_kill_during_tenant_writes_and_status_changes_loses_nothing_acknowledged
                 line = proc.stdout.readline()
                 assert line, proc.stderr.read()
                 acked = int(line.split()[1]) + 1
+            time.sleep(rng.uniform(0.0, 0.03))  # somewhere inside a later write, status change or checkpoint
             os.kill(proc.pid, signal.SIGKILL)
             proc.wait(timeout=30)
             acked = max([acked, *(int(x.split()[1]) + 1 for x in proc.stdout.read().splitlines())])
