@@ -152,6 +152,8 @@ class Database:
             for collection in self._collections.values():
                 if collection.tenant_shards is not None:
                     collection.tenant_shards.unload_cold()
+            if self._engine is not None:
+                self._engine.forget_plans()
             if clean:  # nothing on disk changed: the checkpoint stays current
                 self._saved = self._versions()
 

@@ -195,3 +195,9 @@ class QueryEngine:
 
     def explain(self, text: str, variables: dict | None = None, analyze: bool = False) -> str:
         return self.prepare(text).explain(variables, analyze=analyze)
+
+    def forget_plans(self) -> None:
+        """Drop the cached queries and their plans (a plan holds the collection it ran on: an unloaded
+        tenant's shard must not stay in memory through it)."""
+        with self._lock:
+            self._cache.clear()

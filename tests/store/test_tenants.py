@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import gc
 import os
 import random
 import signal
 import subprocess
 import sys
 import time
+import weakref
 from pathlib import Path
 
 import pytest
@@ -224,3 +226,18 @@ def test_kill_during_tenant_writes_and_status_changes_loses_nothing_acknowledged
         got = _state(tmp_path)
         assert got in (tenant_child.expected_state(acked), tenant_child.expected_state(acked + 1))
         done = acked if got == tenant_child.expected_state(acked) else acked + 1
+
+
+def test_a_cold_tenant_leaves_memory_even_after_queries_cached_its_plan(tmp_path: Path) -> None:
+    with Database(tmp_path) as db:
+        docs = _doc(db)
+        docs.tenants.create(["A"])
+        docs.with_tenant("A").insert({"properties": {"title": "fish"}, "vector": [1.0, 0.0]})
+        found = db.query('{ Get { Doc(tenant: "A", bm25: {query: "fish"}) { title } } }')
+        assert found == {"data": {"Get": {"Doc": [{"title": "fish"}]}}}
+        shard = weakref.ref(docs.tenants.items["A"].shard)
+        docs.tenants.update([{"name": "A", "activityStatus": "COLD"}])
+        gc.collect()
+        assert shard() is None  # no index, table or cached plan keeps it
+        answer = db.query('{ Get { Doc(tenant: "A", bm25: {query: "fish"}) { title } } }')
+        assert answer["errors"][0]["message"] == "tenant not active: 'A'"
