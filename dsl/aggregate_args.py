@@ -12,13 +12,12 @@ from .diagnostics import suggestion
 from .keyword_args import hybrid
 from .selection import directives_error, fields_of, leaf
 from .syntax import Argument, Field
-from .values import read_int, read_strings
+from .values import read_int, read_string, read_strings
 from .where_args import where
 
 AGGREGATE_SEARCHES = ("nearText", "nearVector", "nearObject", "hybrid")
-AGGREGATE_ARGS = (*AGGREGATE_SEARCHES, "where", "objectLimit", "groupBy", "limit")
+AGGREGATE_ARGS = (*AGGREGATE_SEARCHES, "where", "objectLimit", "groupBy", "limit", "tenant")
 _UNSUPPORTED = {
-    "tenant": "multi-tenancy is not supported",
     "nearImage": "rankql has no image vectorizer",
     "bm25": "Aggregate searches with nearText, nearVector, nearObject or hybrid",
 }
@@ -140,6 +139,8 @@ def _argument(ctx: BindContext, data: dict[str, Any], name: str, arg: Argument) 
         if bound is not None and len(bound) != 1:
             ctx.error("Q702", 'groupBy takes the path of one property, e.g. groupBy: ["category"]', value)
             return
+    elif name == "tenant":
+        bound = read_string(ctx, value, 'Argument "tenant"')
     else:
         bound = read_int(ctx, value, f'Argument "{name}"')
         if isinstance(bound, int) and bound < 1:

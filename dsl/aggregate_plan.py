@@ -6,7 +6,7 @@ from dataclasses import dataclass
 
 from . import ast
 from .limits import HYBRID_POOL
-from .plan import Fuse, ListRetrieve, LogicalPlan, PlanNode, VectorRetrieve, quote
+from .plan import Fuse, ListRetrieve, LogicalPlan, PlanNode, VectorRetrieve, quote, tenant_detail
 from .planner import _props, _threshold, _vector_source
 
 
@@ -16,9 +16,10 @@ class Aggregate(PlanNode):
 
     class_name: str
     fields: list[str]
+    tenant: str | None = None
 
     def details(self) -> list[str]:
-        return [self.class_name, f"fields=[{', '.join(self.fields)}]"]
+        return [self.class_name, *tenant_detail(self.tenant), f"fields=[{', '.join(self.fields)}]"]
 
 
 @dataclass(eq=False)
@@ -29,7 +30,7 @@ class GroupAggregate(Aggregate):
     limit: int | None = None
 
     def details(self) -> list[str]:
-        parts = [self.class_name, f"groupBy={'.'.join(self.path or [])}"]
+        parts = [self.class_name, *tenant_detail(self.tenant), f"groupBy={'.'.join(self.path or [])}"]
         if self.limit is not None:
             parts.append(f"limit={self.limit}")
         return [*parts, f"fields=[{', '.join(self.fields)}]"]
@@ -73,10 +74,10 @@ def plan_aggregate(agg: ast.AggregateQuery) -> LogicalPlan:
     root: Aggregate
     if agg.group_by is not None:
         root = GroupAggregate(
-            agg.class_name, fields, path=agg.group_by, limit=agg.limit, children=[node], span=span
+            agg.class_name, fields, agg.tenant, path=agg.group_by, limit=agg.limit, children=[node], span=span
         )
     else:
-        root = Aggregate(agg.class_name, fields, children=[node], span=span)
+        root = Aggregate(agg.class_name, fields, agg.tenant, children=[node], span=span)
     return LogicalPlan(agg, root)  # type: ignore[arg-type]  # LogicalPlan keeps the class field it plans
 
 

@@ -273,6 +273,7 @@ class GetQuery(Node):
     after: str | None = None
     sort: list[SortKey] | None = None
     group_by: GroupBy | None = None
+    tenant: str | None = None  # a multi-tenant class: the tenant whose shard answers ("" or None: none)
     selection: list[SelectionItem] = Field(default_factory=list)
     # Arguments the binder reported a problem in (a best-effort AST keeps going without them): the
     # checks that would read a default in their place skip, so no diagnostic follows from another.
@@ -361,6 +362,7 @@ class AggregateQuery(Node):
     object_limit: int | None = None
     group_by: list[str] | None = None  # a property path
     limit: int | None = None  # how many groups
+    tenant: str | None = None  # as on Get
     selection: list[AggregateField] = Field(default_factory=list)
 
     @property

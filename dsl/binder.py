@@ -41,10 +41,10 @@ CLASS_ARGS = (
     "sort",
     "groupBy",
     "consistencyLevel",
+    "tenant",
 )
 UNSUPPORTED_CLASS_ARGS = {
     "group": "the legacy group argument is not supported; use groupBy",
-    "tenant": "multi-tenancy is not supported",
     "nearImage": "rankql has no image vectorizer",
 }
 _CURSOR = "cursor api: invalid 'after' parameter: "
@@ -247,6 +247,8 @@ class Binder:
         if name == "consistencyLevel":
             read_enum(self.ctx, value, "ConsistencyLevel", CONSISTENCY_LEVELS, label)
             return None  # one node holds every object: each level is met by it
+        if name == "tenant":
+            return read_string(self.ctx, value, label)  # which tenants exist is known when it runs
         if name == "after":
             text = read_string(self.ctx, value, label)
             if text:  # "" starts from the beginning, as Weaviate's cursor does

@@ -322,10 +322,16 @@ class Project(PlanNode):
     key: str
     class_name: str
     fields: list[str]
+    tenant: str | None = None
 
     def details(self) -> list[str]:
         head = self.class_name if self.key == self.class_name else f"{self.key}: {self.class_name}"
-        return [head, f"fields=[{', '.join(self.fields)}]"]
+        return [head, *tenant_detail(self.tenant), f"fields=[{', '.join(self.fields)}]"]
+
+
+def tenant_detail(tenant: str | None) -> list[str]:
+    """`tenant="A"` in a plan line when the query names a tenant (its shard answers)."""
+    return [f"tenant={quote(tenant)}"] if tenant else []
 
 
 @dataclass(eq=False)

@@ -93,7 +93,7 @@ def plan_get(get: ast.GetQuery, schema: ClassSchema, *, rerank_query_fallback: b
         )
         if window is not None:
             node = Cut(offset, limit, children=[node], span=get.span)
-    root = Project(get.key, get.class_name, _field_names(get), children=[node], span=get.span)
+    root = Project(get.key, get.class_name, _field_names(get), get.tenant, children=[node], span=get.span)
     return LogicalPlan(get, root)
 
 

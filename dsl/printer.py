@@ -38,6 +38,7 @@ def _aggregate(agg: ast.AggregateQuery, depth: int, lines: list[str]) -> None:
         ("objectLimit", _opt(agg.object_limit)),
         ("groupBy", agg.group_by and _strings(agg.group_by)),
         ("limit", _opt(agg.limit)),
+        ("tenant", None if agg.tenant is None else _str(agg.tenant)),
     ):
         if value:
             args.append(f"{name}: {value}")
@@ -70,6 +71,7 @@ def _get(get: ast.GetQuery, depth: int, lines: list[str]) -> None:
         ("offset", _opt(get.offset)),
         ("autocut", _opt(get.autocut)),
         ("after", None if get.after is None else _str(get.after)),
+        ("tenant", None if get.tenant is None else _str(get.tenant)),
     ):
         if value:
             args.append(f"{name}: {value}")

@@ -20,7 +20,7 @@ from .errors import SchemaError, StorageError
 from .store.collection import Collection
 from .store.definition import capitalize_class_name, normalize_definition
 from .store.guard import DatabaseGuard
-from .store.replay import replay_delete, replay_put
+from .store.replay import replay_delete, replay_put, replay_tenants
 
 if TYPE_CHECKING:  # at run time these load lazily: torch stays out of `import rankql.runtime`
     from .engine import PreparedQuery, QueryEngine
@@ -82,6 +82,9 @@ class Database:
         try:
             for collection in folder.collections:
                 collection._guard = self._guard
+                if collection.tenant_shards is not None:
+                    for tenant in collection.tenant_shards.items.values():
+                        collection.tenant_shards.attach(tenant)
                 self._collections[collection.name] = collection
             self._saved = self._versions()
             for header, blob in folder.pending:  # the writes logged since the checkpoint, in order
@@ -101,6 +104,13 @@ class Database:
         self._folder = folder
         self._guard.journal = folder.journal
         self._guard.after_write = self._checkpoint_if_log_is_long
+        self._guard.tenant_lock = self._checkpointing
+        self._guard.settle = self._settle_tenants
+        if any(
+            c.tenant_shards is not None and c.tenant_shards.cold_loaded() for c in self._collections.values()
+        ):
+            with self._checkpointing:  # the log set tenants COLD: unload them once a checkpoint holds them
+                self._settle_tenants()
 
     def _replay(self, header: dict, blob: bytes) -> None:
         op = header.get("op")
@@ -114,11 +124,38 @@ class Database:
             del self._collections[header["class"]]
             self._schema_version += 1
         elif op == "put":
-            replay_put(self._collections[header["class"]].writer, header, blob)
+            replay_put(self._logged_target(header).writer, header, blob)
         elif op == "delete":
-            replay_delete(self._collections[header["class"]].writer, header)
+            replay_delete(self._logged_target(header).writer, header)
+        elif op == "tenants":
+            replay_tenants(self._collections[header["class"]], header)
         else:
             raise StorageError(f"the write-ahead log of '{self.path}' holds an unknown record {op!r}")
+
+    def _logged_target(self, header: dict) -> Collection:
+        """The collection (or tenant shard) a logged write went to."""
+        collection = self._collections[header["class"]]
+        tenant = header.get("tenant")
+        if tenant is None:
+            return collection
+        shard = collection.tenant_shards.items[tenant].shard if collection.tenant_shards is not None else None
+        if shard is None:
+            raise ValueError(f"a write to tenant '{tenant}', which is unknown or unloaded")
+        return shard
+
+    def _settle_tenants(self) -> None:
+        """With the checkpoint lock held: a checkpoint (holding every COLD tenant's files), then the COLD
+        tenants leave memory; their files stay in the folder until they are set HOT again."""
+        self._checkpoint()
+        with self._guard.writing(), self._guard.exclusive():
+            clean = self._saved == self._versions()
+            for collection in self._collections.values():
+                if collection.tenant_shards is not None:
+                    collection.tenant_shards.unload_cold()
+            if self._engine is not None:
+                self._engine.forget_plans()
+            if clean:  # nothing on disk changed: the checkpoint stays current
+                self._saved = self._versions()
 
     def read_view(self) -> AbstractContextManager[None]:
         """A context manager the query engine holds for one query: it sees the database as of one moment."""
@@ -293,6 +330,8 @@ class Database:
             for original, written in zip(live, frozen, strict=True):
                 if self._collections.get(original.name) is original:  # not deleted (or recreated) since
                     original._segments = written._segments  # on disk now: the next checkpoint links them
+                    if original.tenant_shards is not None:
+                        original.tenant_shards.adopt(written.tenant_shards)
         except OSError as exc:
             raise StorageError(
                 f"cannot save the database to '{self.path}': {exc}",

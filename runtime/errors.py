@@ -53,3 +53,10 @@ class RerankError(RankqlError):
     """A reranker failed: a model error, an HTTP status, a timeout."""
 
     code = "K100"
+
+
+class TenantError(RankqlError):
+    """A request names no tenant of a multi-tenant class, an unknown or inactive tenant, or a tenant of a
+    class without multi-tenancy (Weaviate's own messages), or a tenant change Weaviate refuses."""
+
+    code = "T100"

@@ -106,6 +106,8 @@ class PreparedQuery:
 
     def run(self, variables: dict | None = None, headers: dict | None = None) -> dict:
         """Weaviate's answer: {"data": {"Get": ...}} with "errors" when any; validation errors give no data."""
+        if "tenant" in self.text:
+            self._wake_tenants(variables)
         try:
             with self.engine.db.read_view():  # the whole query sees the database as of one moment
                 query = self.bind(variables)
@@ -116,6 +118,19 @@ class PreparedQuery:
         if not query.aggregates:
             return response(runs)
         return response(runs, aggregates, with_get=bool(query.gets))
+
+    def _wake_tenants(self, variables: dict | None) -> None:
+        """autoTenantActivation: a query to a COLD tenant sets it HOT first, as Weaviate does; that is a
+        write, so it happens before the query's read view. Any error is the query's own to report."""
+        db = self.engine.db
+        try:
+            query = self.bind(variables)
+            for field in (*query.gets, *query.aggregates):
+                tenants = db.collection(field.class_name).tenant_shards if field.tenant else None
+                if tenants is not None:
+                    tenants.ensure(field.tenant, for_write=False)
+        except Exception:  # noqa: BLE001, S110 - the run that follows reports what is wrong
+            pass
 
     def explain(
         self, variables: dict | None = None, analyze: bool = False, headers: dict | None = None
@@ -180,3 +195,9 @@ class QueryEngine:
 
     def explain(self, text: str, variables: dict | None = None, analyze: bool = False) -> str:
         return self.prepare(text).explain(variables, analyze=analyze)
+
+    def forget_plans(self) -> None:
+        """Drop the cached queries and their plans (a plan holds the collection it ran on: an unloaded
+        tenant's shard must not stay in memory through it)."""
+        with self._lock:
+            self._cache.clear()

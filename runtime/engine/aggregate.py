@@ -138,7 +138,7 @@ def run_aggregates(db: Any, source: Source, query: ast.Query, *, analyze: bool =
         run = AggregateRun(agg)
         runs.append(run)
         try:
-            collection = db.collection(agg.class_name)
+            collection = db.collection(agg.class_name).for_tenant(agg.tenant)
             run.plan, run.physical = lower_aggregate(agg, collection)
             if execute:
                 ctx = ops.Context(db, collection, analyze=analyze)

@@ -116,7 +116,7 @@ class Executor:
 
     def compile(self, get: ast.GetQuery) -> tuple[CompiledPlan, Any]:
         """(the compiled plan of a class field, its collection): planned and lowered only when not cached."""
-        collection = self.db.collection(get.class_name)
+        collection = self.db.collection(get.class_name).for_tenant(get.tenant)  # a tenant's own shard
         schema = collection.class_schema
         compiled = self.plans.get(id(get)) if self.plans is not None else None
         if compiled is None or not compiled.fits(get, schema, self.fallback):

@@ -26,6 +26,7 @@ from rankql.dsl.plan import (
     describe_where,
     number,
     quote,
+    tenant_detail,
 )
 
 from ..store.thresholds import PAGE_ROWS, postfilter_wins
@@ -330,7 +331,11 @@ class ProjectOp(PhysicalNode):
         return "Project"
 
     def details(self) -> list[str]:
-        return [self.project.details()[0], f"{len(self.project.fields)} fields"]
+        return [
+            self.project.details()[0],
+            *tenant_detail(self.project.tenant),
+            f"{len(self.project.fields)} fields",
+        ]
 
 
 @dataclass(eq=False)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from ..errors import ObjectError, RankqlError, SchemaError, SearchError
+from ..errors import ObjectError, RankqlError, SchemaError, SearchError, TenantError
 
 INTERNAL_MESSAGE = "internal server error; the server log has the details"
 
@@ -11,7 +11,7 @@ def is_client_error(exc: RankqlError) -> bool:
     """True when what the request asked for is wrong (REST 422, gRPC INVALID_ARGUMENT); False when the
     server cannot do it (a model that does not load, a folder that cannot be written: REST 500, gRPC
     UNAVAILABLE)."""
-    return isinstance(exc, SchemaError | ObjectError | SearchError)
+    return isinstance(exc, SchemaError | ObjectError | SearchError | TenantError)
 
 
 def error_text(exc: RankqlError) -> str:

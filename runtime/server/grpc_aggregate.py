@@ -39,8 +39,6 @@ _KIND = {"int": "int", "number": "number", "text": "text", "boolean": "boolean",
 
 def bind_aggregate_request(request: Any, cls: ClassSchema) -> ast.Query:
     """The Query of one AggregateRequest against the class `cls`."""
-    if request.tenant:
-        raise NotSupported("multi-tenancy is not supported by rankql")
     for unsupported in ("near_image", "near_audio", "near_video", "near_depth", "near_thermal", "near_imu"):
         if request.HasField(unsupported):
             raise NotSupported(f"{unsupported} is not supported by rankql")
@@ -82,6 +80,7 @@ def bind_aggregate_request(request: Any, cls: ClassSchema) -> ast.Query:
         object_limit=request.object_limit if request.HasField("object_limit") else None,
         group_by=group_by,
         limit=request.limit if request.HasField("limit") and group_by else None,
+        tenant=request.tenant or None,
         selection=selection,
     )
     return ast.Query(gets=[], aggregates=[aggregate])

@@ -29,7 +29,9 @@ class PreparedBatch:
     """A BatchObjectsRequest read (in a read view), then embedded (outside any lock), waiting to be stored."""
 
     started: float
-    by_class: dict[str, list[tuple[int, dict]]] = field(default_factory=dict)
+    by_class: dict[tuple[str, str | None], list[tuple[int, dict]]] = field(
+        default_factory=dict
+    )  # (class, tenant)
     errors: list[tuple[int, str]] = field(default_factory=list)
     # per class: its vectorizer, and the objects without a vector with the text it embeds for each
     to_embed: list[tuple[Any, list[dict], list[str]]] = field(default_factory=list)
@@ -40,12 +42,13 @@ def prepare_batch(db: Any, request: Any) -> PreparedBatch:
     batch = PreparedBatch(time.perf_counter())
     for index, obj in enumerate(request.objects):
         try:
-            collection = db.collection(obj.collection)
-            batch.by_class.setdefault(collection.name, []).append((index, _object(obj, collection)))
+            collection = db.collection(obj.collection).for_tenant(obj.tenant or None)
+            key = (collection.name, collection.tenant)
+            batch.by_class.setdefault(key, []).append((index, _object(obj, collection)))
         except (RankqlError, GrpcFailure) as exc:  # reported for this object; the others go on
             batch.errors.append((index, exc.message))
-    for name, items in batch.by_class.items():
-        collection = db.collection(name)
+    for (name, tenant), items in batch.by_class.items():
+        collection = db.collection(name).for_tenant(tenant)
         objects = [obj for _, obj in items]
         todo = collection.writer.texts_to_embed(objects)
         if todo:
@@ -67,10 +70,11 @@ def embed_batch(batch: PreparedBatch) -> None:
 def store_batch(db: Any, batch: PreparedBatch) -> Any:
     """Store the prepared objects (in the writer turn); a BatchObjectsReply with one error per failure."""
     errors = list(batch.errors)
-    for name, items in batch.by_class.items():
+    for (name, tenant), items in batch.by_class.items():
         try:
-            result = db.collection(name).insert_many([obj for _, obj in items], progress=False)
-        except RankqlError as exc:  # the class was deleted meanwhile
+            shard = db.collection(name).for_tenant(tenant)
+            result = shard.insert_many([obj for _, obj in items], progress=False)
+        except RankqlError as exc:  # the class was deleted (or the tenant set COLD) meanwhile
             errors.extend((index, exc.message) for index, _ in items)
             continue
         for (index, _), outcome in zip(items, result, strict=True):
@@ -83,8 +87,6 @@ def store_batch(db: Any, batch: PreparedBatch) -> Any:
 
 
 def _object(obj: Any, collection: Any) -> dict:
-    if obj.tenant:
-        raise InvalidRequest("multi-tenancy is not supported: rankql collections have no tenants")
     out: dict[str, Any] = {"properties": _properties(obj.properties)}
     if obj.uuid:
         out["id"] = obj.uuid
@@ -119,9 +121,7 @@ def _properties(props: Any) -> dict:
 def batch_delete(db: Any, request: Any) -> Any:
     """Delete the objects the filter matches (or count them with dry_run); verbose lists each one."""
     started = time.perf_counter()
-    if request.tenant:
-        raise InvalidRequest("multi-tenancy is not supported: rankql collections have no tenants")
-    collection = db.collection(request.collection)
+    collection = db.collection(request.collection).for_tenant(request.tenant or None)
     where = where_from_filters(request.filters, collection.class_schema)
     outcome = delete_matching(collection, where, request.dry_run)
     reply = batch_delete_pb2.BatchDeleteReply(matches=len(outcome.uuids))

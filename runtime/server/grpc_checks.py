@@ -33,8 +33,6 @@ def refuse_unsupported(request: Any) -> None:
         raise NotSupported("rankql does not support generative search yet")
     if request.HasField("boost"):
         raise NotSupported("rankql does not support boost yet")
-    if request.tenant:
-        raise NotSupported("multi-tenancy is not supported: rankql collections have no tenants")
 
 
 def check_paging(request: Any, searched: list[str]) -> None:

@@ -46,6 +46,7 @@ def bind_search(request: Any, cls: ClassSchema, named_vector: str | None = None)
         sort=[ast.SortKey(path=list(s.path), order="asc" if s.ascending else "desc") for s in request.sort_by]
         or None,
         group_by=_group_by(request.group_by) if request.HasField("group_by") else None,
+        tenant=request.tenant or None,
         selection=_selection(request, props, metadata),
     )
     return ast.Query(gets=[get])

@@ -24,7 +24,9 @@ from .grpc_batch import batch_delete, embed_batch, prepare_batch, store_batch
 from .grpc_errors import GrpcFailure, InvalidRequest
 from .grpc_reply import search_reply
 from .grpc_search import bind_search
+from .grpc_tenants import tenants_get
 from .guard import lock_for
+from .tenant_use import prepare_tenants
 from .wire_schema import cannot_vectorize, unrunnable_vectorizer, vector_name
 
 log = logging.getLogger("rankql.server")
@@ -71,10 +73,13 @@ class WeaviateService(weaviate_pb2_grpc.WeaviateServicer):
 
     def Search(self, request: Any, context: grpc.ServicerContext) -> Any:
         headers = dict(context.invocation_metadata())
+        _answer(context, "search", prepare_tenants, self.db, [(request.collection, request.tenant)], False)
         with self.lock.reading():
             return _answer(context, "search", run_search, self.db, request, headers)
 
     def BatchObjects(self, request: Any, context: grpc.ServicerContext) -> Any:
+        named = [(obj.collection, obj.tenant) for obj in request.objects]
+        _answer(context, "batch", prepare_tenants, self.db, named, True)  # its own write turn
         with self.lock.reading():  # reading the objects: only the collection lookups need a view
             prepared = _answer(context, "batch", prepare_batch, self.db, request)
         _answer(context, "batch", embed_batch, prepared)  # the slow part, outside any lock
@@ -95,14 +100,13 @@ class WeaviateService(weaviate_pb2_grpc.WeaviateServicer):
         )
 
     def Aggregate(self, request: Any, context: grpc.ServicerContext) -> Any:
+        _answer(context, "aggregate", prepare_tenants, self.db, [(request.collection, request.tenant)], False)
         with self.lock.reading():
             return _answer(context, "aggregate", run_aggregate, self.db, request)
 
     def TenantsGet(self, request: Any, context: grpc.ServicerContext) -> Any:
-        context.abort(
-            grpc.StatusCode.UNIMPLEMENTED,
-            "rankql does not support multi-tenancy yet, so a collection has no tenants to list",
-        )
+        with self.lock.reading():
+            return _answer(context, "tenants", tenants_get, self.db, request)
 
 
 def _answer(context: grpc.ServicerContext, what: str, handler: Any, *args: Any) -> Any:

@@ -4,14 +4,16 @@ from __future__ import annotations
 
 from typing import Any
 
+from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
-from ..errors import ObjectError, SchemaError
+from ..errors import ObjectError, SchemaError, TenantError
 from ..store.collection import Collection
 from .delete_matching import MAX_DELETE, delete_matching
 from .rest import RestState, WireError
 from .rest_where import where_from_json
+from .tenant_use import prepare_tenants
 from .wire_schema import cannot_vectorize, unrunnable_vectorizer, vector_name
 
 DEFAULT_LIST_LIMIT = 25  # Weaviate's QUERY_DEFAULTS_LIMIT for GET /v1/objects
@@ -33,6 +35,8 @@ def shown_object(collection: Collection, uuid: str, *, with_vector: bool) -> dic
             obj["vector"] = vector
         else:
             obj["vectors"] = {named: vector}
+    if collection.tenant is not None:
+        obj["tenant"] = collection.tenant
     return obj
 
 
@@ -40,8 +44,6 @@ def rankql_object(collection: Collection, body: Any, *, position: str = "the obj
     """The object dict Collection.insert takes, from a Weaviate object body; ObjectError if it cannot be."""
     if not isinstance(body, dict):
         raise ObjectError(f"{position} must be a JSON object with class, properties and vector")
-    if body.get("tenant"):
-        raise ObjectError("multi-tenancy is not supported: send objects without 'tenant'")
     obj: dict[str, Any] = {"properties": body.get("properties") or {}}
     if body.get("id") is not None:
         obj["id"] = body["id"]
@@ -70,13 +72,17 @@ def rankql_object(collection: Collection, body: Any, *, position: str = "the obj
 def _insert(state: RestState, body: Any) -> dict:
     if not isinstance(body, dict) or not isinstance(body.get("class"), str):
         raise WireError('an object needs a class: {"class": "Article", "properties": {...}}')
-    collection = state.db.collection(body["class"])
+    collection = state.db.collection(body["class"]).for_tenant(body.get("tenant"))
     uuid = collection.insert(rankql_object(collection, body))
     return shown_object(collection, uuid, with_vector=True) or {}
 
 
 async def object_post(state: RestState, request: Request) -> Response:
     body = await state.json(request)
+    if isinstance(body, dict):
+        await run_in_threadpool(
+            prepare_tenants, state.db, [(body.get("class"), body.get("tenant"))], for_write=True
+        )
     return JSONResponse(await state.write(_insert, state, body))
 
 
@@ -102,8 +108,12 @@ def _list(state: RestState, request: Request) -> dict:
     with_vector = _includes_vector(request)
     found: list[dict] = []
     skipped = 0
+    tenant = params.get("tenant")
     for name in names:
         collection = state.db.collection(name)
+        if class_name is None and (collection.tenant_shards is not None) != bool(tenant):
+            continue  # listing every class: those that fit the request's tenant (or its lack of one)
+        collection = collection.for_tenant(tenant)
         for doc_id in collection.list_ids().tolist():
             uuid = collection.uuid_of(doc_id)
             if after is not None and uuid <= after.lower():
@@ -123,16 +133,21 @@ async def object_list(state: RestState, request: Request) -> Response:
     return JSONResponse(await state.read(_list, state, request))
 
 
-def _locate(state: RestState, request: Request) -> tuple[Collection | None, str]:
-    """The collection holding the object of the path (/objects/{class}/{id} or /objects/{id})."""
+def _locate(state: RestState, request: Request, tenant: Any = None) -> tuple[Collection | None, str]:
+    """The collection (a tenant's shard with `?tenant=`) holding the object of the path
+    (/objects/{class}/{id} or /objects/{id})."""
     uuid = request.path_params["id"].lower()
     class_name = request.path_params.get("class_name")
+    tenant = tenant or request.query_params.get("tenant")
     if class_name is not None:
         if class_name not in state.db:
             return None, uuid
-        return state.db.collection(class_name), uuid
+        return state.db.collection(class_name).for_tenant(tenant), uuid
     for name in state.db.collections():
         collection = state.db.collection(name)
+        if (collection.tenant_shards is not None) != bool(tenant):
+            continue
+        collection = collection.for_tenant(tenant)
         if collection.doc_id_of(uuid) is not None:
             return collection, uuid
     return None, uuid
@@ -166,7 +181,8 @@ async def object_delete(state: RestState, request: Request) -> Response:
 
 
 def _update(state: RestState, request: Request, body: Any, replace: bool) -> dict | None:
-    collection, uuid = _locate(state, request)
+    given_tenant = body.get("tenant") if isinstance(body, dict) else None  # the v4 client sends it here
+    collection, uuid = _locate(state, request, given_tenant)
     if collection is None or collection.doc_id_of(uuid) is None:
         return None
     if not isinstance(body, dict):
@@ -204,18 +220,21 @@ def _batch_result(shown: dict, error: str | None) -> dict:
 def _batch_insert(state: RestState, objects: list) -> list[dict]:
     """Insert per class, one insert_many each; results in request order, failures per object."""
     answers: list[dict | None] = [None] * len(objects)
-    by_class: dict[str, list[tuple[int, dict]]] = {}
+    by_class: dict[tuple[str, str | None], list[tuple[int, dict]]] = {}
+    shards: dict[tuple[str, str | None], Collection] = {}
     for position, body in enumerate(objects):
         echo = dict(body) if isinstance(body, dict) else {}
         try:
             if not isinstance(body, dict) or not isinstance(body.get("class"), str):
                 raise ObjectError(f"object {position} needs a class")
-            collection = state.db.collection(body["class"])
-            by_class.setdefault(collection.name, []).append((position, rankql_object(collection, body)))
-        except (ObjectError, SchemaError) as exc:
+            collection = state.db.collection(body["class"]).for_tenant(body.get("tenant"))
+            key = (collection.name, collection.tenant)
+            shards[key] = collection
+            by_class.setdefault(key, []).append((position, rankql_object(collection, body)))
+        except (ObjectError, SchemaError, TenantError) as exc:
             answers[position] = _batch_result(echo, exc.message)
-    for name, items in by_class.items():
-        collection = state.db.collection(name)
+    for (name, tenant), items in by_class.items():
+        collection = shards[(name, tenant)]
         results = collection.insert_many([obj for _, obj in items])
         for (position, _obj), result in zip(items, results, strict=True):
             sent = objects[position]
@@ -224,6 +243,8 @@ def _batch_insert(state: RestState, objects: list) -> list[dict]:
                 "id": result.id or sent.get("id"),
                 "properties": sent.get("properties") or {},
             }
+            if tenant is not None:
+                echo["tenant"] = tenant
             if result.ok:
                 doc_id = collection.doc_id_of(result.id)
                 if doc_id is not None:
@@ -238,10 +259,12 @@ async def batch_post(state: RestState, request: Request) -> Response:
     objects = body.get("objects") if isinstance(body, dict) else None
     if not isinstance(objects, list):
         raise WireError('a batch is {"objects": [...]}: a list of objects with class and properties')
+    named = [(o.get("class"), o.get("tenant")) for o in objects if isinstance(o, dict)]
+    await run_in_threadpool(prepare_tenants, state.db, named, for_write=True)
     return JSONResponse(await state.write(_batch_insert, state, objects))
 
 
-def _batch_delete(state: RestState, body: Any) -> dict:
+def _batch_delete(state: RestState, body: Any, tenant: str | None = None) -> dict:
     match = body.get("match") if isinstance(body, dict) else None
     if not isinstance(match, dict) or not isinstance(match.get("class"), str) or "where" not in match:
         raise WireError('a batch delete is {"match": {"class": "Article", "where": {...}}}')
@@ -249,7 +272,7 @@ def _batch_delete(state: RestState, body: Any) -> dict:
     if output not in ("minimal", "verbose"):
         raise WireError(f"output must be 'minimal' or 'verbose', got {output!r}")
     dry_run = bool(body.get("dryRun", False))
-    collection = state.db.collection(match["class"])
+    collection = state.db.collection(match["class"]).for_tenant(tenant)
     outcome = delete_matching(collection, where_from_json(match["where"]), dry_run)
     status = "DRYRUN" if dry_run else "SUCCESS"  # in the writer turn every match is there to delete
     summary: dict[str, Any] = {
@@ -264,7 +287,8 @@ def _batch_delete(state: RestState, body: Any) -> dict:
 
 async def batch_delete(state: RestState, request: Request) -> Response:
     body = await state.json(request)
-    return JSONResponse(await state.write(_batch_delete, state, body))
+    tenant = request.query_params.get("tenant")
+    return JSONResponse(await state.write(_batch_delete, state, body, tenant))
 
 
 ROUTES: list[tuple[str, Any, list[str]]] = [

@@ -114,7 +114,7 @@ def to_rankql(wire: Any, *, substitute: bool = False) -> dict:
             extras[key] = _object(body.pop(key), key, name)
     tenancy = _object(body.get("multiTenancyConfig"), "multiTenancyConfig", name)
     if not tenancy.get("enabled"):
-        body.pop("multiTenancyConfig", None)  # rankql refuses only the enabled form, with its own message
+        body.pop("multiTenancyConfig", None)  # disabled: shown back as Weaviate's default
     body["wireConfig"] = extras
     return body
 

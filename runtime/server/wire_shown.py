@@ -64,7 +64,7 @@ def to_wire(definition: dict) -> dict:
         out["description"] = definition["description"]
     out["invertedIndexConfig"] = _inverted_wire(definition["invertedIndexConfig"], extras)
     out["moduleConfig"] = modules
-    out["multiTenancyConfig"] = dict(_MULTI_TENANCY)
+    out["multiTenancyConfig"] = {**_MULTI_TENANCY, **(definition.get("multiTenancyConfig") or {})}
     out["properties"] = [_property_wire(p, vectorizer, extras) for p in definition["properties"]]
     out["replicationConfig"] = {**_REPLICATION, **(extras.get("replicationConfig") or {})}
     out["shardingConfig"] = {**_SHARDING, **(extras.get("shardingConfig") or {})}

@@ -10,13 +10,14 @@ from typing import Any
 import numpy as np
 from rankql.dsl.schema import ClassSchema
 
-from ..errors import ObjectError, SearchError
+from ..errors import ObjectError, SearchError, TenantError
 from .bm25 import Bm25Index, not_searchable
 from .definition import class_schema
 from .filters import evaluate
 from .guard import DatabaseGuard
 from .objects import BatchResult, ObjectTable
 from .stopwords import Stopwords
+from .tenants import HOT, TenantsApi, not_active, not_found, with_tenant_refused, without_tenant
 from .thresholds import PAGE_ROWS
 from .values import show
 from .vectorizers import make_vectorizer, object_text
@@ -57,9 +58,15 @@ class Collection:
         registered: Callable[[], Iterable[str]] = frozenset,
         _empty: bool = False,
         guard: DatabaseGuard | None = None,
+        tenant: str | None = None,
     ) -> None:
         self.definition = definition
         self.name: str = definition["class"]
+        # A multi-tenant class holds its tenants (each a Collection of its own, `tenant` naming it);
+        # a tenant's shard knows its Tenant entry (`tenancy`), whose status its writes check.
+        self.tenant = tenant
+        self.tenancy: Any = None
+        self.log_key = {"class": self.name} if tenant is None else {"class": self.name, "tenant": tenant}
         self._registered = registered
         self._schema_cache: tuple[dict, Any, ClassSchema] | None = None
         self._props = {p["name"]: p for p in definition["properties"]}
@@ -71,6 +78,8 @@ class Collection:
         self._types = {p["name"]: p["dataType"][0] for p in definition["properties"]}
         self._guard = guard if guard is not None else DatabaseGuard()  # the Database's: its locks and log
         self.writer = CollectionWriter(self)
+        multi = tenant is None and "multiTenancyConfig" in definition
+        self.tenant_shards: TenantsApi | None = TenantsApi(self) if multi else None
 
     # -- description -------------------------------------------------------------------------------
 
@@ -108,12 +117,66 @@ class Collection:
     @property
     def version(self) -> int:
         """Grows with every write: lets callers (and save) notice changes."""
+        if self.tenant_shards is not None:
+            return self.objects.version + self.tenant_shards.version
         return self.objects.version
 
+    # -- tenants (store/tenants.py) ----------------------------------------------------------------
+
+    @property
+    def tenants(self) -> TenantsApi:
+        """The tenants of a multi-tenant collection: create, get, update, remove (store/tenants.py)."""
+        if self.tenant_shards is None:
+            raise TenantError(
+                f'multi-tenancy is not enabled for class "{self.name}"',
+                hint='create the class with "multiTenancyConfig": {"enabled": true}',
+            )
+        return self.tenant_shards
+
+    def for_tenant(self, tenant: str | None) -> Collection:
+        """The collection a request naming `tenant` (or none) reads and writes: this one, or a tenant's
+        shard; Weaviate's errors for a tenant where there is none, none where one is needed, an unknown
+        or an inactive one."""
+        if self.tenant_shards is None:
+            if tenant:
+                raise with_tenant_refused(self.name)
+            return self
+        return self.tenant_shards.shard(tenant)
+
+    def with_tenant(self, tenant: str) -> Collection:
+        """The shard of tenant `tenant` (HOT) of this multi-tenant collection: insert, get, update and
+        delete objects there, as the v4 client's collection.with_tenant(...) does. A class with
+        autoTenantCreation creates the tenant, one with autoTenantActivation sets a COLD one HOT."""
+        if self.tenant_shards is None:
+            raise with_tenant_refused(self.name)
+        if not tenant:
+            raise without_tenant(self.name)
+        self.tenant_shards.ensure(tenant, for_write=True)  # autoTenantCreation / autoTenantActivation
+        return self.for_tenant(tenant)
+
+    def check_writable(self) -> None:
+        """Raise TenantError when a write cannot go here: the class of tenants itself, or a tenant
+        that is not HOT (or this handle of it was unloaded since). Called inside the writer's turn."""
+        if self.tenant_shards is not None:
+            raise without_tenant(self.name)
+        tenant = self.tenancy
+        if tenant is not None:
+            if tenant.removed:
+                raise not_found(tenant.name)
+            if tenant.status != HOT or tenant.shard is not self:
+                raise not_active(tenant.name)
+
     def __len__(self) -> int:
+        shards = self.tenant_shards
+        if shards is not None:  # the class of tenants: the objects of its loaded tenants
+            return sum(len(t.shard) for t in shards.items.values() if t.shard is not None)
         return len(self.objects)
 
     def __repr__(self) -> str:
+        if self.tenant is not None:
+            return f"Collection({self.name!r}, tenant={self.tenant!r}, objects={len(self)})"
+        if self.tenant_shards is not None:
+            return f"Collection({self.name!r}, tenants={len(self.tenant_shards)})"
         return f"Collection({self.name!r}, objects={len(self)})"
 
     # -- reading objects ---------------------------------------------------------------------------
@@ -154,6 +217,8 @@ class Collection:
         """The object as Weaviate shows it (dates as RFC3339 text), or None."""
         from .values import to_json_value
 
+        if self.tenant_shards is not None:
+            raise without_tenant(self.name)
         with self._guard.reading():
             doc_id = self.doc_id_of(uuid)
             if doc_id is None:

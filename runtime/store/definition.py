@@ -101,7 +101,9 @@ def _normalize(definition: dict, known_modules: Iterable[str]) -> dict:
         check.add(f"vectorIndexType '{out['vectorIndexType']}' is not supported: use 'hnsw' or 'flat'")
     out["vectorIndexConfig"] = _vector_index(check, definition.get("vectorIndexConfig") or {})
     out["invertedIndexConfig"] = _inverted(check, definition.get("invertedIndexConfig") or {})
-    _multi_tenancy(check, definition.get("multiTenancyConfig"))
+    tenancy = _multi_tenancy(check, definition.get("multiTenancyConfig"))
+    if tenancy is not None:
+        out["multiTenancyConfig"] = tenancy  # only when enabled: other definitions stay as they were
     out["properties"] = check_properties(check, definition.get("properties") or [], modules)
     if isinstance(definition.get("wireConfig"), dict):
         # Settings only a Weaviate-compatible server shows back (runtime/server/wire_schema.py); kept verbatim.
@@ -187,17 +189,20 @@ def _section(check: Checker, config: dict, key: str) -> dict:
     return given
 
 
-def _multi_tenancy(check: Checker, config: Any) -> None:
+def _multi_tenancy(check: Checker, config: Any) -> dict | None:
+    """The three switches when multi-tenancy is enabled (each tenant its own shard: store/tenants.py)."""
     if config is None:
-        return
+        return None
     if not isinstance(config, dict):
         check.add(f"multiTenancyConfig must be an object, got {type(config).__name__} {config!r}")
-        return
-    check.keys("multiTenancyConfig", config, ("enabled", "autoTenantCreation", "autoTenantActivation"))
+        return None
+    keys = ("enabled", "autoTenantCreation", "autoTenantActivation")
+    check.keys("multiTenancyConfig", config, keys)
     for key, value in config.items():
         check.boolean(f"multiTenancyConfig.{key}", value)
-    if config.get("enabled") is True:
-        check.add("multi-tenancy is not supported")
+    if config.get("enabled") is not True:
+        return None
+    return {key: config.get(key) is True for key in keys}
 
 
 def _inverted(check: Checker, config: Any) -> dict:

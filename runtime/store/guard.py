@@ -99,6 +99,11 @@ class DatabaseGuard:
         self.closed = False  # set by Database.close() during the writer's turn
         self.broken = False  # a failed write could not be cut from the log: it would come back on open
         self._logged_at: int | None = None  # where the last record of this write turn starts in the log
+        # Tenant status changes (store/tenants.py) hold this (the Database's checkpoint lock) so that no
+        # checkpoint moves tenant files meanwhile, then call `settle` (with a folder: a checkpoint, after
+        # which COLD tenants are unloaded).
+        self.tenant_lock: Any = threading.Lock()
+        self.settle: Callable[[], None] | None = None
 
     @contextmanager
     def reading(self) -> Iterator[None]:
@@ -125,6 +130,10 @@ class DatabaseGuard:
                     hint="close the database and check the disk; reopening may bring the failed write back",
                 )
             yield
+
+    def writing_here(self) -> bool:
+        """Whether this thread holds the writer's turn."""
+        return bool(self._writer._is_owned())  # type: ignore[attr-defined]  # RLock's own check
 
     @contextmanager
     def exclusive(self) -> Iterator[None]:

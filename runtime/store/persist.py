@@ -29,6 +29,8 @@ from .folder_checks import check_definition, check_manifest, check_objects, chec
 from .hnsw import HnswIndex
 from .objects import ObjectTable
 from .segments import read_segments, write_segments
+from .tenants import Tenant
+from .tenants_persist import load_tenants, save_tenants
 from .values import normalize_value
 
 FORMAT = "rankql-database"
@@ -73,6 +75,8 @@ def _save_collection(collection: Collection, folder: Path, final: Path | None = 
     _write_json(folder / "objects.json", meta)
     (folder / "bm25").mkdir()
     save_bm25(collection.bm25, folder / "bm25")
+    if collection.tenant_shards is not None:  # each tenant its own shard, in a folder of its own
+        known.update(save_tenants(collection, folder, final or folder, _save_collection))
     return known
 
 
@@ -256,10 +260,14 @@ def _files_of(files: dict[str, list], folder: str) -> dict[str, list]:
 
 
 def _load_collection(
-    folder: Path, registered: Callable[[], Iterable[str]], files: dict[str, list] | None = None
+    folder: Path,
+    registered: Callable[[], Iterable[str]],
+    files: dict[str, list] | None = None,
+    *,
+    tenant: str | None = None,
 ) -> Collection:
     definition = check_definition(json.loads((folder / "definition.json").read_text(encoding="utf-8")))
-    collection = Collection(definition, registered=registered, _empty=True)
+    collection = Collection(definition, registered=registered, _empty=True, tenant=tenant)
     meta = json.loads((folder / "objects.json").read_text(encoding="utf-8"))
     dim = meta["dim"]
     vectors = collection.vectors
@@ -280,7 +288,24 @@ def _load_collection(
         )
     collection.bm25 = load_bm25(folder / "bm25")
     collection.stopwords = _keyword_parts(definition)[1]
+    if collection.tenant_shards is not None:
+        collection.tenant_shards = load_tenants(collection, folder, files or {}, _load_collection)
     return collection
+
+
+def load_tenant(tenant: Tenant, registered: Callable[[], Iterable[str]]) -> Collection:
+    """An unloaded tenant's shard read back from the checkpoint that holds its files."""
+    if tenant.source is None:
+        raise StorageError(f"tenant '{tenant.name}' has no files on disk to load", hint=_HINT)
+    try:
+        files = tenant.files if tenant.files is not None else _tenant_entries(tenant.source)
+        return _load_collection(tenant.source, registered, files, tenant=tenant.name)
+    except RankqlError:
+        raise
+    except Exception as exc:
+        raise StorageError(
+            f"tenant '{tenant.name}' cannot be loaded from '{tenant.source}': {exc}", hint=_HINT
+        ) from None
 
 
 def _load_inline_objects(collection: Collection, folder: Path, meta: dict) -> None:
@@ -299,3 +324,10 @@ def _load_inline_objects(collection: Collection, folder: Path, meta: dict) -> No
         with np.load(folder / "vectors.npz", allow_pickle=False) as data:
             check_vector_arrays(data["vectors"], data["live"], int(dim))
             vectors.flat = FlatIndex.from_state(vectors.metric, int(dim), data["vectors"], data["live"])
+
+
+def _tenant_entries(source: Path) -> dict[str, list]:
+    """The manifest entries of a tenant folder (`gen-N/<class>/tenants/<k>`), read from its generation."""
+    generation = source.parents[2]
+    manifest = json.loads((generation / "manifest.json").read_text(encoding="utf-8"))
+    return _files_of(manifest["files"], source.relative_to(generation).as_posix())

@@ -2,11 +2,17 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import numpy as np
 
+from ..errors import TenantError
 from .segments import _loader
 from .values import normalize_uuid
 from .writes import CollectionWriter, _Prepared
+
+if TYPE_CHECKING:
+    from .collection import Collection
 
 
 def _check_put(header: dict) -> None:
@@ -60,3 +66,27 @@ def replay_delete(writer: CollectionWriter, header: dict) -> None:
         if doc_id is not None:
             writer._unindex(doc_id)
     c.objects.touch()
+
+
+def replay_tenants(collection: Collection, header: dict) -> None:
+    """Apply a logged tenant change again (a tenant set HOT loads from the checkpoint holding it)."""
+    from .persist import load_tenant
+    from .tenants import parse_tenants
+
+    if collection.tenant_shards is None:
+        raise ValueError(f"a tenant change of class '{collection.name}', which has no multi-tenancy")
+    action = header.get("action")
+    rows = header.get("tenants")
+    if not isinstance(rows, list) or not all(isinstance(r, list) and len(r) == 2 for r in rows):
+        raise ValueError("a tenant change without a list of [name, status]")
+    try:
+        if action == "remove":
+            changes = [(str(name), "") for name, _ in rows]
+        else:
+            listed = [{"name": n, "activityStatus": s} for n, s in rows]
+            changes = parse_tenants(listed, allow_empty_status=False)
+    except TenantError as exc:
+        raise ValueError(exc.message) from None
+    collection.tenant_shards.apply(
+        str(action), changes, lambda tenant: load_tenant(tenant, collection._registered)
+    )

@@ -61,6 +61,10 @@ def write_segments(collection: Any, folder: Path, final: Path) -> tuple[dict, di
     covered = earlier[-1].end if earlier else 0
     if len(earlier) >= SEGMENT_LIMIT or (earlier and 2 * len(table) < covered):
         earlier = []  # many small segments, or mostly deleted objects: one fresh segment instead
+    if collection.vectors.dim is not None and any(
+        not any(n.endswith(".npz") for n in s.files) for s in earlier
+    ):
+        earlier = []  # written before the first vector: they have no vector file, which a reader needs
     known: dict[str, list] = {}
     try:
         for segment in earlier:

@@ -24,6 +24,8 @@ def snapshot(collection: Collection) -> Collection:
     frozen.objects = _objects(collection.objects)
     frozen.vectors = _vectors(collection.vectors)
     frozen.bm25 = _keywords(collection.bm25)
+    if collection.tenant_shards is not None:
+        frozen.tenant_shards = collection.tenant_shards.frozen(snapshot)
     return frozen
 
 

@@ -127,6 +127,7 @@ class CollectionWriter:
     def insert_many(self, objects: list, *, progress: bool | None | Callable[[int], None]) -> BatchResult:
         guard = self.collection._guard
         with guard.writing():
+            self.collection.check_writable()
             result = self._write_batch(objects, progress=progress)
         guard.logged()  # outside the writer's turn: a checkpoint it starts lets other writes go on
         return result
@@ -249,6 +250,7 @@ class CollectionWriter:
     def update(self, uuid: str, properties: dict | None, vector: Any, replace: bool) -> None:
         c = self.collection
         with c._guard.writing():
+            c.check_writable()
             doc_id = c.doc_id_of(uuid)
             if doc_id is None:
                 raise ObjectError(f"no object with id '{uuid}' in class '{c.name}'")
@@ -280,10 +282,11 @@ class CollectionWriter:
         c = self.collection
         guard = c._guard
         with guard.writing():
+            c.check_writable()
             doc_ids = list(dict.fromkeys(d for d in map(c.doc_id_of, uuids) if d is not None))
             if not doc_ids:
                 return 0
-            guard.log({"op": "delete", "class": c.name, "uuids": [c.objects.uuids[d] for d in doc_ids]})
+            guard.log({"op": "delete", **c.log_key, "uuids": [c.objects.uuids[d] for d in doc_ids]})
             try:
                 with guard.exclusive():
                     for doc_id in doc_ids:
@@ -310,7 +313,7 @@ class CollectionWriter:
             ]
             for p in prepared
         ]
-        header = {"op": "put", "class": self.collection.name, "stamp": stamp, "objects": objects}
+        header = {"op": "put", **self.collection.log_key, "stamp": stamp, "objects": objects}
         if matrix is None:
             return header, b""
         header["dim"] = int(matrix.shape[1])

@@ -74,7 +74,8 @@ def test_candidates_fit_the_cursor(text: str, prefix: str, expected: list[str]) 
 
 def test_class_arguments_and_operators() -> None:
     args = suggest("{ Get { JeopardyQuestion(", SCHEMA).candidates
-    assert {"nearText", "hybrid", "bm25", "where", "limit", "groupBy"} <= set(args)
+    assert {"nearText", "hybrid", "bm25", "where", "limit", "groupBy", "tenant"} <= set(args)
+    assert "tenant" in suggest("{ Aggregate { JeopardyQuestion(", SCHEMA).candidates
     # a class without a vectorizer has no nearText, as Weaviate's schema has no such argument
     assert "nearText" not in suggest("{ Get { Plain(", SCHEMA).candidates
     operators = suggest("{ Get { Plain(where: {operator: ", SCHEMA).candidates

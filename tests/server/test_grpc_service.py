@@ -9,7 +9,6 @@ from rankql.runtime import serve
 from rankql.runtime.errors import ModelLoadError, SearchError, StorageError
 from rankql.runtime.server import grpc_service
 from weaviate.classes.init import Auth
-from weaviate.exceptions import WeaviateBaseError
 from weaviate.proto.v1 import health_weaviate_pb2, search_get_pb2, weaviate_pb2_grpc
 
 from .grpc_support import article_db
@@ -124,17 +123,6 @@ def test_aggregate_over_grpc_matches_graphql() -> None:
             ]
             near = articles.aggregate.near_vector([1.0] + [0.0] * 7, object_limit=5, total_count=True)
             assert near.total_count == 5
-        finally:
-            client.close()
-
-
-def test_tenants_answer_unimplemented_with_a_message() -> None:
-    with serve(article_db(3)) as server:
-        client = weaviate.connect_to_local(port=server.port, grpc_port=server.grpc_port)
-        try:
-            articles = client.collections.use("Article")
-            with pytest.raises(WeaviateBaseError, match="rankql does not support multi-tenancy yet"):
-                articles.tenants.get()
         finally:
             client.close()
 

@@ -130,7 +130,10 @@ def _refused(definition: dict) -> str:
         ({"invertedIndexConfig": {"stopwords": ["a"]}}, "invertedIndexConfig.stopwords must be an object"),
         ({"multiTenancyConfig": True}, "multiTenancyConfig must be an object, got bool True"),
         ({"multiTenancyConfig": {"enabled": "no"}}, "multiTenancyConfig.enabled must be true or false"),
-        ({"multiTenancyConfig": {"enabled": True}}, "multi-tenancy is not supported"),
+        (
+            {"multiTenancyConfig": {"enabled": True, "autoTenantCreation": 1}},
+            "autoTenantCreation must be true",
+        ),
         ({"moduleConfig": {"reranker-dummy": _nested_dict(5000)}}, "nested too deeply"),
     ],
 )

@@ -207,3 +207,15 @@ def test_unwritable_folder_gives_storage_error(tmp_path: Path) -> None:
     target.write_text("x")
     with pytest.raises(StorageError, match="cannot create the database folder"):
         Database(target / "db")  # a path under a file: the folder cannot be made
+
+
+def test_a_collection_saved_before_its_first_vector_opens_after_vectors_came(tmp_path) -> None:
+    # The first checkpoint's segment has no vector file; a later one must not link it as if it had.
+    with Database(tmp_path) as db:
+        docs = db.create_collection({"class": "Doc", "properties": [{"name": "title", "dataType": ["text"]}]})
+        docs.insert({"properties": {"title": "no vector"}})
+        db.save()
+        docs.insert({"properties": {"title": "with vector"}, "vector": [1.0, 0.0]})
+    with Database(tmp_path) as db:
+        assert len(db["Doc"]) == 2
+        assert db["Doc"].vector_search([1.0, 0.0], 1)[0].tolist() == [1]
