@@ -23,6 +23,11 @@ META_FILE = "bm25.json"
 ARRAYS_FILE = "bm25.npz"
 
 
+def _compact_ids(ids: np.ndarray) -> np.ndarray:
+    """Doc or term ids as int32 on disk when they fit (half the bytes); loading widens them again."""
+    return ids.astype(np.int32) if len(ids) == 0 or int(ids.max()) < 2**31 else ids
+
+
 def save_bm25(index: Bm25Index, folder: Path) -> None:
     """Write the index into `folder` without changing it (queries may read it meanwhile)."""
     folder = Path(folder)
@@ -40,12 +45,14 @@ def save_bm25(index: Bm25Index, folder: Path) -> None:
         arrays.update(
             {
                 f"f{i}_indptr": indptr,
-                f"f{i}_docs": docs,
+                f"f{i}_docs": _compact_ids(docs),
                 f"f{i}_tfs": tfs,
                 f"f{i}_df": field.df[: len(field.vocab)],
                 f"f{i}_lengths": field.lengths[:cap],
                 f"f{i}_fwd_indptr": fwd_indptr,
-                f"f{i}_fwd_terms": np.concatenate(present) if present else np.empty(0, np.int64),
+                f"f{i}_fwd_terms": _compact_ids(
+                    np.concatenate(present) if present else np.empty(0, np.int64)
+                ),
             }
         )
         fields.append({"name": name, "tokenization": field.tokenization, "vocab": list(field.vocab)})
@@ -149,7 +156,7 @@ def _field(spec: dict, i: int, arrays: dict[str, np.ndarray], cap: int) -> Field
     field.in_frozen[field.docs] = True
     starts = fwd_indptr[:-1].tolist()
     ends = fwd_indptr[1:].tolist()
-    fwd_terms = fwd_terms.astype(np.int64)
+    fwd_terms = fwd_terms.astype(np.int32)  # ids of the vocabulary (checked above): int32 views per doc
     field.doc_terms = [fwd_terms[s:e] if e > s else None for s, e in zip(starts, ends, strict=True)]
     field.len_count = sum(1 for t in field.doc_terms if t is not None)
     field.len_sum = float(field.lengths.sum())

@@ -156,9 +156,12 @@ class FieldPostings:
         rows, terms = np.divmod(keys, vocab_size)
         doc_ids = np.asarray([d for d, _ in pairs], np.int64)
         np.add.at(self.df, terms, 1)
-        bounds = np.searchsorted(rows, np.arange(1, len(pairs)))
-        for (doc, _), doc_term_ids, size in zip(pairs, np.split(terms, bounds), sizes.tolist(), strict=True):
-            self._track(doc, doc_term_ids, size)
+        bounds = np.searchsorted(rows, np.arange(len(pairs) + 1)).tolist()
+        # Each document's term ids: a view into one int32 array (a slice, where np.split makes two
+        # array objects per document): about 150 bytes less per document of a bulk import.
+        forward = terms.astype(np.int32)
+        for (doc, _), start, end, size in zip(pairs, bounds, bounds[1:], sizes.tolist(), strict=False):
+            self._track(doc, forward[start:end], size)
         self.compact(extra=(terms, doc_ids[rows], counts.astype(np.float32)))
 
     # --- reads --------------------------------------------------------------------------

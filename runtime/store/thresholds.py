@@ -18,6 +18,10 @@ GROWTH = 1.25
 # overrides): smaller ones gain little from threads, and stay on one thread, giving the same graph each run.
 PARALLEL_BUILD_ROWS = 1000
 
+# After a write of at least this many objects the freed heap is handed back to the system (heap.py): the
+# write's transient arrays would otherwise stay resident. Smaller writes skip the few milliseconds it takes.
+TRIM_ROWS = 1000
+
 # A filtered HNSW search whose filter lets at least this share of the vectors through searches the graph
 # unfiltered for about k / share candidates and keeps the allowed ones (widening until k are found): a
 # few hundred distance computations, where hnswlib's filter calls a Python function per visited node.

@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from ..errors import ObjectError
+from .heap import release_free_heap
 from .objects import BatchResult, ObjectResult, now_ms
 from .progress import progress_bar
 from .values import ValueProblem, normalize_uuid, normalize_value, text_of, to_json_value
@@ -129,6 +130,7 @@ class CollectionWriter:
         with guard.writing():
             self.collection.check_writable()
             result = self._write_batch(objects, progress=progress)
+        release_free_heap(len(objects))  # the batch's transient arrays, freed: back to the system
         guard.logged()  # outside the writer's turn: a checkpoint it starts lets other writes go on
         return result
 
@@ -193,7 +195,8 @@ class CollectionWriter:
         # The costly part of a big batch (its HNSW insertion) happens here, before queries are held.
         publish = stage_vectors(c.vectors, vec_ids, matrix) if matrix is not None else None
         tokens = {d: c.bm25.tokenize(p.props) for d, p in zip(ids.tolist(), prepared, strict=True)}
-        guard.log(*self._put_record(prepared, matrix, stamp))
+        if guard.journal is not None:  # an in-memory database logs nothing: no record to build
+            guard.log(*self._put_record(prepared, matrix, stamp))
         try:
             with guard.exclusive():
                 self._apply(prepared, ids, vec_ids, publish, stamp, tokens)
@@ -207,7 +210,8 @@ class CollectionWriter:
         ids = np.arange(base, base + len(prepared), dtype=np.int64)
         keep = [i for i, p in enumerate(prepared) if p.vector is not None]
         vec_ids = ids[keep]
-        matrix = np.stack([prepared[i].vector for i in keep]).astype(np.float32) if keep else None
+        # The checked vectors are float32 already: np.stack makes the one copy needed.
+        matrix = np.stack([prepared[i].vector for i in keep]).astype(np.float32, copy=False) if keep else None
         return ids, vec_ids, matrix
 
     def _apply(
