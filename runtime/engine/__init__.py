@@ -11,8 +11,9 @@ from typing import Any
 from rankql.dsl import QueryError, compile_query
 
 from .aggregate import run_aggregates
-from .executor import CompiledPlan, Executor, GetRun, response
+from .executor import Executor, GetRun, response
 from .explain import render
+from .plan_cache import PlanCache
 
 __all__ = ["PreparedQuery", "QueryEngine"]
 
@@ -77,7 +78,7 @@ class PreparedQuery:
         self.text = text
         self.compiled = compile_query(text)  # raises QueryError on a syntax error
         self._bound: OrderedDict[Any, tuple[Any, Any]] = OrderedDict()  # variables key -> (schema, Query)
-        self.plans: dict[int, CompiledPlan] = {}  # id(GetQuery) -> its plans while the inputs stay the same
+        self.plans = PlanCache()  # id(GetQuery) -> its CompiledPlan while the inputs stay the same
         self._lock = threading.Lock()
 
     @property

@@ -20,6 +20,7 @@ from . import rerank_stage
 from .hits import Hit
 from .lower import lower
 from .physical import CutOp, PhysicalNode, PhysicalPlan, ProjectOp, RerankBatch
+from .plan_cache import PlanCache, given_vector, place, same_but_vector
 from .project import Projector
 from .rerank_stage import RerankOutcome, RerankRequest
 
@@ -76,7 +77,8 @@ class Pipeline:
 @dataclass(eq=False)
 class CompiledPlan:
     """What a prepared query keeps per class field: valid while `query`, `schema` and `fallback` are the
-    same objects and values. The physical plan and its pipeline are made once per collection."""
+    same objects and values, and for a query that differs from `query` only in its given vector
+    (plan_cache.same_but_vector). The physical plan and its pipeline are made once per collection."""
 
     query: ast.GetQuery
     schema: ClassSchema
@@ -118,18 +120,37 @@ class Executor:
         """(the compiled plan of a class field, its collection): planned and lowered only when not cached."""
         collection = self.db.collection(get.class_name).for_tenant(get.tenant)  # a tenant's own shard
         schema = collection.class_schema
-        compiled = self.plans.get(id(get)) if self.plans is not None else None
+        plans = self.plans
+        compiled = plans.get(id(get)) if plans is not None else None
         if compiled is None or not compiled.fits(get, schema, self.fallback):
+            compiled = self._similar(get, schema)
+        if compiled is None:
             logical = plan_get(get, schema, rerank_query_fallback=self.fallback)
             compiled = CompiledPlan(get, schema, self.fallback, logical)
-            if self.plans is not None:
-                self.plans[id(get)] = compiled  # holding `get` keeps its id unique
+            if plans is not None:
+                plans[id(get)] = compiled  # holding `get` keeps its id unique
+                if isinstance(plans, PlanCache):
+                    plans.by_place[place(get)] = compiled
         physical = compiled.physical
         if physical is None or physical.collection is not collection:
             physical = lower(compiled.logical, collection)
             compiled.pipeline = None
             compiled.physical = physical
         return compiled, collection
+
+    def _similar(self, get: ast.GetQuery, schema: ClassSchema) -> CompiledPlan | None:
+        """The last plan of this class field when `get` differs from its query only in the given vector."""
+        if not isinstance(self.plans, PlanCache):
+            return None
+        compiled = self.plans.by_place.get(place(get))
+        if (
+            compiled is not None
+            and compiled.schema is schema
+            and compiled.fallback == self.fallback
+            and same_but_vector(compiled.query, get)
+        ):
+            return compiled
+        return None
 
     def _pipeline(self, compiled: CompiledPlan, collection: Any) -> Pipeline:
         """The physical plan compiled into steps and a Projector; kept in the compiled plan (not for
@@ -158,6 +179,8 @@ class Executor:
                 run.plan, run.physical = compiled.logical, compiled.physical
                 pipeline = self._pipeline(compiled, collection)
                 ctx = ops.Context(self.db, pipeline.collection, analyze=self.analyze)
+                if compiled.query is not get:  # a plan made for another vector: this query's own
+                    ctx.vector = given_vector(get)
                 rows = pipeline.below(ctx, run)
                 batch = pipeline.rerank
                 if batch is not None:

@@ -47,6 +47,8 @@ class Context:
         self._allow: dict[int, np.ndarray] = {}
         self.analyze = analyze
         self.notes: dict[int, str] = {}  # id(physical node) -> the run-time choice it took (analyze only)
+        # The bound query's given vector when its plan was made for a query with another one (plan_cache)
+        self.vector: list[float] | None = None
 
     def allow(self, where: ast.Where | None) -> np.ndarray | None:
         """Ids passing `where` (computed once per filter, shared by both hybrid sub-searches)."""
@@ -65,7 +67,8 @@ def query_vector(source: VectorSource, ctx: Context) -> np.ndarray:
     """The vector a vector search looks for: given, an object's, or embedded text (concepts averaged, moved)."""
     col = ctx.collection
     if isinstance(source, NearVectorSource) or isinstance(source, HybridVectorSource) and source.vector:
-        return np.asarray(source.vector, dtype=np.float32)
+        given = ctx.vector
+        return np.asarray(source.vector if given is None else given, dtype=np.float32)
     if isinstance(source, NearObjectSource):
         return object_vector(ctx, source.object_id, source.object_class, "nearObject")
     if isinstance(source, HybridVectorSource):

@@ -32,6 +32,7 @@ class Projector:
         self.dates, self.cosine = _schema_facts(schema)
         self._fields: list[tuple[str, Column]] | None = None
         self._row: Callable[..., dict] = dict
+        self._props = False  # whether a field reads the objects' properties
 
     def hits(self, hits: list[Hit]) -> list[dict]:
         fields = self._fields
@@ -39,11 +40,14 @@ class Projector:
             # the row builder first: another thread may read _fields as soon as it is set
             fields = self._compile()
             self._row = row_builder([key for key, _ in fields])
+            self._props = any(isinstance(sel, ast.PropertyField) for sel in self.get.selection)
             self._fields = fields
         if not fields or not hits:
             return [{} for _ in hits]
-        table = self.col.objects.props  # read directly: a method call per hit costs more than the lookup
-        props = [table[hit.doc_id] or _NO_PROPERTIES for hit in hits]
+        props: list[dict] = []
+        if self._props:
+            table = self.col.objects.props  # read directly: a method call per hit costs more than the lookup
+            props = [table[hit.doc_id] or _NO_PROPERTIES for hit in hits]
         return list(map(self._row, *[f(hits, props) for _, f in fields]))
 
     def _compile(self) -> list[tuple[str, Column]]:
@@ -76,11 +80,20 @@ class Projector:
                 None if h.rerank is None else [{f: getattr(h.rerank, f) for f in fields}] for h in hits
             ]
         name = item.name
+        if name == "id":
+            return self._id_column
         if name == "distance":
             return lambda hits, props: json_float32_column([h.distance for h in hits])
         if name == "score":
             return lambda hits, props: go_float32_f_column([h.score for h in hits])
         return lambda hits, props: [self.scalar(name, h) for h in hits]
+
+    def _id_column(self, hits: list[Hit], props: list[dict]) -> list:
+        uuids = self.col.objects.uuids  # read directly, as the properties are (uuid_of per hit costs more)
+        out = [uuids[h.doc_id] for h in hits]
+        if None in out:  # a deleted object: uuid_of's error
+            return [self.col.uuid_of(h.doc_id) for h in hits]
+        return out
 
     def value(self, name: str, value: Any) -> Any:
         if value is None or name not in self.dates:

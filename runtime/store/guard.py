@@ -26,7 +26,9 @@ class ReadWriteLock:
     """Shared (re-entrant per thread) or exclusive; a waiting exclusive holder blocks new shared ones."""
 
     def __init__(self) -> None:
-        self._cond = threading.Condition(threading.Lock())
+        # Queries take the mutex itself (a C call) and touch the condition only when a writer is involved.
+        self._mutex = threading.Lock()
+        self._cond = threading.Condition(self._mutex)
         self._readers = 0
         self._writer: int | None = None  # thread id of the exclusive holder
         self._writer_depth = 0
@@ -34,29 +36,37 @@ class ReadWriteLock:
         self._local = threading.local()
 
     def acquire_shared(self) -> None:
-        depth = getattr(self._local, "depth", 0)
-        me = threading.get_ident()
-        if depth or self._writer == me:  # nested query, or a query inside this thread's own commit
-            self._local.depth = depth + 1
+        local = self._local
+        depth = getattr(local, "depth", 0)
+        if depth or self._writer == threading.get_ident():
+            # nested query, or a query inside this thread's own commit
+            local.depth = depth + 1
             return
+        with self._mutex:
+            if self._writer is None and not self._waiting_writers:  # the common case: no writer about
+                self._readers += 1
+                local.depth = 1
+                return
         with self._cond:
             while self._writer is not None or self._waiting_writers:
                 self._cond.wait()
             self._readers += 1
-        self._local.depth = 1
+        local.depth = 1
 
     def reading_here(self) -> bool:
         """Whether this thread is inside a query."""
         return bool(getattr(self._local, "depth", 0))
 
     def release_shared(self) -> None:
-        depth = self._local.depth - 1
-        self._local.depth = depth
+        local = self._local
+        depth = local.depth - 1
+        local.depth = depth
         if depth or self._writer == threading.get_ident():
             return
-        with self._cond:
+        with self._mutex:
             self._readers -= 1
-            if self._readers == 0:
+            # only a writer waits for the last reader (waiting readers wait for the writer to finish)
+            if self._readers == 0 and self._waiting_writers:
                 self._cond.notify_all()
 
     def holds_exclusive(self) -> bool:
@@ -88,11 +98,27 @@ class ReadWriteLock:
             self._cond.notify_all()
 
 
+class _Reading:
+    """`with guard.reading():` as a class: a generator-based context manager costs more per query."""
+
+    __slots__ = ("_rw",)
+
+    def __init__(self, rw: ReadWriteLock) -> None:
+        self._rw = rw
+
+    def __enter__(self) -> None:
+        self._rw.acquire_shared()
+
+    def __exit__(self, *exc: object) -> None:
+        self._rw.release_shared()
+
+
 class DatabaseGuard:
     """The locks of one database, plus the write-ahead log its writes go through (None in memory)."""
 
     def __init__(self) -> None:
         self._rw = ReadWriteLock()
+        self._reading = _Reading(self._rw)
         self._writer = threading.RLock()
         self.journal: Any = None  # a Journal when the database lives in a folder
         self.after_write: Callable[[], None] | None = None  # e.g. a checkpoint once the log is long
@@ -105,13 +131,9 @@ class DatabaseGuard:
         self.tenant_lock: Any = threading.Lock()
         self.settle: Callable[[], None] | None = None
 
-    @contextmanager
-    def reading(self) -> Iterator[None]:
-        self._rw.acquire_shared()
-        try:
-            yield
-        finally:
-            self._rw.release_shared()
+    def reading(self) -> _Reading:
+        """A query's view (a context manager; one object serves every thread, its state is per thread)."""
+        return self._reading
 
     @contextmanager
     def writing(self) -> Iterator[None]:

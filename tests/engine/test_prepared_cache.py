@@ -65,3 +65,41 @@ def test_rerank_query_fallback_switch_replans():
     db.rerank_query_fallback = False
     without = prepared.explain()
     assert with_fallback != without and "search query" in with_fallback and "search query" not in without
+
+
+VECTORS = [[1, 0, 0, 0], [0, 0, 0, 1], [0.2, 0.7, 0.1, 0.0], [0.0, 0.3, 0.9, 0.1], [0.5, 0.5, 0.5, 0.5]]
+NEAR_ALL = """query Q($v: [Float]!) { Get { Article(nearVector: {vector: $v}, limit: 4) {
+  title _additional { id distance } } } }"""
+HYBRID = """query Q($v: [Float]!) { Get { Article(hybrid: {query: "fish market", vector: $v, alpha: 0.5},
+  limit: 4) { title _additional { id score } } } }"""
+
+
+def _fresh(db: Database, text: str, variables: dict) -> dict:
+    return QueryEngine(db).query(text, variables)  # a new engine: nothing cached
+
+
+def test_a_new_vector_runs_on_the_plan_of_the_last_one():
+    db = build_articles(Database())
+    for text in (NEAR_ALL, HYBRID):
+        prepared = QueryEngine(db).prepare(text)
+        answers = [prepared.run({"v": v}) for v in VECTORS]
+        (compiled,) = prepared.plans.values()  # planned for the first vector only
+        assert list(prepared.plans.by_place.values()) == [compiled]
+        for vector, answer in zip(VECTORS, answers, strict=True):
+            assert "errors" not in answer, answer
+            assert answer == _fresh(db, text, {"v": vector})  # as planning it afresh answers
+        assert len({str(a["data"]) for a in answers}) > 1  # the vectors gave different answers
+
+
+def test_a_plan_is_reused_only_when_nothing_but_the_vector_differs():
+    db = build_articles(Database())
+    text = "query Q($v: [Float]!, $n: Int) { Get { Article(nearVector: {vector: $v}, limit: $n) { title } } }"
+    prepared = QueryEngine(db).prepare(text)
+    assert len(_titles(prepared.run({"v": VECTORS[0], "n": 2}))) == 2
+    assert len(_titles(prepared.run({"v": VECTORS[1], "n": 3}))) == 3  # another limit: planned again
+    assert len(prepared.plans) == 2
+    short = prepared.run({"v": [1, 0, 0], "n": 3})  # another length: planned again, and refused
+    assert "errors" in short and short == _fresh(db, text, {"v": [1, 0, 0], "n": 3})
+    assert _titles(prepared.run({"v": VECTORS[2], "n": 3})) == _titles(
+        _fresh(db, text, {"v": VECTORS[2], "n": 3})
+    )
