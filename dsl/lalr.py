@@ -290,15 +290,15 @@ def _parse(text: str, taken: list[int] | None) -> Document:
                     last_end=last_end,
                 )
             if act.__class__ is int:
-                goto = list_goto.get(states[-1]) if kind == "LSQB" else None
-                if goto is not None and len(opened) <= MAX_DEPTH:  # '[' numbers ']' at once, if it is
+                # '[' numbers ']' at once, if it is (one string comparison for every other shift)
+                if kind == "LSQB" and states[-1] in list_goto and len(opened) <= MAX_DEPTH:
                     node = _json_numbers(text, start) or _regex_numbers(
                         text, start, number_list, number_findall
                     )
                     if node is not None:  # the list's value and the goto its reduction would take
                         opened.pop()
                         pos = node.end
-                        states.append(goto)
+                        states.append(list_goto[states[-1]])
                         values.append(node)
                         taken.append(start)  # type: ignore[union-attr]  # list_goto is empty without taken
                         break
