@@ -287,7 +287,10 @@ def near_vector(ctx: BindContext, value: Value) -> ast.NearVector | None:
     if not vector:
         ctx.error("Q207", "nearVector needs a non-empty vector", fields["vector"].value)
         return None
-    return ast.NearVector(vector=vector, distance=distance, certainty=certainty, span=value.span)
+    # Every value is checked already (the floats finite): no second pass over the vector by pydantic.
+    return ast.NearVector.model_construct(
+        vector=vector, distance=distance, certainty=certainty, span=value.span
+    )
 
 
 def near_object(ctx: BindContext, value: Value) -> ast.NearObject | None:

@@ -16,8 +16,10 @@ from functools import lru_cache
 from importlib import resources
 from typing import TYPE_CHECKING, Any, cast
 
+from pydantic_core import ValidationError
+
 from .builders import Builder, LexError, make_builder
-from .syntax import Document, LiteralNumbers
+from .syntax import Document, LiteralNumbers, read_finite_floats_json
 
 if TYPE_CHECKING:
     import lark
@@ -171,6 +173,50 @@ def _number_texts(inner: str, findall: Callable[[str], list[tuple[str, str]]]) -
     return [a or b for a, b in findall(inner)]
 
 
+# A JSON list of numbers is a GraphQL list of numbers: JSON's number grammar is GraphQL's IntValue and
+# FloatValue, and JSON's white space is GraphQL's. pydantic_core reads such a list and converts its
+# numbers in one call (correctly rounded, as float() is: tests/dsl/test_number_lists.py checks).
+_NUMBER_FIRST = re.compile(r"\[[ \t\r\n]*-?[0-9]")  # the list's first item is a number
+_MINUS_ZERO_INT = re.compile(r"-0(?![.eE0-9])")  # JSON reads the int -0 as 0.0; read_float as -0.0
+_LONG = 400  # read_float calls a number of this many characters infinite: such lists take the regex path
+
+
+def _json_numbers(text: str, start: int) -> LiteralNumbers | None:
+    """The list literal at text[start] ('[') when it is a JSON list of finite numbers, converted."""
+    if _NUMBER_FIRST.match(text, start) is None:
+        return None
+    end = text.find("]", start) + 1  # a list of numbers holds no other ']'
+    if not end:
+        return None
+    try:
+        found = read_finite_floats_json(text[start:end])
+    except ValidationError:  # not JSON (commas left out, a comment, ...), or not all finite numbers
+        return None
+    if 0.0 in found and _MINUS_ZERO_INT.search(text, start, end):
+        return None
+    # A number of _LONG characters or more would fill a whole aligned block of _LONG // 2 without a comma.
+    block = _LONG // 2
+    if any(text.find(",", at, at + block) < 0 for at in range(start, end - block + 1, block)) and (
+        max(map(len, text[start + 1 : end - 1].split(","))) >= _LONG
+    ):
+        return None
+    return LiteralNumbers(None, text, start, end, found)
+
+
+def _regex_numbers(
+    text: str,
+    start: int,
+    number_list: Callable[[str, int], re.Match[str] | None],
+    findall: Callable[[str], list[tuple[str, str]]],
+) -> LiteralNumbers | None:
+    """The list literal at text[start] ('[') when it holds numbers only (any GraphQL separators)."""
+    numbers = number_list(text, start)
+    if numbers is None:
+        return None
+    end = numbers.end()
+    return LiteralNumbers(_number_texts(text[start + 1 : end - 1], findall), text, start, end)
+
+
 def parse_document(text: str, fast: bool = True) -> Document:
     """Parse query text into a syntax Document; raises ParseFailure (never a lark error).
 
@@ -244,16 +290,18 @@ def _parse(text: str, taken: list[int] | None) -> Document:
                     last_end=last_end,
                 )
             if act.__class__ is int:
-                goto = list_goto.get(states[-1]) if kind == "LSQB" else None
-                numbers = number_list(text, start) if goto is not None and len(opened) <= MAX_DEPTH else None
-                if numbers is not None:  # '[' numbers ']' at once: the list's value and its goto
-                    opened.pop()
-                    pos = numbers.end()
-                    texts = _number_texts(text[start + 1 : pos - 1], number_findall)
-                    states.append(goto)  # type: ignore[arg-type]  # not None where numbers is set
-                    values.append(LiteralNumbers(texts, text, start, pos))
-                    taken.append(start)  # type: ignore[union-attr]  # list_goto is empty without taken
-                    break
+                # '[' numbers ']' at once, if it is (one string comparison for every other shift)
+                if kind == "LSQB" and states[-1] in list_goto and len(opened) <= MAX_DEPTH:
+                    node = _json_numbers(text, start) or _regex_numbers(
+                        text, start, number_list, number_findall
+                    )
+                    if node is not None:  # the list's value and the goto its reduction would take
+                        opened.pop()
+                        pos = node.end
+                        states.append(list_goto[states[-1]])
+                        values.append(node)
+                        taken.append(start)  # type: ignore[union-attr]  # list_goto is empty without taken
+                        break
                 states.append(act)
                 values.append((text[start:pos], start, pos))
                 break

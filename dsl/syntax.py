@@ -5,7 +5,17 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
+from pydantic_core import SchemaValidator, core_schema
+
 from .source import Span
+
+# A list of finite floats, ints read as floats (bools, strings and NaN refused), checked and converted
+# in one call: from a Python list (a variable's vector) or from JSON text (a literal's).
+_FINITE_FLOATS = SchemaValidator(
+    core_schema.list_schema(core_schema.float_schema(strict=True, allow_inf_nan=False))
+)
+read_finite_floats = _FINITE_FLOATS.validate_python
+read_finite_floats_json = _FINITE_FLOATS.validate_json
 
 
 class SyntaxNode:
@@ -80,15 +90,21 @@ class NumberList(Value):
 
 
 class LiteralNumbers(NumberList):
-    """A list literal of numbers only, `[0.1, -2, 3e-4]`, as the parser's fast path reads it."""
+    """A list literal of numbers only, `[0.1, -2, 3e-4]`, as the parser's fast path reads it.
+
+    Either texts (each number as written, converted on first read) or floats (already converted, as
+    read_float reads each: the lexer's JSON scan) is given.
+    """
 
     __slots__ = ("texts", "text", "_floats")
 
-    def __init__(self, texts: list[str], text: str, start: int, end: int) -> None:
+    def __init__(
+        self, texts: list[str] | None, text: str, start: int, end: int, floats: list[float] | None = None
+    ) -> None:
         super().__init__(start, end)
-        self.texts = texts  # each number as written
+        self.texts = texts
         self.text = text  # the whole query text: items find their spans in it when made
-        self._floats: list[float] | None = None
+        self._floats = floats
 
     def make_items(self) -> list[Value]:
         from .lalr import number_tokens  # the lexer's number patterns; lalr imports this module
@@ -99,7 +115,7 @@ class LiteralNumbers(NumberList):
         found = self._floats
         if found is None:
             texts = self.texts
-            if max(map(len, texts)) >= 400:  # read_float calls such a literal infinite
+            if texts is None or max(map(len, texts)) >= 400:  # read_float calls such a literal infinite
                 return None
             found = list(map(float, texts))
             total = sum(found)
@@ -109,6 +125,8 @@ class LiteralNumbers(NumberList):
         return found.copy()
 
     def kinds(self) -> set[str]:
+        if self.texts is None:
+            return {item.kind for item in self.value}
         return {"float" if any(c in t for c in ".eE") else "int" for t in self.texts}
 
 
@@ -119,26 +137,37 @@ class ExternalValue(Value):
 
 
 class ExternalNumbers(NumberList, ExternalValue):
-    """A variable's list of Python ints and floats (bool excluded), held as given."""
+    """A variable's list of numbers, held as given: plain ints and floats (types, the exact types found),
+    or anything read_finite_floats took (types None; floats, what it gave)."""
 
-    __slots__ = ("data", "types")
+    __slots__ = ("data", "types", "_floats")
 
-    def __init__(self, data: Sequence[int | float], types: set[type], start: int, end: int) -> None:
+    def __init__(
+        self,
+        data: Sequence[int | float],
+        types: set[type] | None,
+        start: int,
+        end: int,
+        floats: list[float] | None = None,
+    ) -> None:
         super().__init__(start, end)
         self.data = data
-        self.types = types  # {int}, {float} or both: the exact types of the items
+        self.types = types
+        self._floats = floats
 
     def make_items(self) -> list[Value]:
         start, end = self.start, self.end
         return [
-            ExternalValue("int", str(x), start, end)
-            if type(x) is int
-            else ExternalValue("float", repr(x), start, end)
+            ExternalValue("float", repr(float(x)), start, end)
+            if isinstance(x, float)
+            else ExternalValue("int", str(int(x)), start, end)
             for x in self.data
         ]
 
     def floats(self) -> list[float] | None:
-        if int not in self.types:
+        if self._floats is not None:
+            return self._floats.copy()  # checked already; a copy, as the variable may be used twice
+        if self.types is not None and int not in self.types:
             found = list(self.data)  # floats already: a copy, so the query never shares the caller's list
         else:
             try:
@@ -151,10 +180,11 @@ class ExternalNumbers(NumberList, ExternalValue):
         return found
 
     def kinds(self) -> set[str]:
-        return {"int" if t is int else "float" for t in self.types}
+        types = self.types if self.types is not None else set(map(type, self.data))
+        return {"float" if issubclass(t, float) else "int" for t in types}
 
     def moved(self, start: int, end: int) -> ExternalNumbers:
-        return ExternalNumbers(self.data, self.types, start, end)
+        return ExternalNumbers(self.data, self.types, start, end, self._floats)
 
 
 class ObjectField(SyntaxNode):

@@ -5,6 +5,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
+from pydantic_core import ValidationError
+
 from .context import BindContext
 from .diagnostics import suggestion
 from .syntax import (
@@ -16,17 +18,19 @@ from .syntax import (
     TypeRef,
     Value,
     VariableDefinition,
+    read_finite_floats,
 )
 
 SCALARS = ("String", "Int", "Float", "Boolean", "ID")
 _MAX_EXTERNAL_DEPTH = 64
 _NUMBERS = frozenset((int, float))  # exact types: bool (an int) and float subclasses take the general path
+_NUMBER_KINDS = ("int", "float")
 # The value kinds a given JSON value may have for each declared scalar type.
 _KINDS_FOR_SCALAR = {
     "String": ("string",),
     "ID": ("string", "int"),
     "Int": ("int",),
-    "Float": ("int", "float"),
+    "Float": _NUMBER_KINDS,
     "Boolean": ("boolean",),
 }
 
@@ -96,6 +100,9 @@ def _to_value(ctx: BindContext, data: Any, definition: VariableDefinition, depth
     if data is None:
         return ExternalValue("null", None, start, end)
     if isinstance(data, list | tuple):
+        floats = _vector(data) if data and depth < _MAX_EXTERNAL_DEPTH else None
+        if floats is not None:  # a vector: one node, its numbers checked and converted at once
+            return ExternalNumbers(data, None, start, end, floats)
         types = set(map(type, data)) if depth < _MAX_EXTERNAL_DEPTH else None
         if types and _NUMBERS.issuperset(types):
             return ExternalNumbers(data, types, start, end)  # a vector: one node, no node per number
@@ -120,6 +127,15 @@ def _to_value(ctx: BindContext, data: Any, definition: VariableDefinition, depth
     return None
 
 
+def _vector(data: Sequence[Any]) -> list[float] | None:
+    """The items as floats when all are finite numbers (not bools), else None: read item by item."""
+    try:
+        floats: list[float] = read_finite_floats(data)
+    except ValidationError:
+        return None
+    return floats
+
+
 def _fits_declared(ctx: BindContext, value: Value, declared: TypeRef, definition: VariableDefinition) -> bool:
     """Check a given value against the variable's declared type (scalars and lists)."""
     if value.kind == "null":
@@ -134,7 +150,7 @@ def _fits_declared(ctx: BindContext, value: Value, declared: TypeRef, definition
     if declared.of_type is not None:
         if isinstance(value, NumberList) and declared.of_type.of_type is None:
             ok = _KINDS_FOR_SCALAR.get(declared.of_type.name or "")
-            if ok is None or value.kinds().issubset(ok):
+            if ok is None or ok is _NUMBER_KINDS or value.kinds().issubset(ok):
                 return True  # every item fits; a misfit is worded item by item below
         items = value.value if value.kind == "list" else [value]
         return all(_fits_declared(ctx, item, declared.of_type, definition) for item in items)

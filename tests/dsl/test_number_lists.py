@@ -56,6 +56,7 @@ def _outcome(query: Any, diagnostics: list) -> tuple[str, list[tuple]]:
 def _bind_general(doc: Any, variables: dict | None, monkeypatch: pytest.MonkeyPatch) -> tuple:
     with monkeypatch.context() as m:
         m.setattr(variables_module, "_NUMBERS", frozenset())  # no ExternalNumbers: the general path
+        m.setattr(variables_module, "_vector", lambda data: None)
         return _outcome(*bind(doc, variables))
 
 
@@ -164,3 +165,40 @@ def test_a_float_subclass_reads_as_its_float() -> None:
     doc = parse_document(NEAR_VECTOR.format(t="[Float]!"))
     query, diagnostics = bind(doc, {"v": [np.float64(0.5), np.float64(-2.0)]})  # repr: np.float64(0.5)
     assert not diagnostics and query.gets[0].search.vector == [0.5, -2.0]
+
+
+# JSON-shaped literal lists (numbers and ", " only) take the lexer's JSON read: as the general path.
+JSON_NUMBER_TEXT = st.one_of(
+    NUMBER_TEXT,
+    st.floats(allow_nan=False, allow_infinity=False, width=32).map(lambda x: repr(float(x))),
+    st.builds(
+        lambda s, i, d, e: f"{s}{i}.{d}{e}",
+        st.sampled_from(["", "-"]),
+        st.sampled_from(["0", "3", "123456789012345678901"]),
+        st.text("0123456789", min_size=1, max_size=40),
+        st.sampled_from(["", "e-320", "E+300", "e-05", "e308", "e-330"]),
+    ),
+    st.sampled_from(["-0", "0", "-0e0", "-0.0", "1" * 399, "0." + "0" * 397 + "1", "true", "null", '"1"']),
+)
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    items=st.lists(JSON_NUMBER_TEXT, min_size=1, max_size=40),
+    gap=st.sampled_from([", ", ",", " ,\n "]),
+    position=st.sampled_from(POSITIONS[:2]),
+)
+def test_a_json_shaped_literal_binds_as_the_general_path_does(items, gap, position) -> None:
+    text = position.format("[" + gap.join(items) + "]")
+    assert _parse_and_bind(text, True) == _parse_and_bind(text, False)
+
+
+def test_a_json_shaped_vector_is_read_in_one_call() -> None:
+    numbers = ["0.1257302165031433", "-2", "3e-4", "-0.0", "12345678901234567890123"] * 80
+    text = "{ Get { A(nearVector: {vector: [" + ", ".join(numbers) + "]}) { x } } }"
+    node = parse_document(text).operations[0].selections[0].selections[0].arguments[0].value.value[0].value
+    assert isinstance(node, LiteralNumbers) and node.texts is None  # converted by the JSON read
+    assert [repr(x) for x in node.floats()] == [repr(float(t)) for t in numbers]
+    # -0 (an int) is -0.0 to read_float, 0.0 to JSON: such a list takes the regex path
+    minus_zero = parse_document(text.replace("-2", "-0")).operations[0].selections[0].selections[0]
+    assert minus_zero.arguments[0].value.value[0].value.texts is not None
