@@ -8,11 +8,12 @@ import re
 from collections.abc import Iterable
 from typing import Any
 
-from rankql.dsl.schema import DISTANCES, ClassSchema, PropertySchema
+from rankql.dsl.schema import DISTANCES, ClassSchema, NamedVectorSchema, PropertySchema
 
 from ..errors import SchemaError
 from .definition_lenient import ACTED_INDEX_KEYS, ACTED_INVERTED_KEYS, set_aside
 from .definition_props import Checker, check_properties, suggest
+from .definition_vectors import normalize_vector_config, vectorizer_of
 from .thresholds import FLAT_SEARCH_CUTOFF
 
 VECTORIZERS = ("none", "text2vec-transformers")
@@ -43,6 +44,7 @@ _CLASS_KEYS = (
     "shardingConfig",
     "multiTenancyConfig",
     "wireConfig",
+    "vectorConfig",
 )
 _VECTOR_INDEX_KEYS = ACTED_INDEX_KEYS
 _INVERTED_KEYS = ACTED_INVERTED_KEYS
@@ -103,6 +105,17 @@ def _normalize(definition: dict, known_modules: Iterable[str]) -> dict:
     out["invertedIndexConfig"] = _inverted(check, definition.get("invertedIndexConfig") or {})
     _multi_tenancy(check, definition.get("multiTenancyConfig"))
     out["properties"] = check_properties(check, definition.get("properties") or [], modules)
+    named = normalize_vector_config(
+        check,
+        definition.get("vectorConfig"),
+        definition,
+        VECTORIZERS,
+        VECTOR_INDEX_TYPES,
+        lambda config, module: _module_config(check, config, modules, module),
+        lambda config: _vector_index(check, config),
+    )
+    if named is not None:
+        out["vectorConfig"] = named
     if isinstance(definition.get("wireConfig"), dict):
         # Settings only a Weaviate-compatible server shows back (runtime/server/wire_schema.py); kept verbatim.
         out["wireConfig"] = copy.deepcopy(definition["wireConfig"])
@@ -254,6 +267,13 @@ def class_schema(definition: dict, registered: Iterable[str] = ()) -> ClassSchem
         ],
         vectorizer=definition["vectorizer"],
         distance=definition["vectorIndexConfig"]["distance"],
+        named_vectors={
+            name: NamedVectorSchema(
+                vectorizer=vectorizer_of(config), distance=config["vectorIndexConfig"]["distance"]
+            )
+            for name, config in (definition.get("vectorConfig") or {}).items()
+        },
+        vector_alias=(definition.get("wireConfig") or {}).get("vectorName"),
         rerankers=rerankers,
         index_null_state=inverted["indexNullState"],
         index_property_length=inverted["indexPropertyLength"],

@@ -1,0 +1,114 @@
+"""Named vectors in the store: definitions, writes with `vectors`, per-vector vectorizers, the log and
+checkpoints, searches by target."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+from rankql.runtime import Database, ObjectError, SchemaError, SearchError
+
+DEFINITION = {
+    "class": "Doc",
+    "properties": [{"name": "title", "dataType": ["text"]}, {"name": "body", "dataType": ["text"]}],
+    "vectorConfig": {
+        "title_vec": {"vectorizer": {"text2vec-transformers": {"properties": ["title"]}}},
+        "manual": {
+            "vectorizer": {"none": {}},
+            "vectorIndexType": "flat",
+            "vectorIndexConfig": {"distance": "l2-squared"},
+        },
+    },
+}
+OBJECTS = [
+    {"properties": {"title": "a fish", "body": "cars"}, "vectors": {"manual": [1, 0, 0]}},
+    {"properties": {"title": "a car", "body": "salmon"}, "vectors": {"manual": [0, 1, 0]}},
+    {"properties": {"title": "the weather"}},
+]
+
+
+def _nearest(db: Database, target: str, vector: list[float]) -> list[str]:
+    c = db.collection("Doc")
+    ids, _ = c.vector_search(np.asarray(vector, np.float32), 3, target=target)
+    return [c.properties_of(d)["title"] for d in ids.tolist()]
+
+
+def test_each_named_vector_keeps_its_own_settings() -> None:
+    c = Database().create_collection(DEFINITION)
+    config = c.definition["vectorConfig"]
+    assert list(config) == ["title_vec", "manual"]
+    assert config["manual"]["vectorIndexType"] == "flat"
+    assert config["manual"]["vectorIndexConfig"]["distance"] == "l2-squared"
+    assert config["title_vec"]["vectorizer"]["text2vec-transformers"]["properties"] == ["title"]
+    assert c.class_schema.vector_names == ["title_vec", "manual"]
+    assert c.class_schema.vector_schema("manual").distance == "l2-squared"
+
+
+@pytest.mark.parametrize(
+    ("change", "words"),
+    [
+        ({"vectorizer": "text2vec-transformers"}, "both a class level vector index and named vectors"),
+        ({"vectorConfig": {"9bad": {}}}, "vector name '9bad'"),
+        ({"vectorConfig": {"a": {"vectorizer": {"text2vec-openai": {}}}}}, "unsupported vectorizer"),
+        ({"vectorConfig": {"a": {"vectorIndexType": "dynamic"}}}, "vectorIndexType 'dynamic'"),
+    ],
+)
+def test_bad_named_vector_definitions_are_refused(change: dict, words: str) -> None:
+    with pytest.raises(SchemaError, match=words):
+        Database().create_collection({**DEFINITION, **change})
+
+
+def test_objects_get_each_vector_from_its_own_vectorizer() -> None:
+    db = Database()
+    c = db.create_collection(DEFINITION)
+    c.insert_many(OBJECTS)
+    title_vec = c.vector_of(0, "title_vec")
+    expected = c.named_vectorizers["title_vec"].embed([c.object_text({"title": "a fish"}, "title_vec")])[0]
+    assert np.allclose(title_vec, expected, atol=1e-5)  # the body is not part of title_vec's text
+    assert c.vector_of(2, "manual") is None  # no vectorizer and none given
+    assert _nearest(db, "manual", [1, 0, 0])[:2] == ["a fish", "a car"]
+    assert c.get(c.uuid_of(0))["vectors"]["manual"] == [1.0, 0.0, 0.0]
+
+
+def test_vectors_must_fit_the_class() -> None:
+    c = Database().create_collection(
+        {**DEFINITION, "vectorConfig": {"manual": DEFINITION["vectorConfig"]["manual"]}}
+    )
+    with pytest.raises(ObjectError, match="no class-level vector"):
+        c.insert({"properties": {}, "vector": [1, 2, 3]})
+    with pytest.raises(ObjectError, match="does not have named vector other"):
+        c.insert({"properties": {}, "vectors": {"other": [1, 2, 3]}})
+    c.insert({"properties": {}, "vectors": {"manual": [1, 2, 3]}})
+    with pytest.raises(ObjectError, match="length 2"):
+        c.insert({"properties": {}, "vectors": {"manual": [1, 2]}})
+    with pytest.raises(SearchError, match="Available named vectors \\[manual\\]"):
+        c.vector_search([1, 0, 0], 1, target="nope")
+
+
+def test_named_vectors_survive_the_log_and_a_checkpoint(tmp_path: Path) -> None:
+    plain = {**DEFINITION, "vectorConfig": {"manual": DEFINITION["vectorConfig"]["manual"], "other": {}}}
+    root = tmp_path / "db"
+    with Database(root) as db:
+        c = db.create_collection(plain)
+        c.insert_many(
+            [
+                {"properties": {"title": "a"}, "vectors": {"manual": [1, 0], "other": [0, 1, 0]}},
+                {"properties": {"title": "b"}, "vectors": {"manual": [0, 1]}},
+            ]
+        )
+        c.update(c.uuid_of(0), {"body": "changed"})  # no vectorizer: both vectors kept
+    for _ in range(2):  # first from the log, then from the checkpoint close() wrote
+        with Database(root) as db:
+            c = db.collection("Doc")
+            a = next(d for d in c.live_ids().tolist() if c.properties_of(d)["title"] == "a")
+            assert c.vectors_of(a) == {"manual": [1.0, 0.0], "other": [0.0, 1.0, 0.0]}
+            assert _nearest(db, "manual", [0, 1])[:2] == ["b", "a"]
+            assert len(c.named["other"]) == 1
+            db.save()
+    with Database(root) as db:
+        c = db.collection("Doc")
+        a = next(d for d in c.live_ids().tolist() if c.properties_of(d)["title"] == "a")
+        c.delete(c.uuid_of(a))  # both of its vectors go
+    with Database(root) as db:
+        assert sum(len(i) for i in db.collection("Doc").named.values()) == 1
