@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from rankql.runtime import Database
 
-from .dataset import build_articles, build_minilm
+from .dataset import build_articles, build_minilm, build_named
 
 
 @pytest.fixture(scope="session")
@@ -16,3 +16,8 @@ def articles_db() -> Database:
 @pytest.fixture(scope="session")
 def minilm_db() -> Database:
     return build_minilm(Database())
+
+
+@pytest.fixture(scope="session")
+def named_db() -> Database:
+    return build_named(Database())
