@@ -20,8 +20,8 @@ from ..errors import RankqlError
 from .delete_matching import delete_matching
 from .grpc_errors import GrpcFailure, InvalidRequest
 from .grpc_filters import where_from_filters
-from .grpc_search import decode_vector, float64s
-from .wire_schema import cannot_vectorize, unrunnable_vectorizer
+from .grpc_search import decode_vector, float32s, float64s
+from .wire_schema import cannot_vectorize, unrunnable_named, unrunnable_vectorizer
 
 
 @dataclass
@@ -88,11 +88,30 @@ def _object(obj: Any, collection: Any) -> dict:
     out: dict[str, Any] = {"properties": _properties(obj.properties)}
     if obj.uuid:
         out["id"] = obj.uuid
+    if collection.named:
+        return _named_object(obj, collection, out)
     vector = decode_vector(obj, "vector")
     if vector is not None:
         out["vector"] = vector
     elif (vectorizer := unrunnable_vectorizer(collection.definition)) is not None:
         raise InvalidRequest(cannot_vectorize(collection.name, vectorizer))
+    return out
+
+
+def _named_object(obj: Any, collection: Any, out: dict) -> dict:
+    """A class with named vectors: each Vectors entry under its name (the store checks the names)."""
+    vectors: dict[str, list[float]] = {}
+    for entry in obj.vectors:
+        if entry.type == 2:  # VECTOR_TYPE_MULTI_FP32
+            raise InvalidRequest(f"named vector '{entry.name}': rankql does not support multi-vectors")
+        vectors[entry.name] = float32s(entry.vector_bytes, f"named vector '{entry.name}'")
+    if obj.vector_bytes or obj.vector:
+        out["vector"] = decode_vector(obj, "vector")  # refused by the store with what to send instead
+    for name, module in unrunnable_named(collection.definition).items():
+        if name not in vectors:
+            raise InvalidRequest(cannot_vectorize(collection.name, module) + f" (named vector '{name}')")
+    if vectors:
+        out["vectors"] = vectors
     return out
 
 

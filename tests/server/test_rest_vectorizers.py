@@ -150,10 +150,11 @@ def test_one_named_vector_maps_onto_the_class_vector() -> None:
             "a": definition["vectorConfig"]["default"],
             "b": definition["vectorConfig"]["default"],
         }
-        refused = client.post("/v1/schema", json=two)
-        assert refused.status_code == 422
-        assert "2 named vectors (a, b) are not supported" in _message(refused)
-        assert "Two" not in db
+        accepted = client.post("/v1/schema", json=two)  # several named vectors stay named
+        assert accepted.status_code == 200
+        assert list(accepted.json()["vectorConfig"]) == ["a", "b"]
+        assert accepted.json()["vectorConfig"]["b"]["vectorIndexConfig"]["distance"] == "dot"
+        assert db.collection("Two").vector_names == ["a", "b"]
 
 
 def test_settings_only_shown_back_survive_a_restart(tmp_path) -> None:
