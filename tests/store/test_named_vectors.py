@@ -112,3 +112,40 @@ def test_named_vectors_survive_the_log_and_a_checkpoint(tmp_path: Path) -> None:
         c.delete(c.uuid_of(a))  # both of its vectors go
     with Database(root) as db:
         assert sum(len(i) for i in db.collection("Doc").named.values()) == 1
+
+
+_CHILD = """
+import os, sys
+from rankql.runtime import Database
+db = Database(sys.argv[1])
+c = db.create_collection({
+    "class": "Doc",
+    "properties": [{"name": "title", "dataType": ["text"]}],
+    "vectorConfig": {"a": {}, "b": {"vectorIndexConfig": {"distance": "dot"}}},
+})
+c.insert_many([
+    {"properties": {"title": "x"}, "vectors": {"a": [1, 0], "b": [0, 1, 0]}},
+    {"properties": {"title": "y"}, "vectors": {"b": [1, 1, 1]}},
+])
+c.delete_many([c.uuid_of(1)])
+c.insert({"properties": {"title": "z"}, "vectors": {"a": [0, 1]}})
+os._exit(0)  # no close(): no checkpoint, only the log holds the writes
+"""
+
+
+def test_named_vectors_are_replayed_from_the_log(tmp_path: Path) -> None:
+    import subprocess
+    import sys
+
+    root = tmp_path / "db"
+    done = subprocess.run(
+        [sys.executable, "-c", _CHILD, str(root)], capture_output=True, text=True, timeout=120
+    )
+    assert done.returncode == 0, done.stderr
+    with Database(root) as db:
+        c = db.collection("Doc")
+        by_title = {c.properties_of(d)["title"]: d for d in c.live_ids().tolist()}
+        assert sorted(by_title) == ["x", "z"]
+        assert c.vectors_of(by_title["x"]) == {"a": [1.0, 0.0], "b": [0.0, 1.0, 0.0]}
+        assert c.vectors_of(by_title["z"]) == {"a": [0.0, 1.0]}
+        assert len(c.named["b"]) == 1 and len(c.named["a"]) == 2
