@@ -31,8 +31,9 @@ class PreparedBatch:
     started: float
     by_class: dict[str, list[tuple[int, dict]]] = field(default_factory=dict)
     errors: list[tuple[int, str]] = field(default_factory=list)
-    # per class: its vectorizer, and the objects without a vector with the text it embeds for each
-    to_embed: list[tuple[Any, list[dict], list[str]]] = field(default_factory=list)
+    # per class (and named vector): its vectorizer, the objects without that vector with the text it
+    # embeds for each, and the named vector's name (None: the class-level vector)
+    to_embed: list[tuple[Any, list[dict], list[str], str | None]] = field(default_factory=list)
 
 
 def prepare_batch(db: Any, request: Any) -> PreparedBatch:
@@ -50,8 +51,11 @@ def prepare_batch(db: Any, request: Any) -> PreparedBatch:
         todo = collection.writer.texts_to_embed(objects)
         if todo:
             batch.to_embed.append(
-                (collection.vectorizer, [objects[i] for i, _ in todo], [t for _, t in todo])
+                (collection.vectorizer, [objects[i] for i, _ in todo], [t for _, t in todo], None)
             )
+        for name, texts in collection.writer.named_texts_to_embed(objects):
+            vectorizer = collection.named_vectorizers[name]
+            batch.to_embed.append((vectorizer, [objects[i] for i, _ in texts], [t for _, t in texts], name))
     return batch
 
 
@@ -59,9 +63,12 @@ def embed_batch(batch: PreparedBatch) -> None:
     """Give the objects without a vector the vector insert_many would compute (the same text, the same
     model, one call per class): the slow part, run outside any lock so that no write waiting for its turn
     holds queries back meanwhile."""
-    for vectorizer, objects, texts in batch.to_embed:
+    for vectorizer, objects, texts, name in batch.to_embed:
         for obj, vector in zip(objects, vectorizer.embed(texts), strict=True):
-            obj["vector"] = vector.tolist()
+            if name is None:
+                obj["vector"] = vector.tolist()
+            else:
+                obj.setdefault("vectors", {})[name] = vector.tolist()
 
 
 def store_batch(db: Any, batch: PreparedBatch) -> Any:

@@ -13,7 +13,7 @@ from rankql.dsl.schema import DISTANCES, ClassSchema, NamedVectorSchema, Propert
 from ..errors import SchemaError
 from .definition_lenient import ACTED_INDEX_KEYS, ACTED_INVERTED_KEYS, set_aside
 from .definition_props import Checker, check_properties, suggest
-from .definition_vectors import normalize_vector_config, vectorizer_of
+from .definition_vectors import normalize_vector_config, set_aside_vectors, vectorizer_of
 from .thresholds import FLAT_SEARCH_CUTOFF
 
 VECTORIZERS = ("none", "text2vec-transformers")
@@ -78,6 +78,7 @@ def _normalize(definition: dict, known_modules: Iterable[str]) -> dict:
     name = capitalize_class_name(raw_name)
     modules = set(BUILTIN_MODULES) | set(known_modules)
     definition = set_aside(definition, VECTORIZERS, modules)  # a real Weaviate export loads unchanged
+    definition = set_aside_vectors(definition, VECTORIZERS)
     check = Checker(name)
     if not _CLASS_NAME.match(name):
         check.add(f"class name '{raw_name}' must start with a letter and hold only letters, digits and _")

@@ -9,10 +9,61 @@ TargetVectorNameRegex). Source properties are the vectorizer's `properties` sett
 from __future__ import annotations
 
 import re
+import warnings
 from typing import Any
+
+from .definition_lenient import ACTED_INDEX_KEYS, WEAVIATE_MODULES, IgnoredSettingsWarning, _differs
 
 _NAME = re.compile(r"^[_A-Za-z][_0-9A-Za-z]{0,229}$")
 _VECTOR_KEYS = ("vectorizer", "vectorIndexType", "vectorIndexConfig")
+
+
+def set_aside_vectors(definition: dict, vectorizers: tuple[str, ...]) -> dict:
+    """Named vectors of a real Weaviate export load unchanged: a Weaviate vectorizer rankql does not run
+    (the vector gets none: objects bring their own) and index settings it does not act on are kept under
+    wireConfig.vectorConfig, shown back as given and named once in a warning (as definition_lenient.py
+    does for the class-level vector). `definition` is a copy the caller owns."""
+    given = definition.get("vectorConfig")
+    if not isinstance(given, dict):
+        return definition
+    extras = definition.get("wireConfig") if isinstance(definition.get("wireConfig"), dict) else {}
+    kept: dict[str, dict] = dict(extras.get("vectorConfig") or {})
+    moved: list[str] = []
+    for name, config in given.items():
+        if not isinstance(config, dict):
+            continue
+        keep = dict(kept.get(name) or {})
+        modules = config.get("vectorizer")
+        if isinstance(modules, dict) and len(modules) == 1:
+            ((module, settings),) = modules.items()
+            if module not in vectorizers and module in WEAVIATE_MODULES:
+                keep["vectorizer"] = {module: settings}
+                config["vectorizer"] = {"none": {}}
+                moved.append(
+                    f"vectorConfig.{name}.vectorizer '{module}' (objects need their own '{name}' vectors)"
+                )
+        index = config.get("vectorIndexConfig")
+        if isinstance(index, dict):
+            rest = {k: v for k, v in index.items() if k not in ACTED_INDEX_KEYS}
+            if rest:
+                config["vectorIndexConfig"] = {k: v for k, v in index.items() if k in ACTED_INDEX_KEYS}
+                keep["vectorIndexConfig"] = {**(keep.get("vectorIndexConfig") or {}), **rest}
+                moved += [
+                    f"vectorConfig.{name}.vectorIndexConfig.{k}"
+                    for k, v in rest.items()
+                    if _differs("vectorIndexConfig", k, v)
+                ]
+        if keep:
+            kept[name] = keep
+    if kept:
+        definition["wireConfig"] = {**extras, "vectorConfig": kept}
+    if moved:
+        warnings.warn(
+            f"class '{definition.get('class')}': rankql keeps but does not act on: {', '.join(moved)}",
+            IgnoredSettingsWarning,
+            stacklevel=5,  # the caller of Database.create_collection
+        )
+    return definition
 
 
 def normalize_vector_config(

@@ -160,6 +160,26 @@ class CollectionWriter:
                 continue  # insert_many reports it
         return out
 
+    def named_texts_to_embed(self, objects: list) -> list[tuple[str, list[tuple[int, str]]]]:
+        """Per named vector with a vectorizer: (name, [(position, text)]) of the objects that lack it."""
+        c = self.collection
+        out = []
+        for name, vectorizer in c.named_vectorizers.items():
+            if vectorizer is None:
+                continue
+            todo = []
+            for i, obj in enumerate(objects):
+                given = obj.get("vectors") if isinstance(obj, dict) else None
+                if not isinstance(obj, dict) or isinstance(given, dict) and given.get(name) is not None:
+                    continue
+                try:
+                    todo.append((i, c.object_text(self._check_properties(obj.get("properties")), name)))
+                except ObjectError:
+                    continue  # insert_many reports it
+            if todo:
+                out.append((name, todo))
+        return out
+
     # -- writes ------------------------------------------------------------------------------------
 
     def insert_many(self, objects: list, *, progress: bool | None | Callable[[int], None]) -> BatchResult:

@@ -66,6 +66,10 @@ def test_the_schema_and_objects_keep_both_named_vectors(client, products) -> Non
     db = client.rankql_server.db
     stored = db.collection("Product").get(generate_uuid5("Chair"))
     assert stored["vectors"]["image"] == [1.0, 0.0] and len(stored["vectors"]["text"]) == 384
+    collection = db.collection("Product")
+    batched = collection.get(generate_uuid5("Sofa"))["vectors"]["text"]  # embedded before the writer's turn
+    text = collection.object_text({"name": "Sofa", "description": ITEMS[2][1]}, "text")
+    assert batched == pytest.approx(collection.named_vectorizers["text"].embed([text])[0].tolist(), abs=1e-5)
 
 
 def test_near_vector_on_one_target_with_include_vector(products) -> None:

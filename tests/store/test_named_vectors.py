@@ -50,7 +50,7 @@ def test_each_named_vector_keeps_its_own_settings() -> None:
     [
         ({"vectorizer": "text2vec-transformers"}, "both a class level vector index and named vectors"),
         ({"vectorConfig": {"9bad": {}}}, "vector name '9bad'"),
-        ({"vectorConfig": {"a": {"vectorizer": {"text2vec-openai": {}}}}}, "unsupported vectorizer"),
+        ({"vectorConfig": {"a": {"vectorizer": {"text2vec-nonesuch": {}}}}}, "unsupported vectorizer"),
         ({"vectorConfig": {"a": {"vectorIndexType": "dynamic"}}}, "vectorIndexType 'dynamic'"),
     ],
 )
@@ -149,3 +149,37 @@ def test_named_vectors_are_replayed_from_the_log(tmp_path: Path) -> None:
         assert c.vectors_of(by_title["x"]) == {"a": [1.0, 0.0], "b": [0.0, 1.0, 0.0]}
         assert c.vectors_of(by_title["z"]) == {"a": [0.0, 1.0]}
         assert len(c.named["b"]) == 1 and len(c.named["a"]) == 2
+
+
+def test_a_weaviate_export_with_named_vectors_loads_and_shows_back() -> None:
+    from rankql.runtime.server.wire_shown import to_wire
+    from rankql.runtime.store.definition_lenient import IgnoredSettingsWarning
+
+    exported = {
+        "class": "Doc",
+        "properties": [{"name": "title", "dataType": ["text"]}],
+        "vectorConfig": {
+            "remote": {
+                "vectorizer": {"text2vec-openai": {"model": "text-embedding-3-small"}},
+                "vectorIndexType": "hnsw",
+                "vectorIndexConfig": {
+                    "distance": "dot",
+                    "pq": {"enabled": True},
+                    "cleanupIntervalSeconds": 300,
+                },
+            },
+            "own": {"vectorizer": {"none": {}}, "vectorIndexType": "flat"},
+        },
+    }
+    with pytest.warns(
+        IgnoredSettingsWarning, match="vectorConfig.remote.vectorizer 'text2vec-openai'"
+    ) as caught:
+        c = Database().create_collection(exported)
+    assert "vectorConfig.remote.vectorIndexConfig.pq" in str(caught[0].message)
+    assert "cleanupIntervalSeconds" not in str(caught[0].message)  # Weaviate's default: nothing to say
+    assert c.named_vectorizers["remote"] is None and c.named["remote"].metric == "dot"
+    shown = to_wire(c.definition)["vectorConfig"]["remote"]
+    assert shown["vectorizer"] == {
+        "text2vec-openai": {"model": "text-embedding-3-small", "vectorizeClassName": True}
+    }
+    assert shown["vectorIndexConfig"]["pq"] == {"enabled": True}
