@@ -96,11 +96,14 @@ def vectorizer(get: ast.GetQuery, cls: ClassSchema) -> Iterator[Diagnostic]:
         return
     search = get.search
     if isinstance(search, ast.NearText):
+        hint = "the class has no text vectorizer (vectorizer: none): search with nearVector, or configure a text2vec module"
+        if cls.named_vectors:
+            hint = "a target vector has no text vectorizer (vectorizer: none): search it with nearVector, or target a named vector with a text2vec module"
         yield _diag(
             "Q609",
             f'Unknown argument "nearText" on field "{cls.name}" of type "GetObjectsObj".',
             search,
-            "the class has no text vectorizer (vectorizer: none): search with nearVector, or configure a text2vec module",
+            hint,
         )
     if isinstance(search, ast.Hybrid) and search.vector is None and search.alpha > 0:
         yield _diag(
