@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from . import ast
 from .limits import HYBRID_POOL
 from .plan import Fuse, ListRetrieve, LogicalPlan, PlanNode, VectorRetrieve, quote, tenant_detail
-from .planner import _props, _threshold, _vector_source
+from .planner import _props, _threshold, _vector_source, given_targets
 
 
 @dataclass(eq=False)
@@ -61,6 +61,7 @@ def plan_aggregate(agg: ast.AggregateQuery) -> LogicalPlan:
             max_distance=max_distance,
             min_certainty=min_certainty,
             span=search.span or span,
+            **given_targets(search),
         )
     elif isinstance(search, ast.Hybrid):
         # Weaviate's filtered aggregator runs both sub-searches for objectLimit (default 100) objects
@@ -94,6 +95,7 @@ def _hybrid(agg: ast.AggregateQuery, hybrid: ast.Hybrid, pool: int) -> Fuse:
                 source=source,
                 max_distance=hybrid.max_vector_distance,
                 span=hybrid.span,
+                **given_targets(hybrid),
             )
         )
     if hybrid.alpha < 1 and hybrid.query:

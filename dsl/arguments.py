@@ -7,6 +7,7 @@ import uuid
 from . import ast
 from .context import BindContext
 from .syntax import Argument, ObjectField, Value
+from .target_args import read_targets, read_vector_per_target
 from .values import read_bool, read_float, read_floats, read_list, read_object, read_string, read_strings
 
 NEAR_TEXT_FIELDS = (
@@ -17,11 +18,12 @@ NEAR_TEXT_FIELDS = (
     "moveAwayFrom",
     "autocorrect",
     "targetVectors",
+    "targets",
 )
 MOVE_FIELDS = ("concepts", "objects", "force")
 MOVE_OBJECT_FIELDS = ("id", "beacon")
-NEAR_VECTOR_FIELDS = ("vector", "distance", "certainty", "targetVectors")
-NEAR_OBJECT_FIELDS = ("id", "beacon", "distance", "certainty", "targetVectors")
+NEAR_VECTOR_FIELDS = ("vector", "distance", "certainty", "targetVectors", "targets", "vectorPerTarget")
+NEAR_OBJECT_FIELDS = ("id", "beacon", "distance", "certainty", "targetVectors", "targets")
 BM25_FIELDS = ("query", "properties", "searchOperator")
 SEARCH_OPERATOR_FIELDS = ("operator", "minimumOrTokensMatch")
 CONSISTENCY_LEVELS = ("ONE", "QUORUM", "ALL")  # accepted and met: one process holds every object
@@ -33,6 +35,7 @@ HYBRID_FIELDS = (
     "fusionType",
     "maxVectorDistance",
     "targetVectors",
+    "targets",
     "searches",
     "bm25SearchOperator",
 )
@@ -53,7 +56,6 @@ RERANK_ARGS = (
 )
 # Arguments Weaviate has that rankql does not implement: a clear "not supported" instead of "unknown".
 UNSUPPORTED = {
-    "targetVectors": "named vectors are not supported; rankql keeps one vector per object",
     "searches": "hybrid sub-searches are not supported; give hybrid a vector, or let it embed the query",
     "valueGeoRange": "rankql has no geoCoordinates properties",
 }
@@ -91,8 +93,8 @@ def near_text(ctx: BindContext, value: Value) -> ast.NearText | None:
     fields = read_object(ctx, value, "NearTextInpObj", NEAR_TEXT_FIELDS, where)
     if fields is None:
         return None
-    if "targetVectors" in fields:
-        unsupported(ctx, fields["targetVectors"], "nearText")
+    target_mark = ctx.failures
+    targets = read_targets(ctx, fields, where, "NearText")
     if "autocorrect" in fields:  # read and ignored, as Weaviate without a spellcheck module (text-spellcheck)
         read_bool(ctx, fields["autocorrect"].value, f'{where} field "autocorrect"')
     concepts = None
@@ -130,7 +132,7 @@ def near_text(ctx: BindContext, value: Value) -> ast.NearText | None:
         )
     move_to = move(ctx, fields["moveTo"], "moveTo") if "moveTo" in fields else None
     away = move(ctx, fields["moveAwayFrom"], "moveAwayFrom") if "moveAwayFrom" in fields else None
-    if concepts is None:
+    if concepts is None or ctx.failed(target_mark) and targets is None:
         return None
     return ast.NearText(
         concepts=concepts,
@@ -138,6 +140,7 @@ def near_text(ctx: BindContext, value: Value) -> ast.NearText | None:
         certainty=certainty,
         move_to=move_to,
         move_away_from=away,
+        targets=targets,
         span=value.span,
     )
 
@@ -241,14 +244,12 @@ def read_beacon(ctx: BindContext, value: Value, where: str) -> str | None:
 def _near_fields(
     ctx: BindContext, value: Value, name: str, input_type: str, known: tuple[str, ...]
 ) -> tuple[dict[str, ObjectField], float | None, float | None] | None:
-    """The opening nearVector and nearObject share: their fields, targetVectors refused, and certainty and
-    distance read (both set is Weaviate's conflict error); None when the value is no object."""
+    """The opening nearVector and nearObject share: their fields, and certainty and distance read (both set
+    is Weaviate's conflict error); None when the value is no object."""
     where = f'Argument "{name}"'
     fields = read_object(ctx, value, input_type, known, where)
     if fields is None:
         return None
-    if "targetVectors" in fields:
-        unsupported(ctx, fields["targetVectors"], name)
     certainty, distance = certainty_distance(ctx, fields, where)
     if certainty is not None and distance is not None:
         ctx.error(
@@ -266,12 +267,18 @@ def near_vector(ctx: BindContext, value: Value) -> ast.NearVector | None:
     if opened is None:
         return None
     fields, certainty, distance = opened
+    mark = ctx.failures
+    targets = read_targets(ctx, fields, where, "NearVector")
+    if ctx.failed(mark):
+        return None
+    if "vectorPerTarget" in fields:
+        return _per_target(ctx, value, fields, targets, certainty, distance)
     if "vector" not in fields:
         ctx.error(
             "Q203",
             f'{where}: field "vector" of type "[Float]!" is required',
             value,
-            "add vector: [0.1, ...]",
+            "add vector: [0.1, ...] (or vectorPerTarget: {name: [0.1, ...]})",
         )
         return None
     mark = ctx.failures
@@ -289,7 +296,50 @@ def near_vector(ctx: BindContext, value: Value) -> ast.NearVector | None:
         return None
     # Every value is checked already (the floats finite): no second pass over the vector by pydantic.
     return ast.NearVector.model_construct(
-        vector=vector, distance=distance, certainty=certainty, span=value.span
+        vector=vector, distance=distance, certainty=certainty, targets=targets, span=value.span
+    )
+
+
+def _per_target(
+    ctx: BindContext,
+    value: Value,
+    fields: dict[str, ObjectField],
+    targets: ast.Targets | None,
+    certainty: float | None,
+    distance: float | None,
+) -> ast.NearVector | None:
+    """nearVector with vectorPerTarget: one vector per target; without targets its names are the targets."""
+    where = 'Argument "nearVector"'
+    if "vector" in fields:
+        ctx.error(
+            "Q312",
+            "vector or vectorPerTarget is required field",
+            fields["vector"],
+            "give one of them, not both",
+        )
+        return None
+    per_target = read_vector_per_target(
+        ctx, fields["vectorPerTarget"].value, f'{where} field "vectorPerTarget"'
+    )
+    if per_target is None:
+        return None
+    if targets is None:
+        targets = ast.Targets(vectors=list(per_target), span=fields["vectorPerTarget"].span)
+    for name in targets.vectors:
+        if name not in per_target:
+            ctx.error(
+                "Q203",
+                f"vectorPerTarget for target {name} is not provided",
+                fields["vectorPerTarget"].value,
+                f"add {name}: [...] to vectorPerTarget",
+            )
+            return None
+    return ast.NearVector(
+        distance=distance,
+        certainty=certainty,
+        targets=targets,
+        vector_per_target=per_target,
+        span=value.span,
     )
 
 
@@ -311,6 +361,10 @@ def near_object(ctx: BindContext, value: Value) -> ast.NearObject | None:
             "Q312", "nearObject takes an id or a beacon, not both", fields["beacon"], "remove one of them"
         )
         return None
-    if ident is None and beacon is None:
+    mark = ctx.failures
+    targets = read_targets(ctx, fields, where, "NearObject")
+    if ident is None and beacon is None or ctx.failed(mark):
         return None
-    return ast.NearObject(id=ident, beacon=beacon, distance=distance, certainty=certainty, span=value.span)
+    return ast.NearObject(
+        id=ident, beacon=beacon, distance=distance, certainty=certainty, targets=targets, span=value.span
+    )

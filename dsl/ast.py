@@ -87,6 +87,21 @@ class Move(Node):
     force: float
 
 
+# Weaviate's targetCombinationEnum (adapters/handlers/graphql/local/common_filters/targets.go).
+TargetCombination = Literal["minimum", "average", "sum", "manualWeights", "relativeScore"]
+TARGET_COMBINATIONS = ("minimum", "average", "sum", "manualWeights", "relativeScore")
+WEIGHTED_COMBINATIONS = ("manualWeights", "relativeScore")
+
+
+class Targets(Node):
+    """The named vectors a search runs on (`targetVectors`, or `targets: {targetVectors,
+    combinationMethod, weights}`) and how their distances combine; minimum is Weaviate's default."""
+
+    vectors: list[str]
+    combination: TargetCombination = "minimum"
+    weights: list[float] | None = None  # one per entry of vectors: manualWeights and relativeScore only
+
+
 class NearText(Node):
     kind: Literal["nearText"] = "nearText"
     concepts: list[str]
@@ -94,13 +109,22 @@ class NearText(Node):
     certainty: float | None = None
     move_to: Move | None = None
     move_away_from: Move | None = None
+    targets: Targets | None = None
 
 
 class NearVector(Node):
     kind: Literal["nearVector"] = "nearVector"
-    vector: list[float]
+    vector: list[float] = Field(default_factory=list)  # empty when vector_per_target gives the vectors
     distance: float | None = None
     certainty: float | None = None
+    targets: Targets | None = None
+    vector_per_target: dict[str, list[float]] | None = None
+
+    def vector_for(self, target: str | None) -> list[float]:
+        """The query vector of one target: its own from vectorPerTarget, else the one vector."""
+        if self.vector_per_target and target in self.vector_per_target:
+            return self.vector_per_target[target]
+        return self.vector
 
 
 class NearObject(Node):
@@ -109,6 +133,7 @@ class NearObject(Node):
     beacon: str | None = None
     distance: float | None = None
     certainty: float | None = None
+    targets: Targets | None = None
 
 
 class PropertyRef(Node):
@@ -141,6 +166,7 @@ class Hybrid(Node):
     fusion_type: FusionType = "relativeScoreFusion"
     max_vector_distance: float | None = None
     bm25_search_operator: SearchOperator | None = None
+    targets: Targets | None = None
 
 
 # The one search argument of a class field, told apart by `kind` (its GraphQL argument name).
@@ -242,7 +268,18 @@ class GroupField(Node):
         return self.alias or "group"
 
 
-AdditionalItem = AdditionalScalar | RerankField | GroupField
+class VectorsField(Node):
+    """_additional.vectors { name ... }: the object's named vectors, one key per selected name."""
+
+    names: list[str]
+    alias: str | None = None
+
+    @property
+    def key(self) -> str:
+        return self.alias or "vectors"
+
+
+AdditionalItem = AdditionalScalar | RerankField | GroupField | VectorsField
 
 
 class AdditionalSelection(Node):

@@ -8,6 +8,7 @@ from . import ast
 from .arguments import BM25_FIELDS, HYBRID_FIELDS, SEARCH_OPERATOR_FIELDS, unsupported
 from .context import BindContext
 from .syntax import Value
+from .target_args import read_targets
 from .values import read_enum, read_float, read_floats, read_int, read_list, read_object, read_string
 
 
@@ -108,11 +109,13 @@ def hybrid(ctx: BindContext, value: Value) -> ast.Hybrid | None:
     fields = read_object(ctx, value, "HybridInpObj", HYBRID_FIELDS, where)
     if fields is None:
         return None
-    for name in ("targetVectors", "searches"):
-        if name in fields:
-            unsupported(ctx, fields[name], "hybrid")
+    if "searches" in fields:
+        unsupported(ctx, fields["searches"], "hybrid")
     mark = ctx.failures
     data: dict[str, Any] = {"span": value.span}
+    targets = read_targets(ctx, fields, where, "Hybrid")
+    if targets is not None:
+        data["targets"] = targets
     if "bm25SearchOperator" in fields:
         operator = search_operator(
             ctx, fields["bm25SearchOperator"].value, f'{where} field "bm25SearchOperator"'

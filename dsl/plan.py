@@ -103,12 +103,21 @@ class NearTextSource:
 
 @dataclass(eq=False)
 class NearVectorSource:
-    """The query vector is given."""
+    """The query vector is given (one per target with vectorPerTarget)."""
 
     vector: list[float]
+    per_target: dict[str, list[float]] | None = None
 
     def details(self) -> list[str]:
+        if self.per_target:
+            shown = ", ".join(f"{name}: {len(v)} dims" for name, v in self.per_target.items())
+            return [f"nearVector=[{shown}]"]
         return [f"nearVector=[{len(self.vector)} dims]"]
+
+    def vector_for(self, target: str | None) -> list[float]:
+        if self.per_target and target in self.per_target:
+            return self.per_target[target]
+        return self.vector
 
 
 @dataclass(eq=False)
@@ -158,9 +167,15 @@ class VectorRetrieve(Retrieve):
     source: VectorSource
     max_distance: float | None = None
     min_certainty: float | None = None
+    # The named vectors searched (None: the class-level vector) and, for several, how their distances
+    # combine (Weaviate's combination methods; weights for manualWeights and relativeScore).
+    targets: list[str] | None = None
+    combination: str = "minimum"
+    weights: list[float] | None = None
 
     def details(self) -> list[str]:
-        parts = self.source.details() + [f"k={'all' if self.k is None else self.k}"]
+        parts = self.source.details() + describe_targets(self.targets, self.combination, self.weights)
+        parts.append(f"k={'all' if self.k is None else self.k}")
         if self.max_distance is not None:
             parts.append(f"maxDistance={number(self.max_distance)}")
         if self.min_certainty is not None:
@@ -183,6 +198,18 @@ class Bm25Retrieve(Retrieve):
     def details(self) -> list[str]:
         props = "*" if self.properties is None else ",".join(_prop(n, b) for n, b in self.properties)
         return [f"query={quote(self.query)}", f"properties={props}", *describe_operator(self), *self.tail()]
+
+
+def describe_targets(targets: list[str] | None, combination: str, weights: list[float] | None) -> list[str]:
+    """`targets=[a]`, and for several `combination=sum` (with `weights=[...]` where they are given)."""
+    if not targets:
+        return []
+    parts = [f"targets=[{', '.join(targets)}]"]
+    if len(targets) > 1:
+        parts.append(f"combination={combination}")
+        if weights is not None:
+            parts.append(f"weights=[{', '.join(number(w) for w in weights)}]")
+    return parts
 
 
 def describe_operator(node: Any) -> list[str]:

@@ -3,6 +3,8 @@ binder and dsl/validate.py have made every check, so planning never fails)."""
 
 from __future__ import annotations
 
+from typing import Any
+
 from . import ast
 from .limits import HYBRID_POOL, page
 from .plan import (
@@ -25,6 +27,7 @@ from .plan import (
     VectorSource,
 )
 from .schema import ClassSchema
+from .validate_targets import targets_of
 
 
 def search_query_of(get: ast.GetQuery) -> str | None:
@@ -50,7 +53,7 @@ def plan_get(get: ast.GetQuery, schema: ClassSchema, *, rerank_query_fallback: b
     node: PlanNode
     if isinstance(search, ast.NearText | ast.NearVector | ast.NearObject):
         k = None if first_limit is None else first_offset + first_limit
-        node = _vector_retrieve(get, search, k)
+        node = _vector_retrieve(get, search, k, schema)
         if get.sort:
             node = Sort(get.sort, children=[node], span=get.sort[0].span or get.span)
         node = Cut(first_offset, first_limit, autocut, "page", "distance", children=[node], span=get.span)
@@ -58,7 +61,7 @@ def plan_get(get: ast.GetQuery, schema: ClassSchema, *, rerank_query_fallback: b
         node = _bm25_retrieve(get, search, first_offset + (first_limit or 0))
         node = Cut(first_offset, first_limit, autocut, "top", "score", children=[node], span=get.span)
     elif isinstance(search, ast.Hybrid):
-        node = _hybrid(get, search, max(HYBRID_POOL, first_limit or 0))
+        node = _hybrid(get, search, max(HYBRID_POOL, first_limit or 0), schema)
         node = Cut(first_offset, first_limit, autocut, "top", "score", children=[node], span=get.span)
     elif get.after is not None:
         node = CursorRetrieve(k=first_limit, after=get.after, span=get.span)
@@ -108,14 +111,17 @@ def _vector_source(search: ast.NearSearch) -> VectorSource:
     if isinstance(search, ast.NearText):
         return NearTextSource(search)
     if isinstance(search, ast.NearVector):
-        return NearVectorSource(list(search.vector))
+        per_target = dict(search.vector_per_target) if search.vector_per_target else None
+        return NearVectorSource(list(search.vector), per_target)
     object_id, object_class = search.id, None
     if object_id is None and search.beacon:
         object_class, object_id = parse_beacon(search.beacon)
     return NearObjectSource(object_id or "", object_class)
 
 
-def _vector_retrieve(get: ast.GetQuery, search: ast.NearSearch, k: int | None) -> VectorRetrieve:
+def _vector_retrieve(
+    get: ast.GetQuery, search: ast.NearSearch, k: int | None, schema: ClassSchema
+) -> VectorRetrieve:
     max_distance, min_certainty = _threshold(search)
     return VectorRetrieve(
         k=k,
@@ -124,7 +130,25 @@ def _vector_retrieve(get: ast.GetQuery, search: ast.NearSearch, k: int | None) -
         max_distance=max_distance,
         min_certainty=min_certainty,
         span=search.span or get.span,
+        **_targets(search, schema),
     )
+
+
+def given_targets(search: ast.NearSearch | ast.Hybrid) -> dict[str, Any]:
+    """The targets a search names, as VectorRetrieve keeps them (none named: the lowering's default)."""
+    given = search.targets
+    if given is None:
+        return {}
+    return {"targets": list(given.vectors), "combination": given.combination, "weights": given.weights}
+
+
+def _targets(search: ast.NearSearch | ast.Hybrid, schema: ClassSchema) -> dict[str, Any]:
+    """The targets of a vector search as VectorRetrieve keeps them: the one named vector of a class is
+    searched without being named (Weaviate's GetTargetVectorOrDefault)."""
+    targets = [t for t in targets_of(search, schema) if t is not None]
+    if not targets:
+        return {}
+    return given_targets(search) or {"targets": targets}
 
 
 def parse_beacon(beacon: str) -> tuple[str | None, str]:
@@ -155,7 +179,7 @@ def _bm25_retrieve(get: ast.GetQuery, bm25: ast.Bm25 | ast.Hybrid, k: int | None
     )
 
 
-def _hybrid(get: ast.GetQuery, hybrid: ast.Hybrid, pool: int) -> Fuse:
+def _hybrid(get: ast.GetQuery, hybrid: ast.Hybrid, pool: int, schema: ClassSchema) -> Fuse:
     children: list[PlanNode] = []
     if hybrid.alpha > 0:
         source = HybridVectorSource(hybrid.query, list(hybrid.vector) if hybrid.vector else None)
@@ -166,6 +190,7 @@ def _hybrid(get: ast.GetQuery, hybrid: ast.Hybrid, pool: int) -> Fuse:
                 source=source,
                 max_distance=hybrid.max_vector_distance,
                 span=hybrid.span or get.span,
+                **_targets(hybrid, schema),
             )
         )
     if hybrid.alpha < 1 and hybrid.query:

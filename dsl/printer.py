@@ -96,6 +96,8 @@ def _additional(extra: ast.AdditionalSelection, depth: int, lines: list[str]) ->
         elif isinstance(item, ast.RerankField):
             head = _alias(item.alias) + f"rerank({_rerank_args(item.args)})"
             _block(head, depth, lines, partial(_names, item.fields, lines=lines))
+        elif isinstance(item, ast.VectorsField):
+            _block(_alias(item.alias) + "vectors", depth, lines, partial(_names, item.names, lines=lines))
         else:
             _block(_alias(item.alias) + "group", depth, lines, partial(_group, item, lines=lines))
 
@@ -224,11 +226,34 @@ def _search(search: ast.Search) -> str:
 def _near_text(near_text: ast.NearText) -> str:
     fields = [("concepts", _strings(near_text.concepts)), *_threshold(near_text)]
     fields += [("moveTo", _move(near_text.move_to)), ("moveAwayFrom", _move(near_text.move_away_from))]
-    return _obj(fields)
+    return _obj(fields + _targets(near_text.targets))
+
+
+def _targets(targets: ast.Targets | None) -> list[tuple[str, str | None]]:
+    """`targetVectors: [...]` for minimum without weights (the short form), else `targets: {...}`."""
+    if targets is None:
+        return []
+    names = _strings(targets.vectors)
+    if targets.combination == "minimum" and targets.weights is None:
+        return [("targetVectors", names)]
+    weights = None
+    if targets.weights is not None:
+        weights = _obj([(n, _num(w)) for n, w in zip(targets.vectors, targets.weights, strict=True)])
+    body = [("targetVectors", names), ("combinationMethod", targets.combination), ("weights", weights)]
+    return [("targets", _obj(body))]
 
 
 def _near_vector(near_vector: ast.NearVector) -> str:
-    return _obj([("vector", _list([_num(x) for x in near_vector.vector])), *_threshold(near_vector)])
+    vector = _list([_num(x) for x in near_vector.vector]) if near_vector.vector else None
+    per_target = None
+    if near_vector.vector_per_target:
+        per_target = _obj(
+            [(n, _list([_num(x) for x in v])) for n, v in near_vector.vector_per_target.items()]
+        )
+    return _obj(
+        [("vector", vector), ("vectorPerTarget", per_target), *_threshold(near_vector)]
+        + _targets(near_vector.targets)
+    )
 
 
 def _near_object(near_object: ast.NearObject) -> str:
@@ -237,6 +262,7 @@ def _near_object(near_object: ast.NearObject) -> str:
             ("id", near_object.id and _str(near_object.id)),
             ("beacon", near_object.beacon and _str(near_object.beacon)),
             *_threshold(near_object),
+            *_targets(near_object.targets),
         ]
     )
 
@@ -273,6 +299,7 @@ def _hybrid(hybrid: ast.Hybrid) -> str:
                 None if hybrid.max_vector_distance is None else _num(hybrid.max_vector_distance),
             ),
             ("bm25SearchOperator", _search_operator(hybrid.bm25_search_operator)),
+            *_targets(hybrid.targets),
         ]
     )
 

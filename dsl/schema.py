@@ -53,6 +53,13 @@ class PropertySchema(BaseModel):
         return self.data_type.endswith("[]")
 
 
+class NamedVectorSchema(BaseModel):
+    """One named vector of a class (vectorConfig): its vectorizer and distance."""
+
+    vectorizer: str = "none"
+    distance: str = "cosine"
+
+
 class ClassSchema(BaseModel):
     name: str
     properties: list[PropertySchema] = Field(default_factory=list)
@@ -62,6 +69,11 @@ class ClassSchema(BaseModel):
     index_null_state: bool = False
     index_property_length: bool = False
     index_timestamps: bool = False
+    # Named vectors (vectorConfig), in declaration order; empty for a class with the class-level vector.
+    named_vectors: dict[str, NamedVectorSchema] = Field(default_factory=dict)
+    # The name a Weaviate client gave the class-level vector (a class declared with one named vector and
+    # mapped onto it, as the server did before named vectors): it may be named as a target.
+    vector_alias: str | None = None
 
     def property(self, name: str) -> PropertySchema | None:
         for prop in self.properties:
@@ -76,6 +88,19 @@ class ClassSchema(BaseModel):
     @builtins.property  # plain `property` is the method above inside this class body
     def has_text_vectorizer(self) -> bool:
         return self.vectorizer != "none"
+
+    @builtins.property  # plain `property` is the method above inside this class body
+    def vector_names(self) -> list[str]:
+        """The names a search may target: the named vectors, or the alias of the class vector."""
+        if self.named_vectors:
+            return list(self.named_vectors)
+        return [self.vector_alias] if self.vector_alias else []
+
+    def vector_schema(self, target: str | None) -> NamedVectorSchema:
+        """The vectorizer and distance a target searches (None or the alias: the class-level vector)."""
+        if target is not None and target in self.named_vectors:
+            return self.named_vectors[target]
+        return NamedVectorSchema(vectorizer=self.vectorizer, distance=self.distance)
 
 
 class Schema(BaseModel):

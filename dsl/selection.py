@@ -9,7 +9,7 @@ from .rerank_args import rerank_args
 from .source import Span
 from .syntax import Directive, Field, FragmentSpread, Selection
 
-ADDITIONAL_FIELDS = (*ast.ADDITIONAL_SCALARS, "rerank", "group")
+ADDITIONAL_FIELDS = (*ast.ADDITIONAL_SCALARS, "vectors", "rerank", "group")
 GROUP_FIELDS = ("id", "groupedBy", "count", "minDistance", "maxDistance", "hits")
 GROUPED_BY_FIELDS = ("path", "value")
 HIT_ADDITIONAL = ("id", "distance", "vector")
@@ -141,6 +141,8 @@ def additional(ctx: BindContext, field: Field, cls: str) -> ast.AdditionalSelect
             got = rerank_field(ctx, sel, cls)
         elif name == "group":
             got = group_field(ctx, sel, owner)
+        elif name == "vectors":
+            got = vectors_field(ctx, sel, owner)
         else:
             got = (
                 ast.AdditionalScalar(name=name, alias=_alias(sel), span=sel.span)
@@ -221,6 +223,23 @@ def group_field(ctx: BindContext, field: Field, owner: str) -> ast.GroupField | 
     return ast.GroupField(
         fields=fields, grouped_by_fields=grouped_by, hits=hits, alias=_alias(field), span=field.span
     )
+
+
+def vectors_field(ctx: BindContext, field: Field, owner: str) -> ast.VectorsField | None:
+    """_additional.vectors { a b }: the names are checked against the class's named vectors later."""
+    if field.selections is None:
+        ctx.error(
+            "Q503",
+            'Field "vectors" must have a sub selection.',
+            field,
+            "select the named vectors to return: vectors { name }",
+        )
+        return None
+    names: list[str] = []
+    for sel in fields_of(ctx, field.selections, f"{owner}Vectors"):
+        if leaf(ctx, sel, f"{owner}Vectors", alias_ok=False) and sel.name.value not in names:
+            names.append(sel.name.value)
+    return ast.VectorsField(names=names, alias=_alias(field), span=field.span)
 
 
 def names_in(ctx: BindContext, field: Field, allowed: tuple[str, ...], owner: str) -> list[str]:

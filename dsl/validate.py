@@ -10,6 +10,7 @@ from .limits import default_limit, page, written_limit
 from .schema import ClassSchema, Schema, base_type
 from .source import Span
 from .validate_aggregate import validate_aggregates
+from .validate_targets import searched, target_vectors
 from .validate_where import diag as _diag
 from .validate_where import no_such_prop as _no_such_prop
 from .validate_where import prop_hint as _prop_hint
@@ -76,11 +77,10 @@ def sort_keys(get: ast.GetQuery, cls: ClassSchema) -> Iterator[Diagnostic]:
 
 
 def certainty_metric(get: ast.GetQuery, cls: ClassSchema) -> Iterator[Diagnostic]:
-    if cls.distance == "cosine":
+    distance = next((v.distance for v in searched(get, cls) if v.distance != "cosine"), "cosine")
+    if distance == "cosine":
         return
-    message = (
-        f"can't compute and return certainty when vector index is configured with {cls.distance} distance"
-    )
+    message = f"can't compute and return certainty when vector index is configured with {distance} distance"
     hint = "use distance instead of certainty: certainty exists for cosine only"
     search = get.search
     if isinstance(search, ast.NearText | ast.NearVector | ast.NearObject) and search.certainty is not None:
@@ -92,15 +92,18 @@ def certainty_metric(get: ast.GetQuery, cls: ClassSchema) -> Iterator[Diagnostic
 
 
 def vectorizer(get: ast.GetQuery, cls: ClassSchema) -> Iterator[Diagnostic]:
-    if cls.has_text_vectorizer:
+    if all(v.vectorizer != "none" for v in searched(get, cls)):
         return
     search = get.search
     if isinstance(search, ast.NearText):
+        hint = "the class has no text vectorizer (vectorizer: none): search with nearVector, or configure a text2vec module"
+        if cls.named_vectors:
+            hint = "a target vector has no text vectorizer (vectorizer: none): search it with nearVector, or target a named vector with a text2vec module"
         yield _diag(
             "Q609",
             f'Unknown argument "nearText" on field "{cls.name}" of type "GetObjectsObj".',
             search,
-            "the class has no text vectorizer (vectorizer: none): search with nearVector, or configure a text2vec module",
+            hint,
         )
     if isinstance(search, ast.Hybrid) and search.vector is None and search.alpha > 0:
         yield _diag(
@@ -187,6 +190,7 @@ RULES: tuple[Rule, ...] = (
     where_filter,
     keyword_properties,
     sort_keys,
+    target_vectors,
     certainty_metric,
     vectorizer,
     reranker,

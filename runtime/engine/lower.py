@@ -23,11 +23,12 @@ from rankql.dsl.plan import (
     VectorRetrieve,
 )
 
-from ..errors import RankqlError
+from ..errors import RankqlError, SearchError
 from ..store.hnsw import dynamic_ef
 from ..store.thresholds import FLAT_SEARCH_CUTOFF, PAGE_ROWS
 from .physical import (
     Bm25Scan,
+    CombineTargets,
     CursorScan,
     CutOp,
     ExactScan,
@@ -94,9 +95,40 @@ def _lower(node: PlanNode, collection: Any) -> PhysicalNode:
     raise RankqlError(f"no physical operator for plan node {node.name}")
 
 
-def _vector_scan(node: VectorRetrieve, collection: Any) -> VectorScan:
+def _vector_scan(node: VectorRetrieve, collection: Any) -> PhysicalNode:
+    """One scan per target searched; several are combined (CombineTargets)."""
+    targets = node.targets or _default_target(collection)
+    if len(targets) <= 1:
+        return _target_scan(node, collection, targets[0] if targets else None)
+    # Each target is searched for k (by distance alone when k is all); the bound applies to the
+    # combined distance (Weaviate's ObjectVectorSearch and CombineMultiTargetResults).
+    scans = [_target_scan(node, collection, t, for_combination=True) for t in targets]
+    return CombineTargets(
+        node.source,
+        list(targets),
+        node.combination,
+        node.weights,
+        node.k,
+        node.max_distance,
+        children=scans,
+        span=node.span,
+    )
+
+
+def _default_target(collection: Any) -> list[str]:
+    """No target named: the one named vector, or the class-level vector (Weaviate's
+    GetTargetVectorOrDefault); several named vectors need a target."""
+    named = list(collection.named)
+    if len(named) > 1:
+        raise SearchError("multiple vectorizers configuration found, please specify target vector name")
+    return named
+
+
+def _target_scan(
+    node: VectorRetrieve, collection: Any, target: str | None, *, for_combination: bool = False
+) -> VectorScan:
     """HNSW for an unfiltered search for k; the filter's rule when filtered; exact scan otherwise."""
-    vectors = collection.vectors
+    vectors = collection.vector_index(target)
     config = vectors.config
     args = {
         "source": node.source,
@@ -107,9 +139,13 @@ def _vector_scan(node: VectorRetrieve, collection: Any) -> VectorScan:
         # a short page without a certainty to check comes back as lists (no numpy call per hit)
         "lists": node.min_certainty is None and node.k is not None and node.k <= PAGE_ROWS,
         "span": node.span,
+        "target": target,
     }
+    if for_combination and node.k is not None:
+        args["max_distance"] = None
     if not vectors.use_hnsw:
-        flat = collection.definition.get("vectorIndexType") == "flat"
+        definition = collection.named_definitions.get(target, collection.definition)
+        flat = definition.get("vectorIndexType") == "flat"
         why = "vectorIndexType is flat" if flat else f"hnswlib has no {vectors.metric} distance"
         return ExactScan(**args, reason=why)
     if node.k is None:

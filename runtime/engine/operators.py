@@ -49,6 +49,8 @@ class Context:
         self.notes: dict[int, str] = {}  # id(physical node) -> the run-time choice it took (analyze only)
         # The bound query's given vector when its plan was made for a query with another one (plan_cache)
         self.vector: list[float] | None = None
+        # (id(source), target) -> query vector: a multi-target search embeds once per target
+        self.query_vectors: dict[tuple[int, str | None], np.ndarray] = {}
 
     def allow(self, where: ast.Where | None) -> np.ndarray | None:
         """Ids passing `where` (computed once per filter, shared by both hybrid sub-searches)."""
@@ -63,24 +65,40 @@ class Context:
 # --- query vectors ---------------------------------------------------------------------------------
 
 
-def query_vector(source: VectorSource, ctx: Context) -> np.ndarray:
-    """The vector a vector search looks for: given, an object's, or embedded text (concepts averaged, moved)."""
+def query_vector(source: VectorSource, ctx: Context, target: str | None = None) -> np.ndarray:
+    """The vector a vector search looks for (in the space of `target`, a named vector, when given)."""
+    if target is None:
+        return _query_vector(source, ctx, None)
+    key = (id(source), target)
+    found = ctx.query_vectors.get(key)
+    if found is None:
+        found = ctx.query_vectors[key] = _query_vector(source, ctx, target)
+    return found
+
+
+def _query_vector(source: VectorSource, ctx: Context, target: str | None) -> np.ndarray:
+    """Given, an object's, or embedded text (concepts averaged, moved)."""
     col = ctx.collection
-    if isinstance(source, NearVectorSource) or isinstance(source, HybridVectorSource) and source.vector:
+    if isinstance(source, NearVectorSource):
+        given = ctx.vector  # a cached plan's query run with this query's own vector (plan_cache)
+        if given is not None and not (source.per_target and target in source.per_target):
+            return np.asarray(given, dtype=np.float32)
+        return np.asarray(source.vector_for(target), dtype=np.float32)
+    if isinstance(source, HybridVectorSource) and source.vector:
         given = ctx.vector
         return np.asarray(source.vector if given is None else given, dtype=np.float32)
     if isinstance(source, NearObjectSource):
-        return object_vector(ctx, source.object_id, source.object_class, "nearObject")
+        return object_vector(ctx, source.object_id, source.object_class, "nearObject", target)
     if isinstance(source, HybridVectorSource):
-        return col.embed_queries([source.query])[0]
+        return col.embed_queries([source.query], target)[0]
     assert isinstance(source, NearTextSource)
     near_text = source.near_text
     if near_text.move_to is None and near_text.move_away_from is None and len(near_text.concepts) == 1:
         # the common case: one concept, no moves (the mean of one row is that row)
-        return np.asarray(col.embed_queries(near_text.concepts), dtype=np.float32)[0]
+        return np.asarray(col.embed_queries(near_text.concepts, target), dtype=np.float32)[0]
     moves = [m for m in (near_text.move_to, near_text.move_away_from) if m is not None and m.force > 0]
     texts = list(near_text.concepts) + [c for m in moves for c in m.concepts]
-    embedded = np.asarray(col.embed_queries(texts), dtype=np.float32)
+    embedded = np.asarray(col.embed_queries(texts, target), dtype=np.float32)
     vector = embedded[: len(near_text.concepts)].mean(axis=0)
     used = len(near_text.concepts)
     for move in (near_text.move_to, near_text.move_away_from):
@@ -92,13 +110,13 @@ def query_vector(source: VectorSource, ctx: Context) -> np.ndarray:
             used += len(move.concepts)
         for obj in move.objects:
             ref_class, ref_id = _object_ref(obj)
-            parts.append(object_vector(ctx, ref_id, ref_class, "nearText.moveTo/moveAwayFrom"))
-        target = np.mean(parts, axis=0)
+            parts.append(object_vector(ctx, ref_id, ref_class, "nearText.moveTo/moveAwayFrom", target))
+        toward = np.mean(parts, axis=0)  # not `target`: that names the vector space searched
         half = move.force / 2.0
         if move is near_text.move_to:
-            vector = vector * (1.0 - half) + target * half
+            vector = vector * (1.0 - half) + toward * half
         else:
-            vector = vector + half * (vector - target)
+            vector = vector + half * (vector - toward)
     return vector.astype(np.float32)
 
 
@@ -108,15 +126,23 @@ def _object_ref(obj: ast.MoveObject) -> tuple[str | None, str]:
     return parse_beacon(obj.beacon or "")
 
 
-def object_vector(ctx: Context, uuid: str, class_name: str | None, where: str) -> np.ndarray:
+def object_vector(
+    ctx: Context, uuid: str, class_name: str | None, where: str, target: str | None = None
+) -> np.ndarray:
     col = (
         ctx.collection
         if not class_name or class_name == ctx.collection.name
         else ctx.db.collection(class_name)
     )
     doc_id = col.doc_id_of(uuid)
-    vector = None if doc_id is None else col.vector_of(doc_id)
+    if doc_id is not None and target is None and col.named:
+        if len(col.named) > 1:  # Weaviate (usecases/traverser/near_params_vector.go)
+            raise SearchError("multiple vectors found, specify target vector")
+        target = next(iter(col.named))
+    vector = None if doc_id is None else col.vector_of(doc_id, target if target in col.vector_names else None)
     if vector is None:
+        if doc_id is not None and target is not None:
+            raise SearchError(f"{where}: vector not found for target: {target}")
         raise SearchError(
             f"{where}: no object with id '{uuid}' and a vector in class '{col.name}'",
             hint="check the id (or beacon weaviate://localhost/<Class>/<uuid>) of an existing object",
@@ -132,7 +158,7 @@ def fuse_native(node: Fuse, inputs: Sequence[Sequence[Hit]], ctx: Context) -> Hi
     no explain texts. Where the C module declines (not built, a non-finite value), the numpy path answers."""
     columns = []
     for child, hits in zip(node.children, inputs, strict=True):
-        got = _columns(hits)
+        got = as_columns(hits)
         if isinstance(child, VectorRetrieve) and len(got.ids):
             columns.append((got.ids, np.float32(1) - np.asarray(got.distances, dtype=np.float32), node.alpha))
         elif isinstance(child, Bm25Retrieve) and len(got.ids):
@@ -152,10 +178,10 @@ def fuse_numpy(node: Fuse, inputs: Sequence[Sequence[Hit]], ctx: Context) -> Hit
     vector_hits = keyword = vector_values = None
     for child, hits in zip(node.children, inputs, strict=True):
         if isinstance(child, VectorRetrieve):
-            vector_hits = _columns(hits)
+            vector_hits = as_columns(hits)
             vector_values = np.float32(1) - np.asarray(vector_hits.distances, dtype=np.float32)
         elif isinstance(child, Bm25Retrieve):
-            keyword = (child, _columns(hits))
+            keyword = (child, as_columns(hits))
     col = ctx.collection
     sets: list[ResultSet] = []
     if vector_hits is not None:
@@ -176,7 +202,7 @@ def fuse_numpy(node: Fuse, inputs: Sequence[Sequence[Hit]], ctx: Context) -> Hit
     return fusion(sets, col.uuid_of, explain=node.explain_scores, ranks=col.uuid_ranks())
 
 
-def _columns(hits: Sequence[Hit]) -> HitList:
+def as_columns(hits: Sequence[Hit]) -> HitList:
     """Retrieval hands fusion a HitList; anything else is turned into one."""
     if isinstance(hits, HitList):
         return hits

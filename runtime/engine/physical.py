@@ -32,6 +32,7 @@ from rankql.dsl.plan import (
 from ..store.thresholds import PAGE_ROWS, postfilter_wins
 from . import operators as ops
 from .hits import Hit, HitList
+from .targets import combine
 
 Rows = Sequence[Any]  # hits, or groups of hits above a GroupOp
 
@@ -69,9 +70,11 @@ class VectorScan(PhysicalNode):
     min_certainty: float | None = None
     where: ast.Where | None = None
     lists: bool = False
+    target: str | None = None  # the named vector searched; None: the class-level vector
 
     def tail(self) -> list[str]:
-        parts = [_k(self.k)]
+        parts = [f"target={self.target}"] if self.target is not None else []
+        parts.append(_k(self.k))
         if self.max_distance is not None:
             parts.append(f"maxDistance={number(self.max_distance)}")
         if self.min_certainty is not None:
@@ -89,14 +92,16 @@ class VectorScan(PhysicalNode):
         col = ctx.collection
         allow = ctx.allow(self.where)
         exact = self.exact(ctx, allow)
-        vector = ops.query_vector(self.source, ctx)
+        vector = ops.query_vector(self.source, ctx, self.target)
         if self.lists:
             # A page: lists straight from the store, so that no numpy call comes between hnswlib and Hits.
             ids, distances = col.vector_search(
-                vector, self.k, allow, self.max_distance, exact=exact, lists=True
+                vector, self.k, allow, self.max_distance, exact=exact, lists=True, target=self.target
             )
             return list(map(Hit, ids, distances))
-        ids, distances = col.vector_search(vector, self.k, allow, self.max_distance, exact=exact)
+        ids, distances = col.vector_search(
+            vector, self.k, allow, self.max_distance, exact=exact, target=self.target
+        )
         if self.min_certainty is not None:
             # certainty = 1 - d/2 in float32; the distance bound above is the same test up to rounding
             keep = np.float32(1) - distances / np.float32(2) >= np.float32(self.min_certainty)
@@ -151,12 +156,48 @@ class FilteredScan(VectorScan):
         if ctx.analyze:
             if exact:
                 note = f"exact: {count} allowed <= {self.cutoff}"
-            elif postfilter_wins(count, len(ctx.collection.vectors)):
+            elif postfilter_wins(count, len(ctx.collection.vector_index(self.target))):
                 note = f"hnsw post-filtered: {count} allowed > {self.cutoff}"
             else:
                 note = f"hnsw filtered: {count} allowed > {self.cutoff}"
             ctx.notes[id(self)] = note
         return exact
+
+
+@dataclass(eq=False)
+class CombineTargets(PhysicalNode):
+    """Several named vectors searched (one scan each, below) and their distances combined as Weaviate's
+    combination methods do (targets.py)."""
+
+    source: VectorSource
+    targets: list[str]
+    combination: str
+    weights: list[float] | None
+    k: int | None
+    max_distance: float | None = None
+
+    def details(self) -> list[str]:
+        parts = [f"combination={self.combination}", f"targets=[{', '.join(self.targets)}]"]
+        if self.weights is not None:
+            parts.append(f"weights=[{', '.join(number(w) for w in self.weights)}]")
+        parts.append(_k(self.k))
+        if self.max_distance is not None:
+            parts.append(f"maxDistance={number(self.max_distance)}")
+        return parts
+
+    def run(self, ctx: ops.Context, inputs: Sequence[Rows]) -> Rows:
+        queries = [ops.query_vector(self.source, ctx, t) for t in self.targets]
+        results = [ops.as_columns(rows) for rows in inputs]
+        return combine(
+            self.combination,
+            self.targets,
+            self.weights,
+            results,
+            queries,
+            ctx.collection,
+            self.k,
+            self.max_distance,
+        )
 
 
 # --- other scans ------------------------------------------------------------------------------------

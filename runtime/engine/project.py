@@ -59,7 +59,7 @@ class Projector:
             inner = [
                 (item.key, self._additional_column(item))
                 for item in sel.items
-                if isinstance(item, ast.AdditionalScalar | ast.RerankField)
+                if isinstance(item, ast.AdditionalScalar | ast.RerankField | ast.VectorsField)
             ]
             fields.append((sel.key, _nested(inner)))
         return fields
@@ -69,7 +69,12 @@ class Projector:
             return lambda hits, props: [self.value(name, p.get(name)) for p in props]
         return lambda hits, props: [p.get(name) for p in props]
 
-    def _additional_column(self, item: ast.AdditionalScalar | ast.RerankField) -> Column:
+    def _additional_column(self, item: ast.AdditionalScalar | ast.RerankField | ast.VectorsField) -> Column:
+        if isinstance(item, ast.VectorsField):  # {name: vector} for the names selected (explorer.go)
+            names, col = item.names, self.col
+            return lambda hits, props: [
+                {n: json_vector(col.vector_of(h.doc_id, n)) for n in names} for h in hits
+            ]
         if isinstance(item, ast.RerankField):
             fields = item.fields  # score, rank, model, cached, status: RerankInfo's attribute names
             if fields == ["score"]:  # the common selection, without a comprehension per hit

@@ -14,6 +14,7 @@ from rankql.dsl.ast import (
     COMPARE_OPERATORS,
     LOGICAL_OPERATORS,
     RERANK_FIELDS,
+    TARGET_COMBINATIONS,
     TOP_OCCURRENCES_FIELDS,
     FusionType,
     OnError,
@@ -22,6 +23,7 @@ from rankql.dsl.ast import (
 from rankql.dsl.binder import CLASS_ARGS
 from rankql.dsl.schema import ClassSchema, Schema
 from rankql.dsl.selection import GROUP_FIELDS
+from rankql.dsl.target_args import TARGETS_FIELDS
 
 
 def _supported(names: tuple[str, ...]) -> tuple[str, ...]:
@@ -45,6 +47,7 @@ OBJECT_FIELDS: dict[str, tuple[str, ...]] = {
     "operands": _supported(args.WHERE_FIELDS),
     "sort": args.SORT_FIELDS,
     "groupBy": args.GROUP_BY_FIELDS,
+    "targets": TARGETS_FIELDS,
 }
 RERANK_ARGUMENTS = args.RERANK_ARGS
 # WithinGeoRange needs valueGeoRange, which the binder refuses until geoCoordinates properties exist.
@@ -57,6 +60,7 @@ ENUM_VALUES: dict[str, tuple[str, ...]] = {
     "order": get_args(SortOrder),
     "onError": get_args(OnError),
     "valueBoolean": ("true", "false"),
+    "combinationMethod": TARGET_COMBINATIONS,
 }
 DOT_COMMANDS = (
     ".explain",
@@ -171,6 +175,9 @@ def _names_in_string(stack: list[Frame], key: str | None, schema: Schema) -> lis
     frame = stack[-1] if stack else None
     if frame is not None and frame.bracket == "[" and frame.owner in PROPERTY_LISTS:
         return _property_names(frame, schema, text_only=frame.owner == "properties")
+    if frame is not None and frame.bracket == "[" and frame.owner == "targetVectors":
+        cls = schema.get(frame.class_name or "")
+        return cls.vector_names if cls else []
     if key == "property" and frame is not None and frame.is_input:
         return _property_names(frame, schema, text_only=True)
     return []
@@ -188,6 +195,8 @@ def _value_candidates(key: str, frame: Frame | None, schema: Schema) -> list[str
         return [f'["{p.name}"]' for p in cls.properties]
     if key == "module":
         return [f'"{m}"' for m in cls.rerankers]
+    if key == "targetVectors":
+        return [f'["{n}"]' for n in cls.vector_names]
     return []
 
 
@@ -198,6 +207,9 @@ def _candidates(stack: list[Frame], key: str | None, head: str, schema: Schema) 
     if frame is None:
         return [] if head.strip() else ["{", "query"]
     if frame.bracket == "[":
+        if frame.owner == "targetVectors":
+            cls = schema.get(frame.class_name or "")
+            return [f'"{n}"' for n in cls.vector_names] if cls else []
         if frame.owner not in PROPERTY_LISTS:
             return []
         return [f'"{n}"' for n in _property_names(frame, schema, text_only=frame.owner == "properties")]
@@ -213,11 +225,16 @@ def _candidates(stack: list[Frame], key: str | None, head: str, schema: Schema) 
         if owner == "_additional":
             cls = schema.get(frame.class_name or "")
             extra = list(ADDITIONAL_SCALARS) + ["group"]
+            if cls is not None and cls.vector_names:
+                extra.append("vectors")
             if cls is None or cls.rerankers:
                 extra.append("rerank")
             return extra
         if owner == "rerank":
             return list(RERANK_FIELDS)
+        if owner in ("vectors", "weights", "vectorPerTarget"):
+            cls = schema.get(frame.class_name or "")
+            return cls.vector_names if cls else []
         if owner == "group":
             return list(GROUP_FIELDS)
         if owner == "groupedBy":
@@ -237,7 +254,11 @@ def _candidates(stack: list[Frame], key: str | None, head: str, schema: Schema) 
         return list(AGGREGATE_ARGS)
     if len(stack) >= 2 and stack[-2].owner == "Get":
         cls = schema.get(owner or "")
-        if cls is not None and not cls.has_text_vectorizer:
+        if (
+            cls is not None
+            and not cls.has_text_vectorizer
+            and not any(v.vectorizer != "none" for v in cls.named_vectors.values())
+        ):
             return [a for a in CLASS_ARGUMENTS if a != "nearText"]
         return list(CLASS_ARGUMENTS)
     return []

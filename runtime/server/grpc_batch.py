@@ -20,8 +20,8 @@ from ..errors import RankqlError
 from .delete_matching import delete_matching
 from .grpc_errors import GrpcFailure, InvalidRequest
 from .grpc_filters import where_from_filters
-from .grpc_search import decode_vector, float64s
-from .wire_schema import cannot_vectorize, unrunnable_vectorizer
+from .grpc_search import decode_vector, float32s, float64s
+from .wire_schema import cannot_vectorize, unrunnable_named, unrunnable_vectorizer
 
 
 @dataclass
@@ -33,8 +33,9 @@ class PreparedBatch:
         default_factory=dict
     )  # (class, tenant)
     errors: list[tuple[int, str]] = field(default_factory=list)
-    # per class: its vectorizer, and the objects without a vector with the text it embeds for each
-    to_embed: list[tuple[Any, list[dict], list[str]]] = field(default_factory=list)
+    # per class (and named vector): its vectorizer, the objects without that vector with the text it
+    # embeds for each, and the named vector's name (None: the class-level vector)
+    to_embed: list[tuple[Any, list[dict], list[str], str | None]] = field(default_factory=list)
 
 
 def prepare_batch(db: Any, request: Any) -> PreparedBatch:
@@ -53,8 +54,11 @@ def prepare_batch(db: Any, request: Any) -> PreparedBatch:
         todo = collection.writer.texts_to_embed(objects)
         if todo:
             batch.to_embed.append(
-                (collection.vectorizer, [objects[i] for i, _ in todo], [t for _, t in todo])
+                (collection.vectorizer, [objects[i] for i, _ in todo], [t for _, t in todo], None)
             )
+        for name, texts in collection.writer.named_texts_to_embed(objects):
+            vectorizer = collection.named_vectorizers[name]
+            batch.to_embed.append((vectorizer, [objects[i] for i, _ in texts], [t for _, t in texts], name))
     return batch
 
 
@@ -62,9 +66,12 @@ def embed_batch(batch: PreparedBatch) -> None:
     """Give the objects without a vector the vector insert_many would compute (the same text, the same
     model, one call per class): the slow part, run outside any lock so that no write waiting for its turn
     holds queries back meanwhile."""
-    for vectorizer, objects, texts in batch.to_embed:
+    for vectorizer, objects, texts, name in batch.to_embed:
         for obj, vector in zip(objects, vectorizer.embed(texts), strict=True):
-            obj["vector"] = vector.tolist()
+            if name is None:
+                obj["vector"] = vector.tolist()
+            else:
+                obj.setdefault("vectors", {})[name] = vector.tolist()
 
 
 def store_batch(db: Any, batch: PreparedBatch) -> Any:
@@ -90,11 +97,30 @@ def _object(obj: Any, collection: Any) -> dict:
     out: dict[str, Any] = {"properties": _properties(obj.properties)}
     if obj.uuid:
         out["id"] = obj.uuid
+    if collection.named:
+        return _named_object(obj, collection, out)
     vector = decode_vector(obj, "vector")
     if vector is not None:
         out["vector"] = vector
     elif (vectorizer := unrunnable_vectorizer(collection.definition)) is not None:
         raise InvalidRequest(cannot_vectorize(collection.name, vectorizer))
+    return out
+
+
+def _named_object(obj: Any, collection: Any, out: dict) -> dict:
+    """A class with named vectors: each Vectors entry under its name (the store checks the names)."""
+    vectors: dict[str, list[float]] = {}
+    for entry in obj.vectors:
+        if entry.type == 2:  # VECTOR_TYPE_MULTI_FP32
+            raise InvalidRequest(f"named vector '{entry.name}': rankql does not support multi-vectors")
+        vectors[entry.name] = float32s(entry.vector_bytes, f"named vector '{entry.name}'")
+    if obj.vector_bytes or obj.vector:
+        out["vector"] = decode_vector(obj, "vector")  # refused by the store with what to send instead
+    for name, module in unrunnable_named(collection.definition).items():
+        if name not in vectors:
+            raise InvalidRequest(cannot_vectorize(collection.name, module) + f" (named vector '{name}')")
+    if vectors:
+        out["vectors"] = vectors
     return out
 
 

@@ -15,15 +15,6 @@ _CURSOR = "cursor api: invalid 'after' parameter: "
 _MEDIA = ("near_image", "near_audio", "near_video", "near_depth", "near_thermal", "near_imu")
 
 
-def check_target_names(msg: Any, named_vector: str | None) -> None:
-    """A search may name only the class's one named vector as its target."""
-    if not hasattr(msg, "target_vectors"):
-        return
-    names = set(msg.target_vectors) | (set(msg.targets.target_vectors) if msg.HasField("targets") else set())
-    for name in sorted(names - {named_vector}):
-        raise InvalidRequest(f'index for target vector "{name}" not found')
-
-
 def refuse_unsupported(request: Any) -> None:
     """Options rankql cannot honour are an error, never silently dropped."""
     for name in _MEDIA:

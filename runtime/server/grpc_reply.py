@@ -16,20 +16,19 @@ from weaviate.proto.v1 import base_pb2, search_get_pb2
 _SINGLE_FP32 = base_pb2.Vectors.VECTOR_TYPE_SINGLE_FP32
 
 
-def search_reply(
-    rows: list[dict], cls: ClassSchema, request: Any, took: float, named_vector: str | None = None
-) -> Any:
+def search_reply(rows: list[dict], cls: ClassSchema, request: Any, took: float) -> Any:
     """A SearchReply: plain results, or group_by_results when the request grouped.
 
-    `named_vector` is the class's one named vector (the v4 client's "default"): as in Weaviate, asking
-    for the vector of such a class returns it under its name. Messages are filled in place (add() and
-    field assignment), not built and copied: a page of results costs a few microseconds per value."""
+    Named vectors come back under their names (`_additional.vectors`); the vector of a class whose one
+    vector a client named (the v4 client's "default") under that name. Messages are filled in place
+    (add() and field assignment), not built and copied: a page of results costs a few microseconds per
+    value."""
     types = {p.name: p.data_type for p in cls.properties}
     vector_names: list[str] = []
     if request.HasField("metadata"):
         vector_names = list(request.metadata.vectors)
-        if not vector_names and request.metadata.vector and named_vector:
-            vector_names = [named_vector]
+        if not vector_names and request.metadata.vector:
+            vector_names = cls.vector_names
     reply = search_get_pb2.SearchReply(took=took)
     if request.HasField("group_by"):
         for row in rows:
@@ -44,7 +43,11 @@ def _result(out: Any, row: dict, collection: str, types: dict[str, str], vector_
     extra = row.get("_additional") or {}
     meta = out.metadata
     _fill_id(meta, extra["id"])
-    _fill_vector(meta, extra.get("vector"), vector_names)
+    _fill_vector(meta, extra.get("vector"), [])
+    for name, vector in (extra.get("vectors") or {}).items():
+        if vector is not None:
+            raw = struct.pack(f"<{len(vector)}f", *vector)
+            meta.vectors.append(base_pb2.Vectors(name=name, vector_bytes=raw, type=_SINGLE_FP32))
     distance = extra.get("distance")
     if distance is not None:
         meta.distance, meta.distance_present = distance, True
@@ -98,7 +101,7 @@ def _fill_vector(meta: Any, vector: list[float] | None, names: list[str]) -> Non
         return
     raw = struct.pack(f"<{len(vector)}f", *vector)
     if names:
-        # rankql keeps one vector per object: each requested named vector is that vector
+        # a group hit holds the class-level vector: shown under the name a client gave it
         for name in names:
             meta.vectors.append(base_pb2.Vectors(name=name, vector_bytes=raw, type=_SINGLE_FP32))
     else:

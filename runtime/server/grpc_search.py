@@ -14,30 +14,29 @@ import numpy as np
 from rankql.dsl import ast
 from rankql.dsl.schema import ClassSchema
 
-from .grpc_checks import GRPC_DEFAULT_LIMIT, check_paging, check_target_names, refuse_unsupported
+from .grpc_checks import GRPC_DEFAULT_LIMIT, check_paging, refuse_unsupported
 from .grpc_errors import InvalidRequest, NotSupported
 from .grpc_filters import where_from_filters
+from .grpc_targets import check_targets, targets_of, vectors_for_targets
 
 _SEARCHES = ("near_vector", "near_object", "near_text", "bm25_search", "hybrid_search")
 
 
-def bind_search(request: Any, cls: ClassSchema, named_vector: str | None = None) -> ast.Query:
-    """The Query of one SearchRequest against the class `cls` (its canonical name and properties).
-
-    `named_vector` is the name the class's one vector was declared under (the v4 client's "default"),
-    or None for a class-level vector: the only target vector a search may name."""
+def bind_search(request: Any, cls: ClassSchema) -> ast.Query:
+    """The Query of one SearchRequest against the class `cls` (its canonical name, properties and the
+    names of its vectors: the named vectors, or the name a client gave its one vector)."""
     refuse_unsupported(request)
     searched = [name for name in _SEARCHES if request.HasField(name)]
-    for name in searched:
-        check_target_names(getattr(request, name), named_vector)
     if request.sort_by and searched:
         raise InvalidRequest("sorting cannot be combined with search")
     check_paging(request, searched)
     props = _properties(request, cls)
     metadata = request.metadata if request.HasField("metadata") else None
+    search = search_fields(request)
+    check_targets(search.get("search"), cls)
     get = ast.GetQuery(
         class_name=cls.name,
-        **search_fields(request),
+        **search,
         where=where_from_filters(request.filters, cls) if request.HasField("filters") else None,
         limit=request.limit or GRPC_DEFAULT_LIMIT,
         offset=request.offset or None,
@@ -47,7 +46,7 @@ def bind_search(request: Any, cls: ClassSchema, named_vector: str | None = None)
         or None,
         group_by=_group_by(request.group_by) if request.HasField("group_by") else None,
         tenant=request.tenant or None,
-        selection=_selection(request, props, metadata),
+        selection=_selection(request, props, metadata, cls),
     )
     return ast.Query(gets=[get])
 
@@ -94,16 +93,7 @@ def _distance_certainty(msg: Any, where: str) -> dict[str, float | None]:
     return {"distance": distance, "certainty": certainty}
 
 
-def _check_targets(msg: Any, where: str) -> None:
-    """rankql keeps one vector per object: a single target vector (h6a's named vector) is that vector."""
-    names = set(msg.target_vectors)
-    if msg.HasField("targets"):
-        names.update(msg.targets.target_vectors)
-    if len(names) > 1:
-        raise NotSupported(
-            f"{where}: rankql keeps one vector per object, so it cannot search several target vectors "
-            f"({', '.join(sorted(names))})"
-        )
+def _check_selection(msg: Any, where: str) -> None:
     if msg.HasField("selection"):
         raise NotSupported(f"{where}: rankql does not support diversity selection (MMR) yet")
 
@@ -118,7 +108,7 @@ def decode_vector(msg: Any, where: str) -> list[float] | None:
     if vectors:
         if len(vectors) > 1:
             names = ", ".join(v.name for v in vectors)
-            raise InvalidRequest(f"{where}: rankql keeps one vector per object, got several ({names})")
+            raise InvalidRequest(f"{where}: one vector expected here, got several ({names})")
         if vectors[0].type == 2:  # VECTOR_TYPE_MULTI_FP32
             raise NotSupported(f"{where}: rankql does not support multi-vectors (ColBERT-style) yet")
         return float32s(vectors[0].vector_bytes)
@@ -145,18 +135,27 @@ def float64s(raw: bytes, what: str) -> list[float]:
 
 
 def _near_vector(msg: Any) -> ast.NearVector:
-    _check_targets(msg, "near_vector")
+    _check_selection(msg, "near_vector")
+    targets = targets_of(msg, "near_vector")
+    per_target = vectors_for_targets(msg, "near_vector", float32s)
+    if per_target is not None:
+        if targets is None:
+            targets = ast.Targets(vectors=list(per_target))
+        return ast.NearVector(
+            vector_per_target=per_target, targets=targets, **_distance_certainty(msg, "near_vector")
+        )
     vector = decode_vector(msg, "near_vector")
     if not vector:
         raise InvalidRequest("near_vector: a vector is required")
-    return ast.NearVector(vector=vector, **_distance_certainty(msg, "near_vector"))
+    return ast.NearVector(vector=vector, targets=targets, **_distance_certainty(msg, "near_vector"))
 
 
 def _near_object(msg: Any) -> ast.NearObject:
-    _check_targets(msg, "near_object")
+    _check_selection(msg, "near_object")
     if not msg.id:
         raise InvalidRequest("near_object: id is required")
-    return ast.NearObject(id=msg.id, **_distance_certainty(msg, "near_object"))
+    targets = targets_of(msg, "near_object")
+    return ast.NearObject(id=msg.id, targets=targets, **_distance_certainty(msg, "near_object"))
 
 
 def _move(msg: Any) -> ast.Move:
@@ -168,8 +167,9 @@ def _move(msg: Any) -> ast.Move:
 
 
 def _near_text(msg: Any) -> ast.NearText:
-    _check_targets(msg, "near_text")
+    _check_selection(msg, "near_text")
     return ast.NearText(
+        targets=targets_of(msg, "near_text"),
         concepts=list(msg.query),
         move_to=_move(msg.move_to) if msg.HasField("move_to") else None,
         move_away_from=_move(msg.move_away) if msg.HasField("move_away") else None,
@@ -178,11 +178,13 @@ def _near_text(msg: Any) -> ast.NearText:
 
 
 def _hybrid(msg: Any) -> ast.Hybrid:
-    _check_targets(msg, "hybrid")
+    _check_selection(msg, "hybrid")
     if msg.HasField("near_text"):
         raise NotSupported(
             "hybrid: rankql does not support a nearText sub-search in hybrid yet; pass a query"
         )
+    if msg.HasField("near_vector") and vectors_for_targets(msg.near_vector, "hybrid", float32s):
+        raise NotSupported("hybrid: rankql takes one vector for every target of hybrid, not one per target")
     vector = (
         decode_vector(msg.near_vector, "hybrid")
         if msg.HasField("near_vector")
@@ -202,6 +204,7 @@ def _hybrid(msg: Any) -> ast.Hybrid:
         fusion_type=fusion,
         max_vector_distance=wire_float(msg.vector_distance) if msg.HasField("vector_distance") else None,
         bm25_search_operator=_search_operator(msg, "bm25_search_operator", "hybrid"),
+        targets=targets_of(msg, "hybrid"),
     )
 
 
@@ -268,9 +271,13 @@ def _group_by(msg: Any) -> ast.GroupBy:
     )
 
 
-def _selection(request: Any, props: list[str], metadata: Any) -> list[ast.SelectionItem]:
+def _selection(request: Any, props: list[str], metadata: Any, cls: ClassSchema) -> list[ast.SelectionItem]:
     """Properties and _additional fields enough to fill the reply the request asks for."""
-    wants_vector = metadata is not None and (metadata.vector or len(metadata.vectors) > 0)
+    # vector=True returns every named vector (Weaviate's extractAdditionalPropsFromMetadata)
+    named = list(metadata.vectors) if metadata is not None else []
+    if metadata is not None and metadata.vector and cls.vector_names:
+        named = cls.vector_names
+    wants_vector = metadata is not None and metadata.vector and not cls.vector_names
     rerank = None
     if request.HasField("rerank"):
         args = ast.Rerank(
@@ -304,7 +311,9 @@ def _selection(request: Any, props: list[str], metadata: Any) -> list[ast.Select
         ):
             if flag:
                 names.append(name)
-    items = [ast.AdditionalScalar(name=n) for n in names]
+    items: list[ast.AdditionalItem] = [ast.AdditionalScalar(name=n) for n in names]
+    if named:
+        items.append(ast.VectorsField(names=named))
     if rerank is not None:
         items.append(rerank)
     return [*(ast.PropertyField(name=p) for p in props), ast.AdditionalSelection(items=items)]

@@ -27,7 +27,7 @@ from .grpc_search import bind_search
 from .grpc_tenants import tenants_get
 from .guard import lock_for
 from .tenant_use import prepare_tenants
-from .wire_schema import cannot_vectorize, unrunnable_vectorizer, vector_name
+from .wire_schema import cannot_vectorize, unrunnable_vectorizer
 
 log = logging.getLogger("rankql.server")
 _SOURCE = Source("", "<grpc>")  # the request has no text: errors carry no line and column
@@ -41,8 +41,7 @@ def run_search(db: Any, request: Any, headers: dict | None = None) -> Any:
         raise GrpcFailure(f"could not find class {request.collection} in schema")
     schema = db.schema()
     cls = schema.get(db.collection(request.collection).name)
-    named = vector_name(db.collection(cls.name).definition)
-    query = bind_search(request, cls, named)
+    query = bind_search(request, cls)
     problems = validate(query, schema)
     if problems:
         raise InvalidRequest("; ".join(_message(p, db, cls.name) for p in problems))
@@ -50,7 +49,7 @@ def run_search(db: Any, request: Any, headers: dict | None = None) -> Any:
     failures = [e for e in run.errors if e.get("extensions", {}).get("level") != "warning"]
     if run.failed or failures:
         raise GrpcFailure("; ".join(e["message"] for e in failures) or "the query failed")
-    return search_reply(run.data or [], cls, request, time.perf_counter() - started, named)
+    return search_reply(run.data or [], cls, request, time.perf_counter() - started)
 
 
 def _message(problem: Any, db: Any, class_name: str) -> str:

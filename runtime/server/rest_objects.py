@@ -14,7 +14,7 @@ from .delete_matching import MAX_DELETE, delete_matching
 from .rest import RestState, WireError
 from .rest_where import where_from_json
 from .tenant_use import prepare_tenants
-from .wire_schema import cannot_vectorize, unrunnable_vectorizer, vector_name
+from .wire_schema import cannot_vectorize, unrunnable_named, unrunnable_vectorizer, vector_name
 
 DEFAULT_LIST_LIMIT = 25  # Weaviate's QUERY_DEFAULTS_LIMIT for GET /v1/objects
 
@@ -29,6 +29,9 @@ def shown_object(collection: Collection, uuid: str, *, with_vector: bool) -> dic
     if obj is None:
         return None
     vector = obj.pop("vector")
+    vectors = obj.pop("vectors", None)
+    if with_vector and vectors:  # named vectors (vectorConfig), by name
+        obj["vectors"] = vectors
     named = vector_name(collection.definition)
     if with_vector and vector is not None:
         if named is None:
@@ -49,6 +52,8 @@ def rankql_object(collection: Collection, body: Any, *, position: str = "the obj
         obj["id"] = body["id"]
     vector = body.get("vector")
     vectors = body.get("vectors")
+    if collection.named:
+        return _with_named_vectors(collection, obj, vector, vectors)
     if isinstance(vectors, dict) and vectors:
         named = vector_name(collection.definition)
         unknown = sorted(set(vectors) - {named})
@@ -66,6 +71,20 @@ def rankql_object(collection: Collection, body: Any, *, position: str = "the obj
         obj["vector"] = vector
     elif (vectorizer := unrunnable_vectorizer(collection.definition)) is not None:
         raise ObjectError(cannot_vectorize(collection.name, vectorizer))
+    return obj
+
+
+def _with_named_vectors(collection: Collection, obj: dict, vector: Any, vectors: Any) -> dict:
+    """A class with named vectors: `vectors` by name go to the store, which checks them; a named vector
+    whose vectorizer does not run here must be given."""
+    if vector is not None and vector != []:
+        obj["vector"] = vector  # refused by the store with what to send instead
+    if vectors is not None:
+        obj["vectors"] = vectors
+    given = vectors if isinstance(vectors, dict) else {}
+    for name, module in unrunnable_named(collection.definition).items():
+        if given.get(name) in (None, []):
+            raise ObjectError(cannot_vectorize(collection.name, module) + f" (named vector '{name}')")
     return obj
 
 
@@ -191,9 +210,12 @@ def _update(state: RestState, request: Request, body: Any, replace: bool) -> dic
         raise WireError(f"the id in the body ('{body['id']}') differs from the id in the path ('{uuid}')")
     given = rankql_object(collection, {**body, "id": uuid}) if replace else None
     vector = given.get("vector") if given is not None else body.get("vector")
-    if not replace and isinstance(body.get("vectors"), dict):
+    vectors = None
+    if collection.named:
+        vectors = given.get("vectors") if given is not None else body.get("vectors")
+    elif not replace and isinstance(body.get("vectors"), dict):
         vector = rankql_object(collection, {"vectors": body["vectors"], "vector": [0.0]}).get("vector")
-    collection.update(uuid, body.get("properties") or {}, vector=vector, replace=replace)
+    collection.update(uuid, body.get("properties") or {}, vector=vector, replace=replace, vectors=vectors)
     return shown_object(collection, uuid, with_vector=True)
 
 

@@ -146,7 +146,10 @@ def _replace_definition(state: RestState, name: str, wire: dict, what: str) -> d
     if collection is None:
         raise WireError(f"class '{name}' not found", 404)
     current = collection.definition
-    substitute = bool((current.get("wireConfig") or {}).get("substituted"))
+    extras = current.get("wireConfig") or {}
+    substitute = bool(extras.get("substituted")) or any(
+        kept.get("substituted") for kept in (extras.get("vectorConfig") or {}).values()
+    )
     # Rerankers registered on the database are modules the definition may name.
     proposed = normalize_definition(to_rankql(wire, substitute=substitute), db._registered_names())
     if proposed["class"] != current["class"]:

@@ -39,18 +39,17 @@ def can_substitute(vectorizer: str) -> bool:
     return vectorizer.startswith("text2vec-") and vectorizer != RANKQL_VECTORIZER
 
 
-def _single_named_vector(body: dict, extras: dict, name: Any) -> None:
-    """Move the one named vector of `vectorConfig` onto the class vector (rankql has one vector per object)."""
-    named = _object(body.pop("vectorConfig", None), "vectorConfig", name)
+def _single_named_vector(body: dict, extras: dict, name: Any, substitute: bool) -> None:
+    """Move the one named vector of `vectorConfig` onto the class vector, under the name the client gave
+    it (how folders saved before named vectors hold such a class); several stay named vectors."""
+    named = _object(body.get("vectorConfig"), "vectorConfig", name)
     if not named:
+        body.pop("vectorConfig", None)
         return
     if len(named) > 1:
-        raise _problem(
-            name,
-            f"{len(named)} named vectors ({', '.join(sorted(named))}) are not supported: rankql keeps one "
-            "vector per object, so a class may declare at most one named vector",
-            "declare a single named vector (or the class-level vectorizer) for this class",
-        )
+        _named_vectors(body, extras, name, substitute)
+        return
+    body.pop("vectorConfig")
     if body.get("vectorizer") not in (None, "none"):
         raise _problem(
             name,
@@ -77,6 +76,61 @@ def _single_named_vector(body: dict, extras: dict, name: Any) -> None:
     extras["vectorName"] = vector_name
 
 
+def _named_vectors(body: dict, extras: dict, name: Any, substitute: bool) -> None:
+    """Several named vectors become rankql's vectorConfig; a module rankql does not run (substituted by
+    the shipped MiniLM, or none) and the index settings it does not act on are kept to be shown back."""
+    if body.get("vectorizer") not in (None, "none"):
+        raise _problem(
+            name,
+            "creating a class with both a class level vector index and named vectors is forbidden",
+            "declare either 'vectorizer' or the entries of 'vectorConfig'",
+        )
+    own: dict[str, dict] = {}
+    shown: dict[str, dict] = {}
+    for vector, config in body.pop("vectorConfig").items():
+        where = f"vectorConfig.{vector}"
+        config = _object(config, where, name)
+        modules = _object(config.get("vectorizer"), f"{where}.vectorizer", name) or {"none": {}}
+        if len(modules) != 1:
+            raise _problem(
+                name, f"named vector '{vector}' must name exactly one vectorizer", "name one module"
+            )
+        ((module, settings),) = modules.items()
+        settings = _object(settings, f"{where}.vectorizer.{module}", name)
+        keep: dict[str, Any] = {}
+        if module not in VECTORIZERS:
+            keep["vectorizer"] = {module: settings}
+            if substitute and can_substitute(module):
+                keep["substituted"] = True
+                module, settings = RANKQL_VECTORIZER, _substitute_settings(settings)
+            else:
+                module, settings = "none", {}
+        entry: dict[str, Any] = {"vectorizer": {module: settings}}
+        if "vectorIndexType" in config:
+            entry["vectorIndexType"] = config["vectorIndexType"]
+        index = _object(config.get("vectorIndexConfig"), f"{where}.vectorIndexConfig", name)
+        multivector = index.get("multivector")
+        if isinstance(multivector, dict) and multivector.get("enabled"):
+            raise _problem(name, "multi-vector indexes are not supported", "index one vector per object")
+        entry["vectorIndexConfig"] = {k: v for k, v in index.items() if k in _RANKQL_INDEX_KEYS}
+        rest = {k: v for k, v in index.items() if k not in _RANKQL_INDEX_KEYS}
+        if rest:
+            keep["vectorIndexConfig"] = rest
+        own[vector] = entry
+        if keep:
+            shown[vector] = keep
+    body["vectorConfig"] = own
+    if shown:
+        extras["vectorConfig"] = shown
+
+
+def _substitute_settings(settings: dict) -> dict:
+    own = {"vectorizeClassName": bool(settings.get("vectorizeClassName", True))}
+    if settings.get("properties") is not None:
+        own["properties"] = settings["properties"]
+    return own
+
+
 def to_rankql(wire: Any, *, substitute: bool = False) -> dict:
     """A definition for Database.create_collection from a class as a Weaviate client sends it."""
     if not isinstance(wire, dict):
@@ -84,7 +138,7 @@ def to_rankql(wire: Any, *, substitute: bool = False) -> dict:
     body = copy.deepcopy(wire)
     name = body.get("class")
     extras: dict[str, Any] = {}
-    _single_named_vector(body, extras, name)
+    _single_named_vector(body, extras, name, substitute)
     modules = dict(_object(body.pop("moduleConfig", None), "moduleConfig", name))
     vectorizer = body.get("vectorizer") or "none"
     wire_modules: dict[str, Any] = {}
@@ -175,6 +229,16 @@ def shown_vectorizer(definition: dict) -> str:
 def vector_name(definition: dict) -> str | None:
     """The name of the class's one named vector ("default" for the v4 client's defaults), or None."""
     return (definition.get("wireConfig") or {}).get("vectorName")
+
+
+def unrunnable_named(definition: dict) -> dict[str, str]:
+    """Named vectors whose vectorizer rankql does not run (not substituted): name -> module."""
+    kept = (definition.get("wireConfig") or {}).get("vectorConfig") or {}
+    return {
+        vector: next(iter(keep["vectorizer"]))
+        for vector, keep in kept.items()
+        if "vectorizer" in keep and not keep.get("substituted")
+    }
 
 
 def unrunnable_vectorizer(definition: dict) -> str | None:

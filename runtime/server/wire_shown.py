@@ -70,6 +70,9 @@ def to_wire(definition: dict) -> dict:
     out["shardingConfig"] = {**_SHARDING, **(extras.get("shardingConfig") or {})}
     index_type = definition["vectorIndexType"]
     index = _index_wire(definition["vectorIndexConfig"], index_type, extras)
+    if definition.get("vectorConfig"):
+        out["vectorConfig"] = _named_wire(definition["vectorConfig"], extras.get("vectorConfig") or {})
+        return out
     named = extras.get("vectorName")
     if named is None:
         out.update(vectorIndexConfig=index, vectorIndexType=index_type, vectorizer=vectorizer)
@@ -82,6 +85,24 @@ def to_wire(definition: dict) -> dict:
             "vectorizer": {vectorizer: settings},
         }
     }
+    return out
+
+
+def _named_wire(config: dict, kept: dict) -> dict:
+    """Named vectors as given: the module the client named (a substituted or unrun one included)."""
+    out = {}
+    for vector, entry in config.items():
+        keep = kept.get(vector) or {}
+        index_type = entry["vectorIndexType"]
+        vectorizer = copy.deepcopy(keep.get("vectorizer") or entry["vectorizer"])
+        for module, settings in vectorizer.items():
+            if module != "none":
+                settings.setdefault("vectorizeClassName", True)
+        out[vector] = {
+            "vectorIndexConfig": _index_wire(entry["vectorIndexConfig"], index_type, keep),
+            "vectorIndexType": index_type,
+            "vectorizer": vectorizer,
+        }
     return out
 
 

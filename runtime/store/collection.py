@@ -13,6 +13,7 @@ from rankql.dsl.schema import ClassSchema
 from ..errors import ObjectError, SearchError, TenantError
 from .bm25 import Bm25Index, not_searchable
 from .definition import class_schema
+from .definition_vectors import as_class_definition, unknown_target
 from .filters import evaluate
 from .guard import DatabaseGuard
 from .objects import BatchResult, ObjectTable
@@ -74,6 +75,16 @@ class Collection:
         self.vectorizer = make_vectorizer(definition)
         self.objects = ObjectTable()
         self.vectors = VectorIndex(definition["vectorIndexConfig"], definition["vectorIndexType"])
+        # Named vectors (vectorConfig): one index and vectorizer each, keyed by name, in declaration order.
+        self.named_definitions = {
+            name: as_class_definition(definition, config)
+            for name, config in (definition.get("vectorConfig") or {}).items()
+        }
+        self.named = {
+            name: VectorIndex(d["vectorIndexConfig"], d["vectorIndexType"])
+            for name, d in self.named_definitions.items()
+        }
+        self.named_vectorizers = {name: make_vectorizer(d) for name, d in self.named_definitions.items()}
         self.bm25, self.stopwords = (None, None) if _empty else _keyword_parts(definition)
         self._types = {p["name"]: p["dataType"][0] for p in definition["properties"]}
         self._guard = guard if guard is not None else DatabaseGuard()  # the Database's: its locks and log
@@ -200,8 +211,38 @@ class Collection:
     def updated_ms(self, doc_id: int) -> int:
         return self.objects.updated[doc_id]
 
-    def vector_of(self, doc_id: int) -> np.ndarray | None:
-        return self.vectors.flat.vector(doc_id)
+    def vector_of(self, doc_id: int, target: str | None = None) -> np.ndarray | None:
+        return self.vector_index(target).flat.vector(doc_id)
+
+    def vectors_of(self, doc_id: int) -> dict[str, list[float]]:
+        """The object's named vectors by name (those it has)."""
+        out = {}
+        for name, index in self.named.items():
+            vector = index.flat.vector(doc_id)
+            if vector is not None:
+                out[name] = vector.tolist()
+        return out
+
+    # -- named vectors -----------------------------------------------------------------------------
+
+    @property
+    def vector_names(self) -> list[str]:
+        """The names a search may target: the named vectors, or the client's name of the class vector."""
+        return self.class_schema.vector_names
+
+    def vector_index(self, target: str | None) -> VectorIndex:
+        """The vectors a target searches: None (or the class vector's alias) is the class-level vector."""
+        if target is None or (not self.named and target in self.vector_names):
+            return self.vectors
+        index = self.named.get(target)
+        if index is None:
+            raise SearchError(unknown_target(self.name, target, self.vector_names))
+        return index
+
+    def vectorizer_for(self, target: str | None) -> Any:
+        if target is None or target not in self.named:
+            return self.vectorizer
+        return self.named_vectorizers[target]
 
     def live_ids(self) -> np.ndarray:
         return self.objects.live_ids()
@@ -209,8 +250,10 @@ class Collection:
     def column(self, prop: str) -> list:
         return self.objects.column(prop)
 
-    def object_text(self, properties: dict) -> str:
+    def object_text(self, properties: dict, target: str | None = None) -> str:
         """The text the vectorizer embeds for these properties (docs/search-internals.md#vectors)."""
+        if target is not None and target in self.named_definitions:
+            return object_text(self.named_definitions[target], properties)
         return object_text(self.definition, properties)
 
     def get(self, uuid: str) -> dict | None:
@@ -225,6 +268,7 @@ class Collection:
                 return None
             props = self.objects.props[doc_id] or {}
             vector = self.vector_of(doc_id)
+            named = self.vectors_of(doc_id) if self.named else None
             created, updated = self.objects.created[doc_id], self.objects.updated[doc_id]
             stored_id = self.objects.uuids[doc_id]
         return {
@@ -232,6 +276,7 @@ class Collection:
             "id": stored_id,
             "properties": {k: to_json_value(self._props[k]["dataType"][0], v) for k, v in props.items()},
             "vector": None if vector is None else vector.tolist(),
+            **({"vectors": named} if named is not None else {}),
             "creationTimeUnix": created,
             "lastUpdateTimeUnix": updated,
         }
@@ -267,18 +312,21 @@ class Collection:
         *,
         exact: bool = False,
         lists: bool = False,
+        target: str | None = None,
     ) -> tuple[Any, Any]:
         """(doc ids, distances) nearest first, exact ties by uuid; k=None gives every object within
         max_distance. The engine's lowering chooses: `exact` scans every vector (or those in `allow`)
         instead of walking the HNSW graph; `lists` gives Python lists (a page) instead of arrays
         (int64 ids, float32 distances). The answers are the same either way, up to HNSW recall.
+        `target` names the named vector searched (None: the class-level vector).
         """
-        hnsw = self.vectors.hnsw
+        vectors = self.vector_index(target)
+        hnsw = vectors.hnsw
         if lists and not exact and allow is None and hnsw is not None and k is not None:
             found = self._hnsw_page(hnsw, vector, k, max_distance)
             if found is not None:
                 return found
-        ids, distances = self._vector_columns(vector, k, allow, max_distance, exact)
+        ids, distances = self._vector_columns(vectors, vector, k, allow, max_distance, exact)
         return (ids.tolist(), distances.tolist()) if lists else (ids, distances)
 
     def _hnsw_page(
@@ -305,9 +353,15 @@ class Collection:
         return ids, values
 
     def _vector_columns(
-        self, vector: Any, k: int | None, allow: np.ndarray | None, max_distance: float | None, exact: bool
+        self,
+        vectors: VectorIndex,
+        vector: Any,
+        k: int | None,
+        allow: np.ndarray | None,
+        max_distance: float | None,
+        exact: bool,
     ) -> tuple[np.ndarray, np.ndarray]:
-        hnsw = self.vectors.hnsw
+        hnsw = vectors.hnsw
         if (
             not exact
             and allow is None
@@ -337,10 +391,10 @@ class Collection:
                     keep = int(np.searchsorted(dist, np.float32(max_distance), side="right"))
                     ids, dist = ids[:keep], dist[:keep]
                 return ids, dist
-        query = self.vectors.check_query(vector, self.name)
+        query = vectors.check_query(vector, self.name)
         if query is None or (k is not None and k <= 0):
             return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.float32)
-        ids, dist = self.vectors.search(query, k, allow, exact=exact)
+        ids, dist = vectors.search(query, k, allow, exact=exact)
         # A page is checked with Python floats (one numpy call), a long list with numpy.
         small = len(dist) <= PAGE_ROWS
         values = dist.tolist() if small else [float(dist[0])]
@@ -410,14 +464,20 @@ class Collection:
         """Sorted doc ids that pass a where filter."""
         return evaluate(where, self)
 
-    def embed_queries(self, texts: list[str]) -> np.ndarray:
-        """Query vectors from the class vectorizer, one row per text."""
-        if self.vectorizer is None:
-            raise SearchError(
-                f"class '{self.name}' has no vectorizer, so text cannot be turned into a vector",
-                hint='create the class with "vectorizer": "text2vec-transformers", or search with nearVector',
+    def embed_queries(self, texts: list[str], target: str | None = None) -> np.ndarray:
+        """Query vectors from the class vectorizer (or the target's), one row per text."""
+        vectorizer = self.vectorizer_for(target)
+        if vectorizer is None:
+            whose = (
+                f"named vector '{target}' of class '{self.name}'"
+                if target in self.named
+                else f"class '{self.name}'"
             )
-        return self.vectorizer.embed_queries(list(texts))
+            raise SearchError(
+                f"{whose} has no vectorizer, so text cannot be turned into a vector",
+                hint='create it with "vectorizer": "text2vec-transformers", or search with nearVector',
+            )
+        return vectorizer.embed_queries(list(texts))
 
     # -- writing objects (a CollectionWriter, writes.py, does them) ---------------------------------
 
@@ -451,13 +511,20 @@ class Collection:
         return self.writer.insert_many(_batch(objects), progress=progress)
 
     def update(
-        self, uuid: str, properties: dict | None = None, *, vector: Any = None, replace: bool = False
+        self,
+        uuid: str,
+        properties: dict | None = None,
+        *,
+        vector: Any = None,
+        replace: bool = False,
+        vectors: dict | None = None,
     ) -> None:
         """Change an object: merge `properties` into it (replace=True: swap them all); a null value unsets.
 
-        The vector is re-computed only when the vectorized text changed (as Weaviate does), unless given.
+        A vector (each named vector) is re-computed only when the text it embeds changed (as Weaviate
+        does), unless given: `vector` for the class-level vector, `vectors` by name for named vectors.
         """
-        self.writer.update(uuid, properties, vector, replace)
+        self.writer.update(uuid, properties, vector, replace, vectors)
 
     def delete(self, uuid: str) -> bool:
         """Remove an object; False when there was none with this id."""

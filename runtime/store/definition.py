@@ -8,11 +8,12 @@ import re
 from collections.abc import Iterable
 from typing import Any
 
-from rankql.dsl.schema import DISTANCES, ClassSchema, PropertySchema
+from rankql.dsl.schema import DISTANCES, ClassSchema, NamedVectorSchema, PropertySchema
 
 from ..errors import SchemaError
 from .definition_lenient import ACTED_INDEX_KEYS, ACTED_INVERTED_KEYS, set_aside
 from .definition_props import Checker, check_properties, suggest
+from .definition_vectors import normalize_vector_config, set_aside_vectors, vectorizer_of
 from .thresholds import FLAT_SEARCH_CUTOFF
 
 VECTORIZERS = ("none", "text2vec-transformers")
@@ -43,6 +44,7 @@ _CLASS_KEYS = (
     "shardingConfig",
     "multiTenancyConfig",
     "wireConfig",
+    "vectorConfig",
 )
 _VECTOR_INDEX_KEYS = ACTED_INDEX_KEYS
 _INVERTED_KEYS = ACTED_INVERTED_KEYS
@@ -76,6 +78,7 @@ def _normalize(definition: dict, known_modules: Iterable[str]) -> dict:
     name = capitalize_class_name(raw_name)
     modules = set(BUILTIN_MODULES) | set(known_modules)
     definition = set_aside(definition, VECTORIZERS, modules)  # a real Weaviate export loads unchanged
+    definition = set_aside_vectors(definition, VECTORIZERS)
     check = Checker(name)
     if not _CLASS_NAME.match(name):
         check.add(f"class name '{raw_name}' must start with a letter and hold only letters, digits and _")
@@ -105,6 +108,17 @@ def _normalize(definition: dict, known_modules: Iterable[str]) -> dict:
     if tenancy is not None:
         out["multiTenancyConfig"] = tenancy  # only when enabled: other definitions stay as they were
     out["properties"] = check_properties(check, definition.get("properties") or [], modules)
+    named = normalize_vector_config(
+        check,
+        definition.get("vectorConfig"),
+        definition,
+        VECTORIZERS,
+        VECTOR_INDEX_TYPES,
+        lambda config, module: _module_config(check, config, modules, module),
+        lambda config: _vector_index(check, config),
+    )
+    if named is not None:
+        out["vectorConfig"] = named
     if isinstance(definition.get("wireConfig"), dict):
         # Settings only a Weaviate-compatible server shows back (runtime/server/wire_schema.py); kept verbatim.
         out["wireConfig"] = copy.deepcopy(definition["wireConfig"])
@@ -259,6 +273,13 @@ def class_schema(definition: dict, registered: Iterable[str] = ()) -> ClassSchem
         ],
         vectorizer=definition["vectorizer"],
         distance=definition["vectorIndexConfig"]["distance"],
+        named_vectors={
+            name: NamedVectorSchema(
+                vectorizer=vectorizer_of(config), distance=config["vectorIndexConfig"]["distance"]
+            )
+            for name, config in (definition.get("vectorConfig") or {}).items()
+        },
+        vector_alias=(definition.get("wireConfig") or {}).get("vectorName"),
         rerankers=rerankers,
         index_null_state=inverted["indexNullState"],
         index_property_length=inverted["indexPropertyLength"],

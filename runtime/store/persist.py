@@ -27,6 +27,7 @@ from .collection import Collection, _keyword_parts
 from .flat import FlatIndex
 from .folder_checks import check_definition, check_manifest, check_objects, check_vector_arrays
 from .hnsw import HnswIndex
+from .named_persist import load_named, save_named
 from .objects import ObjectTable
 from .segments import read_segments, write_segments
 from .tenants import Tenant
@@ -72,6 +73,8 @@ def _save_collection(collection: Collection, folder: Path, final: Path | None = 
     if vectors.hnsw is not None:
         vectors.hnsw.save(folder / "hnsw.bin")
         meta["hnsw_count"] = len(vectors.hnsw)
+    if collection.named:
+        meta["named"] = save_named(collection.named, folder)
     _write_json(folder / "objects.json", meta)
     (folder / "bm25").mkdir()
     save_bm25(collection.bm25, folder / "bm25")
@@ -286,6 +289,7 @@ def _load_collection(
             m=int(config["maxConnections"]),
             ef=int(config["ef"]),
         )
+    load_named(collection.named, folder, meta.get("named") or [])
     collection.bm25 = load_bm25(folder / "bm25")
     collection.stopwords = _keyword_parts(definition)[1]
     if collection.tenant_shards is not None:

@@ -39,7 +39,14 @@ def replay_put(writer: CollectionWriter, header: dict, blob: bytes) -> None:
     c = writer.collection
     loaders = {name: _loader(data_type) for name, data_type in c._types.items()}
     dim = header.get("dim")
-    rows = np.frombuffer(blob, dtype="<f4").reshape(-1, dim) if dim else None
+    count = sum(1 for entry in header["objects"] if entry[3])
+    size = count * dim * 4 if dim else 0
+    rows = np.frombuffer(blob[:size], dtype="<f4").reshape(-1, dim) if dim else None
+    named = _named_rows(header, blob[size:], len(header["objects"]))
+    if set(named) - set(c.named):
+        raise ValueError(
+            f"a put with named vectors the class does not have: {sorted(set(named) - set(c.named))}"
+        )
     prepared = []
     row = 0
     for position, (uuid, created, props, has_vector) in enumerate(header["objects"]):
@@ -50,13 +57,44 @@ def replay_put(writer: CollectionWriter, header: dict, blob: bytes) -> None:
             vector = rows[row].astype(np.float32)
             row += 1
         values = {k: loaders[k](v) for k, v in props.items()}
-        prepared.append(_Prepared(position, uuid, values, vector, c.objects.by_uuid.get(uuid), int(created)))
+        old = c.objects.by_uuid.get(uuid)
+        vectors = {name: rows_of[position] for name, rows_of in named.items() if position in rows_of}
+        prepared.append(_Prepared(position, uuid, values, vector, old, int(created), vectors))
     ids, vec_ids, matrix = writer._layout(prepared)
+    layout = writer._named_layout(prepared, ids)
 
     def publish() -> None:
-        c.vectors.add(vec_ids, matrix)
+        if matrix is not None:
+            c.vectors.add(vec_ids, matrix)
+        for name, (n_ids, n_rows) in layout.items():
+            c.named[name].add(n_ids, n_rows)
 
-    writer._apply(prepared, ids, vec_ids, publish if matrix is not None else None, int(header["stamp"]))
+    writer._apply(
+        prepared, ids, vec_ids, publish if matrix is not None or layout else None, int(header["stamp"])
+    )
+
+
+def _named_rows(header: dict, blob: bytes, objects: int) -> dict[str, dict[int, np.ndarray]]:
+    """The named vectors of a put record: name -> position of the object -> its vector."""
+    out: dict[str, dict[int, np.ndarray]] = {}
+    start = 0
+    for entry in header.get("named") or []:
+        if not (isinstance(entry, list) and len(entry) == 3):
+            raise ValueError("a put names its named vectors in a form rankql never writes")
+        name, dim, positions = entry
+        if (
+            type(dim) is not int
+            or dim <= 0
+            or not all(type(i) is int and 0 <= i < objects for i in positions)
+        ):
+            raise ValueError(f"a put with named vector {name!r} malformed")
+        size = len(positions) * dim * 4
+        if start + size > len(blob):
+            raise ValueError("a put names more vectors than it holds")
+        rows = np.frombuffer(blob[start : start + size], dtype="<f4").reshape(-1, dim)
+        out[str(name)] = {i: rows[j].astype(np.float32) for j, i in enumerate(positions)}
+        start += size
+    return out
 
 
 def replay_delete(writer: CollectionWriter, header: dict) -> None:

@@ -23,6 +23,7 @@ def snapshot(collection: Collection) -> Collection:
     frozen = copy.copy(collection)
     frozen.objects = _objects(collection.objects)
     frozen.vectors = _vectors(collection.vectors)
+    frozen.named = {name: _vectors(index) for name, index in collection.named.items()}
     frozen.bm25 = _keywords(collection.bm25)
     if collection.tenant_shards is not None:
         frozen.tenant_shards = collection.tenant_shards.frozen(snapshot)

@@ -9,12 +9,13 @@ updates the object table and the indexes together.
 from __future__ import annotations
 
 import uuid as uuidlib
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
 from ..errors import ObjectError
+from .definition_vectors import unknown_target
 from .heap import release_free_heap
 from .objects import BatchResult, ObjectResult, now_ms
 from .progress import progress_bar
@@ -26,7 +27,7 @@ if TYPE_CHECKING:
 
     from .collection import Collection
 
-_OBJECT_KEYS = ("class", "id", "properties", "vector")
+_OBJECT_KEYS = ("class", "id", "properties", "vector", "vectors")
 
 
 @dataclass(slots=True)
@@ -39,6 +40,7 @@ class _Prepared:
     vector: np.ndarray | None
     replaces: int | None  # doc id of the version it replaces
     created: int | None = None
+    named: dict[str, np.ndarray] = field(default_factory=dict)  # named vectors (vectorConfig) by name
 
 
 class CollectionWriter:
@@ -87,12 +89,44 @@ class CollectionWriter:
                 raise ObjectError(f"property '{name}' ({prop['dataType'][0]}): {exc}") from None
         return out
 
-    def _prepare(self, position: int, obj: Any, dim: int | None) -> _Prepared:
+    def _named_vectors(self, obj: dict, dims: dict[str, int | None]) -> tuple[Any, dict[str, np.ndarray]]:
+        """The object's class-level vector (raw, or None) and its checked named vectors."""
+        c = self.collection
+        raw, given = obj.get("vector"), obj.get("vectors")
+        if given is not None and not isinstance(given, dict):
+            raise ObjectError("vectors must be an object: {name: [numbers], ...}")
+        given = {k: v for k, v in (given or {}).items() if v is not None and not _empty(v)}
+        names = c.vector_names
+        if not c.named:  # the class-level vector, perhaps known to the client under one name
+            unknown = sorted(set(given) - set(names))
+            if unknown:
+                raise ObjectError(
+                    f"class '{c.name}' has no named vector {', '.join(repr(n) for n in unknown)}"
+                    + (f": its one vector is '{names[0]}'" if names else ": send its one vector as 'vector'")
+                )
+            return (given[names[0]] if given else raw), {}
+        if raw is not None and not _empty(raw):
+            raise ObjectError(
+                f"class '{c.name}' has named vectors ({', '.join(names)}) and no class-level vector: "
+                "send vectors: {name: [...]} instead of vector"
+            )
+        out = {}
+        for name, value in given.items():
+            if name not in c.named:
+                raise ObjectError(unknown_target(c.name, name, names))
+            out[name] = self._check_vector(value, dims.get(name))
+        return None, out
+
+    def _prepare(
+        self, position: int, obj: Any, dim: int | None, dims: dict[str, int | None] | None = None
+    ) -> _Prepared:
         if not isinstance(obj, dict):
             raise ObjectError(f"an object must be a dict with 'properties', got {type(obj).__name__}")
         for key in obj:
             if key not in _OBJECT_KEYS:
-                raise ObjectError(f"unknown field '{key}' in object: use id, properties and vector")
+                raise ObjectError(
+                    f"unknown field '{key}' in object: use id, properties and vector (or vectors)"
+                )
         c = self.collection
         cls = None if obj.get("class") is None else text_of(obj["class"])
         if cls is not None and str(cls)[:1].upper() + str(cls)[1:] != c.name:
@@ -102,10 +136,14 @@ class CollectionWriter:
         except ValueProblem as exc:
             raise ObjectError(f"id: {exc}") from None
         props = self._check_properties(obj.get("properties"))
-        vector = None if obj.get("vector") is None else self._check_vector(obj["vector"], dim)
+        raw, named = self._named_vectors(obj, dims if dims is not None else self._dims())
+        vector = None if raw is None else self._check_vector(raw, dim)
         old = c.objects.by_uuid.get(uuid)
         created = c.objects.created[old] if old is not None else None
-        return _Prepared(position, uuid, props, vector, old, created)
+        return _Prepared(position, uuid, props, vector, old, created, named)
+
+    def _dims(self) -> dict[str, int | None]:
+        return {name: index.dim for name, index in self.collection.named.items()}
 
     def texts_to_embed(self, objects: list) -> list[tuple[int, str]]:
         """(position, text) of each object insert_many would vectorize (no vector, properties that fit):
@@ -115,12 +153,32 @@ class CollectionWriter:
             return []
         out = []
         for i, obj in enumerate(objects):
-            if not isinstance(obj, dict) or obj.get("vector") is not None:
+            if not isinstance(obj, dict) or obj.get("vector") is not None or obj.get("vectors"):
                 continue
             try:
                 out.append((i, c.object_text(self._check_properties(obj.get("properties")))))
             except ObjectError:
                 continue  # insert_many reports it
+        return out
+
+    def named_texts_to_embed(self, objects: list) -> list[tuple[str, list[tuple[int, str]]]]:
+        """Per named vector with a vectorizer: (name, [(position, text)]) of the objects that lack it."""
+        c = self.collection
+        out = []
+        for name, vectorizer in c.named_vectorizers.items():
+            if vectorizer is None:
+                continue
+            todo = []
+            for i, obj in enumerate(objects):
+                given = obj.get("vectors") if isinstance(obj, dict) else None
+                if not isinstance(obj, dict) or isinstance(given, dict) and given.get(name) is not None:
+                    continue
+                try:
+                    todo.append((i, c.object_text(self._check_properties(obj.get("properties")), name)))
+                except ObjectError:
+                    continue  # insert_many reports it
+            if todo:
+                out.append((name, todo))
         return out
 
     # -- writes ------------------------------------------------------------------------------------
@@ -140,9 +198,10 @@ class CollectionWriter:
         prepared: list[_Prepared] = []
         seen: dict[str, int] = {}
         dim = c.vectors.dim
+        dims = self._dims()
         for i, obj in enumerate(objects):
             try:
-                item = self._prepare(i, obj, dim)
+                item = self._prepare(i, obj, dim, dims)
             except ObjectError as exc:
                 results[i].error = exc.message
                 continue
@@ -155,6 +214,8 @@ class CollectionWriter:
             seen[item.uuid] = i
             if item.vector is not None and dim is None:
                 dim = len(item.vector)  # the first vector fixes the collection's dimension
+            for name, vector in item.named.items():
+                dims[name] = dims.get(name) or len(vector)  # ... and each named vector's
             prepared.append(item)
         bar = progress_bar(len(objects), f"importing into {c.name}", progress)
         try:
@@ -167,6 +228,9 @@ class CollectionWriter:
 
     def _vectorize(self, prepared: list[_Prepared], results: list[ObjectResult], bar: Any) -> None:
         c = self.collection
+        if c.named:
+            self._vectorize_named(prepared, results, bar)
+            return
         bar.update(sum(1 for p in prepared if p.vector is not None or c.vectorizer is None))
         todo = [p for p in prepared if p.vector is None]
         if c.vectorizer is None or not todo:
@@ -182,6 +246,37 @@ class CollectionWriter:
             else:
                 p.vector = vector
 
+    def _vectorize_named(self, prepared: list[_Prepared], results: list[ObjectResult], bar: Any) -> None:
+        """Each named vector an object lacks, from that vector's own vectorizer and source properties."""
+        c = self.collection
+        bar.update(len(prepared))  # progress counts objects; each vectorizer below runs over all of them
+        for name, vectorizer in c.named_vectorizers.items():
+            todo = [p for p in prepared if name not in p.named and results[p.position].error is None]
+            if vectorizer is None or not todo:
+                continue
+            vectors = vectorizer.embed([c.object_text(p.props, name) for p in todo])
+            dim = c.named[name].dim or next((len(p.named[name]) for p in prepared if name in p.named), None)
+            for p, vector in zip(todo, vectors, strict=True):
+                if dim is not None and len(vector) != dim:
+                    results[p.position].error = (
+                        f"the vectorizer of named vector '{name}' made a vector of length {len(vector)}, "
+                        f"but '{name}' holds vectors of length {dim}"
+                    )
+                else:
+                    p.named[name] = vector
+
+    def _named_layout(
+        self, prepared: list[_Prepared], ids: np.ndarray
+    ) -> dict[str, tuple[np.ndarray, np.ndarray]]:
+        """Per named vector: the doc ids and rows of the objects that have it."""
+        out = {}
+        for name in self.collection.named:
+            keep = [i for i, p in enumerate(prepared) if name in p.named]
+            if keep:
+                rows = np.stack([prepared[i].named[name] for i in keep]).astype(np.float32)
+                out[name] = (ids[keep], rows)
+        return out
+
     def _commit(self, prepared: list[_Prepared], stamp: int) -> None:
         """Log the write, then apply it to every index at once (or to none: then the error propagates)."""
         if not prepared:
@@ -192,11 +287,15 @@ class CollectionWriter:
             if p.created is None:
                 p.created = stamp
         ids, vec_ids, matrix = self._layout(prepared)
+        named = self._named_layout(prepared, ids)
         # The costly part of a big batch (its HNSW insertion) happens here, before queries are held.
         publish = stage_vectors(c.vectors, vec_ids, matrix) if matrix is not None else None
+        if named:
+            staged = [stage_vectors(c.named[n], n_ids, rows) for n, (n_ids, rows) in named.items()]
+            publish = _publish_all(([publish] if publish is not None else []) + staged, c, ids)
         tokens = {d: c.bm25.tokenize(p.props) for d, p in zip(ids.tolist(), prepared, strict=True)}
         if guard.journal is not None:  # an in-memory database logs nothing: no record to build
-            guard.log(*self._put_record(prepared, matrix, stamp))
+            guard.log(*self._put_record(prepared, matrix, stamp, named))
         try:
             with guard.exclusive():
                 self._apply(prepared, ids, vec_ids, publish, stamp, tokens)
@@ -234,6 +333,8 @@ class CollectionWriter:
                 for doc_id in ids.tolist():
                     c.bm25.remove(doc_id)  # a no-op for ids it never indexed
                 c.vectors.remove(vec_ids)
+                for index in c.named.values():
+                    index.remove(ids)  # skips the ids it does not hold
                 raise
         except BaseException:
             c.objects.skip(len(prepared))  # these ids may sit in an index as deleted: never reuse them
@@ -249,9 +350,13 @@ class CollectionWriter:
         c = self.collection
         c.bm25.remove(doc_id)
         c.vectors.remove(np.asarray([doc_id], dtype=np.int64))
+        for index in c.named.values():
+            index.remove(np.asarray([doc_id], dtype=np.int64))
         c.objects.drop(doc_id)
 
-    def update(self, uuid: str, properties: dict | None, vector: Any, replace: bool) -> None:
+    def update(
+        self, uuid: str, properties: dict | None, vector: Any, replace: bool, vectors: dict | None = None
+    ) -> None:
         c = self.collection
         with c._guard.writing():
             c.check_writable()
@@ -265,11 +370,17 @@ class CollectionWriter:
             for name, value in (properties or {}).items():
                 merged[name] = value
             merged = {k: v for k, v in merged.items() if v is not None}
-            item = self._prepare(0, {"id": uuid, "properties": merged, "vector": vector}, c.vectors.dim)
-            if item.vector is None:
+            given = {"id": uuid, "properties": merged, "vector": vector, "vectors": vectors}
+            item = self._prepare(0, given, c.vectors.dim)
+            if item.vector is None and not c.named:
                 same_text = c.vectorizer is None or c.object_text(item.props) == c.object_text(old)
                 if same_text:
                     item.vector = c.vector_of(doc_id)
+            for name, vectorizer in c.named_vectorizers.items():
+                kept = c.vector_of(doc_id, name)
+                same = vectorizer is None or c.object_text(item.props, name) == c.object_text(old, name)
+                if name not in item.named and kept is not None and same:
+                    item.named[name] = kept  # re-computed only when the text it embeds changed
             results = [ObjectResult(0, item.uuid)]
             self._vectorize([item], results, progress_bar(1, "", False))
             if results[0].error:
@@ -305,7 +416,11 @@ class CollectionWriter:
     # -- the log -----------------------------------------------------------------------------------
 
     def _put_record(
-        self, prepared: list[_Prepared], matrix: np.ndarray | None, stamp: int
+        self,
+        prepared: list[_Prepared],
+        matrix: np.ndarray | None,
+        stamp: int,
+        named: dict[str, tuple[np.ndarray, np.ndarray]] | None = None,
     ) -> tuple[dict, bytes]:
         types = self.collection._types
         objects = [
@@ -318,10 +433,41 @@ class CollectionWriter:
             for p in prepared
         ]
         header = {"op": "put", **self.collection.log_key, "stamp": stamp, "objects": objects}
-        if matrix is None:
-            return header, b""
-        header["dim"] = int(matrix.shape[1])
-        return header, matrix.astype("<f4", copy=False).tobytes()
+        blob = b""
+        if matrix is not None:
+            header["dim"] = int(matrix.shape[1])
+            blob = matrix.astype("<f4", copy=False).tobytes()
+        if named:
+            # After the class vectors: each named vector's rows, in the order listed, for the objects
+            # (positions in `objects`) that have it.
+            position = {p.uuid: i for i, p in enumerate(prepared)}
+            header["named"] = [
+                [name, int(rows.shape[1]), [position[p.uuid] for p in prepared if name in p.named]]
+                for name, (_, rows) in named.items()
+            ]
+            blob += b"".join(rows.astype("<f4", copy=False).tobytes() for _, rows in named.values())
+        return header, blob
+
+
+def _empty(value: Any) -> bool:
+    """An empty list or array: Weaviate's clients send [] for "no vector"."""
+    return isinstance(value, list | tuple) and len(value) == 0
+
+
+def _publish_all(steps: list[Callable[[], None]], c: Any, ids: np.ndarray) -> Callable[[], None]:
+    """One publish for the class vector and every named vector: all of them, or none on failure."""
+
+    def publish() -> None:
+        try:
+            for step in steps:
+                step()
+        except BaseException:
+            c.vectors.remove(ids)
+            for index in c.named.values():
+                index.remove(ids)
+            raise
+
+    return publish
 
 
 def _log_abort(guard: Any) -> None:

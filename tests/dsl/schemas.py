@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from rankql.dsl.schema import ClassSchema, PropertySchema, Schema
+from rankql.dsl.schema import ClassSchema, NamedVectorSchema, PropertySchema, Schema
 
 
 def _props(*specs: tuple) -> list[PropertySchema]:
@@ -54,4 +54,16 @@ CITY = ClassSchema(
 
 NUMBERS = ClassSchema(name="Numbers", properties=_props(("n", "int"), ("x", "number")), vectorizer="none")
 
-SCHEMAS = {"default": Schema(classes=[JEOPARDY, ARTICLE, CITY, NUMBERS])}
+PRODUCT = ClassSchema(
+    name="Product",
+    properties=_props(("name", "text"), ("description", "text")),
+    named_vectors={
+        "text_vec": NamedVectorSchema(vectorizer="text2vec-transformers"),
+        "image_vec": NamedVectorSchema(distance="l2-squared"),
+    },
+)
+
+SCHEMAS = {
+    "default": Schema(classes=[JEOPARDY, ARTICLE, CITY, NUMBERS]),
+    "named": Schema(classes=[PRODUCT]),
+}

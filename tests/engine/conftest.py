@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from rankql.runtime import Database
 
-from .dataset import build_articles, build_minilm
+from .dataset import build_articles, build_minilm, build_named
 
 
 @pytest.fixture(scope="session")
@@ -44,3 +44,8 @@ def tenants_db() -> Database:
     notes.tenants.update([{"name": "initech", "activityStatus": "COLD"}])
     db.create_collection({"class": "Plain", "properties": [{"name": "body", "dataType": ["text"]}]})
     return db
+
+
+@pytest.fixture(scope="session")
+def named_db() -> Database:
+    return build_named(Database())

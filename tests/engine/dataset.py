@@ -219,3 +219,37 @@ def build_minilm(db: Database) -> Database:
         ],
     )
     return db
+
+
+# Named vectors: two per object, given (no vectorizer); "Lamp" has no image vector.
+PRODUCT_CLASS = {
+    "class": "Product",
+    "properties": [{"name": "name", "dataType": ["text"]}],
+    "vectorConfig": {
+        "text_vec": {"vectorizer": {"none": {}}, "vectorIndexType": "hnsw"},
+        "image_vec": {
+            "vectorizer": {"none": {}},
+            "vectorIndexType": "flat",
+            "vectorIndexConfig": {"distance": "l2-squared"},
+        },
+    },
+}
+PRODUCTS = [
+    ("Chair", [1.0, 0.0], [0.0, 0.0]),
+    ("Table", [0.8, 0.6], [1.0, 0.0]),
+    ("Sofa", [0.0, 1.0], [0.0, 1.0]),
+    ("Lamp", [0.6, 0.8], None),
+]
+
+
+def build_named(db: Database) -> Database:
+    """Product (4 objects) with the named vectors text_vec (cosine, hnsw) and image_vec (l2-squared, flat)."""
+    products = db.create_collection(PRODUCT_CLASS)
+    objects = []
+    for i, (name, text, image) in enumerate(PRODUCTS):
+        vectors = {"text_vec": text, **({"image_vec": image} if image is not None else {})}
+        objects.append(
+            {"id": generate_uuid5(f"product-{i}"), "properties": {"name": name}, "vectors": vectors}
+        )
+    _insert(products, objects)
+    return db

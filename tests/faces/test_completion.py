@@ -101,6 +101,35 @@ def test_input_fields_come_from_the_binder_tables() -> None:
     values = suggest('{ Get { Plain(where: {path: ["title"], operator: Equal, val', SCHEMA).candidates
     assert values == ["valueText", "valueString", "valueInt", "valueNumber", "valueBoolean", "valueDate"]
     near = suggest("{ Get { JeopardyQuestion(nearVector: {", SCHEMA).candidates
-    assert near == ["vector", "distance", "certainty"]  # targetVectors is refused as unsupported: not offered
+    assert near == ["vector", "distance", "certainty", "targetVectors", "targets", "vectorPerTarget"]
     hybrid = suggest('{ Get { JeopardyQuestion(hybrid: {query: "x", ', SCHEMA).candidates
     assert "searches" not in hybrid and "maxVectorDistance" in hybrid
+
+
+def test_named_vectors_are_offered_as_targets_and_selections() -> None:
+    from rankql.dsl.schema import NamedVectorSchema
+
+    named = Schema(
+        classes=[
+            ClassSchema(
+                name="Product",
+                properties=[PropertySchema(name="name", data_type="text")],
+                named_vectors={
+                    "text_vec": NamedVectorSchema(vectorizer="text2vec-transformers"),
+                    "image_vec": NamedVectorSchema(),
+                },
+            )
+        ]
+    )
+    assert "nearText" in suggest("{ Get { Product(", named).candidates
+    assert suggest('{ Get { Product(nearVector: {vector: [1], targetVectors: ["', named).candidates == [
+        "text_vec",
+        "image_vec",
+    ]
+    combination = suggest("{ Get { Product(nearVector: {vector: [1], targets: {combinationMethod: ", named)
+    assert combination.candidates == ["minimum", "average", "sum", "manualWeights", "relativeScore"]
+    assert "vectors" in suggest("{ Get { Product { _additional { ", named).candidates
+    assert suggest("{ Get { Product { _additional { vectors { ", named).candidates == [
+        "text_vec",
+        "image_vec",
+    ]

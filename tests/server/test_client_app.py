@@ -133,5 +133,5 @@ def test_the_named_vector_default_is_the_class_vector(client) -> None:
     assert got.objects[1].vector["default"] == pytest.approx([1.0, 0.1], rel=1e-6)
     named = points.query.fetch_objects(limit=1, include_vector=["default"])
     assert list(named.objects[0].vector) == ["default"]
-    with pytest.raises(WeaviateQueryError, match='index for target vector "other" not found'):
+    with pytest.raises(WeaviateQueryError, match="does not have named vector other configured"):
         points.query.near_vector([1.0, 0.0], target_vector="other")

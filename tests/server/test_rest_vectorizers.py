@@ -150,10 +150,11 @@ def test_one_named_vector_maps_onto_the_class_vector() -> None:
             "a": definition["vectorConfig"]["default"],
             "b": definition["vectorConfig"]["default"],
         }
-        refused = client.post("/v1/schema", json=two)
-        assert refused.status_code == 422
-        assert "2 named vectors (a, b) are not supported" in _message(refused)
-        assert "Two" not in db
+        accepted = client.post("/v1/schema", json=two)  # several named vectors stay named
+        assert accepted.status_code == 200
+        assert list(accepted.json()["vectorConfig"]) == ["a", "b"]
+        assert accepted.json()["vectorConfig"]["b"]["vectorIndexConfig"]["distance"] == "dot"
+        assert db.collection("Two").vector_names == ["a", "b"]
 
 
 def test_settings_only_shown_back_survive_a_restart(tmp_path) -> None:
@@ -175,3 +176,58 @@ def test_settings_only_shown_back_survive_a_restart(tmp_path) -> None:
         assert before["replicationConfig"]["asyncEnabled"] is True
     with Database(tmp_path / "db") as db, rest_client(build_rest_app(db)) as client:
         assert client.get("/v1/schema/Kept").json() == before
+
+
+def test_several_named_vectors_over_rest(tmp_path) -> None:
+    definition = {
+        "class": "Multi",
+        "vectorConfig": {
+            "own": {
+                "vectorizer": {"none": {}},
+                "vectorIndexType": "flat",
+                "vectorIndexConfig": {"pq": {"enabled": False}},
+            },
+            "remote": {"vectorizer": {"text2vec-openai": {"model": "text-embedding-3-small"}}},
+            "local": {"vectorizer": {"text2vec-transformers": {"properties": ["t"]}}},
+        },
+        "properties": [{"name": "t", "dataType": ["text"]}],
+    }
+    with Database(tmp_path / "db") as db, rest_client(build_rest_app(db)) as client:
+        shown = client.post("/v1/schema", json=definition).json()
+        assert shown["vectorConfig"]["remote"]["vectorizer"] == {
+            "text2vec-openai": {"model": "text-embedding-3-small", "vectorizeClassName": True}
+        }
+        assert shown["vectorConfig"]["own"]["vectorIndexType"] == "flat"
+        assert shown["vectorConfig"]["own"]["vectorIndexConfig"]["pq"] == {"enabled": False}
+        missing = client.post(
+            "/v1/objects", json={"class": "Multi", "properties": {"t": "x"}, "vectors": {"own": [1, 0]}}
+        )
+        assert missing.status_code == 422 and "named vector 'remote'" in _message(missing)
+        body = {
+            "class": "Multi",
+            "properties": {"t": "a chair"},
+            "vectors": {"own": [1, 0], "remote": [0, 1, 0]},
+        }
+        posted = client.post("/v1/objects", json=body)
+        assert posted.status_code == 200, posted.text
+        one = client.get(f"/v1/objects/Multi/{posted.json()['id']}", params={"include": "vector"}).json()
+        assert one["vectors"]["own"] == [1.0, 0.0] and one["vectors"]["remote"] == [0.0, 1.0, 0.0]
+        assert len(one["vectors"]["local"]) == 384  # embedded with the shipped MiniLM
+        batch = client.post(
+            "/v1/batch/objects",
+            json={
+                "objects": [
+                    {
+                        "class": "Multi",
+                        "properties": {"t": "b"},
+                        "vectors": {"own": [0, 1], "remote": [1, 0, 0]},
+                    }
+                ]
+            },
+        )
+        assert batch.status_code == 200 and batch.json()[0]["result"] == {"status": "SUCCESS"}
+        query = '{ Get { Multi(nearVector: {vector: [0, 1], targetVectors: ["own"]}) { t } } }'
+        answer = client.post("/v1/graphql", json={"query": query}).json()
+        assert [o["t"] for o in answer["data"]["Get"]["Multi"]] == ["b", "a chair"]
+    with Database(tmp_path / "db") as db, rest_client(build_rest_app(db)) as client:
+        assert client.get("/v1/schema/Multi").json() == shown
