@@ -24,6 +24,7 @@ from .plan import (
     VectorRetrieve,
     VectorSource,
 )
+from .references import describe_reference
 from .schema import ClassSchema
 
 
@@ -186,6 +187,9 @@ def _field_names(get: ast.GetQuery) -> list[str]:
     for item in get.selection:
         if isinstance(item, ast.PropertyField):
             names.append(item.key)
+            continue
+        if isinstance(item, ast.ReferenceField):
+            names.append(describe_reference(item))
             continue
         for extra in item.items:
             if isinstance(extra, ast.AdditionalScalar):

@@ -20,6 +20,7 @@ from .errors import SchemaError, StorageError
 from .store.collection import Collection
 from .store.definition import capitalize_class_name, normalize_definition
 from .store.guard import DatabaseGuard
+from .store.references import check_targets
 from .store.replay import replay_delete, replay_put
 
 if TYPE_CHECKING:  # at run time these load lazily: torch stays out of `import rankql.runtime`
@@ -82,6 +83,7 @@ class Database:
         try:
             for collection in folder.collections:
                 collection._guard = self._guard
+                collection._peers = self._collections.get
                 self._collections[collection.name] = collection
             self._saved = self._versions()
             for header, blob in folder.pending:  # the writes logged since the checkpoint, in order
@@ -108,6 +110,7 @@ class Database:
             collection = Collection(
                 header["definition"], registered=self._registered_names, guard=self._guard
             )
+            collection._peers = self._collections.get
             self._collections[collection.name] = collection
             self._schema_version += 1
         elif op == "drop":
@@ -199,7 +202,9 @@ class Database:
                     f"class name '{name}' already exists",
                     hint=f"pick another name, or db.delete_collection('{name}') first",
                 )
+            check_targets(normalized, self._collections.__contains__)
             collection = Collection(normalized, registered=self._registered_names, guard=guard)
+            collection._peers = self._collections.get
             guard.log({"op": "create", "definition": normalized})
             with guard.exclusive():
                 self._collections[name] = collection

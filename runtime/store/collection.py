@@ -16,6 +16,7 @@ from .definition import class_schema
 from .filters import evaluate
 from .guard import DatabaseGuard
 from .objects import BatchResult, ObjectTable
+from .references import as_json, change_references, given_beacons, is_reference_type
 from .stopwords import Stopwords
 from .thresholds import PAGE_ROWS
 from .values import show
@@ -47,6 +48,11 @@ def _batch(objects: Any) -> list:
     return list(objects)
 
 
+def _no_peer(name: str) -> None:
+    """A collection outside a Database knows no other class."""
+    return None
+
+
 class Collection:
     """One Weaviate class held in memory. Doc ids are dense, never reused; an update gets a new one."""
 
@@ -69,6 +75,8 @@ class Collection:
         self.vectors = VectorIndex(definition["vectorIndexConfig"], definition["vectorIndexType"])
         self.bm25, self.stopwords = (None, None) if _empty else _keyword_parts(definition)
         self._types = {p["name"]: p["dataType"][0] for p in definition["properties"]}
+        self._refs = frozenset(n for n, t in self._types.items() if is_reference_type(t))
+        self._peers: Callable[[str], Collection | None] = _no_peer  # the Database's other collections
         self._guard = guard if guard is not None else DatabaseGuard()  # the Database's: its locks and log
         self.writer = CollectionWriter(self)
 
@@ -165,7 +173,10 @@ class Collection:
         return {
             "class": self.name,
             "id": stored_id,
-            "properties": {k: to_json_value(self._props[k]["dataType"][0], v) for k, v in props.items()},
+            "properties": {
+                k: as_json(v) if k in self._refs else to_json_value(self._props[k]["dataType"][0], v)
+                for k, v in props.items()
+            },
             "vector": None if vector is None else vector.tolist(),
             "creationTimeUnix": created,
             "lastUpdateTimeUnix": updated,
@@ -393,6 +404,21 @@ class Collection:
         The vector is re-computed only when the vectorized text changed (as Weaviate does), unless given.
         """
         self.writer.update(uuid, properties, vector, replace)
+
+    def add_reference(self, uuid: str, prop: str, ref: Any) -> None:
+        """Append references (a uuid, a beacon, {"beacon": ...}, or a list of them) to `prop` of an object."""
+        given = given_beacons(self, prop, ref) if prop in self._refs else []
+        change_references(self, uuid, prop, lambda current: current + given)
+
+    def replace_references(self, uuid: str, prop: str, refs: Any) -> None:
+        """Set the references of `prop` of an object to `refs` (an empty list removes them all)."""
+        given = given_beacons(self, prop, refs) if prop in self._refs else []
+        change_references(self, uuid, prop, lambda current: given)
+
+    def delete_reference(self, uuid: str, prop: str, ref: Any) -> None:
+        """Remove the references equal to `ref` from `prop` of an object (none equal: nothing changes)."""
+        gone = set(given_beacons(self, prop, ref)) if prop in self._refs else set()
+        change_references(self, uuid, prop, lambda current: [b for b in current if b not in gone])
 
     def delete(self, uuid: str) -> bool:
         """Remove an object; False when there was none with this id."""
