@@ -54,4 +54,23 @@ CITY = ClassSchema(
 
 NUMBERS = ClassSchema(name="Numbers", properties=_props(("n", "int"), ("x", "number")), vectorizer="none")
 
-SCHEMAS = {"default": Schema(classes=[JEOPARDY, ARTICLE, CITY, NUMBERS])}
+COUNTRY = ClassSchema(name="Country", properties=_props(("name", "text")))
+TOWN = ClassSchema(
+    name="Town",
+    properties=_props(
+        ("name", "text"), ("population", "int"), ("inCountry", "cref", {"targets": ["Country"]})
+    ),
+)
+PERSON = ClassSchema(
+    name="Person",
+    properties=_props(
+        ("name", "text"),
+        ("livesIn", "cref", {"targets": ["Town", "Country"]}),
+        ("friends", "cref", {"targets": ["Person"]}),
+    ),
+)
+
+SCHEMAS = {
+    "default": Schema(classes=[JEOPARDY, ARTICLE, CITY, NUMBERS]),
+    "references": Schema(classes=[COUNTRY, TOWN, PERSON]),
+}
