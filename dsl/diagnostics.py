@@ -74,6 +74,8 @@ CODES = {
     "Q610": "filter needs an index setting",
     "Q611": "unknown reranker module",
     "Q612": "invalid groupBy property",
+    "Q620": "invalid cross-reference selection",
+    "Q621": "invalid where path through a cross-reference",
     "Q701": "Aggregate limit without groupBy",
     "Q702": "Aggregate groupBy is not one property",
     "Q703": "aggregation not offered for the property's data type",
