@@ -12,16 +12,19 @@ from typing import Any
 
 import numpy as np
 from rankql.dsl import ast
-from rankql.dsl.schema import ClassSchema
+from rankql.dsl.schema import ClassSchema, Schema
 
 from .grpc_checks import GRPC_DEFAULT_LIMIT, check_paging, check_target_names, refuse_unsupported
 from .grpc_errors import InvalidRequest, NotSupported
 from .grpc_filters import where_from_filters
+from .grpc_references import reference_selection
 
 _SEARCHES = ("near_vector", "near_object", "near_text", "bm25_search", "hybrid_search")
 
 
-def bind_search(request: Any, cls: ClassSchema, named_vector: str | None = None) -> ast.Query:
+def bind_search(
+    request: Any, cls: ClassSchema, named_vector: str | None = None, schema: Schema | None = None
+) -> ast.Query:
     """The Query of one SearchRequest against the class `cls` (its canonical name and properties).
 
     `named_vector` is the name the class's one vector was declared under (the v4 client's "default"),
@@ -34,11 +37,14 @@ def bind_search(request: Any, cls: ClassSchema, named_vector: str | None = None)
         raise InvalidRequest("sorting cannot be combined with search")
     check_paging(request, searched)
     props = _properties(request, cls)
+    refs = reference_selection(request.properties if request.HasField("properties") else None, cls, schema)
+    if refs and request.HasField("group_by"):
+        raise NotSupported("rankql does not return references of grouped objects")
     metadata = request.metadata if request.HasField("metadata") else None
     get = ast.GetQuery(
         class_name=cls.name,
         **search_fields(request),
-        where=where_from_filters(request.filters, cls) if request.HasField("filters") else None,
+        where=where_from_filters(request.filters, cls, schema) if request.HasField("filters") else None,
         limit=request.limit or GRPC_DEFAULT_LIMIT,
         offset=request.offset or None,
         autocut=request.autocut or None,
@@ -46,7 +52,7 @@ def bind_search(request: Any, cls: ClassSchema, named_vector: str | None = None)
         sort=[ast.SortKey(path=list(s.path), order="asc" if s.ascending else "desc") for s in request.sort_by]
         or None,
         group_by=_group_by(request.group_by) if request.HasField("group_by") else None,
-        selection=_selection(request, props, metadata),
+        selection=[*refs, *_selection(request, props, metadata)],
     )
     return ast.Query(gets=[get])
 
@@ -233,15 +239,14 @@ def _property_refs(names: Any) -> list[ast.PropertyRef] | None:
 
 def _properties(request: Any, cls: ClassSchema) -> list[str]:
     """The non-reference properties to return (all of them unless the request names some)."""
+    plain = [p.name for p in cls.properties if not p.is_reference]  # references come as ref_properties
     if not request.HasField("properties"):
-        return cls.property_names
+        return plain
     req = request.properties
-    if req.ref_properties:
-        raise NotSupported("rankql does not support cross-references yet; return_references cannot be used")
     if req.object_properties:
         raise NotSupported("rankql does not support object properties yet")
     if req.return_all_nonref_properties:
-        return cls.property_names
+        return plain
     names = []
     for name in req.non_ref_properties:
         name = name[:1].lower() + name[1:]  # Weaviate lowercases the first letter of a property name

@@ -40,7 +40,7 @@ def run_search(db: Any, request: Any, headers: dict | None = None) -> Any:
     schema = db.schema()
     cls = schema.get(db.collection(request.collection).name)
     named = vector_name(db.collection(cls.name).definition)
-    query = bind_search(request, cls, named)
+    query = bind_search(request, cls, named, schema)
     problems = validate(query, schema)
     if problems:
         raise InvalidRequest("; ".join(_message(p, db, cls.name) for p in problems))
@@ -48,7 +48,7 @@ def run_search(db: Any, request: Any, headers: dict | None = None) -> Any:
     failures = [e for e in run.errors if e.get("extensions", {}).get("level") != "warning"]
     if run.failed or failures:
         raise GrpcFailure("; ".join(e["message"] for e in failures) or "the query failed")
-    return search_reply(run.data or [], cls, request, time.perf_counter() - started, named)
+    return search_reply(run.data or [], cls, request, time.perf_counter() - started, named, schema)
 
 
 def _message(problem: Any, db: Any, class_name: str) -> str:
