@@ -327,6 +327,7 @@ class Project(PlanNode):
     key: str
     class_name: str
     fields: list[str]
+    references: list[str] = field(default_factory=list)  # the references resolved while projecting
 
     def details(self) -> list[str]:
         head = self.class_name if self.key == self.class_name else f"{self.key}: {self.class_name}"

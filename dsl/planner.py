@@ -24,7 +24,7 @@ from .plan import (
     VectorRetrieve,
     VectorSource,
 )
-from .references import describe_reference
+from .references import describe_reference, resolution_paths
 from .schema import ClassSchema
 
 
@@ -94,7 +94,14 @@ def plan_get(get: ast.GetQuery, schema: ClassSchema, *, rerank_query_fallback: b
         )
         if window is not None:
             node = Cut(offset, limit, children=[node], span=get.span)
-    root = Project(get.key, get.class_name, _field_names(get), children=[node], span=get.span)
+    root = Project(
+        get.key,
+        get.class_name,
+        _field_names(get),
+        resolution_paths(get.selection),
+        children=[node],
+        span=get.span,
+    )
     return LogicalPlan(get, root)
 
 

@@ -82,6 +82,18 @@ def describe_reference(field: ast.ReferenceField) -> str:
     return f"{field.key}->" + "|".join(parts)
 
 
+def resolution_paths(items: list[ast.SelectionItem], prefix: str = "") -> list[str]:
+    """Every reference a selection resolves, as a path: livesIn->City, livesIn->City.inCountry->Country."""
+    out: list[str] = []
+    for item in items:
+        if isinstance(item, ast.ReferenceField):
+            for fragment in item.fragments:
+                path = f"{prefix}{item.name}->{fragment.class_name}"
+                out.append(path)
+                out.extend(resolution_paths(fragment.selection, path + "."))
+    return out
+
+
 # --- validation -------------------------------------------------------------------------------------
 
 

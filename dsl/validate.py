@@ -74,6 +74,9 @@ def sort_keys(get: ast.GetQuery, cls: ClassSchema) -> Iterator[Diagnostic]:
             yield _diag("Q608", prefix + _no_such_prop(name, cls), key, _prop_hint(name, cls))
         elif base_type(prop.data_type) == "uuid":
             yield _diag("Q608", prefix + f"sorting by uuid property '{name}' is not supported", key)
+        elif prop.is_reference:
+            message = f'sorting by reference not supported, property "{name}" is a ref prop to the class "{prop.targets[0]}"'
+            yield _diag("Q608", prefix + message, key)
 
 
 def certainty_metric(get: ast.GetQuery, cls: ClassSchema) -> Iterator[Diagnostic]:
