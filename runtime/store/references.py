@@ -226,3 +226,32 @@ def given_beacons(collection: Any, name: str, refs: Any) -> list[str]:
         cls, ident = parse_beacon(text)
         out.append(beacon(targets[0], ident) if cls is None and len(targets) == 1 else text)
     return out
+
+
+# --- a reference property added to a class that holds objects -----------------------------------------
+
+
+def with_reference_property(definition: dict, prop: Any, modules: Any) -> dict:
+    """The normalized definition of a class after adding the reference property `prop` (SchemaError when it
+    is no reference property or its name is taken): a reference needs no index rebuilt, so a class with
+    objects may gain one, as Weaviate's collection.config.add_reference does."""
+    from .definition import normalize_definition
+
+    targets = reference_targets(prop.get("dataType")) if isinstance(prop, dict) else None
+    if targets is None:
+        raise SchemaError(
+            "only a cross-reference property can be added to a class that holds objects",
+            hint='e.g. {"name": "inCity", "dataType": ["City"]}; other properties need a new class',
+        )
+    if any(p["name"].lower() == str(prop.get("name", "")).lower() for p in definition["properties"]):
+        raise SchemaError(f"property '{prop.get('name')}' already exists in class '{definition['class']}'")
+    proposed = {**definition, "properties": [*definition["properties"], prop]}
+    return normalize_definition(proposed, modules)
+
+
+def redefine(collection: Any, definition: dict) -> None:
+    """Swap in a definition that only adds reference properties (nothing indexed changes)."""
+    collection.definition = definition
+    collection._props = {p["name"]: p for p in definition["properties"]}
+    collection._types = {p["name"]: p["dataType"][0] for p in definition["properties"]}
+    collection._refs = frozenset(n for n, t in collection._types.items() if is_reference_type(t))

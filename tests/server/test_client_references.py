@@ -175,3 +175,14 @@ def test_reference_mistakes_get_weaviates_errors(client) -> None:
         client.collections.create(
             "Pet", references=[ReferenceProperty(name="owner", target_collection="Owner")]
         )
+
+
+def test_a_reference_property_added_to_a_collection_that_holds_objects(client) -> None:
+    cities = client.collections.get("City")
+    cities.config.add_reference(ReferenceProperty(name="twin", target_collection="City"))
+    assert [r.name for r in cities.config.get().references] == ["inCountry", "twin"]
+    cities.data.reference_add(from_uuid=PARIS, from_property="twin", to=BERLIN)
+    got = cities.query.fetch_object_by_id(
+        PARIS, return_references=QueryReference(link_on="twin", return_properties=["name"])
+    )
+    assert got.references["twin"].objects[0].properties == {"name": "Berlin"}

@@ -204,3 +204,22 @@ def test_references_survive_the_log_and_a_checkpoint(tmp_path) -> None:
     assert rows["Bob"]["livesIn"] == [{"name": "Paris"}, {"name": "Berlin"}]
     assert rows["Ann"]["friends"] == [{"name": "Bob"}]
     db.close()
+
+
+def test_a_reference_property_added_to_a_class_with_objects_is_logged(tmp_path) -> None:
+    db = build(tmp_path / "db")
+    with pytest.raises(SchemaError, match="only a cross-reference property"):
+        db.add_reference_property("City", {"name": "mayor", "dataType": ["text"]})
+    with pytest.raises(SchemaError, match="reference property to nonexistent class"):
+        db.add_reference_property("City", {"name": "twin", "dataType": ["Town"]})
+    db.add_reference_property("City", {"name": "twin", "dataType": ["City"]})
+    db["City"].add_reference(BERLIN, "twin", PARIS)
+    db._folder.close()  # a crash: the log alone brings the property and the reference back
+    db = Database(tmp_path / "db")
+    query = '{ Get { City(where: {path: ["twin"], operator: Equal, valueInt: 1}) { name twin { ... on City { name } } } } }'
+    assert db.query(query)["data"]["Get"]["City"] == [{"name": "Berlin", "twin": [{"name": "Paris"}]}]
+    db.close()  # a checkpoint holds the new definition
+    db = Database(tmp_path / "db")
+    assert db.schema().get("City").property("twin").targets == ["City"]
+    assert db.query(query)["data"]["Get"]["City"] == [{"name": "Berlin", "twin": [{"name": "Paris"}]}]
+    db.close()
