@@ -12,7 +12,7 @@ from typing import Any
 
 from rankql.dsl import ast
 
-from ..store.references import parse_beacon
+from ..store.references import split_stored
 from ..store.values import to_json_value
 from .formats import json_vector
 
@@ -37,7 +37,7 @@ def reference_column(field: ast.ReferenceField, lookup: Lookup) -> Callable[[lis
 def resolve(field: ast.ReferenceField, beacons: list[str] | None, lookup: Lookup) -> list[dict] | None:
     if not beacons:
         return None
-    parsed = [parse_beacon(text) for text in beacons]
+    parsed = [split_stored(text) for text in beacons]
     out: list[dict] = []
     for fragment in field.fragments:
         target = lookup(fragment.class_name)

@@ -15,7 +15,7 @@ from rankql.dsl import ast
 
 from ..errors import SearchError
 from .filter_columns import Elements
-from .references import parse_beacon
+from .references import split_stored
 
 PREFIX = "invalid 'where' filter: "
 
@@ -50,22 +50,27 @@ def path_leaf(ctx: Any, where: ast.Where, evaluate: Any) -> np.ndarray:
         raise _error(f'class "{target_name}" does not exist in schema')
     inner = where.model_copy(update={"path": path[2:]})
     matched = evaluate(inner, target)
-    wanted = {target.uuid_of(int(doc)) for doc in matched.tolist()}
-    column = collection.column(name)
-    hits = [
-        doc
-        for doc in np.flatnonzero(ctx.live).tolist()
-        if doc < len(column) and column[doc] and _points_at(column[doc], target_name, wanted)
-    ]
-    return ctx.mask(np.asarray(hits, np.int64))
+    wanted = [target.uuid_of(int(doc)) for doc in matched.tolist()]
+    index = ctx.cache.view(collection.column(name), (name, "beacons"), BeaconIndex)
+    pointing = np.isin(index.idents, wanted) & ((index.classes == target_name) | (index.classes == ""))
+    return ctx.mask(index.docs[pointing]) & ctx.live
 
 
-def _points_at(beacons: list[str], cls: str, wanted: set[str]) -> bool:
-    for text in beacons:
-        beacon_class, ident = parse_beacon(text)
-        if ident in wanted and (beacon_class is None or beacon_class == cls):
-            return True
-    return False
+class BeaconIndex:
+    """One row per stored beacon of a reference column (doc, class or "", uuid), parsed once per version
+    of the column (filter_columns.ColumnCache keeps it until a write)."""
+
+    def __init__(self, column: list) -> None:
+        docs, classes, idents = [], [], []
+        for doc, beacons in enumerate(column):
+            for text in beacons or ():
+                cls, ident = split_stored(text)
+                docs.append(doc)
+                classes.append(cls or "")
+                idents.append(ident)
+        self.docs = np.asarray(docs, np.int64)
+        self.classes = np.asarray(classes, dtype=object)
+        self.idents = np.asarray(idents, dtype=object)
 
 
 def count_leaf(ctx: Any, where: ast.Where, name: str) -> np.ndarray:
@@ -76,6 +81,6 @@ def count_leaf(ctx: Any, where: ast.Where, name: str) -> np.ndarray:
             "the number of refs",
             hint=f'filter through it with path: ["{name}", "<Class>", "<property>"]',
         )
-    column = ctx.collection.column(name)
-    counts = [len(column[d] or ()) if d < len(column) else 0 for d in range(ctx.size)]
+    index = ctx.cache.view(ctx.collection.column(name), (name, "beacons"), BeaconIndex)
+    counts = np.bincount(index.docs, minlength=ctx.size)[: ctx.size].tolist()
     return ctx.element_leaf(where, Elements(counts, "int"), "int") & ctx.live

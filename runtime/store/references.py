@@ -106,6 +106,16 @@ def parse_beacon(text: str) -> tuple[str | None, str]:
     return cls or None, str(parsed)
 
 
+_LOCAL = "weaviate://localhost/"
+
+
+def split_stored(text: str) -> tuple[str | None, str]:
+    """(class or None, uuid) of a beacon as the store holds it (checked and canonical when written): a
+    split, without parsing again, for filters and projection that read every beacon."""
+    cls, _, ident = text[len(_LOCAL) :].rpartition("/")
+    return cls or None, ident
+
+
 def _one(item: Any) -> str:
     if isinstance(item, uuidlib.UUID):
         return beacon(None, str(item))
