@@ -291,7 +291,35 @@ class AdditionalSelection(Node):
         return self.alias or "_additional"
 
 
-SelectionItem = PropertyField | AdditionalSelection
+class ReferenceFragment(Node):
+    """`... on City { name _additional { id } }` inside a cross-reference property's selection."""
+
+    class_name: str
+    selection: list[SelectionItem] = Field(default_factory=list)
+
+
+class ReferenceField(Node):
+    """A cross-reference property with its fragments, one per target class selected."""
+
+    name: str
+    fragments: list[ReferenceFragment]
+    alias: str | None = None
+    # Plain fields written in its selection (`inCity { name }`): validation says what the property
+    # takes once it knows its data type, so they are kept aside, out of equality and dumps.
+    _plain_fields: list[PropertyField] = PrivateAttr(default_factory=list)
+
+    @property
+    def plain_fields(self) -> list[PropertyField]:
+        return self._plain_fields
+
+    @property
+    def key(self) -> str:
+        return self.alias or self.name
+
+
+SelectionItem = PropertyField | AdditionalSelection | ReferenceField
+# The _additional fields a resolved reference carries (Weaviate's refcache resolver fills these).
+REFERENCE_ADDITIONAL = ("id", "vector", "creationTimeUnix", "lastUpdateTimeUnix")
 
 
 # --- the query ----------------------------------------------------------------------------
@@ -417,3 +445,4 @@ class Query(Node):
 
 
 Where.model_rebuild()
+ReferenceFragment.model_rebuild()

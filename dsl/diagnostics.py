@@ -78,6 +78,8 @@ CODES = {
     "Q621": "target vector required",
     "Q622": "several target vectors with certainty",
     "Q623": "unknown named vector selected",
+    "Q630": "invalid cross-reference selection",
+    "Q631": "invalid where path through a cross-reference",
     "Q701": "Aggregate limit without groupBy",
     "Q702": "Aggregate groupBy is not one property",
     "Q703": "aggregation not offered for the property's data type",

@@ -37,7 +37,12 @@ def describe_where(where: ast.Where) -> str:
     """A compact one-line form of a where filter: `wordCount > 100`, `And(a = "x", b IsNull true)`."""
     if where.operator in ast.LOGICAL_OPERATORS:
         return f"{where.operator}({', '.join(describe_where(w) for w in where.operands)})"
-    path = ".".join(where.path or [])
+    # a path through references: inCity->City.name (the leaf filters the referenced class)
+    steps = list(where.path or [])
+    if len(steps) % 2:
+        path = "".join(f"{steps[i]}->{steps[i + 1]}." for i in range(0, len(steps) - 1, 2)) + steps[-1]
+    else:
+        path = ".".join(steps)
     op = _SYMBOLS.get(where.operator, where.operator)
     value = where.value
     shown = "[" + ", ".join(_value(v) for v in value) + "]" if isinstance(value, list) else _value(value)
@@ -350,6 +355,7 @@ class Project(PlanNode):
     class_name: str
     fields: list[str]
     tenant: str | None = None
+    references: list[str] = field(default_factory=list)  # the references resolved while projecting
 
     def details(self) -> list[str]:
         head = self.class_name if self.key == self.class_name else f"{self.key}: {self.class_name}"

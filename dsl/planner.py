@@ -26,6 +26,7 @@ from .plan import (
     VectorRetrieve,
     VectorSource,
 )
+from .references import describe_reference, resolution_paths
 from .schema import ClassSchema
 from .validate_targets import targets_of
 
@@ -96,7 +97,15 @@ def plan_get(get: ast.GetQuery, schema: ClassSchema, *, rerank_query_fallback: b
         )
         if window is not None:
             node = Cut(offset, limit, children=[node], span=get.span)
-    root = Project(get.key, get.class_name, _field_names(get), get.tenant, children=[node], span=get.span)
+    root = Project(
+        get.key,
+        get.class_name,
+        _field_names(get),
+        get.tenant,
+        resolution_paths(get.selection),
+        children=[node],
+        span=get.span,
+    )
     return LogicalPlan(get, root)
 
 
@@ -211,6 +220,9 @@ def _field_names(get: ast.GetQuery) -> list[str]:
     for item in get.selection:
         if isinstance(item, ast.PropertyField):
             names.append(item.key)
+            continue
+        if isinstance(item, ast.ReferenceField):
+            names.append(describe_reference(item))
             continue
         for extra in item.items:
             if isinstance(extra, ast.AdditionalScalar):

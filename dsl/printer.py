@@ -84,8 +84,21 @@ def _selection(items: list[ast.SelectionItem], depth: int, lines: list[str]) -> 
     for item in items:
         if isinstance(item, ast.PropertyField):
             lines.append(pad + _alias(item.alias) + item.name)
+        elif isinstance(item, ast.ReferenceField):
+            _block(_alias(item.alias) + item.name, depth, lines, partial(_fragments, item, lines=lines))
         else:
             _block(_alias(item.alias) + "_additional", depth, lines, partial(_additional, item, lines=lines))
+
+
+def _fragments(ref: ast.ReferenceField, depth: int, lines: list[str]) -> None:
+    lines.extend(_INDENT * depth + plain.name for plain in ref.plain_fields)  # kept for the diagnostic
+    for fragment in ref.fragments:
+        _block(
+            f"... on {fragment.class_name}",
+            depth,
+            lines,
+            partial(_selection, fragment.selection, lines=lines),
+        )
 
 
 def _additional(extra: ast.AdditionalSelection, depth: int, lines: list[str]) -> None:

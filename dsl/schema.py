@@ -37,12 +37,20 @@ def base_type(data_type: str) -> str:
     return data_type[:-2] if data_type.endswith("[]") else data_type
 
 
+REFERENCE_TYPE = "cref"  # the data_type of a cross-reference property (Weaviate's DataTypeCRef)
+
+
 class PropertySchema(BaseModel):
     name: str
-    data_type: str  # one of DATA_TYPES
+    data_type: str  # one of DATA_TYPES, or REFERENCE_TYPE with the target classes in `targets`
     tokenization: str | None = None  # text and text[] only: word, lowercase, whitespace, field, trigram
     index_searchable: bool = True
     index_filterable: bool = True
+    targets: list[str] = Field(default_factory=list)  # the classes a cross-reference may point at
+
+    @property
+    def is_reference(self) -> bool:
+        return self.data_type == REFERENCE_TYPE
 
     @property
     def is_text(self) -> bool:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from . import ast
 from .context import BindContext
 from .diagnostics import suggestion
+from .references import reference_field
 from .rerank_args import rerank_args
 from .source import Span
 from .syntax import Directive, Field, FragmentSpread, Selection
@@ -52,7 +53,7 @@ def fields_of(ctx: BindContext, selections: list[Selection], owner: str) -> list
                 "Q104",
                 f"fragments are not supported in the selection of {owner}",
                 sel,
-                "write the fields out; cross-references (... on Class) are not supported either",
+                "write the fields out (a cross-reference property selects: prop { ... on Class { name } })",
             )
         else:
             out.append(sel)
@@ -60,11 +61,15 @@ def fields_of(ctx: BindContext, selections: list[Selection], owner: str) -> list
 
 
 def class_selection(ctx: BindContext, field: Field) -> list[ast.SelectionItem]:
-    cls = field.name.value
+    return selection_items(ctx, field.selections or [], field.name.value)
+
+
+def selection_items(ctx: BindContext, selections: list[Selection], cls: str) -> list[ast.SelectionItem]:
+    """The selection of a class, or of one class inside a cross-reference (`... on City { ... }`)."""
     items: list[ast.SelectionItem] = []
     keys: dict[str, str] = {}
     merged: ast.AdditionalSelection | None = None
-    for sel in fields_of(ctx, field.selections or [], cls):
+    for sel in fields_of(ctx, selections, cls):
         name = sel.name.value
         key = sel.key
         if key in keys:
@@ -97,12 +102,11 @@ def class_selection(ctx: BindContext, field: Field) -> list[ast.SelectionItem]:
             )
             continue
         if sel.selections is not None:
-            ctx.error(
-                "Q506",
-                f'"{name}" has a selection: cross-references and nested objects are not supported',
-                sel,
-                "select plain properties only",
-            )
+            if sel.directives:
+                directives_error(ctx, sel.directives[0])
+            ref = reference_field(ctx, sel, cls, selection_items)
+            if ref is not None:
+                items.append(ref)
             continue
         if leaf(ctx, sel, cls):
             items.append(ast.PropertyField(name=name, alias=_alias(sel), span=sel.span))

@@ -7,6 +7,7 @@ from collections.abc import Callable, Iterator
 from . import ast
 from .diagnostics import Diagnostic, suggestion
 from .limits import default_limit, page, written_limit
+from .references import reference_filters, reference_selections
 from .schema import ClassSchema, Schema, base_type
 from .source import Span
 from .validate_aggregate import validate_aggregates
@@ -14,7 +15,7 @@ from .validate_targets import searched, target_vectors
 from .validate_where import diag as _diag
 from .validate_where import no_such_prop as _no_such_prop
 from .validate_where import prop_hint as _prop_hint
-from .validate_where import where_filter
+from .validate_where import where_filter, where_leaf
 
 _META_SORT = ("_id", "id", "_creationTimeUnix", "_lastUpdateTimeUnix")
 # What the page size is computed from: when the binder refused one of these, the page is unknown.
@@ -74,6 +75,9 @@ def sort_keys(get: ast.GetQuery, cls: ClassSchema) -> Iterator[Diagnostic]:
             yield _diag("Q608", prefix + _no_such_prop(name, cls), key, _prop_hint(name, cls))
         elif base_type(prop.data_type) == "uuid":
             yield _diag("Q608", prefix + f"sorting by uuid property '{name}' is not supported", key)
+        elif prop.is_reference:
+            message = f'sorting by reference not supported, property "{name}" is a ref prop to the class "{prop.targets[0]}"'
+            yield _diag("Q608", prefix + message, key)
 
 
 def certainty_metric(get: ast.GetQuery, cls: ClassSchema) -> Iterator[Diagnostic]:
@@ -226,5 +230,12 @@ def validate(query: ast.Query, schema: Schema) -> list[Diagnostic]:
             for diag in rule(get, cls):
                 diag.path = path
                 out.append(diag)
+        # cross-references reach other classes: these rules read the whole schema
+        for diag in (
+            *reference_selections(get.selection, cls, schema),
+            *reference_filters(get, cls, schema, where_leaf),
+        ):
+            diag.path = path
+            out.append(diag)
     out.extend(validate_aggregates(query, schema))
     return out

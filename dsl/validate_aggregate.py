@@ -7,9 +7,10 @@ from collections.abc import Iterator
 
 from . import ast
 from .diagnostics import Diagnostic, suggestion
+from .references import reference_filters
 from .schema import ClassSchema, Schema, base_type
 from .source import Span
-from .validate_where import diag, no_such_prop, prop_hint, where_filter
+from .validate_where import diag, no_such_prop, prop_hint, where_filter, where_leaf
 
 VECTOR_BOUND = "must provide certainty or objectLimit with vector search"  # Weaviate's message
 
@@ -37,6 +38,7 @@ def validate_aggregates(query: ast.Query, schema: Schema) -> list[Diagnostic]:
         else:
             shim = ast.GetQuery(class_name=agg.class_name, search=agg.search, where=agg.where, span=agg.span)
             found.extend(where_filter(shim, cls))
+            found.extend(reference_filters(shim, cls, schema, where_leaf))
             found.extend(vectorizer(shim, cls))
             found.extend(certainty_metric(shim, cls))
             found.extend(_selection(agg, cls))

@@ -7,6 +7,7 @@ from collections.abc import Iterator
 
 from . import ast
 from .diagnostics import Diagnostic, suggestion
+from .references import is_reference_path
 from .schema import VALUE_FIELD_FOR_TYPE, ClassSchema, base_type
 
 _WHERE = "invalid 'where' filter: "
@@ -37,20 +38,12 @@ def where_filter(get: ast.GetQuery, cls: ClassSchema) -> Iterator[Diagnostic]:
         node = stack.pop()
         if node.operator in ast.LOGICAL_OPERATORS:
             stack.extend(reversed(node.operands))
-        else:
-            yield from _where_leaf(node, cls)
+        elif not (node.path and is_reference_path(node, cls)):  # dsl/references.py checks those
+            yield from where_leaf(node, cls)
 
 
-def _where_leaf(node: ast.Where, cls: ClassSchema) -> Iterator[Diagnostic]:
+def where_leaf(node: ast.Where, cls: ClassSchema) -> Iterator[Diagnostic]:
     path = node.path or []
-    if len(path) == 3:
-        yield diag(
-            "Q208",
-            _WHERE + "filtering by cross-reference is not supported",
-            node,
-            "filter on this class's properties",
-        )
-        return
     if len(path) != 1:
         yield diag("Q208", _WHERE + f"path {path} must name one property", node, 'path: ["property"]')
         return

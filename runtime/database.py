@@ -20,6 +20,7 @@ from .errors import SchemaError, StorageError
 from .store.collection import Collection
 from .store.definition import capitalize_class_name, normalize_definition
 from .store.guard import DatabaseGuard
+from .store.references import check_targets, redefine, with_reference_property
 from .store.replay import replay_delete, replay_put, replay_tenants
 
 if TYPE_CHECKING:  # at run time these load lazily: torch stays out of `import rankql.runtime`
@@ -85,6 +86,7 @@ class Database:
                 if collection.tenant_shards is not None:
                     for tenant in collection.tenant_shards.items.values():
                         collection.tenant_shards.attach(tenant)
+                collection._peers = self._collections.get
                 self._collections[collection.name] = collection
             self._saved = self._versions()
             for header, blob in folder.pending:  # the writes logged since the checkpoint, in order
@@ -118,7 +120,11 @@ class Database:
             collection = Collection(
                 header["definition"], registered=self._registered_names, guard=self._guard
             )
+            collection._peers = self._collections.get
             self._collections[collection.name] = collection
+            self._schema_version += 1
+        elif op == "define":  # a reference property added (store/references.py)
+            redefine(self._collections[header["class"]], header["definition"])
             self._schema_version += 1
         elif op == "drop":
             del self._collections[header["class"]]
@@ -236,13 +242,30 @@ class Database:
                     f"class name '{name}' already exists",
                     hint=f"pick another name, or db.delete_collection('{name}') first",
                 )
+            check_targets(normalized, self._collections.__contains__)
             collection = Collection(normalized, registered=self._registered_names, guard=guard)
+            collection._peers = self._collections.get
             guard.log({"op": "create", "definition": normalized})
             with guard.exclusive():
                 self._collections[name] = collection
                 self._schema_version += 1
         guard.logged()
         return collection
+
+    def add_reference_property(self, class_name: str, prop: dict) -> None:
+        """Add a cross-reference property (e.g. {"name": "inCity", "dataType": ["City"]}) to a class, also
+        one that holds objects (no index changes)."""
+        self._check_open()
+        guard = self._guard
+        with guard.writing():
+            collection = self.collection(class_name)
+            definition = with_reference_property(collection.definition, prop, self._registered)
+            check_targets(definition, self._collections.__contains__)
+            guard.log({"op": "define", "class": collection.name, "definition": definition})
+            with guard.exclusive():
+                redefine(collection, definition)
+                self._schema_version += 1
+        guard.logged()
 
     def collection(self, name: str) -> Collection:
         """The collection called `name` (first letter case-insensitive, as Weaviate capitalizes)."""

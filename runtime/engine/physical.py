@@ -372,11 +372,14 @@ class ProjectOp(PhysicalNode):
         return "Project"
 
     def details(self) -> list[str]:
-        return [
+        shown = [
             self.project.details()[0],
             *tenant_detail(self.project.tenant),
             f"{len(self.project.fields)} fields",
         ]
+        if self.project.references:  # resolved per page, in the query's read view (engine/references.py)
+            shown.append(f"resolve=[{', '.join(self.project.references)}]")
+        return shown
 
 
 @dataclass(eq=False)

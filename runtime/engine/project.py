@@ -13,6 +13,7 @@ from ..store.values import format_date
 from .formats import go_float32_f, go_float32_f_column, json_float32, json_float32_column, json_vector
 from .hits import Hit
 from .operators import HitGroup
+from .references import lookup_of, reference_column
 
 _NO_PROPERTIES: dict = {}  # a deleted object's properties (never modified)
 Column = Callable[[list[Hit], list[dict]], list]  # (hits, their properties) -> one value per hit
@@ -55,6 +56,9 @@ class Projector:
         for sel in self.get.selection:
             if isinstance(sel, ast.PropertyField):
                 fields.append((sel.key, self._property_column(sel.name)))
+                continue
+            if isinstance(sel, ast.ReferenceField):  # resolved now, in this query's read view
+                fields.append((sel.key, reference_column(sel, lookup_of(self.col))))
                 continue
             inner = [
                 (item.key, self._additional_column(item))

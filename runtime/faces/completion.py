@@ -13,6 +13,7 @@ from rankql.dsl.ast import (
     AGGREGATIONS,
     COMPARE_OPERATORS,
     LOGICAL_OPERATORS,
+    REFERENCE_ADDITIONAL,
     RERANK_FIELDS,
     TARGET_COMBINATIONS,
     TOP_OCCURRENCES_FIELDS,
@@ -74,6 +75,8 @@ DOT_COMMANDS = (
     ".quit",
 )
 
+FRAGMENT = "... on"  # the owner of a `... on Class { }` frame inside a cross-reference
+_FRAGMENT_AT_END = re.compile(r"\.\.\.\s*on\s+$")
 _TOKEN = re.compile(r'"""[\s\S]*?(?:"""|$)|"(?:\\.|[^"\\\n])*"?|#[^\n]*|[A-Za-z_]\w*|[{}()\[\]:]|\S', re.M)
 _WORD_AT_END = re.compile(r"[A-Za-z_]\w*$")
 
@@ -101,8 +104,10 @@ def _scan(text: str) -> tuple[list[Frame], str | None, bool]:
     stack: list[Frame] = []
     last_name: str | None = None
     pending_key: str | None = None  # 'name:' seen, its value not started
+    recent: list[str] = []  # the last tokens, to see '... on Class {'
     for match in _TOKEN.finditer(text):
         token = match.group(0)
+        recent = [*recent[-5:], token]
         top = stack[-1] if stack else None
         if token.startswith("#"):
             continue
@@ -122,6 +127,8 @@ def _scan(text: str) -> tuple[list[Frame], str | None, bool]:
             cls = top.class_name if top else None
             if top is not None and top.owner in ("Get", "Aggregate") and not top.is_input:
                 cls = last_name
+            if recent[:4] == [".", ".", ".", "on"] and token == "{":  # a cross-reference's fragment
+                owner, cls = FRAGMENT, last_name
             stack.append(Frame(token, owner, cls, is_input))
             pending_key = last_name = None
         elif token in "})]":
@@ -217,6 +224,9 @@ def _candidates(stack: list[Frame], key: str | None, head: str, schema: Schema) 
     if frame.bracket == "{":
         if len(stack) == 1:
             return ["Get", "Aggregate"]
+        references = _reference_fields(stack, head, schema)
+        if references is not None:
+            return references
         if owner in ("Get", "Aggregate"):
             return list(schema.class_names)
         aggregate = _aggregate_fields(stack, schema)
@@ -282,6 +292,22 @@ def _aggregate_fields(stack: list, schema: Any) -> list[str] | None:
     if len(stack) >= 4 and stack[-4].owner == "Aggregate" and stack[-1].owner == "topOccurrences":
         return list(TOP_OCCURRENCES_FIELDS)
     return None
+
+
+def _reference_fields(stack: list[Frame], head: str, schema: Schema) -> list[str] | None:
+    """Inside a cross-reference: its fragments (`... on City`), then the target class's selection."""
+    frame = stack[-1]
+    if frame.owner == FRAGMENT:
+        return _selection(schema.get(frame.class_name or ""))
+    if frame.owner == "_additional" and len(stack) >= 2 and stack[-2].owner == FRAGMENT:
+        return list(REFERENCE_ADDITIONAL)
+    cls = schema.get(frame.class_name or "") if len(stack) >= 3 else None
+    prop = cls.property(frame.owner or "") if cls is not None else None
+    if prop is None or not prop.is_reference:
+        return None
+    if _FRAGMENT_AT_END.search(head):
+        return list(prop.targets)
+    return [f"... on {target}" for target in prop.targets]
 
 
 def _selection(cls: ClassSchema | None) -> list[str]:

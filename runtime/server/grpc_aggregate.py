@@ -7,7 +7,7 @@ import time
 from typing import Any
 
 from rankql.dsl import ast, validate
-from rankql.dsl.schema import ClassSchema
+from rankql.dsl.schema import ClassSchema, Schema
 from rankql.dsl.source import Source
 from weaviate.proto.v1 import aggregate_pb2
 
@@ -37,7 +37,7 @@ _REPLY_NAMES = {graphql: wire for wire, graphql in _FLAGS.items()}
 _KIND = {"int": "int", "number": "number", "text": "text", "boolean": "boolean", "date": "date"}
 
 
-def bind_aggregate_request(request: Any, cls: ClassSchema) -> ast.Query:
+def bind_aggregate_request(request: Any, cls: ClassSchema, schema: Schema | None = None) -> ast.Query:
     """The Query of one AggregateRequest against the class `cls`."""
     for unsupported in ("near_image", "near_audio", "near_video", "near_depth", "near_thermal", "near_imu"):
         if request.HasField(unsupported):
@@ -76,7 +76,7 @@ def bind_aggregate_request(request: Any, cls: ClassSchema) -> ast.Query:
     aggregate = ast.AggregateQuery(
         class_name=cls.name,
         search=search,
-        where=where_from_filters(request.filters, cls) if request.HasField("filters") else None,
+        where=where_from_filters(request.filters, cls, schema) if request.HasField("filters") else None,
         object_limit=request.object_limit if request.HasField("object_limit") else None,
         group_by=group_by,
         limit=request.limit if request.HasField("limit") and group_by else None,
@@ -93,7 +93,7 @@ def run_aggregate(db: Any, request: Any) -> Any:
         raise GrpcFailure(f"could not find class {request.collection} in schema")
     schema = db.schema()
     cls = schema.get(db.collection(request.collection).name)
-    query = bind_aggregate_request(request, cls)
+    query = bind_aggregate_request(request, cls, schema)
     problems = validate(query, schema)
     if problems:
         raise InvalidRequest("; ".join(p.message for p in problems))

@@ -20,6 +20,7 @@ from ..errors import RankqlError
 from .delete_matching import delete_matching
 from .grpc_errors import GrpcFailure, InvalidRequest
 from .grpc_filters import where_from_filters
+from .grpc_references import batch_reference_props
 from .grpc_search import decode_vector, float32s, float64s
 from .wire_schema import cannot_vectorize, unrunnable_named, unrunnable_vectorizer
 
@@ -125,11 +126,10 @@ def _named_object(obj: Any, collection: Any, out: dict) -> dict:
 
 
 def _properties(props: Any) -> dict:
-    if props.single_target_ref_props or props.multi_target_ref_props:
-        raise InvalidRequest("rankql does not support cross-references yet")
     if props.object_properties or props.object_array_properties:
         raise InvalidRequest("rankql does not support object properties yet")
     out = MessageToDict(props.non_ref_properties) if props.HasField("non_ref_properties") else {}
+    out.update(batch_reference_props(props))
     for arr in props.number_array_properties:
         raw = arr.values_bytes
         out[arr.prop_name] = float64s(raw, f"property '{arr.prop_name}'") if raw else list(arr.values)
@@ -148,7 +148,7 @@ def batch_delete(db: Any, request: Any) -> Any:
     """Delete the objects the filter matches (or count them with dry_run); verbose lists each one."""
     started = time.perf_counter()
     collection = db.collection(request.collection).for_tenant(request.tenant or None)
-    where = where_from_filters(request.filters, collection.class_schema)
+    where = where_from_filters(request.filters, collection.class_schema, db.schema())
     outcome = delete_matching(collection, where, request.dry_run)
     reply = batch_delete_pb2.BatchDeleteReply(matches=len(outcome.uuids))
     if request.verbose:  # in the writer turn every match is there to delete

@@ -5,9 +5,10 @@ from __future__ import annotations
 from typing import Any
 
 from rankql.dsl import ast
-from rankql.dsl.schema import VALUE_FIELD_FOR_TYPE, ClassSchema, base_type
+from rankql.dsl.schema import VALUE_FIELD_FOR_TYPE, ClassSchema, Schema, base_type
 
 from .grpc_errors import InvalidRequest
+from .grpc_references import filter_path
 
 # base_pb2.Filters.Operator numbers, as in Weaviate's base.proto.
 _OPERATORS = {
@@ -30,17 +31,22 @@ _OPERATORS = {
 _TIMESTAMPS = ("_creationTimeUnix", "_lastUpdateTimeUnix")
 
 
-def where_from_filters(filters: Any, cls: ClassSchema | None) -> ast.Where:
+def where_from_filters(filters: Any, cls: ClassSchema | None, schema: Schema | None = None) -> ast.Where:
     """One Filters message (and its operands) as an ast.Where; values typed through the class's schema."""
     operator = _OPERATORS.get(filters.operator)
     if operator is None:
         raise InvalidRequest(f"unknown filter operator {filters.operator}")
     if operator in ast.LOGICAL_OPERATORS:
-        return ast.Where(operator=operator, operands=[where_from_filters(f, cls) for f in filters.filters])
+        return ast.Where(
+            operator=operator, operands=[where_from_filters(f, cls, schema) for f in filters.filters]
+        )
     if operator == "WithinGeoRange":
         raise InvalidRequest("rankql does not support geoCoordinates filters (WithinGeoRange) yet")
-    path = [_target_path(filters)]
-    value_type, value = _value(filters, path[0], cls)
+    if filters.HasField("target") and filters.target.WhichOneof("target") != "property":
+        path, leaf = filter_path(filters.target, cls, schema)  # through references: grpc_references.py
+    else:
+        path, leaf = [_target_path(filters)], cls
+    value_type, value = _value(filters, path[-1], leaf)
     if operator == "IsNull":
         value_type, value = "valueBoolean", bool(filters.value_boolean)
     return ast.Where(operator=operator, path=path, value_type=value_type, value=value)

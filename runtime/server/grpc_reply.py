@@ -10,13 +10,17 @@ from __future__ import annotations
 import struct
 from typing import Any
 
-from rankql.dsl.schema import ClassSchema, base_type
+from rankql.dsl.schema import REFERENCE_TYPE, ClassSchema, Schema, base_type
 from weaviate.proto.v1 import base_pb2, search_get_pb2
+
+from .grpc_references import fill_references
 
 _SINGLE_FP32 = base_pb2.Vectors.VECTOR_TYPE_SINGLE_FP32
 
 
-def search_reply(rows: list[dict], cls: ClassSchema, request: Any, took: float) -> Any:
+def search_reply(
+    rows: list[dict], cls: ClassSchema, request: Any, took: float, schema: Schema | None = None
+) -> Any:
     """A SearchReply: plain results, or group_by_results when the request grouped.
 
     Named vectors come back under their names (`_additional.vectors`); the vector of a class whose one
@@ -34,8 +38,11 @@ def search_reply(rows: list[dict], cls: ClassSchema, request: Any, took: float) 
         for row in rows:
             _group(reply.group_by_results.add(), row.get("_additional") or {}, cls.name, types, vector_names)
         return reply
+    wanted = request.properties if request.HasField("properties") else None
     for row in rows:
-        _result(reply.results.add(), row, cls.name, types, vector_names)
+        result = reply.results.add()
+        _result(result, row, cls.name, types, vector_names)
+        fill_references(result.properties, row, wanted, cls, schema)  # grpc_references.py
     return reply
 
 
@@ -112,7 +119,7 @@ def _fill_properties(out: Any, row: dict, collection: str, types: dict[str, str]
     out.target_collection = collection
     fields = out.non_ref_props.fields
     for name, value in row.items():
-        if name != "_additional":
+        if name != "_additional" and types.get(name) != REFERENCE_TYPE:
             set_value(fields[name], value, types.get(name, "text"))
 
 

@@ -12,32 +12,37 @@ from typing import Any
 
 import numpy as np
 from rankql.dsl import ast
-from rankql.dsl.schema import ClassSchema
+from rankql.dsl.schema import ClassSchema, Schema
 
 from .grpc_checks import GRPC_DEFAULT_LIMIT, check_paging, refuse_unsupported
 from .grpc_errors import InvalidRequest, NotSupported
 from .grpc_filters import where_from_filters
+from .grpc_references import reference_selection
 from .grpc_targets import check_targets, targets_of, vectors_for_targets
 
 _SEARCHES = ("near_vector", "near_object", "near_text", "bm25_search", "hybrid_search")
 
 
-def bind_search(request: Any, cls: ClassSchema) -> ast.Query:
+def bind_search(request: Any, cls: ClassSchema, schema: Schema | None = None) -> ast.Query:
     """The Query of one SearchRequest against the class `cls` (its canonical name, properties and the
-    names of its vectors: the named vectors, or the name a client gave its one vector)."""
+    names of its vectors: the named vectors, or the name a client gave its one vector); `schema` resolves
+    the classes references point at."""
     refuse_unsupported(request)
     searched = [name for name in _SEARCHES if request.HasField(name)]
     if request.sort_by and searched:
         raise InvalidRequest("sorting cannot be combined with search")
     check_paging(request, searched)
     props = _properties(request, cls)
+    refs = reference_selection(request.properties if request.HasField("properties") else None, cls, schema)
+    if refs and request.HasField("group_by"):
+        raise NotSupported("rankql does not return references of grouped objects")
     metadata = request.metadata if request.HasField("metadata") else None
     search = search_fields(request)
     check_targets(search.get("search"), cls)
     get = ast.GetQuery(
         class_name=cls.name,
         **search,
-        where=where_from_filters(request.filters, cls) if request.HasField("filters") else None,
+        where=where_from_filters(request.filters, cls, schema) if request.HasField("filters") else None,
         limit=request.limit or GRPC_DEFAULT_LIMIT,
         offset=request.offset or None,
         autocut=request.autocut or None,
@@ -46,7 +51,7 @@ def bind_search(request: Any, cls: ClassSchema) -> ast.Query:
         or None,
         group_by=_group_by(request.group_by) if request.HasField("group_by") else None,
         tenant=request.tenant or None,
-        selection=_selection(request, props, metadata, cls),
+        selection=[*refs, *_selection(request, props, metadata, cls)],
     )
     return ast.Query(gets=[get])
 
@@ -237,15 +242,14 @@ def _property_refs(names: Any) -> list[ast.PropertyRef] | None:
 
 def _properties(request: Any, cls: ClassSchema) -> list[str]:
     """The non-reference properties to return (all of them unless the request names some)."""
+    plain = [p.name for p in cls.properties if not p.is_reference]  # references come as ref_properties
     if not request.HasField("properties"):
-        return cls.property_names
+        return plain
     req = request.properties
-    if req.ref_properties:
-        raise NotSupported("rankql does not support cross-references yet; return_references cannot be used")
     if req.object_properties:
         raise NotSupported("rankql does not support object properties yet")
     if req.return_all_nonref_properties:
-        return cls.property_names
+        return plain
     names = []
     for name in req.non_ref_properties:
         name = name[:1].lower() + name[1:]  # Weaviate lowercases the first letter of a property name

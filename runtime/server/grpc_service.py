@@ -41,7 +41,7 @@ def run_search(db: Any, request: Any, headers: dict | None = None) -> Any:
         raise GrpcFailure(f"could not find class {request.collection} in schema")
     schema = db.schema()
     cls = schema.get(db.collection(request.collection).name)
-    query = bind_search(request, cls)
+    query = bind_search(request, cls, schema)
     problems = validate(query, schema)
     if problems:
         raise InvalidRequest("; ".join(_message(p, db, cls.name) for p in problems))
@@ -49,7 +49,7 @@ def run_search(db: Any, request: Any, headers: dict | None = None) -> Any:
     failures = [e for e in run.errors if e.get("extensions", {}).get("level") != "warning"]
     if run.failed or failures:
         raise GrpcFailure("; ".join(e["message"] for e in failures) or "the query failed")
-    return search_reply(run.data or [], cls, request, time.perf_counter() - started)
+    return search_reply(run.data or [], cls, request, time.perf_counter() - started, schema)
 
 
 def _message(problem: Any, db: Any, class_name: str) -> str:

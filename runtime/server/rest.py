@@ -158,12 +158,13 @@ def build_rest_app(
     substitute_vectorizers: bool = False,
 ) -> Starlette:
     """The Starlette app answering Weaviate's REST API (/v1/...) from `db`."""
-    from . import rest_graphql, rest_objects, rest_schema, rest_tenants
+    from . import rest_graphql, rest_objects, rest_references, rest_schema, rest_tenants
 
     state = RestState(db, max_body_bytes=max_body_bytes, substitute_vectorizers=substitute_vectorizers)
     table: list[tuple[str, Handler, list[str]]] = [
         *rest_schema.ROUTES,
         *rest_objects.ROUTES,
+        *rest_references.ROUTES,
         *rest_graphql.ROUTES,
         *rest_tenants.ROUTES,
     ]

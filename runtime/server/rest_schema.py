@@ -12,6 +12,7 @@ from ..database import Database
 from ..errors import SchemaError
 from ..models import DEFAULT_EMBEDDING_MODEL
 from ..store.definition import BUILTIN_MODULES
+from ..store.references import reference_targets
 from .rest import GRPC_MAX_MESSAGE_SIZE, NODE_NAME, WEAVIATE_VERSION, RestState, WireError
 from .wire_schema import shown_vectorizer, to_rankql
 from .wire_shown import to_wire
@@ -189,6 +190,10 @@ async def property_post(state: RestState, request: Request) -> Response:
         wire = to_wire(collection.definition)
         if any(p["name"].lower() == prop["name"].lower() for p in wire["properties"]):
             raise SchemaError(f"property '{prop['name']}' already exists in class '{wire['class']}'")
+        if len(collection) and reference_targets(prop.get("dataType")) is not None:
+            state.db.add_reference_property(collection.name, prop)  # no index to rebuild for a reference
+            shown = to_wire(collection.definition)
+            return next(p for p in shown["properties"] if p["name"] == prop["name"])
         incoming = dict(prop)
         vectorizer = shown_vectorizer(collection.definition)
         if vectorizer != "none":  # Weaviate fills the vectorizer's per-property settings in

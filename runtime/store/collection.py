@@ -17,6 +17,7 @@ from .definition_vectors import as_class_definition, unknown_target
 from .filters import evaluate
 from .guard import DatabaseGuard
 from .objects import BatchResult, ObjectTable
+from .references import as_json, change_references, given_beacons, is_reference_type
 from .stopwords import Stopwords
 from .tenants import HOT, TenantsApi, not_active, not_found, with_tenant_refused, without_tenant
 from .thresholds import PAGE_ROWS
@@ -47,6 +48,11 @@ def _batch(objects: Any) -> list:
             hint='pass e.g. [{"properties": {...}}, ...]; insert(obj) stores one object',
         )
     return list(objects)
+
+
+def _no_peer(name: str) -> None:
+    """A collection outside a Database knows no other class."""
+    return None
 
 
 class Collection:
@@ -87,6 +93,8 @@ class Collection:
         self.named_vectorizers = {name: make_vectorizer(d) for name, d in self.named_definitions.items()}
         self.bm25, self.stopwords = (None, None) if _empty else _keyword_parts(definition)
         self._types = {p["name"]: p["dataType"][0] for p in definition["properties"]}
+        self._refs = frozenset(n for n, t in self._types.items() if is_reference_type(t))
+        self._peers: Callable[[str], Collection | None] = _no_peer  # the Database's other collections
         self._guard = guard if guard is not None else DatabaseGuard()  # the Database's: its locks and log
         self.writer = CollectionWriter(self)
         multi = tenant is None and "multiTenancyConfig" in definition
@@ -274,7 +282,10 @@ class Collection:
         return {
             "class": self.name,
             "id": stored_id,
-            "properties": {k: to_json_value(self._props[k]["dataType"][0], v) for k, v in props.items()},
+            "properties": {
+                k: as_json(v) if k in self._refs else to_json_value(self._props[k]["dataType"][0], v)
+                for k, v in props.items()
+            },
             "vector": None if vector is None else vector.tolist(),
             **({"vectors": named} if named is not None else {}),
             "creationTimeUnix": created,
@@ -525,6 +536,21 @@ class Collection:
         does), unless given: `vector` for the class-level vector, `vectors` by name for named vectors.
         """
         self.writer.update(uuid, properties, vector, replace, vectors)
+
+    def add_reference(self, uuid: str, prop: str, ref: Any) -> None:
+        """Append references (a uuid, a beacon, {"beacon": ...}, or a list of them) to `prop` of an object."""
+        given = given_beacons(self, prop, ref) if prop in self._refs else []
+        change_references(self, uuid, prop, lambda current: current + given)
+
+    def replace_references(self, uuid: str, prop: str, refs: Any) -> None:
+        """Set the references of `prop` of an object to `refs` (an empty list removes them all)."""
+        given = given_beacons(self, prop, refs) if prop in self._refs else []
+        change_references(self, uuid, prop, lambda current: given)
+
+    def delete_reference(self, uuid: str, prop: str, ref: Any) -> None:
+        """Remove the references equal to `ref` from `prop` of an object (none equal: nothing changes)."""
+        gone = set(given_beacons(self, prop, ref)) if prop in self._refs else set()
+        change_references(self, uuid, prop, lambda current: [b for b in current if b not in gone])
 
     def delete(self, uuid: str) -> bool:
         """Remove an object; False when there was none with this id."""

@@ -8,7 +8,7 @@ import re
 from collections.abc import Iterable
 from typing import Any
 
-from rankql.dsl.schema import DISTANCES, ClassSchema, NamedVectorSchema, PropertySchema
+from rankql.dsl.schema import DISTANCES, REFERENCE_TYPE, ClassSchema, NamedVectorSchema, PropertySchema
 
 from ..errors import SchemaError
 from .definition_lenient import ACTED_INDEX_KEYS, ACTED_INVERTED_KEYS, set_aside
@@ -264,7 +264,8 @@ def class_schema(definition: dict, registered: Iterable[str] = ()) -> ClassSchem
         properties=[
             PropertySchema(
                 name=p["name"],
-                data_type=p["dataType"][0],
+                data_type=REFERENCE_TYPE if p["dataType"][0][:1].isupper() else p["dataType"][0],
+                targets=p["dataType"] if p["dataType"][0][:1].isupper() else [],
                 tokenization=p.get("tokenization"),
                 index_searchable=p["indexSearchable"],
                 index_filterable=p["indexFilterable"],

@@ -11,6 +11,7 @@ from typing import Any
 from rankql.dsl.schema import DATA_TYPES, base_type
 
 from ..errors import SchemaError
+from .references import reference_property, reference_targets
 
 TOKENIZATIONS = ("word", "lowercase", "whitespace", "field", "trigram")
 REFUSED_TYPES = ("geoCoordinates", "phoneNumber", "blob", "object", "object[]", "string", "string[]")
@@ -120,6 +121,10 @@ def check_properties(check: Checker, props: Any, modules: set[str]) -> list[dict
         seen[name.lower()] = name
         if "nestedProperties" in prop:
             check.add(f"property '{name}': nested properties are not supported")
+        targets = reference_targets(prop.get("dataType"))
+        if targets is not None:  # dataType names classes: a cross-reference (store/references.py)
+            out.append(reference_property(check, name, targets, prop))
+            continue
         data_type = _data_type(check, name, prop.get("dataType"))
         if data_type is None:
             continue

@@ -26,6 +26,7 @@ from .filter_columns import (
     value_length,
 )
 from .filter_text import text_leaf
+from .reference_filter import count_leaf, path_leaf
 
 PREFIX = "invalid 'where' filter: "
 RANGE_OPS = ("GreaterThan", "GreaterThanEqual", "LessThan", "LessThanEqual")
@@ -78,11 +79,8 @@ class _Context:
             )
         if where.value_type is None:
             raise where_error(f"operator {op} requires a value", hint="set valueText, valueInt, ...")
-        if len(where.path) > 1:
-            raise where_error(
-                f"path {where.path} points into a reference; cross-references are not supported",
-                hint="filter on a property of this class",
-            )
+        if len(where.path) > 1:  # through a cross-reference: reference_filter.py
+            return path_leaf(self, where, evaluate)
         return self.leaf(where, where.path[0])
 
     def logical(self, where: ast.Where) -> np.ndarray:
@@ -125,6 +123,8 @@ class _Context:
         column = self.collection.column(name)
         if where.operator == "IsNull":
             return self.null_leaf(where, column)
+        if prop.is_reference:
+            return count_leaf(self, where, name)
         btype = base_type(prop.data_type)
         _check_type(where, prop.data_type, VALUE_FIELD_FOR_TYPE[btype])
         if btype == "text":

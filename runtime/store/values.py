@@ -147,6 +147,10 @@ def _scalar(base: str, value: Any) -> Any:
 
 def normalize_value(data_type: str, value: Any) -> Any:
     """The stored Python value for `value` under `data_type` (e.g. 'int[]'); ValueProblem if it does not fit."""
+    if data_type[:1].isupper():  # a cross-reference (its dataType is a class): store/references.py
+        from .references import normalize_references
+
+        return normalize_references(value)
     base = base_type(data_type)
     if data_type.endswith("[]"):
         if isinstance(value, str | bytes | dict) or not hasattr(value, "__iter__"):

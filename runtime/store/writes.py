@@ -19,6 +19,7 @@ from .definition_vectors import unknown_target
 from .heap import release_free_heap
 from .objects import BatchResult, ObjectResult, now_ms
 from .progress import progress_bar
+from .references import check_write
 from .values import ValueProblem, normalize_uuid, normalize_value, text_of, to_json_value
 from .vector_stage import stage_vectors
 
@@ -67,7 +68,8 @@ class CollectionWriter:
             )
         return vector
 
-    def _check_properties(self, raw: Any) -> dict:
+    def _check_properties(self, raw: Any, kept: dict | None = None) -> dict:
+        """Checked, normalized properties; `kept`: the properties the object holds now (an update)."""
         if raw is None:
             return {}
         if not isinstance(raw, dict):
@@ -85,6 +87,8 @@ class CollectionWriter:
                 continue  # null means unset
             try:
                 out[name] = normalize_value(prop["dataType"][0], value)
+                if name in c._refs:
+                    out[name] = check_write(c, name, out[name], (kept or {}).get(name))
             except ValueProblem as exc:
                 raise ObjectError(f"property '{name}' ({prop['dataType'][0]}): {exc}") from None
         return out
@@ -135,10 +139,10 @@ class CollectionWriter:
             uuid = normalize_uuid(obj["id"]) if obj.get("id") is not None else str(uuidlib.uuid4())
         except ValueProblem as exc:
             raise ObjectError(f"id: {exc}") from None
-        props = self._check_properties(obj.get("properties"))
+        old = c.objects.by_uuid.get(uuid)
+        props = self._check_properties(obj.get("properties"), None if old is None else c.objects.props[old])
         raw, named = self._named_vectors(obj, dims if dims is not None else self._dims())
         vector = None if raw is None else self._check_vector(raw, dim)
-        old = c.objects.by_uuid.get(uuid)
         created = c.objects.created[old] if old is not None else None
         return _Prepared(position, uuid, props, vector, old, created, named)
 

@@ -62,8 +62,24 @@ PRODUCT = ClassSchema(
         "image_vec": NamedVectorSchema(distance="l2-squared"),
     },
 )
+COUNTRY = ClassSchema(name="Country", properties=_props(("name", "text")))
+TOWN = ClassSchema(
+    name="Town",
+    properties=_props(
+        ("name", "text"), ("population", "int"), ("inCountry", "cref", {"targets": ["Country"]})
+    ),
+)
+PERSON = ClassSchema(
+    name="Person",
+    properties=_props(
+        ("name", "text"),
+        ("livesIn", "cref", {"targets": ["Town", "Country"]}),
+        ("friends", "cref", {"targets": ["Person"]}),
+    ),
+)
 
 SCHEMAS = {
     "default": Schema(classes=[JEOPARDY, ARTICLE, CITY, NUMBERS]),
     "named": Schema(classes=[PRODUCT]),
+    "references": Schema(classes=[COUNTRY, TOWN, PERSON]),
 }

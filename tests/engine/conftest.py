@@ -6,6 +6,7 @@ import pytest
 from rankql.runtime import Database
 
 from .dataset import build_articles, build_minilm, build_named
+from .dataset_refs import build_people
 
 
 @pytest.fixture(scope="session")
@@ -49,3 +50,8 @@ def tenants_db() -> Database:
 @pytest.fixture(scope="session")
 def named_db() -> Database:
     return build_named(Database())
+
+
+@pytest.fixture(scope="session")
+def people_db() -> Database:
+    return build_people(Database())

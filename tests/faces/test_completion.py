@@ -133,3 +133,39 @@ def test_named_vectors_are_offered_as_targets_and_selections() -> None:
         "text_vec",
         "image_vec",
     ]
+
+
+REFERENCES = Schema(
+    classes=[
+        ClassSchema(name="Country", properties=[PropertySchema(name="name", data_type="text")]),
+        ClassSchema(
+            name="City",
+            properties=[
+                PropertySchema(name="name", data_type="text"),
+                PropertySchema(name="inCountry", data_type="cref", targets=["Country"]),
+            ],
+        ),
+        ClassSchema(
+            name="Person",
+            properties=[PropertySchema(name="livesIn", data_type="cref", targets=["City", "Country"])],
+        ),
+    ]
+)
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("{ Get { Person { livesIn { ", ["... on City", "... on Country"]),
+        ("{ Get { Person { livesIn { ... on Co", ["Country"]),
+        ("{ Get { Person { livesIn { ... on City { ", ["name", "inCountry", "_additional"]),
+        ("{ Get { Person { livesIn { ... on City { inCountry { ", ["... on Country"]),
+        ("{ Get { Person { livesIn { ... on City { inCountry { ... on Country { n", ["name"]),
+        (
+            "{ Get { Person { livesIn { ... on City { _additional { ",
+            ["id", "vector", "creationTimeUnix", "lastUpdateTimeUnix"],
+        ),
+    ],
+)
+def test_completion_through_cross_references(text: str, expected: list[str]) -> None:
+    assert suggest(text, REFERENCES).candidates == expected

@@ -86,7 +86,10 @@ def test_class_level_mistakes(change: dict, expected: str) -> None:
         ({"name": "phone", "dataType": ["phoneNumber"]}, "data type 'phoneNumber' is not supported"),
         ({"name": "img", "dataType": ["blob"]}, "data type 'blob' is not supported"),
         ({"name": "meta", "dataType": ["object"]}, "data type 'object' is not supported"),
-        ({"name": "inPub", "dataType": ["Publication"]}, "cross-references (dataType ['Publication'])"),
+        (
+            {"name": "inPub", "dataType": ["Publication"], "tokenization": "word"},
+            "tokenization is not allowed for a cross-reference",
+        ),
         ({"name": "x", "dataType": ["txt"]}, "unknown data type 'txt' (did you mean 'text'?)"),
         ({"name": "x", "dataType": ["string"]}, "data type 'string' is not supported (use 'text')"),
         (
