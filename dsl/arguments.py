@@ -55,7 +55,6 @@ RERANK_ARGS = (
 UNSUPPORTED = {
     "targetVectors": "named vectors are not supported; rankql keeps one vector per object",
     "searches": "hybrid sub-searches are not supported; give hybrid a vector, or let it embed the query",
-    "valueGeoRange": "rankql has no geoCoordinates properties",
 }
 
 

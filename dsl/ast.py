@@ -36,7 +36,7 @@ COMPARE_OPERATORS = (
     "WithinGeoRange",
 )
 # The value fields of a where leaf after aliasing (valueString is bound as valueText).
-VALUE_FIELDS = ("valueText", "valueInt", "valueNumber", "valueBoolean", "valueDate")
+VALUE_FIELDS = ("valueText", "valueInt", "valueNumber", "valueBoolean", "valueDate", "valueGeoRange")
 
 # _additional scalar fields the engine computes.
 ADDITIONAL_SCALARS = (
@@ -152,13 +152,21 @@ SEARCH_KINDS = ("nearText", "nearVector", "nearObject", "bm25", "hybrid")
 # --- filters, sort, grouping --------------------------------------------------------------
 
 
+class GeoRange(Node):
+    """valueGeoRange of WithinGeoRange: a centre in decimal degrees and a maximum distance in metres."""
+
+    latitude: float
+    longitude: float
+    max_distance: float
+
+
 class Where(Node):
     """A where node: a logical operator with operands, or a leaf with path and one value."""
 
     operator: str
     path: list[str] | None = None
     value_type: str | None = None  # one of VALUE_FIELDS, or None for logical operators
-    value: Any = None  # scalar or list, already typed (int, float, bool, str; dates as str)
+    value: Any = None  # scalar or list, already typed (int, float, bool, str; dates as str), or a GeoRange
     operands: list[Where] = Field(default_factory=list)
 
 
@@ -199,6 +207,8 @@ class Rerank(Node):
 class PropertyField(Node):
     name: str
     alias: str | None = None
+    # the sub-selection of a geoCoordinates, phoneNumber or object property: `location { latitude }`
+    fields: list[PropertyField] | None = None
 
     @property
     def key(self) -> str:

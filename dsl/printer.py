@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from functools import partial
 from typing import Any
 
@@ -77,10 +77,14 @@ def _get(get: ast.GetQuery, depth: int, lines: list[str]) -> None:
     _block(head, depth, lines, lambda d: _selection(get.selection, d, lines))
 
 
-def _selection(items: list[ast.SelectionItem], depth: int, lines: list[str]) -> None:
+def _selection(items: Sequence[ast.SelectionItem], depth: int, lines: list[str]) -> None:
     pad = _INDENT * depth
     for item in items:
-        if isinstance(item, ast.PropertyField):
+        if isinstance(item, ast.PropertyField) and item.fields is not None:
+            _block(
+                _alias(item.alias) + item.name, depth, lines, partial(_selection, item.fields, lines=lines)
+            )
+        elif isinstance(item, ast.PropertyField):
             lines.append(pad + _alias(item.alias) + item.name)
         else:
             _block(_alias(item.alias) + "_additional", depth, lines, partial(_additional, item, lines=lines))
@@ -282,9 +286,17 @@ def _where(w: ast.Where) -> str:
         [
             ("path", _strings(w.path or [])),
             ("operator", w.operator),
-            (w.value_type or "valueText", _scalar(w.value)),
+            (
+                w.value_type or "valueText",
+                _geo(w.value) if isinstance(w.value, ast.GeoRange) else _scalar(w.value),
+            ),
         ]
     )
+
+
+def _geo(geo: ast.GeoRange) -> str:
+    point = _obj([("latitude", _num(geo.latitude)), ("longitude", _num(geo.longitude))])
+    return _obj([("geoCoordinates", point), ("distance", _obj([("max", _num(geo.max_distance))]))])
 
 
 def _sort(key: ast.SortKey) -> str:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from . import ast
 from .context import BindContext
 from .diagnostics import suggestion
+from .nested_selection import nested_field
 from .rerank_args import rerank_args
 from .source import Span
 from .syntax import Directive, Field, FragmentSpread, Selection
@@ -97,12 +98,9 @@ def class_selection(ctx: BindContext, field: Field) -> list[ast.SelectionItem]:
             )
             continue
         if sel.selections is not None:
-            ctx.error(
-                "Q506",
-                f'"{name}" has a selection: cross-references and nested objects are not supported',
-                sel,
-                "select plain properties only",
-            )
+            nested = nested_field(ctx, sel, cls)
+            if nested is not None:
+                items.append(nested)
             continue
         if leaf(ctx, sel, cls):
             items.append(ast.PropertyField(name=name, alias=_alias(sel), span=sel.span))

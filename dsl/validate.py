@@ -10,6 +10,7 @@ from .limits import default_limit, page, written_limit
 from .schema import ClassSchema, Schema, base_type
 from .source import Span
 from .validate_aggregate import validate_aggregates
+from .validate_nested import selection_shape
 from .validate_where import diag as _diag
 from .validate_where import no_such_prop as _no_such_prop
 from .validate_where import prop_hint as _prop_hint
@@ -29,9 +30,12 @@ def selected_properties(get: ast.GetQuery, cls: ClassSchema) -> Iterator[Diagnos
         if isinstance(item, ast.GroupField) and item.hits is not None:
             fields += item.hits.properties
     for field in fields:
-        if cls.property(field.name) is None:
+        prop = cls.property(field.name)
+        if prop is None:
             message = f'Cannot query field "{field.name}" on type "{cls.name}".'
             yield _diag("Q602", message, field, _prop_hint(field.name, cls))
+        else:
+            yield from selection_shape(field, prop, cls.name)
 
 
 def keyword_properties(get: ast.GetQuery, cls: ClassSchema) -> Iterator[Diagnostic]:

@@ -13,6 +13,7 @@ from ..store.values import format_date
 from .formats import go_float32_f, go_float32_f_column, json_float32, json_float32_column, json_vector
 from .hits import Hit
 from .operators import HitGroup
+from .project_nested import nested_column
 
 _NO_PROPERTIES: dict = {}  # a deleted object's properties (never modified)
 Column = Callable[[list[Hit], list[dict]], list]  # (hits, their properties) -> one value per hit
@@ -50,7 +51,8 @@ class Projector:
         fields: list[tuple[str, Column]] = []
         for sel in self.get.selection:
             if isinstance(sel, ast.PropertyField):
-                fields.append((sel.key, self._property_column(sel.name)))
+                column = self._property_column(sel.name) if sel.fields is None else nested_column(sel)
+                fields.append((sel.key, column))
                 continue
             inner = [
                 (item.key, self._additional_column(item))

@@ -13,6 +13,7 @@ from rankql.dsl.schema import DISTANCES, ClassSchema, PropertySchema
 from ..errors import SchemaError
 from .definition_lenient import ACTED_INDEX_KEYS, ACTED_INVERTED_KEYS, set_aside
 from .definition_props import Checker, check_properties, suggest
+from .nested import nested_schema
 from .thresholds import FLAT_SEARCH_CUTOFF
 
 VECTORIZERS = ("none", "text2vec-transformers")
@@ -249,6 +250,7 @@ def class_schema(definition: dict, registered: Iterable[str] = ()) -> ClassSchem
                 tokenization=p.get("tokenization"),
                 index_searchable=p["indexSearchable"],
                 index_filterable=p["indexFilterable"],
+                nested=nested_schema(p),
             )
             for p in definition["properties"]
         ],

@@ -11,9 +11,10 @@ from typing import Any
 from rankql.dsl.schema import DATA_TYPES, base_type
 
 from ..errors import SchemaError
+from .nested import check_nested
 
 TOKENIZATIONS = ("word", "lowercase", "whitespace", "field", "trigram")
-REFUSED_TYPES = ("geoCoordinates", "phoneNumber", "blob", "object", "object[]", "string", "string[]")
+REFUSED_TYPES = ("string", "string[]")
 RESERVED_PROPERTY_NAMES = ("_additional", "_id", "id")
 _PROPERTY_NAME = re.compile(r"^[_A-Za-z][_0-9A-Za-z]*$")
 MAX_PROPERTY_NAME = 231  # Weaviate's propertyNameMaxLength (entities/schema/validation.go)
@@ -27,6 +28,7 @@ _PROPERTY_KEYS = (
     "indexInverted",
     "indexRangeFilters",
     "moduleConfig",
+    "nestedProperties",
 )
 
 
@@ -118,12 +120,11 @@ def check_properties(check: Checker, props: Any, modules: set[str]) -> list[dict
         if name.lower() in seen:
             check.add(f"property '{name}' is defined twice (also as '{seen[name.lower()]}')")
         seen[name.lower()] = name
-        if "nestedProperties" in prop:
-            check.add(f"property '{name}': nested properties are not supported")
         data_type = _data_type(check, name, prop.get("dataType"))
         if data_type is None:
             continue
         out.append(_property(check, name, data_type, prop, modules))
+        check_nested(check, name, data_type, prop, out[-1])
     return out
 
 

@@ -15,9 +15,10 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from ..errors import ObjectError
+from .nested import normalize_property
 from .objects import BatchResult, ObjectResult, now_ms
 from .progress import progress_bar
-from .values import ValueProblem, normalize_uuid, normalize_value, text_of, to_json_value
+from .values import ValueProblem, normalize_uuid, text_of, to_json_value
 from .vector_stage import stage_vectors
 
 if TYPE_CHECKING:
@@ -81,7 +82,7 @@ class CollectionWriter:
             if value is None:
                 continue  # null means unset
             try:
-                out[name] = normalize_value(prop["dataType"][0], value)
+                out[name] = normalize_property(prop, value)
             except ValueProblem as exc:
                 raise ObjectError(f"property '{name}' ({prop['dataType'][0]}): {exc}") from None
         return out

@@ -54,4 +54,25 @@ CITY = ClassSchema(
 
 NUMBERS = ClassSchema(name="Numbers", properties=_props(("n", "int"), ("x", "number")), vectorizer="none")
 
-SCHEMAS = {"default": Schema(classes=[JEOPARDY, ARTICLE, CITY, NUMBERS])}
+PLACE = ClassSchema(
+    name="Place",
+    properties=[
+        *_props(
+            ("name", "text"), ("location", "geoCoordinates"), ("phone", "phoneNumber"), ("photo", "blob")
+        ),
+        PropertySchema(
+            name="address",
+            data_type="object",
+            nested=_props(
+                ("city", "text"),
+                ("zip", "int"),
+                ("street", "object", {"nested": _props(("name", "text"), ("number", "int"))}),
+            ),
+        ),
+        PropertySchema(name="visits", data_type="object[]", nested=_props(("when", "date"), ("by", "text"))),
+    ],
+    vectorizer="none",
+    index_null_state=True,
+)
+
+SCHEMAS = {"default": Schema(classes=[JEOPARDY, ARTICLE, CITY, NUMBERS]), "types": Schema(classes=[PLACE])}

@@ -38,7 +38,7 @@ MISTAKES = (
     Mistake("Q501", additional=("certainity",)),
     Mistake("Q106", fields=("answer @skip(if: true)",)),
     Mistake("Q204", args=("autocut: 1", "autocut: 2")),
-    Mistake("Q506", fields=("round { x }",)),
+    Mistake("Q506", fields=("__schema",)),
 )
 
 
