@@ -13,7 +13,7 @@ from ..store.values import format_date
 from .formats import go_float32_f, go_float32_f_column, json_float32, json_float32_column, json_vector
 from .hits import Hit
 from .operators import HitGroup
-from .project_nested import nested_column
+from .project_nested import nested_column, pick
 
 _NO_PROPERTIES: dict = {}  # a deleted object's properties (never modified)
 Column = Callable[[list[Hit], list[dict]], list]  # (hits, their properties) -> one value per hit
@@ -167,7 +167,8 @@ class Projector:
         if selection is None:
             return out
         for prop in selection.properties:
-            out[prop.key] = self.value(prop.name, props.get(prop.name))
+            value = props.get(prop.name)
+            out[prop.key] = self.value(prop.name, value) if prop.fields is None else pick(value, prop.fields)
         if selection.additional:
             out["_additional"] = {name: self.scalar(name, hit) for name in selection.additional}
         return out

@@ -97,11 +97,13 @@ def _object(obj: Any, collection: Any) -> dict:
 
 
 def _properties(props: Any) -> dict:
-    if props.single_target_ref_props or props.multi_target_ref_props:
+    if getattr(props, "single_target_ref_props", None) or getattr(props, "multi_target_ref_props", None):
         raise InvalidRequest("rankql does not support cross-references yet")
-    if props.object_properties or props.object_array_properties:
-        raise InvalidRequest("rankql does not support object properties yet")
     out = MessageToDict(props.non_ref_properties) if props.HasField("non_ref_properties") else {}
+    for obj in props.object_properties:
+        out[obj.prop_name] = _properties(obj.value)
+    for array in props.object_array_properties:
+        out[array.prop_name] = [_properties(value) for value in array.values]
     for arr in props.number_array_properties:
         raw = arr.values_bytes
         out[arr.prop_name] = float64s(raw, f"property '{arr.prop_name}'") if raw else list(arr.values)

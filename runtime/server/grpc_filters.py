@@ -37,8 +37,6 @@ def where_from_filters(filters: Any, cls: ClassSchema | None) -> ast.Where:
         raise InvalidRequest(f"unknown filter operator {filters.operator}")
     if operator in ast.LOGICAL_OPERATORS:
         return ast.Where(operator=operator, operands=[where_from_filters(f, cls) for f in filters.filters])
-    if operator == "WithinGeoRange":
-        raise InvalidRequest("rankql does not support geoCoordinates filters (WithinGeoRange) yet")
     path = [_target_path(filters)]
     value_type, value = _value(filters, path[0], cls)
     if operator == "IsNull":
@@ -67,6 +65,9 @@ def _value(filters: Any, name: str, cls: ClassSchema | None) -> tuple[str | None
     if kind is None:
         return None, None
     raw = getattr(filters, kind)
+    if kind == "value_geo":
+        geo = ast.GeoRange(latitude=raw.latitude, longitude=raw.longitude, max_distance=raw.distance)
+        return "valueGeoRange", geo
     if kind.endswith("_array"):
         raw = list(raw.values)
     wire = {

@@ -17,6 +17,7 @@ from rankql.dsl.schema import ClassSchema
 from .grpc_checks import GRPC_DEFAULT_LIMIT, check_paging, check_target_names, refuse_unsupported
 from .grpc_errors import InvalidRequest, NotSupported
 from .grpc_filters import where_from_filters
+from .grpc_nested import all_fields, requested_object
 
 _SEARCHES = ("near_vector", "near_object", "near_text", "bm25_search", "hybrid_search")
 
@@ -231,26 +232,30 @@ def _property_refs(names: Any) -> list[ast.PropertyRef] | None:
 # --- the rest of the request -------------------------------------------------------------------------
 
 
-def _properties(request: Any, cls: ClassSchema) -> list[str]:
-    """The non-reference properties to return (all of them unless the request names some)."""
-    if not request.HasField("properties"):
-        return cls.property_names
+def _properties(request: Any, cls: ClassSchema) -> list[ast.PropertyField]:
+    """The non-reference properties to return (all of them unless the request names some); object-valued
+    ones with every field, or the fields an ObjectPropertiesRequest names (runtime/server/grpc_nested.py)."""
+    if not request.HasField("properties") or request.properties.return_all_nonref_properties:
+        if request.HasField("properties") and request.properties.ref_properties:
+            raise NotSupported(
+                "rankql does not support cross-references yet; return_references cannot be used"
+            )
+        return [ast.PropertyField(name=p.name, fields=all_fields(p)) for p in cls.properties]
     req = request.properties
     if req.ref_properties:
         raise NotSupported("rankql does not support cross-references yet; return_references cannot be used")
-    if req.object_properties:
-        raise NotSupported("rankql does not support object properties yet")
-    if req.return_all_nonref_properties:
-        return cls.property_names
-    names = []
+    fields = []
     for name in req.non_ref_properties:
         name = name[:1].lower() + name[1:]  # Weaviate lowercases the first letter of a property name
-        if cls.property(name) is None:
+        prop = cls.property(name)
+        if prop is None:
             raise InvalidRequest(
                 f"get property by name {name} for class {cls.name}: no such prop with name '{name}' found in class '{cls.name}' in the schema. Check your schema files for which properties in this class are available"
             )
-        names.append(name)
-    return names
+        fields.append(ast.PropertyField(name=name, fields=all_fields(prop)))
+    for nested in req.object_properties:
+        fields.append(requested_object(nested, cls.property(nested.prop_name), cls.name))
+    return fields
 
 
 def _group_by(msg: Any) -> ast.GroupBy:
@@ -267,7 +272,7 @@ def _group_by(msg: Any) -> ast.GroupBy:
     )
 
 
-def _selection(request: Any, props: list[str], metadata: Any) -> list[ast.SelectionItem]:
+def _selection(request: Any, props: list[ast.PropertyField], metadata: Any) -> list[ast.SelectionItem]:
     """Properties and _additional fields enough to fill the reply the request asks for."""
     wants_vector = metadata is not None and (metadata.vector or len(metadata.vectors) > 0)
     rerank = None
@@ -279,7 +284,7 @@ def _selection(request: Any, props: list[str], metadata: Any) -> list[ast.Select
         rerank = ast.RerankField(args=args, fields=["score"])
     if request.HasField("group_by"):
         hits = ast.GroupHitsSelection(
-            properties=[ast.PropertyField(name=p) for p in props],
+            properties=props,
             additional=["id", "distance", *(["vector"] if wants_vector else [])],
         )
         group = ast.GroupField(
@@ -306,4 +311,4 @@ def _selection(request: Any, props: list[str], metadata: Any) -> list[ast.Select
     items = [ast.AdditionalScalar(name=n) for n in names]
     if rerank is not None:
         items.append(rerank)
-    return [*(ast.PropertyField(name=p) for p in props), ast.AdditionalSelection(items=items)]
+    return [*props, ast.AdditionalSelection(items=items)]

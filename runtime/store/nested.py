@@ -25,6 +25,9 @@ _KEYS = (
     "indexRangeFilters",
     "nestedProperties",
 )
+# The v4 client sends these in every nested property; Weaviate's NestedProperty has no such fields and its
+# JSON decoding drops them: so does rankql.
+_CLIENT_EXTRAS = ("skip_vectorization", "vectorize_property_name")
 _PRIMITIVES = ("text", "int", "number", "boolean", "date", "uuid", "blob")
 _TOKENIZATIONS = ("word", "lowercase", "whitespace", "field")
 OBJECT_TYPES = ("object", "object[]")
@@ -68,7 +71,7 @@ def _nested_one(check: Any, prefix: str, prop: dict) -> dict | None:
     name = prop["name"]
     full = f"{prefix}.{name}"
     for key in prop:
-        if key not in _KEYS:
+        if key not in _KEYS and key not in _CLIENT_EXTRAS:
             check.add(f"unknown field '{key}' in nested property '{full}'")
     if not _NAME.match(name):
         check.add(
