@@ -40,6 +40,9 @@ def describe_where(where: ast.Where) -> str:
     path = ".".join(where.path or [])
     op = _SYMBOLS.get(where.operator, where.operator)
     value = where.value
+    if isinstance(value, ast.GeoRange):  # location WithinGeoRange 2000m of (52.37, 4.9)
+        point = f"({number(value.latitude)}, {number(value.longitude)})"
+        return f"{path} {op} {number(value.max_distance)}m of {point}"
     shown = "[" + ", ".join(_value(v) for v in value) + "]" if isinstance(value, list) else _value(value)
     return f"{path} {op} {shown}"
 

@@ -181,11 +181,16 @@ def _hybrid(get: ast.GetQuery, hybrid: ast.Hybrid, pool: int) -> Fuse:
     )
 
 
+def _sub_names(fields: list[ast.PropertyField]) -> str:
+    """`latitude longitude`, `city street{name}`: a property's selected fields, for explain."""
+    return " ".join(f.key if f.fields is None else f"{f.key}{{{_sub_names(f.fields)}}}" for f in fields)
+
+
 def _field_names(get: ast.GetQuery) -> list[str]:
     names: list[str] = []
     for item in get.selection:
         if isinstance(item, ast.PropertyField):
-            names.append(item.key)
+            names.append(item.key if item.fields is None else f"{item.key}{{{_sub_names(item.fields)}}}")
             continue
         for extra in item.items:
             if isinstance(extra, ast.AdditionalScalar):

@@ -6,6 +6,7 @@ import pytest
 from rankql.runtime import Database
 
 from .dataset import build_articles, build_minilm
+from .dataset_types import build_places
 
 
 @pytest.fixture(scope="session")
@@ -16,3 +17,8 @@ def articles_db() -> Database:
 @pytest.fixture(scope="session")
 def minilm_db() -> Database:
     return build_minilm(Database())
+
+
+@pytest.fixture(scope="session")
+def places_db() -> Database:
+    return build_places(Database())
