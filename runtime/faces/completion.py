@@ -45,12 +45,12 @@ OBJECT_FIELDS: dict[str, tuple[str, ...]] = {
     "operands": _supported(args.WHERE_FIELDS),
     "sort": args.SORT_FIELDS,
     "groupBy": args.GROUP_BY_FIELDS,
+    "valueGeoRange": ("geoCoordinates", "distance"),
+    "geoCoordinates": ("latitude", "longitude"),
+    "distance": ("max",),
 }
 RERANK_ARGUMENTS = args.RERANK_ARGS
-# WithinGeoRange needs valueGeoRange, which the binder refuses until geoCoordinates properties exist.
-OPERATORS = LOGICAL_OPERATORS + tuple(
-    op for op in COMPARE_OPERATORS if op != "WithinGeoRange" or "valueGeoRange" not in args.UNSUPPORTED
-)
+OPERATORS = LOGICAL_OPERATORS + COMPARE_OPERATORS
 ENUM_VALUES: dict[str, tuple[str, ...]] = {
     "fusionType": get_args(FusionType),
     "operator": OPERATORS,
@@ -229,7 +229,7 @@ def _candidates(stack: list[Frame], key: str | None, head: str, schema: Schema) 
             return list(OBJECT_FIELDS[owner])
         if len(stack) >= 2 and stack[-2].owner == "Get":
             return _selection(schema.get(frame.class_name or owner or ""))
-        return []
+        return _property_fields(stack, schema)
     # '(' : arguments of a class field or of rerank
     if owner == "rerank":
         return list(RERANK_ARGUMENTS)
@@ -261,6 +261,20 @@ def _aggregate_fields(stack: list, schema: Any) -> list[str] | None:
     if len(stack) >= 4 and stack[-4].owner == "Aggregate" and stack[-1].owner == "topOccurrences":
         return list(TOP_OCCURRENCES_FIELDS)
     return None
+
+
+def _property_fields(stack: list[Frame], schema: Schema) -> list[str]:
+    """Inside `location { ` or `address { street { `: the fields of that geoCoordinates, phoneNumber or
+    object property (followed down through nested objects)."""
+    starts = [i for i, f in enumerate(stack[:-1]) if f.owner == "Get" and not f.is_input]
+    if not starts or starts[-1] + 2 >= len(stack):
+        return []
+    cls = schema.get(stack[starts[-1] + 1].class_name or stack[starts[-1] + 1].owner or "")
+    path = [f.owner or "" for f in stack[starts[-1] + 2 :]]
+    prop = cls.property(path[0]) if cls is not None else None
+    for name in path[1:]:
+        prop = prop.nested_property(name) if prop is not None else None
+    return list(prop.field_names()) if prop is not None else []
 
 
 def _selection(cls: ClassSchema | None) -> list[str]:
