@@ -54,7 +54,6 @@ RERANK_ARGS = (
 # Arguments Weaviate has that rankql does not implement: a clear "not supported" instead of "unknown".
 UNSUPPORTED = {
     "targetVectors": "named vectors are not supported; rankql keeps one vector per object",
-    "searches": "hybrid sub-searches are not supported; give hybrid a vector, or let it embed the query",
 }
 
 

@@ -141,6 +141,7 @@ class Hybrid(Node):
     fusion_type: FusionType = "relativeScoreFusion"
     max_vector_distance: float | None = None
     bm25_search_operator: SearchOperator | None = None
+    searches: NearText | NearVector | None = None  # the vector leg as a sub-search
 
 
 # The one search argument of a class field, told apart by `kind` (its GraphQL argument name).

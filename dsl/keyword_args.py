@@ -7,6 +7,7 @@ from typing import Any
 from . import ast
 from .arguments import BM25_FIELDS, HYBRID_FIELDS, SEARCH_OPERATOR_FIELDS, unsupported
 from .context import BindContext
+from .hybrid_searches import conflicts, sub_search
 from .syntax import Value
 from .values import read_enum, read_float, read_floats, read_int, read_list, read_object, read_string
 
@@ -108,11 +109,13 @@ def hybrid(ctx: BindContext, value: Value) -> ast.Hybrid | None:
     fields = read_object(ctx, value, "HybridInpObj", HYBRID_FIELDS, where)
     if fields is None:
         return None
-    for name in ("targetVectors", "searches"):
+    for name in ("targetVectors",):
         if name in fields:
             unsupported(ctx, fields[name], "hybrid")
     mark = ctx.failures
     data: dict[str, Any] = {"span": value.span}
+    if "searches" in fields:
+        data["searches"] = sub_search(ctx, fields["searches"])
     if "bm25SearchOperator" in fields:
         operator = search_operator(
             ctx, fields["bm25SearchOperator"].value, f'{where} field "bm25SearchOperator"'
@@ -150,8 +153,9 @@ def hybrid(ctx: BindContext, value: Value) -> ast.Hybrid | None:
         )
     if "vector" in data and not data["vector"]:
         del data["vector"]
+    conflicts(ctx, value, data.get("searches"), data.get("vector"))
     if "query" not in data:
-        if not data.get("vector"):
+        if not data.get("vector") and data.get("searches") is None:
             ctx.error("Q203", "hybrid needs a query (or a vector)", value, 'add query: "words to search for"')
         data["query"] = ""
     if ctx.failed(mark):

@@ -4,6 +4,7 @@ binder and dsl/validate.py have made every check, so planning never fails)."""
 from __future__ import annotations
 
 from . import ast
+from .hybrid_searches import hybrid_source
 from .limits import HYBRID_POOL, page
 from .plan import (
     Bm25Retrieve,
@@ -11,7 +12,6 @@ from .plan import (
     Cut,
     Fuse,
     Group,
-    HybridVectorSource,
     ListRetrieve,
     LogicalPlan,
     NearObjectSource,
@@ -158,13 +158,13 @@ def _bm25_retrieve(get: ast.GetQuery, bm25: ast.Bm25 | ast.Hybrid, k: int | None
 def _hybrid(get: ast.GetQuery, hybrid: ast.Hybrid, pool: int) -> Fuse:
     children: list[PlanNode] = []
     if hybrid.alpha > 0:
-        source = HybridVectorSource(hybrid.query, list(hybrid.vector) if hybrid.vector else None)
+        source, bound = hybrid_source(hybrid)
         children.append(
             VectorRetrieve(
                 k=pool,
                 where=get.where,
                 source=source,
-                max_distance=hybrid.max_vector_distance,
+                max_distance=bound,
                 span=hybrid.span or get.span,
             )
         )

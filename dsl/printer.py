@@ -275,8 +275,17 @@ def _hybrid(hybrid: ast.Hybrid) -> str:
                 None if hybrid.max_vector_distance is None else _num(hybrid.max_vector_distance),
             ),
             ("bm25SearchOperator", _search_operator(hybrid.bm25_search_operator)),
+            ("searches", _searches(hybrid.searches)),
         ]
     )
+
+
+def _searches(sub: ast.NearText | ast.NearVector | None) -> str | None:
+    if sub is None:
+        return None
+    if isinstance(sub, ast.NearText):
+        return _obj([("nearText", _near_text(sub))])
+    return _obj([("nearVector", _near_vector(sub))])
 
 
 def _where(w: ast.Where) -> str:

@@ -89,6 +89,12 @@ def certainty_metric(get: ast.GetQuery, cls: ClassSchema) -> Iterator[Diagnostic
     search = get.search
     if isinstance(search, ast.NearText | ast.NearVector | ast.NearObject) and search.certainty is not None:
         yield _diag("Q604", message, search, hint)
+    if (
+        isinstance(search, ast.Hybrid)
+        and search.searches is not None
+        and search.searches.certainty is not None
+    ):
+        yield _diag("Q604", message, search.searches, hint)
     extra = get.additional
     for item in extra.items if extra else []:
         if isinstance(item, ast.AdditionalScalar) and item.name == "certainty":
@@ -106,7 +112,12 @@ def vectorizer(get: ast.GetQuery, cls: ClassSchema) -> Iterator[Diagnostic]:
             search,
             "the class has no text vectorizer (vectorizer: none): search with nearVector, or configure a text2vec module",
         )
-    if isinstance(search, ast.Hybrid) and search.vector is None and search.alpha > 0:
+    if (
+        isinstance(search, ast.Hybrid)
+        and search.vector is None
+        and search.alpha > 0
+        and not isinstance(search.searches, ast.NearVector)
+    ):
         yield _diag(
             "Q609",
             f"hybrid cannot embed the query: class '{cls.name}' has no vectorizer",

@@ -45,6 +45,7 @@ OBJECT_FIELDS: dict[str, tuple[str, ...]] = {
     "operands": _supported(args.WHERE_FIELDS),
     "sort": args.SORT_FIELDS,
     "groupBy": args.GROUP_BY_FIELDS,
+    "searches": ("nearText", "nearVector"),
     "valueGeoRange": ("geoCoordinates", "distance"),
     "geoCoordinates": ("latitude", "longitude"),
     "distance": ("max",),

@@ -179,15 +179,11 @@ def _near_text(msg: Any) -> ast.NearText:
 
 def _hybrid(msg: Any) -> ast.Hybrid:
     _check_targets(msg, "hybrid")
-    if msg.HasField("near_text"):
-        raise NotSupported(
-            "hybrid: rankql does not support a nearText sub-search in hybrid yet; pass a query"
-        )
-    vector = (
-        decode_vector(msg.near_vector, "hybrid")
-        if msg.HasField("near_vector")
-        else decode_vector(msg, "hybrid")
-    )
+    searches = _hybrid_sub_search(msg)
+    vector = decode_vector(msg, "hybrid")
+    if searches is not None and vector:  # parse_search_request.go's words
+        kind = "nearText and query" if isinstance(searches, ast.NearText) else "nearVector and vector"
+        raise InvalidRequest(f"cannot combine {kind} in hybrid search")
     alpha = wire_float(msg.alpha)  # clients for servers before 1.36.6 always send alpha (0.7 by default)
     if msg.use_alpha_param:
         alpha = wire_float(msg.alpha_param) if msg.HasField("alpha_param") else 0.75
@@ -202,7 +198,22 @@ def _hybrid(msg: Any) -> ast.Hybrid:
         fusion_type=fusion,
         max_vector_distance=wire_float(msg.vector_distance) if msg.HasField("vector_distance") else None,
         bm25_search_operator=_search_operator(msg, "bm25_search_operator", "hybrid"),
+        searches=searches,
     )
+
+
+def _hybrid_sub_search(msg: Any) -> ast.NearText | ast.NearVector | None:
+    """The v4 client's HybridVector.near_text / near_vector: the vector leg given as a sub-search."""
+    if msg.HasField("near_text") and msg.HasField("near_vector"):
+        raise InvalidRequest("cannot combine nearText and nearVector in hybrid search")
+    if msg.HasField("near_text"):
+        return _near_text(msg.near_text)
+    if msg.HasField("near_vector"):
+        vector = decode_vector(msg.near_vector, "hybrid")
+        if not vector:
+            raise InvalidRequest("hybrid: near_vector needs a vector")
+        return ast.NearVector(vector=vector, **_distance_certainty(msg.near_vector, "hybrid near_vector"))
+    return None
 
 
 def _search_operator(msg: Any, field: str, where: str) -> ast.SearchOperator | None:

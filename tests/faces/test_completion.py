@@ -110,7 +110,9 @@ def test_input_fields_come_from_the_binder_tables() -> None:
     near = suggest("{ Get { JeopardyQuestion(nearVector: {", SCHEMA).candidates
     assert near == ["vector", "distance", "certainty"]  # targetVectors is refused as unsupported: not offered
     hybrid = suggest('{ Get { JeopardyQuestion(hybrid: {query: "x", ', SCHEMA).candidates
-    assert "searches" not in hybrid and "maxVectorDistance" in hybrid
+    assert "searches" in hybrid and "maxVectorDistance" in hybrid
+    searches = suggest('{ Get { JeopardyQuestion(hybrid: {query: "x", searches: {', SCHEMA).candidates
+    assert searches == ["nearText", "nearVector"]
 
 
 PLACES = Schema(
