@@ -119,9 +119,10 @@ class PropertyRef(Node):
 
 
 class SearchOperator(Node):
-    """bm25's searchOperator: And (every query token) or Or with a minimum number of tokens matched."""
+    """bm25's searchOperator: And (every query token within one property), AndCross (every token, each in
+    any searched property) or Or with a minimum number of tokens matched."""
 
-    operator: Literal["And", "Or"]
+    operator: Literal["And", "Or", "AndCross"]
     minimum_or_tokens_match: int | None = None  # read with Or only, as in Weaviate
 
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Literal
 
 from . import ast
 from .arguments import BM25_FIELDS, HYBRID_FIELDS, SEARCH_OPERATOR_FIELDS, unsupported
@@ -59,22 +59,15 @@ def search_operator(ctx: BindContext, value: Value, where: str) -> ast.SearchOpe
         ("And", "Or", "AndCross"),
         f'{where} field "operator"',
     )
-    if operator == "AndCross":
-        ctx.error(
-            "Q210",
-            f"{where}: operator AndCross is not supported by rankql",
-            fields["operator"].value,
-            "use And (every token within one tokenization) or Or with minimumOrTokensMatch",
-        )
-        return None
     minimum = None
     if "minimumOrTokensMatch" in fields:
         minimum = read_int(ctx, fields["minimumOrTokensMatch"].value, f'{where} field "minimumOrTokensMatch"')
     if operator is None:
         return None
-    return ast.SearchOperator(
-        operator="And" if operator == "And" else "Or", minimum_or_tokens_match=minimum, span=value.span
+    chosen: Literal["And", "Or", "AndCross"] = (
+        "And" if operator == "And" else "AndCross" if operator == "AndCross" else "Or"
     )
+    return ast.SearchOperator(operator=chosen, minimum_or_tokens_match=minimum, span=value.span)
 
 
 def bm25(ctx: BindContext, value: Value) -> ast.Bm25 | None:

@@ -190,8 +190,8 @@ class Bm25Retrieve(Retrieve):
 
 def describe_operator(node: Any) -> list[str]:
     """ "operator=And" or "operator=Or(min=2)" when the search narrows Or's any-token match, else nothing."""
-    if node.operator == "And":
-        return ["operator=And"]
+    if node.operator in ("And", "AndCross"):
+        return [f"operator={node.operator}"]
     return [f"operator=Or(min={node.minimum_match})"] if node.minimum_match > 1 else []
 
 

@@ -222,10 +222,8 @@ def _search_operator(msg: Any, field: str, where: str) -> ast.SearchOperator | N
     if not msg.HasField(field):
         return None
     options = getattr(msg, field)
-    if options.operator == 3:  # OPERATOR_AND_CROSS
-        raise NotSupported(f"{where}: rankql does not support the bm25 AndCross operator yet")
     minimum = options.minimum_or_tokens_match if options.HasField("minimum_or_tokens_match") else None
-    operator = "And" if options.operator == 2 else "Or"  # OPERATOR_AND
+    operator = {2: "And", 3: "AndCross"}.get(options.operator, "Or")  # OPERATOR_AND, OPERATOR_AND_CROSS
     return ast.SearchOperator(operator=operator, minimum_or_tokens_match=minimum)
 
 
