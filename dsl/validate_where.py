@@ -162,8 +162,15 @@ def _uuid_values(node: ast.Where, name: str) -> Iterator[Diagnostic]:
 
 
 def _length_leaf(node: ast.Where, name: str, cls: ClassSchema) -> Iterator[Diagnostic]:
-    if cls.property(name) is None:
+    prop = cls.property(name)
+    if prop is None:
         yield diag("Q602", _WHERE + no_such_prop(name, cls), node, prop_hint(name, cls))
+    elif prop.data_type in ("geoCoordinates", "phoneNumber", "blob"):  # inverted/prop_value_pairs.go
+        yield diag(
+            "Q603",
+            _WHERE + "Geo-coordinates, phone numbers and data blobs are not supported by property length.",
+            node,
+        )
     elif not cls.index_property_length:
         yield diag(
             "Q610",

@@ -258,7 +258,7 @@ def _aggregate_fields(stack: list, schema: Any) -> list[str] | None:
         if prop is None:
             return None
         kind = prop.data_type.removesuffix("[]")
-        return list(AGGREGATIONS.get("text" if kind == "uuid" else kind, ()))
+        return list(AGGREGATIONS.get("text" if kind in ("uuid", "blob") else kind, ()))
     if len(stack) >= 4 and stack[-4].owner == "Aggregate" and stack[-1].owner == "topOccurrences":
         return list(TOP_OCCURRENCES_FIELDS)
     return None

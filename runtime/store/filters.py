@@ -234,6 +234,10 @@ class _Context:
                 f"no such prop with name '{name}' found in class '{self.schema.name}' in the schema. "
                 "Check your schema files for which properties in this class are available"
             )
+        if prop.data_type in ("geoCoordinates", "phoneNumber", "blob"):
+            raise where_error(
+                "Geo-coordinates, phone numbers and data blobs are not supported by property length."
+            )
         if where.operator not in COMPARE_OPS:
             raise where_error(f"operator {where.operator} cannot be used on len({name})")
         if where.value_type != "valueInt":
