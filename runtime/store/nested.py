@@ -2,7 +2,7 @@
 
 Weaviate (usecases/schema/validation.go) allows in nestedProperties every primitive type except
 geoCoordinates, phoneNumber and the deprecated string types, plus object / object[] again; at least one
-nested property is required. Values are kept as JSON (dates as RFC3339 text), in the definition's order.
+nested property is required. Values are kept as JSON (dates as RFC3339 text), keys in the order given.
 """
 
 from __future__ import annotations
