@@ -123,8 +123,7 @@ def _names(names: list[str], depth: int, lines: list[str]) -> None:
 
 
 def _hits(hits: ast.GroupHitsSelection, depth: int, lines: list[str]) -> None:
-    for prop in hits.properties:
-        lines.append(_INDENT * depth + _alias(prop.alias) + prop.name)
+    _selection(hits.properties, depth, lines)
     if hits.additional:
         _block("_additional", depth, lines, lambda d: lines.extend(_INDENT * d + n for n in hits.additional))
 

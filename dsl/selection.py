@@ -252,6 +252,10 @@ def group_hits(ctx: BindContext, field: Field, owner: str) -> ast.GroupHitsSelec
     for sel in fields_of(ctx, field.selections, f"{owner}GroupHits"):
         if sel.name.value == "_additional":
             extra = names_in(ctx, sel, HIT_ADDITIONAL, f"{owner}GroupHitsAdditional")
+        elif sel.selections is not None:  # location { latitude }: checked against the schema later
+            nested = nested_field(ctx, sel, f"{owner}GroupHits")
+            if nested is not None:
+                props.append(nested)
         elif leaf(ctx, sel, f"{owner}GroupHits"):
             props.append(ast.PropertyField(name=sel.name.value, alias=_alias(sel), span=sel.span))
     return ast.GroupHitsSelection(properties=props, additional=extra, span=field.span)
