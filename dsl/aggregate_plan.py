@@ -83,17 +83,18 @@ def plan_aggregate(agg: ast.AggregateQuery) -> LogicalPlan:
 
 
 def _hybrid(agg: ast.AggregateQuery, hybrid: ast.Hybrid, pool: int) -> Fuse:
-    from .plan import Bm25Retrieve, HybridVectorSource
+    from .hybrid_searches import hybrid_source
+    from .plan import Bm25Retrieve
 
     children: list[PlanNode] = []
     if hybrid.alpha > 0:
-        source = HybridVectorSource(hybrid.query, list(hybrid.vector) if hybrid.vector else None)
+        source, bound = hybrid_source(hybrid)
         children.append(
             VectorRetrieve(
                 k=pool,
                 where=agg.where,
                 source=source,
-                max_distance=hybrid.max_vector_distance,
+                max_distance=bound,
                 span=hybrid.span,
                 **given_targets(hybrid),
             )

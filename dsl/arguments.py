@@ -55,10 +55,7 @@ RERANK_ARGS = (
     "onError",
 )
 # Arguments Weaviate has that rankql does not implement: a clear "not supported" instead of "unknown".
-UNSUPPORTED = {
-    "searches": "hybrid sub-searches are not supported; give hybrid a vector, or let it embed the query",
-    "valueGeoRange": "rankql has no geoCoordinates properties",
-}
+UNSUPPORTED = {}
 
 
 def unsupported(ctx: BindContext, field: ObjectField | Argument, owner: str) -> None:

@@ -36,7 +36,7 @@ COMPARE_OPERATORS = (
     "WithinGeoRange",
 )
 # The value fields of a where leaf after aliasing (valueString is bound as valueText).
-VALUE_FIELDS = ("valueText", "valueInt", "valueNumber", "valueBoolean", "valueDate")
+VALUE_FIELDS = ("valueText", "valueInt", "valueNumber", "valueBoolean", "valueDate", "valueGeoRange")
 
 # _additional scalar fields the engine computes.
 ADDITIONAL_SCALARS = (
@@ -144,9 +144,10 @@ class PropertyRef(Node):
 
 
 class SearchOperator(Node):
-    """bm25's searchOperator: And (every query token) or Or with a minimum number of tokens matched."""
+    """bm25's searchOperator: And (every query token within one property), AndCross (every token, each in
+    any searched property) or Or with a minimum number of tokens matched."""
 
-    operator: Literal["And", "Or"]
+    operator: Literal["And", "Or", "AndCross"]
     minimum_or_tokens_match: int | None = None  # read with Or only, as in Weaviate
 
 
@@ -167,6 +168,7 @@ class Hybrid(Node):
     max_vector_distance: float | None = None
     bm25_search_operator: SearchOperator | None = None
     targets: Targets | None = None
+    searches: NearText | NearVector | None = None  # the vector leg as a sub-search
 
 
 # The one search argument of a class field, told apart by `kind` (its GraphQL argument name).
@@ -178,13 +180,21 @@ SEARCH_KINDS = ("nearText", "nearVector", "nearObject", "bm25", "hybrid")
 # --- filters, sort, grouping --------------------------------------------------------------
 
 
+class GeoRange(Node):
+    """valueGeoRange of WithinGeoRange: a centre in decimal degrees and a maximum distance in metres."""
+
+    latitude: float
+    longitude: float
+    max_distance: float
+
+
 class Where(Node):
     """A where node: a logical operator with operands, or a leaf with path and one value."""
 
     operator: str
     path: list[str] | None = None
     value_type: str | None = None  # one of VALUE_FIELDS, or None for logical operators
-    value: Any = None  # scalar or list, already typed (int, float, bool, str; dates as str)
+    value: Any = None  # scalar or list, already typed (int, float, bool, str; dates as str), or a GeoRange
     operands: list[Where] = Field(default_factory=list)
 
 
@@ -225,6 +235,8 @@ class Rerank(Node):
 class PropertyField(Node):
     name: str
     alias: str | None = None
+    # the sub-selection of a geoCoordinates, phoneNumber or object property: `location { latitude }`
+    fields: list[PropertyField] | None = None
 
     @property
     def key(self) -> str:

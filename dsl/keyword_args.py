@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Literal
 
 from . import ast
-from .arguments import BM25_FIELDS, HYBRID_FIELDS, SEARCH_OPERATOR_FIELDS, unsupported
+from .arguments import BM25_FIELDS, HYBRID_FIELDS, SEARCH_OPERATOR_FIELDS
 from .context import BindContext
+from .hybrid_searches import conflicts, sub_search
 from .syntax import Value
 from .target_args import read_targets
 from .values import read_enum, read_float, read_floats, read_int, read_list, read_object, read_string
@@ -59,22 +60,15 @@ def search_operator(ctx: BindContext, value: Value, where: str) -> ast.SearchOpe
         ("And", "Or", "AndCross"),
         f'{where} field "operator"',
     )
-    if operator == "AndCross":
-        ctx.error(
-            "Q210",
-            f"{where}: operator AndCross is not supported by rankql",
-            fields["operator"].value,
-            "use And (every token within one tokenization) or Or with minimumOrTokensMatch",
-        )
-        return None
     minimum = None
     if "minimumOrTokensMatch" in fields:
         minimum = read_int(ctx, fields["minimumOrTokensMatch"].value, f'{where} field "minimumOrTokensMatch"')
     if operator is None:
         return None
-    return ast.SearchOperator(
-        operator="And" if operator == "And" else "Or", minimum_or_tokens_match=minimum, span=value.span
+    chosen: Literal["And", "Or", "AndCross"] = (
+        "And" if operator == "And" else "AndCross" if operator == "AndCross" else "Or"
     )
+    return ast.SearchOperator(operator=chosen, minimum_or_tokens_match=minimum, span=value.span)
 
 
 def bm25(ctx: BindContext, value: Value) -> ast.Bm25 | None:
@@ -109,13 +103,13 @@ def hybrid(ctx: BindContext, value: Value) -> ast.Hybrid | None:
     fields = read_object(ctx, value, "HybridInpObj", HYBRID_FIELDS, where)
     if fields is None:
         return None
-    if "searches" in fields:
-        unsupported(ctx, fields["searches"], "hybrid")
     mark = ctx.failures
     data: dict[str, Any] = {"span": value.span}
     targets = read_targets(ctx, fields, where, "Hybrid")
     if targets is not None:
         data["targets"] = targets
+    if "searches" in fields:
+        data["searches"] = sub_search(ctx, fields["searches"])
     if "bm25SearchOperator" in fields:
         operator = search_operator(
             ctx, fields["bm25SearchOperator"].value, f'{where} field "bm25SearchOperator"'
@@ -153,8 +147,9 @@ def hybrid(ctx: BindContext, value: Value) -> ast.Hybrid | None:
         )
     if "vector" in data and not data["vector"]:
         del data["vector"]
+    conflicts(ctx, value, data.get("searches"), data.get("vector"))
     if "query" not in data:
-        if not data.get("vector"):
+        if not data.get("vector") and data.get("searches") is None:
             ctx.error("Q203", "hybrid needs a query (or a vector)", value, 'add query: "words to search for"')
         data["query"] = ""
     if ctx.failed(mark):

@@ -45,6 +45,9 @@ def describe_where(where: ast.Where) -> str:
         path = ".".join(steps)
     op = _SYMBOLS.get(where.operator, where.operator)
     value = where.value
+    if isinstance(value, ast.GeoRange):  # location WithinGeoRange 2000m of (52.37, 4.9)
+        point = f"({number(value.latitude)}, {number(value.longitude)})"
+        return f"{path} {op} {number(value.max_distance)}m of {point}"
     shown = "[" + ", ".join(_value(v) for v in value) + "]" if isinstance(value, list) else _value(value)
     return f"{path} {op} {shown}"
 
@@ -219,8 +222,8 @@ def describe_targets(targets: list[str] | None, combination: str, weights: list[
 
 def describe_operator(node: Any) -> list[str]:
     """ "operator=And" or "operator=Or(min=2)" when the search narrows Or's any-token match, else nothing."""
-    if node.operator == "And":
-        return ["operator=And"]
+    if node.operator in ("And", "AndCross"):
+        return [f"operator={node.operator}"]
     return [f"operator=Or(min={node.minimum_match})"] if node.minimum_match > 1 else []
 
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 from . import ast
+from .hybrid_searches import hybrid_source
 from .limits import HYBRID_POOL, page
 from .plan import (
     Bm25Retrieve,
@@ -13,7 +14,6 @@ from .plan import (
     Cut,
     Fuse,
     Group,
-    HybridVectorSource,
     ListRetrieve,
     LogicalPlan,
     NearObjectSource,
@@ -191,13 +191,13 @@ def _bm25_retrieve(get: ast.GetQuery, bm25: ast.Bm25 | ast.Hybrid, k: int | None
 def _hybrid(get: ast.GetQuery, hybrid: ast.Hybrid, pool: int, schema: ClassSchema) -> Fuse:
     children: list[PlanNode] = []
     if hybrid.alpha > 0:
-        source = HybridVectorSource(hybrid.query, list(hybrid.vector) if hybrid.vector else None)
+        source, bound = hybrid_source(hybrid)
         children.append(
             VectorRetrieve(
                 k=pool,
                 where=get.where,
                 source=source,
-                max_distance=hybrid.max_vector_distance,
+                max_distance=bound,
                 span=hybrid.span or get.span,
                 **_targets(hybrid, schema),
             )
@@ -215,11 +215,16 @@ def _hybrid(get: ast.GetQuery, hybrid: ast.Hybrid, pool: int, schema: ClassSchem
     )
 
 
+def _sub_names(fields: list[ast.PropertyField]) -> str:
+    """`latitude longitude`, `city street{name}`: a property's selected fields, for explain."""
+    return " ".join(f.key if f.fields is None else f"{f.key}{{{_sub_names(f.fields)}}}" for f in fields)
+
+
 def _field_names(get: ast.GetQuery) -> list[str]:
     names: list[str] = []
     for item in get.selection:
         if isinstance(item, ast.PropertyField):
-            names.append(item.key)
+            names.append(item.key if item.fields is None else f"{item.key}{{{_sub_names(item.fields)}}}")
             continue
         if isinstance(item, ast.ReferenceField):
             names.append(describe_reference(item))

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from functools import partial
 from typing import Any
 
@@ -79,10 +79,14 @@ def _get(get: ast.GetQuery, depth: int, lines: list[str]) -> None:
     _block(head, depth, lines, lambda d: _selection(get.selection, d, lines))
 
 
-def _selection(items: list[ast.SelectionItem], depth: int, lines: list[str]) -> None:
+def _selection(items: Sequence[ast.SelectionItem], depth: int, lines: list[str]) -> None:
     pad = _INDENT * depth
     for item in items:
-        if isinstance(item, ast.PropertyField):
+        if isinstance(item, ast.PropertyField) and item.fields is not None:
+            _block(
+                _alias(item.alias) + item.name, depth, lines, partial(_selection, item.fields, lines=lines)
+            )
+        elif isinstance(item, ast.PropertyField):
             lines.append(pad + _alias(item.alias) + item.name)
         elif isinstance(item, ast.ReferenceField):
             _block(_alias(item.alias) + item.name, depth, lines, partial(_fragments, item, lines=lines))
@@ -136,8 +140,7 @@ def _names(names: list[str], depth: int, lines: list[str]) -> None:
 
 
 def _hits(hits: ast.GroupHitsSelection, depth: int, lines: list[str]) -> None:
-    for prop in hits.properties:
-        lines.append(_INDENT * depth + _alias(prop.alias) + prop.name)
+    _selection(hits.properties, depth, lines)
     if hits.additional:
         _block("_additional", depth, lines, lambda d: lines.extend(_INDENT * d + n for n in hits.additional))
 
@@ -313,8 +316,17 @@ def _hybrid(hybrid: ast.Hybrid) -> str:
             ),
             ("bm25SearchOperator", _search_operator(hybrid.bm25_search_operator)),
             *_targets(hybrid.targets),
+            ("searches", _searches(hybrid.searches)),
         ]
     )
+
+
+def _searches(sub: ast.NearText | ast.NearVector | None) -> str | None:
+    if sub is None:
+        return None
+    if isinstance(sub, ast.NearText):
+        return _obj([("nearText", _near_text(sub))])
+    return _obj([("nearVector", _near_vector(sub))])
 
 
 def _where(w: ast.Where) -> str:
@@ -324,9 +336,17 @@ def _where(w: ast.Where) -> str:
         [
             ("path", _strings(w.path or [])),
             ("operator", w.operator),
-            (w.value_type or "valueText", _scalar(w.value)),
+            (
+                w.value_type or "valueText",
+                _geo(w.value) if isinstance(w.value, ast.GeoRange) else _scalar(w.value),
+            ),
         ]
     )
+
+
+def _geo(geo: ast.GeoRange) -> str:
+    point = _obj([("latitude", _num(geo.latitude)), ("longitude", _num(geo.longitude))])
+    return _obj([("geoCoordinates", point), ("distance", _obj([("max", _num(geo.max_distance))]))])
 
 
 def _sort(key: ast.SortKey) -> str:

@@ -9,7 +9,7 @@ from collections.abc import Callable, Iterator
 from . import ast
 from .context import BindContext
 from .diagnostics import Diagnostic, suggestion
-from .schema import ClassSchema, Schema
+from .schema import ClassSchema, PropertySchema, Schema
 from .syntax import Field, FragmentSpread, Selection
 
 _WHERE = "invalid 'where' filter: "
@@ -112,6 +112,10 @@ def reference_selections(
             if nested and prop is None:
                 hint = suggestion(item.name, cls.property_names)
                 yield _diag("Q602", f'Cannot query field "{item.name}" on type "{cls.name}".', item, hint)
+            elif prop is not None and prop.is_reference and item.fields:
+                # `livesIn { name }`: plain fields where an inline fragment must name the target class
+                for plain in item.fields:
+                    yield _plain_field_diag(plain, cls, item.name, prop)
             elif prop is not None and prop.is_reference:
                 yield _diag(
                     "Q503",
@@ -125,6 +129,18 @@ def reference_selections(
                 yield from _reference_additional(item, cls)
         else:
             yield from _reference_field(item, cls, schema)
+
+
+def _plain_field_diag(
+    plain: ast.PropertyField, cls: ClassSchema, name: str, prop: PropertySchema
+) -> Diagnostic:
+    return _diag(
+        "Q506",
+        f'Cannot query field "{plain.name}" on type "{union_name(cls.name, name)}". Did you mean to use an '
+        f'inline fragment on "{prop.targets[0]}"?',
+        plain,
+        f"select through the target class: {name} {{ ... on {prop.targets[0]} {{ {plain.name} }} }}",
+    )
 
 
 def _reference_field(field: ast.ReferenceField, cls: ClassSchema, schema: Schema) -> Iterator[Diagnostic]:
@@ -143,13 +159,7 @@ def _reference_field(field: ast.ReferenceField, cls: ClassSchema, schema: Schema
         return
     owner = union_name(cls.name, field.name)
     for plain in field.plain_fields:
-        yield _diag(
-            "Q506",
-            f'Cannot query field "{plain.name}" on type "{owner}". Did you mean to use an inline fragment '
-            f'on "{prop.targets[0]}"?',
-            plain,
-            f"select through the target class: {field.name} {{ ... on {prop.targets[0]} {{ {plain.name} }} }}",
-        )
+        yield _plain_field_diag(plain, cls, field.name, prop)
     for fragment in field.fragments:
         target = schema.get(fragment.class_name)
         if fragment.class_name not in prop.targets or target is None:

@@ -19,6 +19,23 @@ DATA_TYPES = (
     "date[]",
     "uuid",
     "uuid[]",
+    "geoCoordinates",
+    "phoneNumber",
+    "blob",
+    "object",
+    "object[]",
+)
+# Types whose values are objects: a selection must name their fields (`location { latitude }`).
+OBJECT_TYPES = ("geoCoordinates", "phoneNumber", "object", "object[]")
+GEO_FIELDS = ("latitude", "longitude")
+PHONE_FIELDS = (
+    "input",
+    "internationalFormatted",
+    "countryCode",
+    "national",
+    "nationalFormatted",
+    "valid",
+    "defaultCountry",
 )
 # The where value field each data type takes (arrays use their element type).
 VALUE_FIELD_FOR_TYPE = {
@@ -28,6 +45,7 @@ VALUE_FIELD_FOR_TYPE = {
     "number": "valueNumber",
     "boolean": "valueBoolean",
     "date": "valueDate",
+    "geoCoordinates": "valueGeoRange",
 }
 DISTANCES = ("cosine", "dot", "l2-squared", "manhattan", "hamming")
 
@@ -46,6 +64,7 @@ class PropertySchema(BaseModel):
     tokenization: str | None = None  # text and text[] only: word, lowercase, whitespace, field, trigram
     index_searchable: bool = True
     index_filterable: bool = True
+    nested: list[PropertySchema] = Field(default_factory=list)  # object / object[]: nestedProperties
     targets: list[str] = Field(default_factory=list)  # the classes a cross-reference may point at
 
     @property
@@ -59,6 +78,17 @@ class PropertySchema(BaseModel):
     @property
     def is_array(self) -> bool:
         return self.data_type.endswith("[]")
+
+    def field_names(self) -> tuple[str, ...]:
+        """The fields a selection of this property may name (none for a scalar property)."""
+        if self.data_type == "geoCoordinates":
+            return GEO_FIELDS
+        if self.data_type == "phoneNumber":
+            return PHONE_FIELDS
+        return tuple(p.name for p in self.nested)
+
+    def nested_property(self, name: str) -> PropertySchema | None:
+        return next((p for p in self.nested if p.name == name), None)
 
 
 class NamedVectorSchema(BaseModel):

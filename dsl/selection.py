@@ -5,6 +5,7 @@ from __future__ import annotations
 from . import ast
 from .context import BindContext
 from .diagnostics import suggestion
+from .nested_selection import nested_field
 from .references import reference_field
 from .rerank_args import rerank_args
 from .source import Span
@@ -102,11 +103,16 @@ def selection_items(ctx: BindContext, selections: list[Selection], cls: str) -> 
             )
             continue
         if sel.selections is not None:
-            if sel.directives:
-                directives_error(ctx, sel.directives[0])
-            ref = reference_field(ctx, sel, cls, selection_items)
-            if ref is not None:
-                items.append(ref)
+            # `... on City { }` inside makes it a cross-reference; otherwise the fields of an object-valued
+            # property (geoCoordinates, phoneNumber, object): the validation rules check the data type.
+            if any(isinstance(s, FragmentSpread) for s in sel.selections):
+                if sel.directives:
+                    directives_error(ctx, sel.directives[0])
+                got: ast.SelectionItem | None = reference_field(ctx, sel, cls, selection_items)
+            else:
+                got = nested_field(ctx, sel, cls)
+            if got is not None:
+                items.append(got)
             continue
         if leaf(ctx, sel, cls):
             items.append(ast.PropertyField(name=name, alias=_alias(sel), span=sel.span))
@@ -277,6 +283,10 @@ def group_hits(ctx: BindContext, field: Field, owner: str) -> ast.GroupHitsSelec
     for sel in fields_of(ctx, field.selections, f"{owner}GroupHits"):
         if sel.name.value == "_additional":
             extra = names_in(ctx, sel, HIT_ADDITIONAL, f"{owner}GroupHitsAdditional")
+        elif sel.selections is not None:  # location { latitude }: checked against the schema later
+            nested = nested_field(ctx, sel, f"{owner}GroupHits")
+            if nested is not None:
+                props.append(nested)
         elif leaf(ctx, sel, f"{owner}GroupHits"):
             props.append(ast.PropertyField(name=sel.name.value, alias=_alias(sel), span=sel.span))
     return ast.GroupHitsSelection(properties=props, additional=extra, span=field.span)

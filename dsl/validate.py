@@ -11,6 +11,7 @@ from .references import reference_filters, reference_selections
 from .schema import ClassSchema, Schema, base_type
 from .source import Span
 from .validate_aggregate import validate_aggregates
+from .validate_nested import selection_shape
 from .validate_targets import searched, target_vectors
 from .validate_where import diag as _diag
 from .validate_where import no_such_prop as _no_such_prop
@@ -31,9 +32,12 @@ def selected_properties(get: ast.GetQuery, cls: ClassSchema) -> Iterator[Diagnos
         if isinstance(item, ast.GroupField) and item.hits is not None:
             fields += item.hits.properties
     for field in fields:
-        if cls.property(field.name) is None:
+        prop = cls.property(field.name)
+        if prop is None:
             message = f'Cannot query field "{field.name}" on type "{cls.name}".'
             yield _diag("Q602", message, field, _prop_hint(field.name, cls))
+        else:
+            yield from selection_shape(field, prop, cls.name)
 
 
 def keyword_properties(get: ast.GetQuery, cls: ClassSchema) -> Iterator[Diagnostic]:
@@ -89,6 +93,12 @@ def certainty_metric(get: ast.GetQuery, cls: ClassSchema) -> Iterator[Diagnostic
     search = get.search
     if isinstance(search, ast.NearText | ast.NearVector | ast.NearObject) and search.certainty is not None:
         yield _diag("Q604", message, search, hint)
+    if (
+        isinstance(search, ast.Hybrid)
+        and search.searches is not None
+        and search.searches.certainty is not None
+    ):
+        yield _diag("Q604", message, search.searches, hint)
     extra = get.additional
     for item in extra.items if extra else []:
         if isinstance(item, ast.AdditionalScalar) and item.name == "certainty":
@@ -109,7 +119,12 @@ def vectorizer(get: ast.GetQuery, cls: ClassSchema) -> Iterator[Diagnostic]:
             search,
             hint,
         )
-    if isinstance(search, ast.Hybrid) and search.vector is None and search.alpha > 0:
+    if (
+        isinstance(search, ast.Hybrid)
+        and search.vector is None
+        and search.alpha > 0
+        and not isinstance(search.searches, ast.NearVector)
+    ):
         yield _diag(
             "Q609",
             f"hybrid cannot embed the query: class '{cls.name}' has no vectorizer",

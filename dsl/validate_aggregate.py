@@ -63,7 +63,9 @@ def _selection(agg: ast.AggregateQuery, cls: ClassSchema) -> Iterator[Diagnostic
             yield diag("Q602", no_such_prop(item.name, cls), item, prop_hint(item.name, cls))
             continue
         kind = base_type(prop.data_type)
-        offered = ast.AGGREGATIONS.get("text" if kind == "uuid" else kind)
+        offered = ast.AGGREGATIONS.get(
+            "text" if kind in ("uuid", "blob") else kind
+        )  # blob: as text, as Weaviate
         if offered is None:
             yield diag("Q703", f"property '{item.name}' of type {prop.data_type} cannot be aggregated", item)
             continue

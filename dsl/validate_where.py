@@ -8,7 +8,7 @@ from collections.abc import Iterator
 from . import ast
 from .diagnostics import Diagnostic, suggestion
 from .references import is_reference_path
-from .schema import VALUE_FIELD_FOR_TYPE, ClassSchema, base_type
+from .schema import VALUE_FIELD_FOR_TYPE, ClassSchema, PropertySchema, base_type
 
 _WHERE = "invalid 'where' filter: "
 _META_WHERE = ("id", "_id", "_creationTimeUnix", "_lastUpdateTimeUnix")
@@ -73,6 +73,10 @@ def where_leaf(node: ast.Where, cls: ClassSchema) -> Iterator[Diagnostic]:
     if prop is None:
         yield diag("Q602", _WHERE + no_such_prop(name, cls), node, prop_hint(name, cls))
         return
+    refused = type_refusal(prop, node)
+    if refused is not None:
+        yield diag("Q603", _WHERE + refused[0], node, refused[1])
+        return
     if node.operator == "IsNull":
         if not cls.index_null_state:
             yield diag(
@@ -108,6 +112,27 @@ def where_leaf(node: ast.Where, cls: ClassSchema) -> Iterator[Diagnostic]:
         yield from _uuid_values(node, name)
 
 
+NESTED_FILTER_REFUSED = (
+    "filtering on nested properties is a preview feature, disabled by default; "
+    "set WEAVIATE_PREVIEW_NESTED_FILTERING=true to enable"
+)
+
+
+def type_refusal(prop: PropertySchema, node: ast.Where) -> tuple[str, str] | None:
+    """(message, hint) when a property's data type cannot take this filter at all: object properties
+    never (Weaviate's default, entities/filters/filters_validator.go), phoneNumber and blob except IsNull
+    (Weaviate has no value field for them)."""
+    if prop.data_type in ("object", "object[]"):
+        return NESTED_FILTER_REFUSED, "rankql keeps Weaviate's default: filter on top-level properties"
+    if prop.data_type in ("phoneNumber", "blob") and node.operator != "IsNull":
+        return (
+            f'data type filter cannot use "{node.value_type}" on type "{prop.data_type}": '
+            f"{prop.data_type} properties can only be filtered with IsNull",
+            "filter on another property",
+        )
+    return None
+
+
 UUID_HINT = 'a UUID looks like "3344c8b5-f913-5f7d-9a33-1840b9ba5a0d"'
 
 
@@ -130,8 +155,15 @@ def _uuid_values(node: ast.Where, name: str) -> Iterator[Diagnostic]:
 
 
 def _length_leaf(node: ast.Where, name: str, cls: ClassSchema) -> Iterator[Diagnostic]:
-    if cls.property(name) is None:
+    prop = cls.property(name)
+    if prop is None:
         yield diag("Q602", _WHERE + no_such_prop(name, cls), node, prop_hint(name, cls))
+    elif prop.data_type in ("geoCoordinates", "phoneNumber", "blob"):  # inverted/prop_value_pairs.go
+        yield diag(
+            "Q603",
+            _WHERE + "Geo-coordinates, phone numbers and data blobs are not supported by property length.",
+            node,
+        )
     elif not cls.index_property_length:
         yield diag(
             "Q610",

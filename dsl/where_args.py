@@ -6,8 +6,9 @@ from datetime import datetime
 from typing import Any, cast
 
 from . import ast
-from .arguments import WHERE_FIELDS, WHERE_VALUE_FIELDS, unsupported
+from .arguments import WHERE_FIELDS, WHERE_VALUE_FIELDS
 from .context import BindContext
+from .geo_args import geo_range
 from .syntax import ObjectField, Value
 from .values import (
     read_bool,
@@ -30,9 +31,6 @@ def where(ctx: BindContext, value: Value, depth: int = 0) -> ast.Where | None:
     fields = read_object(ctx, value, "WhereInpObj", WHERE_FIELDS, 'Argument "where"')
     if fields is None:
         return None
-    if "valueGeoRange" in fields:
-        unsupported(ctx, fields["valueGeoRange"], "where")
-        return None
     if "operator" not in fields:
         ctx.error(
             "Q208", _WHERE + "operator is required", value, "add operator: Equal (or And, Or, Not, ...)"
@@ -43,7 +41,10 @@ def where(ctx: BindContext, value: Value, depth: int = 0) -> ast.Where | None:
     )
     if operator is None:
         return None
-    values = sorted((name for name in WHERE_VALUE_FIELDS if name in fields), key=lambda n: fields[n].start)
+    values = sorted(
+        (name for name in (*WHERE_VALUE_FIELDS, "valueGeoRange") if name in fields),
+        key=lambda n: fields[n].start,
+    )
     if operator in ast.LOGICAL_OPERATORS:
         return logical(ctx, value, operator, fields, values, depth)
     if "operands" in fields:
@@ -73,6 +74,20 @@ def where(ctx: BindContext, value: Value, depth: int = 0) -> ast.Where | None:
         )
         return None
     field_name = values[0]
+    if (field_name == "valueGeoRange") != (operator == "WithinGeoRange"):
+        ctx.error(
+            "Q208",
+            _WHERE + "operator WithinGeoRange takes valueGeoRange, and valueGeoRange only WithinGeoRange",
+            fields[field_name],
+            "write operator: WithinGeoRange, valueGeoRange: {geoCoordinates: {latitude: 52.37, "
+            "longitude: 4.9}, distance: {max: 2000}}",
+        )
+        return None
+    if field_name == "valueGeoRange":
+        geo = geo_range(ctx, fields[field_name].value)
+        if geo is None:
+            return None
+        return ast.Where(operator=operator, path=path, value_type=field_name, value=geo, span=value.span)
     value_type = "valueText" if field_name == "valueString" else field_name
     if operator == "IsNull" and value_type != "valueBoolean":
         ctx.error(

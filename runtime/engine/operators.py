@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -218,7 +219,19 @@ def _sort_value(value: Any) -> tuple:
     """Nulls (and empty arrays, which Weaviate stores as null) sort before every value."""
     if value is None or (isinstance(value, list) and not value):
         return (0,)
+    if isinstance(value, dict) or (isinstance(value, list) and isinstance(value[0], dict)):
+        return (1, _object_key(value))
     return (1, value)
+
+
+def _object_key(value: Any) -> tuple:
+    """As Weaviate's sorter (adapters/repos/db/sorter): geoCoordinates by (longitude, latitude), phoneNumber
+    by (countryCode, national); object values compare equal (its anyComparator)."""
+    if isinstance(value, dict) and set(value) == {"latitude", "longitude"}:
+        return (value["longitude"], value["latitude"])
+    if isinstance(value, dict) and "countryCode" in value:
+        return (value["countryCode"], value["national"])
+    return ()
 
 
 def sort_hits(hits: list[Hit], keys: list[ast.SortKey], col: Any) -> list[Hit]:
@@ -268,6 +281,8 @@ def group(node: Group, hits: list[Hit], ctx: Context) -> list[HitGroup]:
         for v in values:
             if v is None:
                 continue
+            if isinstance(v, dict):  # geo, phone, object: grouped by the stored JSON text, as Weaviate
+                v = json.dumps(v, separators=(",", ":"), ensure_ascii=False)
             key = (type(v).__name__, v)
             current = groups.get(key)
             if current is None:

@@ -13,6 +13,7 @@ from ..store.values import format_date
 from .formats import go_float32_f, go_float32_f_column, json_float32, json_float32_column, json_vector
 from .hits import Hit
 from .operators import HitGroup
+from .project_nested import nested_column, pick
 from .references import lookup_of, reference_column
 
 _NO_PROPERTIES: dict = {}  # a deleted object's properties (never modified)
@@ -55,7 +56,8 @@ class Projector:
         fields: list[tuple[str, Column]] = []
         for sel in self.get.selection:
             if isinstance(sel, ast.PropertyField):
-                fields.append((sel.key, self._property_column(sel.name)))
+                column = self._property_column(sel.name) if sel.fields is None else nested_column(sel)
+                fields.append((sel.key, column))
                 continue
             if isinstance(sel, ast.ReferenceField):  # resolved now, in this query's read view
                 fields.append((sel.key, reference_column(sel, lookup_of(self.col))))
@@ -187,7 +189,8 @@ class Projector:
         if selection is None:
             return out
         for prop in selection.properties:
-            out[prop.key] = self.value(prop.name, props.get(prop.name))
+            value = props.get(prop.name)
+            out[prop.key] = self.value(prop.name, value) if prop.fields is None else pick(value, prop.fields)
         if selection.additional:
             out["_additional"] = {name: self.scalar(name, hit) for name in selection.additional}
         return out

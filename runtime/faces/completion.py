@@ -49,12 +49,13 @@ OBJECT_FIELDS: dict[str, tuple[str, ...]] = {
     "sort": args.SORT_FIELDS,
     "groupBy": args.GROUP_BY_FIELDS,
     "targets": TARGETS_FIELDS,
+    "searches": ("nearText", "nearVector"),
+    "valueGeoRange": ("geoCoordinates", "distance"),
+    "geoCoordinates": ("latitude", "longitude"),
+    "distance": ("max",),
 }
 RERANK_ARGUMENTS = args.RERANK_ARGS
-# WithinGeoRange needs valueGeoRange, which the binder refuses until geoCoordinates properties exist.
-OPERATORS = LOGICAL_OPERATORS + tuple(
-    op for op in COMPARE_OPERATORS if op != "WithinGeoRange" or "valueGeoRange" not in args.UNSUPPORTED
-)
+OPERATORS = LOGICAL_OPERATORS + COMPARE_OPERATORS
 ENUM_VALUES: dict[str, tuple[str, ...]] = {
     "fusionType": get_args(FusionType),
     "operator": OPERATORS,
@@ -256,7 +257,7 @@ def _candidates(stack: list[Frame], key: str | None, head: str, schema: Schema) 
             return list(OBJECT_FIELDS[owner])
         if len(stack) >= 2 and stack[-2].owner == "Get":
             return _selection(schema.get(frame.class_name or owner or ""))
-        return []
+        return _property_fields(stack, schema)
     # '(' : arguments of a class field or of rerank
     if owner == "rerank":
         return list(RERANK_ARGUMENTS)
@@ -288,7 +289,7 @@ def _aggregate_fields(stack: list, schema: Any) -> list[str] | None:
         if prop is None:
             return None
         kind = prop.data_type.removesuffix("[]")
-        return list(AGGREGATIONS.get("text" if kind == "uuid" else kind, ()))
+        return list(AGGREGATIONS.get("text" if kind in ("uuid", "blob") else kind, ()))
     if len(stack) >= 4 and stack[-4].owner == "Aggregate" and stack[-1].owner == "topOccurrences":
         return list(TOP_OCCURRENCES_FIELDS)
     return None
@@ -308,6 +309,20 @@ def _reference_fields(stack: list[Frame], head: str, schema: Schema) -> list[str
     if _FRAGMENT_AT_END.search(head):
         return list(prop.targets)
     return [f"... on {target}" for target in prop.targets]
+
+
+def _property_fields(stack: list[Frame], schema: Schema) -> list[str]:
+    """Inside `location { ` or `address { street { `: the fields of that geoCoordinates, phoneNumber or
+    object property (followed down through nested objects)."""
+    starts = [i for i, f in enumerate(stack[:-1]) if f.owner == "Get" and not f.is_input]
+    if not starts or starts[-1] + 2 >= len(stack):
+        return []
+    cls = schema.get(stack[starts[-1] + 1].class_name or stack[starts[-1] + 1].owner or "")
+    path = [f.owner or "" for f in stack[starts[-1] + 2 :]]
+    prop = cls.property(path[0]) if cls is not None else None
+    for name in path[1:]:
+        prop = prop.nested_property(name) if prop is not None else None
+    return list(prop.field_names()) if prop is not None else []
 
 
 def _selection(cls: ClassSchema | None) -> list[str]:

@@ -126,10 +126,13 @@ def _named_object(obj: Any, collection: Any, out: dict) -> dict:
 
 
 def _properties(props: Any) -> dict:
-    if props.object_properties or props.object_array_properties:
-        raise InvalidRequest("rankql does not support object properties yet")
     out = MessageToDict(props.non_ref_properties) if props.HasField("non_ref_properties") else {}
-    out.update(batch_reference_props(props))
+    for obj in props.object_properties:
+        out[obj.prop_name] = _properties(obj.value)
+    for array in props.object_array_properties:
+        out[array.prop_name] = [_properties(value) for value in array.values]
+    if hasattr(props, "single_target_ref_props"):  # a nested object's value has no references
+        out.update(batch_reference_props(props))
     for arr in props.number_array_properties:
         raw = arr.values_bytes
         out[arr.prop_name] = float64s(raw, f"property '{arr.prop_name}'") if raw else list(arr.values)

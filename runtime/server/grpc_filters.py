@@ -40,8 +40,6 @@ def where_from_filters(filters: Any, cls: ClassSchema | None, schema: Schema | N
         return ast.Where(
             operator=operator, operands=[where_from_filters(f, cls, schema) for f in filters.filters]
         )
-    if operator == "WithinGeoRange":
-        raise InvalidRequest("rankql does not support geoCoordinates filters (WithinGeoRange) yet")
     if filters.HasField("target") and filters.target.WhichOneof("target") != "property":
         path, leaf = filter_path(filters.target, cls, schema)  # through references: grpc_references.py
     else:
@@ -73,6 +71,9 @@ def _value(filters: Any, name: str, cls: ClassSchema | None) -> tuple[str | None
     if kind is None:
         return None, None
     raw = getattr(filters, kind)
+    if kind == "value_geo":
+        geo = ast.GeoRange(latitude=raw.latitude, longitude=raw.longitude, max_distance=raw.distance)
+        return "valueGeoRange", geo
     if kind.endswith("_array"):
         raw = list(raw.values)
     wire = {

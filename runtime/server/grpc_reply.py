@@ -10,9 +10,10 @@ from __future__ import annotations
 import struct
 from typing import Any
 
-from rankql.dsl.schema import REFERENCE_TYPE, ClassSchema, Schema, base_type
+from rankql.dsl.schema import REFERENCE_TYPE, ClassSchema, PropertySchema, Schema, base_type
 from weaviate.proto.v1 import base_pb2, search_get_pb2
 
+from .grpc_nested import VALUE_TYPES, set_special
 from .grpc_references import fill_references
 
 _SINGLE_FP32 = base_pb2.Vectors.VECTOR_TYPE_SINGLE_FP32
@@ -27,7 +28,7 @@ def search_reply(
     vector a client named (the v4 client's "default") under that name. Messages are filled in place
     (add() and field assignment), not built and copied: a page of results costs a few microseconds per
     value."""
-    types = {p.name: p.data_type for p in cls.properties}
+    types: dict[str, Any] = {p.name: p if p.data_type in VALUE_TYPES else p.data_type for p in cls.properties}
     vector_names: list[str] = []
     if request.HasField("metadata"):
         vector_names = list(request.metadata.vectors)
@@ -46,7 +47,7 @@ def search_reply(
     return reply
 
 
-def _result(out: Any, row: dict, collection: str, types: dict[str, str], vector_names: list[str]) -> None:
+def _result(out: Any, row: dict, collection: str, types: dict[str, Any], vector_names: list[str]) -> None:
     extra = row.get("_additional") or {}
     meta = out.metadata
     _fill_id(meta, extra["id"])
@@ -78,7 +79,7 @@ def _result(out: Any, row: dict, collection: str, types: dict[str, str], vector_
     _fill_properties(out.properties, row, collection, types)
 
 
-def _group(out: Any, extra: dict, collection: str, types: dict[str, str], vector_names: list[str]) -> None:
+def _group(out: Any, extra: dict, collection: str, types: dict[str, Any], vector_names: list[str]) -> None:
     group = extra.get("group") or {}
     out.name = str((group.get("groupedBy") or {}).get("value", ""))
     out.min_distance = group.get("minDistance") or 0.0
@@ -115,7 +116,7 @@ def _fill_vector(meta: Any, vector: list[float] | None, names: list[str]) -> Non
         meta.vector_bytes = raw
 
 
-def _fill_properties(out: Any, row: dict, collection: str, types: dict[str, str]) -> None:
+def _fill_properties(out: Any, row: dict, collection: str, types: dict[str, Any]) -> None:
     out.target_collection = collection
     fields = out.non_ref_props.fields
     for name, value in row.items():
@@ -123,10 +124,14 @@ def _fill_properties(out: Any, row: dict, collection: str, types: dict[str, str]
             set_value(fields[name], value, types.get(name, "text"))
 
 
-def set_value(out: Any, value: Any, data_type: str) -> None:
-    """Fill one properties_pb2.Value with a property value, typed by the property's data type."""
+def set_value(out: Any, value: Any, data_type: str | PropertySchema) -> None:
+    """Fill one properties_pb2.Value with a property value, typed by the property's data type (the
+    property itself for the object-valued types and blob, runtime/server/grpc_nested.py)."""
     if value is None:
         out.null_value = 0
+        return
+    if isinstance(data_type, PropertySchema):
+        set_special(out, value, data_type)
         return
     base = base_type(data_type)
     if data_type.endswith("[]"):

@@ -17,6 +17,7 @@ from rankql.dsl.schema import ClassSchema, Schema
 from .grpc_checks import GRPC_DEFAULT_LIMIT, check_paging, refuse_unsupported
 from .grpc_errors import InvalidRequest, NotSupported
 from .grpc_filters import where_from_filters
+from .grpc_nested import all_fields, requested_object
 from .grpc_references import reference_selection
 from .grpc_targets import check_targets, targets_of, vectors_for_targets
 
@@ -184,17 +185,13 @@ def _near_text(msg: Any) -> ast.NearText:
 
 def _hybrid(msg: Any) -> ast.Hybrid:
     _check_selection(msg, "hybrid")
-    if msg.HasField("near_text"):
-        raise NotSupported(
-            "hybrid: rankql does not support a nearText sub-search in hybrid yet; pass a query"
-        )
     if msg.HasField("near_vector") and vectors_for_targets(msg.near_vector, "hybrid", float32s):
         raise NotSupported("hybrid: rankql takes one vector for every target of hybrid, not one per target")
-    vector = (
-        decode_vector(msg.near_vector, "hybrid")
-        if msg.HasField("near_vector")
-        else decode_vector(msg, "hybrid")
-    )
+    searches = _hybrid_sub_search(msg)
+    vector = decode_vector(msg, "hybrid")
+    if searches is not None and vector:  # parse_search_request.go's words
+        kind = "nearText and query" if isinstance(searches, ast.NearText) else "nearVector and vector"
+        raise InvalidRequest(f"cannot combine {kind} in hybrid search")
     alpha = wire_float(msg.alpha)  # clients for servers before 1.36.6 always send alpha (0.7 by default)
     if msg.use_alpha_param:
         alpha = wire_float(msg.alpha_param) if msg.HasField("alpha_param") else 0.75
@@ -210,7 +207,22 @@ def _hybrid(msg: Any) -> ast.Hybrid:
         max_vector_distance=wire_float(msg.vector_distance) if msg.HasField("vector_distance") else None,
         bm25_search_operator=_search_operator(msg, "bm25_search_operator", "hybrid"),
         targets=targets_of(msg, "hybrid"),
+        searches=searches,
     )
+
+
+def _hybrid_sub_search(msg: Any) -> ast.NearText | ast.NearVector | None:
+    """The v4 client's HybridVector.near_text / near_vector: the vector leg given as a sub-search."""
+    if msg.HasField("near_text") and msg.HasField("near_vector"):
+        raise InvalidRequest("cannot combine nearText and nearVector in hybrid search")
+    if msg.HasField("near_text"):
+        return _near_text(msg.near_text)
+    if msg.HasField("near_vector"):
+        vector = decode_vector(msg.near_vector, "hybrid")
+        if not vector:
+            raise InvalidRequest("hybrid: near_vector needs a vector")
+        return ast.NearVector(vector=vector, **_distance_certainty(msg.near_vector, "hybrid near_vector"))
+    return None
 
 
 def _search_operator(msg: Any, field: str, where: str) -> ast.SearchOperator | None:
@@ -219,10 +231,8 @@ def _search_operator(msg: Any, field: str, where: str) -> ast.SearchOperator | N
     if not msg.HasField(field):
         return None
     options = getattr(msg, field)
-    if options.operator == 3:  # OPERATOR_AND_CROSS
-        raise NotSupported(f"{where}: rankql does not support the bm25 AndCross operator yet")
     minimum = options.minimum_or_tokens_match if options.HasField("minimum_or_tokens_match") else None
-    operator = "And" if options.operator == 2 else "Or"  # OPERATOR_AND
+    operator = {2: "And", 3: "AndCross"}.get(options.operator, "Or")  # OPERATOR_AND, OPERATOR_AND_CROSS
     return ast.SearchOperator(operator=operator, minimum_or_tokens_match=minimum)
 
 
@@ -240,25 +250,27 @@ def _property_refs(names: Any) -> list[ast.PropertyRef] | None:
 # --- the rest of the request -------------------------------------------------------------------------
 
 
-def _properties(request: Any, cls: ClassSchema) -> list[str]:
-    """The non-reference properties to return (all of them unless the request names some)."""
-    plain = [p.name for p in cls.properties if not p.is_reference]  # references come as ref_properties
-    if not request.HasField("properties"):
-        return plain
+def _properties(request: Any, cls: ClassSchema) -> list[ast.PropertyField]:
+    """The non-reference properties to return (all of them unless the request names some; references
+    come as ref_properties); object-valued ones with every field, or the fields an
+    ObjectPropertiesRequest names (runtime/server/grpc_nested.py)."""
+    if not request.HasField("properties") or request.properties.return_all_nonref_properties:
+        return [
+            ast.PropertyField(name=p.name, fields=all_fields(p)) for p in cls.properties if not p.is_reference
+        ]
     req = request.properties
-    if req.object_properties:
-        raise NotSupported("rankql does not support object properties yet")
-    if req.return_all_nonref_properties:
-        return plain
-    names = []
+    fields = []
     for name in req.non_ref_properties:
         name = name[:1].lower() + name[1:]  # Weaviate lowercases the first letter of a property name
-        if cls.property(name) is None:
+        prop = cls.property(name)
+        if prop is None:
             raise InvalidRequest(
                 f"get property by name {name} for class {cls.name}: no such prop with name '{name}' found in class '{cls.name}' in the schema. Check your schema files for which properties in this class are available"
             )
-        names.append(name)
-    return names
+        fields.append(ast.PropertyField(name=name, fields=all_fields(prop)))
+    for nested in req.object_properties:
+        fields.append(requested_object(nested, cls.property(nested.prop_name), cls.name))
+    return fields
 
 
 def _group_by(msg: Any) -> ast.GroupBy:
@@ -275,7 +287,9 @@ def _group_by(msg: Any) -> ast.GroupBy:
     )
 
 
-def _selection(request: Any, props: list[str], metadata: Any, cls: ClassSchema) -> list[ast.SelectionItem]:
+def _selection(
+    request: Any, props: list[ast.PropertyField], metadata: Any, cls: ClassSchema
+) -> list[ast.SelectionItem]:
     """Properties and _additional fields enough to fill the reply the request asks for."""
     # vector=True returns every named vector (Weaviate's extractAdditionalPropsFromMetadata)
     named = list(metadata.vectors) if metadata is not None else []
@@ -291,7 +305,7 @@ def _selection(request: Any, props: list[str], metadata: Any, cls: ClassSchema) 
         rerank = ast.RerankField(args=args, fields=["score"])
     if request.HasField("group_by"):
         hits = ast.GroupHitsSelection(
-            properties=[ast.PropertyField(name=p) for p in props],
+            properties=props,
             additional=["id", "distance", *(["vector"] if wants_vector else [])],
         )
         group = ast.GroupField(
@@ -320,4 +334,4 @@ def _selection(request: Any, props: list[str], metadata: Any, cls: ClassSchema) 
         items.append(ast.VectorsField(names=named))
     if rerank is not None:
         items.append(rerank)
-    return [*(ast.PropertyField(name=p) for p in props), ast.AdditionalSelection(items=items)]
+    return [*props, ast.AdditionalSelection(items=items)]

@@ -148,6 +148,24 @@ def _property_wire(prop: dict, vectorizer: str, extras: dict) -> dict:
     if modules:
         out["moduleConfig"] = modules
     out["name"] = prop["name"]
+    if "nestedProperties" in prop:
+        out["nestedProperties"] = [_nested_wire(p) for p in prop["nestedProperties"]]
+    if "tokenization" in prop:
+        out["tokenization"] = prop["tokenization"]
+    return out
+
+
+def _nested_wire(prop: dict) -> dict:
+    """A nested property as Weaviate's /v1/schema shows one (models.NestedProperty's fields)."""
+    out: dict[str, Any] = {"dataType": list(prop["dataType"])}
+    if prop.get("description"):
+        out["description"] = prop["description"]
+    out["indexFilterable"] = prop["indexFilterable"]
+    out["indexRangeFilters"] = False
+    out["indexSearchable"] = prop["indexSearchable"]
+    out["name"] = prop["name"]
+    if "nestedProperties" in prop:
+        out["nestedProperties"] = [_nested_wire(p) for p in prop["nestedProperties"]]
     if "tokenization" in prop:
         out["tokenization"] = prop["tokenization"]
     return out

@@ -8,6 +8,7 @@ from collections.abc import Iterable
 import numpy as np
 
 from ..errors import SearchError
+from .bm25_and_cross import and_cross
 from .bm25_postings import FieldPostings, grow, unique
 from .bm25_results import candidates, top
 from .bm25_terms import QueryTerms, TermCache, contribution, saturation, sum_terms
@@ -178,7 +179,7 @@ class Bm25Index:
         `minimum_match` of them (Weaviate's bm25 searchOperator; see `_minimum_terms`).
         """
         cap = self.size
-        if operator == "And" or minimum_match > 1:
+        if operator in ("And", "AndCross") or minimum_match > 1:
             boosts = self._resolve(properties)
             if self.count == 0 or not boosts or cap == 0 or (k is not None and k <= 0):
                 return _EMPTY[0], _EMPTY[1], [] if explain else None
@@ -249,6 +250,8 @@ class Bm25Index:
         As Weaviate's BlockMax WAND search counts them (adapters/repos/db/inverted/bm25_searcher_block.go):
         property by property, a doc must hold every distinct non-stopword query term of that property's
         tokenization (And) or at least `minimum` of them (Or); holding enough in one property is enough."""
+        if operator == "AndCross":
+            return and_cross(self, query, groups, cap)
         needs = {t: len(self._query_terms(query, t)) if operator == "And" else minimum for t in groups}
         if all(n <= 1 for n in needs.values()) and operator != "And":
             return None

@@ -14,6 +14,7 @@ from ..errors import SchemaError
 from .definition_lenient import ACTED_INDEX_KEYS, ACTED_INVERTED_KEYS, set_aside
 from .definition_props import Checker, check_properties, suggest
 from .definition_vectors import normalize_vector_config, set_aside_vectors, vectorizer_of
+from .nested import nested_schema
 from .thresholds import FLAT_SEARCH_CUTOFF
 
 VECTORIZERS = ("none", "text2vec-transformers")
@@ -269,6 +270,7 @@ def class_schema(definition: dict, registered: Iterable[str] = ()) -> ClassSchem
                 tokenization=p.get("tokenization"),
                 index_searchable=p["indexSearchable"],
                 index_filterable=p["indexFilterable"],
+                nested=nested_schema(p),
             )
             for p in definition["properties"]
         ],

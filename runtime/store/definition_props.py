@@ -11,10 +11,11 @@ from typing import Any
 from rankql.dsl.schema import DATA_TYPES, base_type
 
 from ..errors import SchemaError
+from .nested import check_nested
 from .references import reference_property, reference_targets
 
 TOKENIZATIONS = ("word", "lowercase", "whitespace", "field", "trigram")
-REFUSED_TYPES = ("geoCoordinates", "phoneNumber", "blob", "object", "object[]", "string", "string[]")
+REFUSED_TYPES = ("string", "string[]")
 RESERVED_PROPERTY_NAMES = ("_additional", "_id", "id")
 _PROPERTY_NAME = re.compile(r"^[_A-Za-z][_0-9A-Za-z]*$")
 MAX_PROPERTY_NAME = 231  # Weaviate's propertyNameMaxLength (entities/schema/validation.go)
@@ -28,6 +29,7 @@ _PROPERTY_KEYS = (
     "indexInverted",
     "indexRangeFilters",
     "moduleConfig",
+    "nestedProperties",
 )
 
 
@@ -119,8 +121,6 @@ def check_properties(check: Checker, props: Any, modules: set[str]) -> list[dict
         if name.lower() in seen:
             check.add(f"property '{name}' is defined twice (also as '{seen[name.lower()]}')")
         seen[name.lower()] = name
-        if "nestedProperties" in prop:
-            check.add(f"property '{name}': nested properties are not supported")
         targets = reference_targets(prop.get("dataType"))
         if targets is not None:  # dataType names classes: a cross-reference (store/references.py)
             out.append(reference_property(check, name, targets, prop))
@@ -129,6 +129,7 @@ def check_properties(check: Checker, props: Any, modules: set[str]) -> list[dict
         if data_type is None:
             continue
         out.append(_property(check, name, data_type, prop, modules))
+        check_nested(check, name, data_type, prop, out[-1])
     return out
 
 

@@ -12,7 +12,7 @@ from datetime import UTC, datetime
 import numpy as np
 from rankql.dsl import ast
 from rankql.dsl.schema import VALUE_FIELD_FOR_TYPE, ClassSchema, base_type
-from rankql.dsl.validate_where import UUID_HINT, uuid_value_message
+from rankql.dsl.validate_where import UUID_HINT, type_refusal, uuid_value_message
 
 from ..errors import SearchError
 from .filter_columns import (
@@ -26,6 +26,7 @@ from .filter_columns import (
     value_length,
 )
 from .filter_text import text_leaf
+from .geo import GeoColumn
 from .reference_filter import count_leaf, path_leaf
 
 PREFIX = "invalid 'where' filter: "
@@ -73,10 +74,6 @@ class _Context:
             raise where_error(f"unrecognized operator: {op}", hint="use And, Or, Not, Equal, Like, ...")
         if not where.path:
             raise where_error("field 'path': must have at least one element", hint='e.g. path: ["title"]')
-        if op == "WithinGeoRange":
-            raise where_error(
-                "operator WithinGeoRange is not supported: rankql has no geoCoordinates properties"
-            )
         if where.value_type is None:
             raise where_error(f"operator {op} requires a value", hint="set valueText, valueInt, ...")
         if len(where.path) > 1:  # through a cross-reference: reference_filter.py
@@ -120,6 +117,9 @@ class _Context:
                 "Check your schema files for which properties in this class are available",
                 hint=f"properties: {', '.join(self.schema.property_names) or '(none)'}",
             )
+        refused = type_refusal(prop, where)
+        if refused is not None:
+            raise where_error(refused[0], hint=refused[1])
         column = self.collection.column(name)
         if where.operator == "IsNull":
             return self.null_leaf(where, column)
@@ -127,6 +127,10 @@ class _Context:
             return count_leaf(self, where, name)
         btype = base_type(prop.data_type)
         _check_type(where, prop.data_type, VALUE_FIELD_FOR_TYPE[btype])
+        if btype == "geoCoordinates":
+            return self.geo_leaf(where, name, column)
+        if where.operator == "WithinGeoRange":
+            raise where_error(f"operator WithinGeoRange needs a geoCoordinates property, '{name}' is {btype}")
         if btype == "text":
             index = self.cache.view(
                 column,
@@ -138,6 +142,16 @@ class _Context:
             raise where_error(f"operator Like requires a text property, '{name}' is {prop.data_type}")
         elements = self.cache.view(column, (name, btype), lambda c: Elements(c, btype))
         return self.element_leaf(where, elements, btype)
+
+    def geo_leaf(self, where: ast.Where, name: str, column: list) -> np.ndarray:
+        geo = where.value
+        if where.operator != "WithinGeoRange" or not isinstance(geo, ast.GeoRange):
+            raise where_error(
+                f"property '{name}' is of type geoCoordinates: filter it with operator WithinGeoRange",
+                hint="valueGeoRange: {geoCoordinates: {latitude: ..., longitude: ...}, distance: {max: metres}}",
+            )
+        points = self.cache.view(column, (name, "geo"), GeoColumn)
+        return self.mask(points.within(geo.latitude, geo.longitude, geo.max_distance, self.live))
 
     def null_leaf(self, where: ast.Where, column: list) -> np.ndarray:
         if where.value_type != "valueBoolean" or not isinstance(where.value, bool):
@@ -219,6 +233,10 @@ class _Context:
             raise where_error(
                 f"no such prop with name '{name}' found in class '{self.schema.name}' in the schema. "
                 "Check your schema files for which properties in this class are available"
+            )
+        if prop.data_type in ("geoCoordinates", "phoneNumber", "blob"):
+            raise where_error(
+                "Geo-coordinates, phone numbers and data blobs are not supported by property length."
             )
         if where.operator not in COMPARE_OPS:
             raise where_error(f"operator {where.operator} cannot be used on len({name})")

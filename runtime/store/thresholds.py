@@ -32,3 +32,8 @@ POSTFILTER_MIN_SHARE = 0.05
 def postfilter_wins(allowed: int, live: int) -> bool:
     """Whether a filtered graph search post-filters an unfiltered one (True) or filters in hnswlib."""
     return live > 0 and allowed >= POSTFILTER_MIN_SHARE * live
+
+
+# A WithinGeoRange filter returns at most this many objects, the nearest: Weaviate's geo index answers
+# it with one HNSW search of ef 800 (adapters/repos/db/vector/geo/geo.go DefaultHNSWEF).
+GEO_RANGE_MAX_RESULTS = 800

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import math
 import numbers
+import re
 import reprlib
 import uuid as uuidlib
 from datetime import UTC, date, datetime
@@ -147,6 +148,8 @@ def _scalar(base: str, value: Any) -> Any:
 
 def normalize_value(data_type: str, value: Any) -> Any:
     """The stored Python value for `value` under `data_type` (e.g. 'int[]'); ValueProblem if it does not fit."""
+    if data_type in SPECIAL_TYPES:
+        return _special(data_type, value)
     if data_type[:1].isupper():  # a cross-reference (its dataType is a class): store/references.py
         from .references import normalize_references
 
@@ -167,8 +170,44 @@ def normalize_value(data_type: str, value: Any) -> Any:
     return _scalar(base, value)
 
 
+SPECIAL_TYPES = ("geoCoordinates", "phoneNumber", "blob", "object", "object[]")
+# Weaviate's blob check (usecases/objects/validation/properties_validation.go blobVal)
+_BASE64 = re.compile(r"^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=|[A-Za-z0-9+/]{4})$")
+
+
+def _special(data_type: str, value: Any) -> Any:
+    """geoCoordinates, phoneNumber, blob; object values as stored (runtime/store/nested.py checks new ones
+    against their nestedProperties before they reach here)."""
+    from .geo import GeoProblem, normalize_geo
+    from .phone import PhoneProblem, normalize_phone
+
+    try:
+        if data_type == "geoCoordinates":
+            return normalize_geo(value)
+        if data_type == "phoneNumber":
+            return normalize_phone(value)
+    except (GeoProblem, PhoneProblem) as exc:
+        raise ValueProblem(str(exc)) from None
+    if data_type == "blob":
+        if not isinstance(value, str):
+            raise ValueProblem(f"not a blob base64 string, but {type(value).__name__}")
+        if not _BASE64.match(value):
+            raise ValueProblem("not a valid blob base64 string")
+        return value
+    if data_type == "object[]":
+        if not isinstance(value, list) or not all(isinstance(v, dict) for v in value):
+            raise ValueProblem(f"expected a list of objects for object[], got {show(value)}")
+        return value
+    if not isinstance(value, dict):
+        raise ValueProblem(f"expected an object, got {show(value)}")
+    return value
+
+
 def to_json_value(data_type: str, value: Any) -> Any:
     """A stored value as plain JSON (dates as RFC3339 text): for saving and for showing."""
+    if data_type == "phoneNumber" and isinstance(value, dict):
+        # Weaviate's models.PhoneNumber omits empty fields (omitempty): no defaultCountry, valid false...
+        return {k: v for k, v in value.items() if v not in ("", 0, False) or k == "input"}
     if base_type(data_type) != "date":
         return value
     if isinstance(value, list):

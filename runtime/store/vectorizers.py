@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
@@ -52,10 +53,12 @@ def split_camel_case(name: str) -> list[str]:
 
 def _text_values(value: Any, data_type: str, source_properties: bool) -> list[str]:
     values = value if isinstance(value, list) else [value]
-    if data_type.startswith("text"):
+    if data_type.startswith("text") or data_type == "blob":  # a blob is a string to Weaviate's vectorizer
         return [v for v in values if isinstance(v, str)]
-    if not source_properties:
-        return []  # by default only text and text[] feed the vector
+    if not source_properties or data_type in ("geoCoordinates", "phoneNumber"):
+        return []  # by default only text, text[] and blob feed the vector; geo and phone never do
+    if data_type in ("object", "object[]"):  # object_texts.go marshals nested values to JSON
+        return [json.dumps(value, separators=(",", ":"), sort_keys=True, ensure_ascii=False)]
     out = []
     for v in values:
         if isinstance(v, bool):

@@ -17,10 +17,11 @@ import numpy as np
 from ..errors import ObjectError
 from .definition_vectors import unknown_target
 from .heap import release_free_heap
+from .nested import normalize_property
 from .objects import BatchResult, ObjectResult, now_ms
 from .progress import progress_bar
 from .references import check_write
-from .values import ValueProblem, normalize_uuid, normalize_value, text_of, to_json_value
+from .values import ValueProblem, normalize_uuid, text_of, to_json_value
 from .vector_stage import stage_vectors
 
 if TYPE_CHECKING:
@@ -86,7 +87,7 @@ class CollectionWriter:
             if value is None:
                 continue  # null means unset
             try:
-                out[name] = normalize_value(prop["dataType"][0], value)
+                out[name] = normalize_property(prop, value)
                 if name in c._refs:
                     out[name] = check_write(c, name, out[name], (kept or {}).get(name))
             except ValueProblem as exc:

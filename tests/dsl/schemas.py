@@ -78,8 +78,30 @@ PERSON = ClassSchema(
     ),
 )
 
+PLACE = ClassSchema(
+    name="Place",
+    properties=[
+        *_props(
+            ("name", "text"), ("location", "geoCoordinates"), ("phone", "phoneNumber"), ("photo", "blob")
+        ),
+        PropertySchema(
+            name="address",
+            data_type="object",
+            nested=_props(
+                ("city", "text"),
+                ("zip", "int"),
+                ("street", "object", {"nested": _props(("name", "text"), ("number", "int"))}),
+            ),
+        ),
+        PropertySchema(name="visits", data_type="object[]", nested=_props(("when", "date"), ("by", "text"))),
+    ],
+    vectorizer="none",
+    index_null_state=True,
+)
+
 SCHEMAS = {
     "default": Schema(classes=[JEOPARDY, ARTICLE, CITY, NUMBERS]),
     "named": Schema(classes=[PRODUCT]),
     "references": Schema(classes=[COUNTRY, TOWN, PERSON]),
+    "types": Schema(classes=[PLACE]),
 }

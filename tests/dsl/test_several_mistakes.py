@@ -39,6 +39,7 @@ MISTAKES = (
     Mistake("Q106", fields=("answer @skip(if: true)",)),
     Mistake("Q204", args=("autocut: 1", "autocut: 2")),
     Mistake("Q504", fields=("round { x }",)),
+    Mistake("Q506", fields=("__schema",)),
 )
 
 

@@ -7,6 +7,7 @@ from rankql.runtime import Database
 
 from .dataset import build_articles, build_minilm, build_named
 from .dataset_refs import build_people
+from .dataset_types import build_places
 
 
 @pytest.fixture(scope="session")
@@ -55,3 +56,8 @@ def named_db() -> Database:
 @pytest.fixture(scope="session")
 def people_db() -> Database:
     return build_people(Database())
+
+
+@pytest.fixture(scope="session")
+def places_db() -> Database:
+    return build_places(Database())

@@ -80,7 +80,7 @@ def test_class_arguments_and_operators() -> None:
     assert "nearText" not in suggest("{ Get { Plain(", SCHEMA).candidates
     operators = suggest("{ Get { Plain(where: {operator: ", SCHEMA).candidates
     assert {"Equal", "And", "Like", "ContainsAny"} <= set(operators)
-    assert "WithinGeoRange" not in operators  # refused by the binder: rankql has no geoCoordinates
+    assert "WithinGeoRange" in operators
 
 
 def test_selection_offers_additional_and_rerank_only_where_usable() -> None:
@@ -99,11 +99,21 @@ def test_nothing_inside_strings_or_unknown_places() -> None:
 
 def test_input_fields_come_from_the_binder_tables() -> None:
     values = suggest('{ Get { Plain(where: {path: ["title"], operator: Equal, val', SCHEMA).candidates
-    assert values == ["valueText", "valueString", "valueInt", "valueNumber", "valueBoolean", "valueDate"]
+    assert values == [
+        "valueText",
+        "valueString",
+        "valueInt",
+        "valueNumber",
+        "valueBoolean",
+        "valueDate",
+        "valueGeoRange",
+    ]
     near = suggest("{ Get { JeopardyQuestion(nearVector: {", SCHEMA).candidates
     assert near == ["vector", "distance", "certainty", "targetVectors", "targets", "vectorPerTarget"]
     hybrid = suggest('{ Get { JeopardyQuestion(hybrid: {query: "x", ', SCHEMA).candidates
-    assert "searches" not in hybrid and "maxVectorDistance" in hybrid
+    assert "searches" in hybrid and "maxVectorDistance" in hybrid
+    searches = suggest('{ Get { JeopardyQuestion(hybrid: {query: "x", searches: {', SCHEMA).candidates
+    assert searches == ["nearText", "nearVector"]
 
 
 def test_named_vectors_are_offered_as_targets_and_selections() -> None:
@@ -169,3 +179,47 @@ REFERENCES = Schema(
 )
 def test_completion_through_cross_references(text: str, expected: list[str]) -> None:
     assert suggest(text, REFERENCES).candidates == expected
+
+
+PLACES = Schema(
+    classes=[
+        ClassSchema(
+            name="Place",
+            properties=[
+                PropertySchema(name="location", data_type="geoCoordinates"),
+                PropertySchema(name="phone", data_type="phoneNumber"),
+                PropertySchema(
+                    name="address",
+                    data_type="object",
+                    nested=[
+                        PropertySchema(name="city", data_type="text"),
+                        PropertySchema(
+                            name="street",
+                            data_type="object",
+                            nested=[PropertySchema(name="name", data_type="text")],
+                        ),
+                    ],
+                ),
+            ],
+        )
+    ]
+)
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("{ Get { Place { location { ", ["latitude", "longitude"]),
+        ("{ Get { Place(limit: 2) { at: location { l", ["latitude", "longitude"]),
+        ("{ Get { Place { phone { intern", ["internationalFormatted"]),
+        ("{ Get { Place { address { ", ["city", "street"]),
+        ("{ Get { Place { address { street { ", ["name"]),
+        ('{ Get { Place(where: {path: ["location"], operator: Within', ["WithinGeoRange"]),
+        ("{ Get { Place(where: {operator: WithinGeoRange, valueGeoRange: {", ["geoCoordinates", "distance"]),
+        ("{ Get { Place(where: {valueGeoRange: {geoCoordinates: {lat", ["latitude"]),
+        ("{ Get { Place(where: {valueGeoRange: {distance: {", ["max"]),
+    ],
+)
+def test_fields_of_object_valued_properties_and_geo_ranges(text: str, expected: list[str]) -> None:
+    found = suggest(text, PLACES)
+    assert [c for c in found.candidates if c.startswith(found.prefix)] == expected

@@ -111,7 +111,7 @@ def test_field_tokenization_is_exact_and_keeps_stopwords() -> None:
             ast.Where(operator="Equal", value_type="valueInt", value=1),
             "field 'path': must have at least one element",
         ),
-        (leaf("WithinGeoRange", "n", "valueInt", 1), "WithinGeoRange is not supported"),
+        (leaf("WithinGeoRange", "n", "valueInt", 1), "WithinGeoRange needs a geoCoordinates property"),
         (leaf("Like", "n", "valueInt", 1), "operator Like requires a text property"),
         (leaf("Equal", "n", "valueInt", [1, 2]), "takes a single value, got a list"),
         (leaf("Equal", "len(name)", "valueText", "3"), 'cannot use "valueText" on len(name)'),

@@ -82,10 +82,35 @@ def test_class_level_mistakes(change: dict, expected: str) -> None:
 @pytest.mark.parametrize(
     ("prop", "expected"),
     [
-        ({"name": "where", "dataType": ["geoCoordinates"]}, "data type 'geoCoordinates' is not supported"),
-        ({"name": "phone", "dataType": ["phoneNumber"]}, "data type 'phoneNumber' is not supported"),
-        ({"name": "img", "dataType": ["blob"]}, "data type 'blob' is not supported"),
-        ({"name": "meta", "dataType": ["object"]}, "data type 'object' is not supported"),
+        ({"name": "meta", "dataType": ["object"]}, "At least one nested property is required"),
+        (
+            {"name": "meta", "dataType": ["text"], "nestedProperties": [{"name": "a", "dataType": ["text"]}]},
+            "nestedProperties not allowed for data types other than object/object[]",
+        ),
+        (
+            {
+                "name": "meta",
+                "dataType": ["object"],
+                "nestedProperties": [{"name": "g", "dataType": ["geoCoordinates"]}],
+            },
+            "property 'meta.g': data type 'geoCoordinates' not allowed as nested property",
+        ),
+        (
+            {
+                "name": "meta",
+                "dataType": ["object[]"],
+                "nestedProperties": [{"name": "b", "dataType": ["blob"], "indexFilterable": True}],
+            },
+            "indexFilterable is not allowed for blob data type",
+        ),
+        (
+            {
+                "name": "meta",
+                "dataType": ["object"],
+                "nestedProperties": [{"name": "2b", "dataType": ["int"]}],
+            },
+            "'2b' is not a valid nested property name of 'meta'",
+        ),
         (
             {"name": "inPub", "dataType": ["Publication"], "tokenization": "word"},
             "tokenization is not allowed for a cross-reference",
@@ -126,9 +151,9 @@ def test_property_mistakes(prop: dict, expected: str) -> None:
 
 def test_every_problem_is_listed_at_once() -> None:
     definition = article_definition(vectorIndexConfig={"distance": "euclid"})
-    definition["properties"].append({"name": "g", "dataType": ["geoCoordinates"]})
+    definition["properties"].append({"name": "g", "dataType": ["string"]})
     message = _problem(definition)
-    assert "euclid" in message and "geoCoordinates" in message
+    assert "euclid" in message and "'string'" in message
 
 
 def test_not_a_dict_and_no_class_name() -> None:

@@ -183,3 +183,35 @@ def test_update_re_embeds_only_when_the_text_changes(minilm_collection) -> None:
     vector = minilm_collection.embed_queries(["orchestra playing string instruments"])[0]
     assert minilm_collection.uuid_of(vector_hits(minilm_collection, vector, 1)[0][0]) == uid
     minilm_collection.delete(uid)
+
+
+def test_object_text_of_the_new_data_types() -> None:
+    # As usecases/modulecomponents/vectorizer/object_texts.go: a blob is a string and is embedded; geo and
+    # phone values never are; object values only with source properties, as compact JSON.
+    definition = normalize_definition(
+        {
+            "class": "Place",
+            "vectorizer": "text2vec-transformers",
+            "properties": [
+                {"name": "name", "dataType": ["text"]},
+                {"name": "photo", "dataType": ["blob"]},
+                {"name": "at", "dataType": ["geoCoordinates"]},
+                {"name": "phone", "dataType": ["phoneNumber"]},
+                {
+                    "name": "address",
+                    "dataType": ["object"],
+                    "nestedProperties": [{"name": "city", "dataType": ["text"]}],
+                },
+            ],
+        }
+    )
+    props = {
+        "name": "Home",
+        "photo": "aGk=",
+        "at": {"latitude": 1.0, "longitude": 2.0},
+        "phone": {"input": "+311234567"},
+        "address": {"city": "Köln"},
+    }
+    assert object_text(definition, props) == "Place Home aGk="
+    definition["moduleConfig"]["text2vec-transformers"]["properties"] = ["name", "address", "at"]
+    assert object_text(definition, props) == 'Place {"city":"Köln"} Home'
