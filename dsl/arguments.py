@@ -6,7 +6,7 @@ import uuid
 
 from . import ast
 from .context import BindContext
-from .syntax import Argument, ObjectField, Value
+from .syntax import ObjectField, Value
 from .target_args import read_targets, read_vector_per_target
 from .values import read_bool, read_float, read_floats, read_list, read_object, read_string, read_strings
 
@@ -54,13 +54,6 @@ RERANK_ARGS = (
     "blend",
     "onError",
 )
-# Arguments Weaviate has that rankql does not implement: a clear "not supported" instead of "unknown".
-UNSUPPORTED = {}
-
-
-def unsupported(ctx: BindContext, field: ObjectField | Argument, owner: str) -> None:
-    name = field.name.value
-    ctx.error("Q210", f'"{name}" in {owner} is not supported by rankql', field.name, UNSUPPORTED.get(name))
 
 
 def certainty_distance(

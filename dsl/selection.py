@@ -108,11 +108,11 @@ def selection_items(ctx: BindContext, selections: list[Selection], cls: str) -> 
             if any(isinstance(s, FragmentSpread) for s in sel.selections):
                 if sel.directives:
                     directives_error(ctx, sel.directives[0])
-                got: ast.SelectionItem | None = reference_field(ctx, sel, cls, selection_items)
+                shaped: ast.SelectionItem | None = reference_field(ctx, sel, cls, selection_items)
             else:
-                got = nested_field(ctx, sel, cls)
-            if got is not None:
-                items.append(got)
+                shaped = nested_field(ctx, sel, cls)
+            if shaped is not None:
+                items.append(shaped)
             continue
         if leaf(ctx, sel, cls):
             items.append(ast.PropertyField(name=name, alias=_alias(sel), span=sel.span))

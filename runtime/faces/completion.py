@@ -26,26 +26,20 @@ from rankql.dsl.schema import ClassSchema, Schema
 from rankql.dsl.selection import GROUP_FIELDS
 from rankql.dsl.target_args import TARGETS_FIELDS
 
-
-def _supported(names: tuple[str, ...]) -> tuple[str, ...]:
-    """The fields the binder accepts, less the Weaviate ones rankql refuses as unsupported."""
-    return tuple(n for n in names if n not in args.UNSUPPORTED)
-
-
 # Everything below comes from the front end's own tables, so completion cannot drift from the binder.
 CLASS_ARGUMENTS = CLASS_ARGS
 # Fields of the input objects an argument takes, keyed by the argument (or field) that opens them.
 OBJECT_FIELDS: dict[str, tuple[str, ...]] = {
-    "nearText": _supported(args.NEAR_TEXT_FIELDS),
+    "nearText": args.NEAR_TEXT_FIELDS,
     "moveTo": args.MOVE_FIELDS,
     "moveAwayFrom": args.MOVE_FIELDS,
     "objects": args.MOVE_OBJECT_FIELDS,
-    "nearVector": _supported(args.NEAR_VECTOR_FIELDS),
-    "nearObject": _supported(args.NEAR_OBJECT_FIELDS),
-    "bm25": _supported(args.BM25_FIELDS),
-    "hybrid": _supported(args.HYBRID_FIELDS),
-    "where": _supported(args.WHERE_FIELDS),
-    "operands": _supported(args.WHERE_FIELDS),
+    "nearVector": args.NEAR_VECTOR_FIELDS,
+    "nearObject": args.NEAR_OBJECT_FIELDS,
+    "bm25": args.BM25_FIELDS,
+    "hybrid": args.HYBRID_FIELDS,
+    "where": args.WHERE_FIELDS,
+    "operands": args.WHERE_FIELDS,
     "sort": args.SORT_FIELDS,
     "groupBy": args.GROUP_BY_FIELDS,
     "targets": TARGETS_FIELDS,
