@@ -66,7 +66,8 @@ def schema_text(db: Any) -> str:
         width = max((len(p.name) for p in cls.properties), default=0)
         for prop in cls.properties:
             extra = f"  tokenization={prop.tokenization}" if prop.tokenization else ""
-            lines.append(f"  {prop.name.ljust(width)}  {prop.data_type}{extra}")
+            kind = "-> " + " | ".join(prop.targets) if prop.is_reference else prop.data_type
+            lines.append(f"  {prop.name.ljust(width)}  {kind}{extra}")
     return "\n".join(lines)
 
 

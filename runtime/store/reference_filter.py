@@ -24,28 +24,25 @@ def _error(message: str, hint: str | None = None) -> SearchError:
     return SearchError(PREFIX + message, hint=hint)
 
 
-def reference_prop(ctx: Any, name: str) -> list[str] | None:
-    """The target classes of property `name` of the context's class; None when it is no reference."""
-    definition = ctx.collection._props.get(name)
-    if definition is None or not definition["dataType"][0][:1].isupper():
-        return None
-    return list(definition["dataType"])
-
-
 def path_leaf(ctx: Any, where: ast.Where, evaluate: Any) -> np.ndarray:
     """["inCity", "City", "name"]: objects whose references point at a City the inner leaf matches."""
     path = list(where.path or [])
     if len(path) % 2 != 1:
         raise _error("invalid usage: path must have an odd number of segments")
     name, target_name = path[0], path[1]
-    targets = reference_prop(ctx, name)
-    if targets is None:
+    prop = ctx.schema.property(name)
+    if prop is None or not prop.is_reference:
+        what = (
+            f"no such prop with name '{name}' found in class '{ctx.schema.name}' in the schema"
+            if prop is None
+            else f"property '{name}' of class '{ctx.schema.name}' is not a cross-reference"
+        )
         raise _error(
-            f"property '{name}' of class '{ctx.schema.name}' is not a cross-reference",
-            hint="a path through a reference reads [<reference property>, <Class>, <property>]",
+            what, hint="a path through a reference reads [<reference property>, <Class>, <property>]"
         )
     collection = ctx.collection
-    target = collection if target_name == collection.name else collection._peers(target_name)
+    peers = getattr(collection, "_peers", None)
+    target = collection if target_name == collection.name else peers(target_name) if peers else None
     if target is None:
         raise _error(f'class "{target_name}" does not exist in schema')
     inner = where.model_copy(update={"path": path[2:]})

@@ -120,7 +120,7 @@ def test_field_tokenization_is_exact_and_keeps_stopwords() -> None:
         (leaf("Equal", "id", "valueInt", 1), 'cannot use "valueInt" on type "id", use "valueText"'),
         (
             ast.Where(operator="Equal", path=["ref", "Other", "name"], value_type="valueText", value="x"),
-            "cross-references are not supported",
+            "no such prop with name 'ref' found",
         ),
     ],
 )

@@ -223,3 +223,10 @@ def test_a_reference_property_added_to_a_class_with_objects_is_logged(tmp_path) 
     assert db.schema().get("City").property("twin").targets == ["City"]
     assert db.query(query)["data"]["Get"]["City"] == [{"name": "Berlin", "twin": [{"name": "Paris"}]}]
     db.close()
+
+
+def test_the_repl_schema_listing_shows_reference_targets() -> None:
+    from rankql.runtime.faces.commands import schema_text
+
+    text = schema_text(build())
+    assert "livesIn  -> City | Country" in text and "inCountry   -> Country" in text
