@@ -203,6 +203,9 @@ async def shards(state: RestState, request: Request) -> Response:
     collection = await state.read(_find, state.db, request.path_params["class_name"])
     if collection is None:
         raise WireError(f"class '{request.path_params['class_name']}' not found", 404)
+    if collection.tenant_shards is not None:  # each loaded (HOT) tenant is a shard, as Weaviate lists them
+        hot = [name for name, status in collection.tenant_shards.statuses().items() if status == "HOT"]
+        return JSONResponse([{"name": name, "status": "READY", "vectorQueueSize": 0} for name in hot])
     shard = {"name": f"{collection.name.lower()}-shard", "status": "READY", "vectorQueueSize": 0}
     return JSONResponse([shard])
 

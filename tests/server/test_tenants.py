@@ -125,6 +125,8 @@ def test_tenant_rest_routes_answer_as_weaviate() -> None:
         assert bad.status_code == 422 and "is not a valid tenant name" in bad.json()["error"][0]["message"]
         assert httpx.request("DELETE", base, json=["cold", "never-there"]).status_code == 200
         assert [t["name"] for t in httpx.get(base).json()] == ["acme"]
+        shards = httpx.get(f"http://127.0.0.1:{server.port}/v1/schema/Note/shards").json()
+        assert shards == [{"name": "acme", "status": "READY", "vectorQueueSize": 0}]
         obj = httpx.post(
             f"http://127.0.0.1:{server.port}/v1/objects",
             json={"class": "Note", "tenant": "acme", "properties": {"body": "hi"}},
