@@ -155,14 +155,27 @@ def _replace_definition(state: RestState, name: str, wire: dict, what: str) -> d
     proposed = normalize_definition(to_rankql(wire, substitute=substitute), db._registered_names())
     if proposed["class"] != current["class"]:
         raise WireError(f"class name in the body ('{proposed['class']}') differs from the path ('{name}')")
-    if _without(proposed, "description", "wireConfig") == _without(current, "description", "wireConfig"):
+    if ("multiTenancyConfig" in proposed) != (
+        "multiTenancyConfig" in current
+    ):  # Weaviate's validateUpdatingMT
+        word = "disabling" if "multiTenancyConfig" in current else "enabling"
+        raise SchemaError(f"{word} multi-tenancy for an existing class is not supported")
+    kept = ("description", "wireConfig", "multiTenancyConfig")  # autoTenantCreation/-Activation may change
+    if _without(proposed, *kept) == _without(current, *kept):
         collection.definition = proposed  # a description or a setting rankql only shows back
+        for tenant in collection.tenant_shards.items.values() if collection.tenant_shards else ():
+            if tenant.shard is not None:
+                tenant.shard.definition = proposed
         return to_wire(proposed)
-    if len(collection) == 0:  # nothing indexed yet: the class is made again with the new definition
+    tenants = collection.tenant_shards
+    if len(collection) == 0 and not (tenants and tenants.items):
+        # nothing indexed yet (and no tenant, loaded or not): the class is made again with the new definition
         db.delete_collection(current["class"])
         return to_wire(db.create_collection(proposed).definition)
     raise WireError(
-        f"{what} of class '{current['class']}' cannot be changed while it holds objects: rankql would have "
+        f"{what} of class '{current['class']}' cannot be changed while it holds objects"
+        + (" or tenants" if tenants else "")
+        + ": rankql would have "
         "to index them again; create a new class and import the objects into it"
     )
 
@@ -211,6 +224,9 @@ async def shards(state: RestState, request: Request) -> Response:
     collection = await state.read(_find, state.db, request.path_params["class_name"])
     if collection is None:
         raise WireError(f"class '{request.path_params['class_name']}' not found", 404)
+    if collection.tenant_shards is not None:  # each loaded (HOT) tenant is a shard, as Weaviate lists them
+        hot = [name for name, status in collection.tenant_shards.statuses().items() if status == "HOT"]
+        return JSONResponse([{"name": name, "status": "READY", "vectorQueueSize": 0} for name in hot])
     shard = {"name": f"{collection.name.lower()}-shard", "status": "READY", "vectorQueueSize": 0}
     return JSONResponse([shard])
 

@@ -167,7 +167,7 @@ def to_rankql(wire: Any, *, substitute: bool = False) -> dict:
         if key in body:
             extras[key] = _object(body.pop(key), key, name)
     tenancy = _object(body.get("multiTenancyConfig"), "multiTenancyConfig", name)
-    if not tenancy.get("enabled"):
+    if not any(tenancy.get(k) for k in ("enabled", "autoTenantCreation", "autoTenantActivation")):
         body.pop("multiTenancyConfig", None)  # disabled: shown back as Weaviate's default
     body["wireConfig"] = extras
     return body

@@ -216,6 +216,9 @@ def _multi_tenancy(check: Checker, config: Any) -> dict | None:
     for key, value in config.items():
         check.boolean(f"multiTenancyConfig.{key}", value)
     if config.get("enabled") is not True:
+        for key in keys[1:]:  # Weaviate's validateMT
+            if config.get(key) is True:
+                check.add(f"can't enable {key} on a non-multi-tenant class")
         return None
     return {key: config.get(key) is True for key in keys}
 

@@ -42,7 +42,9 @@ def set_aside(definition: dict, vectorizers: tuple[str, ...], modules: set[str])
             extras[key] = body.pop(key)
             moved += [f"{key}.{k}" for k, v in extras[key].items() if _differs(key, k, v)]
     tenancy = body.get("multiTenancyConfig")
-    if isinstance(tenancy, dict) and not tenancy.get("enabled"):
+    if isinstance(tenancy, dict) and not any(
+        tenancy.get(k) for k in ("enabled", "autoTenantCreation", "autoTenantActivation")
+    ):
         body.pop("multiTenancyConfig")  # disabled: one shard, shown back as Weaviate's default
     _properties(body, extras, modules, moved)
     if extras:

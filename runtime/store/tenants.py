@@ -95,7 +95,8 @@ def check_status(name: str, status: Any, *, allow_empty: bool) -> str:
             "can't offload tenants, because offload-s3 module is not enabled",
             hint="rankql keeps every tenant on local disk: use COLD (INACTIVE) to unload one",
         )
-    raise TenantError(f"invalid activity status '{status}' for tenant \"{name}\"")
+    shown = "" if status is None else status
+    raise TenantError(f"invalid activity status '{shown}' for tenant \"{name}\"")
 
 
 def parse_tenants(items: Any, *, allow_empty_status: bool) -> list[tuple[str, str]]:
@@ -119,9 +120,7 @@ def parse_tenants(items: Any, *, allow_empty_status: bool) -> list[tuple[str, st
         if name in seen:
             raise TenantError(f"tenant name {name} existed multiple times")
         seen.add(name)
-        out.append(
-            (name, check_status(name, status, allow_empty=allow_empty_status or not isinstance(item, dict)))
-        )
+        out.append((name, check_status(name, status, allow_empty=allow_empty_status)))
     return out
 
 

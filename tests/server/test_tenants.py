@@ -16,6 +16,13 @@ from weaviate.exceptions import UnexpectedStatusCodeError, WeaviateBaseError, We
 from .grpc_support import free_port
 from .test_client_serve import _start, _stop
 
+NOTE_CLASS = {
+    "class": "Note",
+    "vectorizer": "none",
+    "multiTenancyConfig": {"enabled": True},
+    "properties": [{"name": "body", "dataType": ["text"]}, {"name": "stars", "dataType": ["int"]}],
+}
+
 
 def _connect(server):
     return weaviate.connect_to_local(port=server.port, grpc_port=server.grpc_port)
@@ -125,6 +132,8 @@ def test_tenant_rest_routes_answer_as_weaviate() -> None:
         assert bad.status_code == 422 and "is not a valid tenant name" in bad.json()["error"][0]["message"]
         assert httpx.request("DELETE", base, json=["cold", "never-there"]).status_code == 200
         assert [t["name"] for t in httpx.get(base).json()] == ["acme"]
+        shards = httpx.get(f"http://127.0.0.1:{server.port}/v1/schema/Note/shards").json()
+        assert shards == [{"name": "acme", "status": "READY", "vectorQueueSize": 0}]
         obj = httpx.post(
             f"http://127.0.0.1:{server.port}/v1/objects",
             json={"class": "Note", "tenant": "acme", "properties": {"body": "hi"}},
@@ -185,3 +194,29 @@ def test_rankql_serve_keeps_tenants_and_their_status_in_its_folder(tmp_path: Pat
         assert len(db["Note"].with_tenant("acme")) == 5
         db["Note"].tenants.update([{"name": "globex", "activityStatus": "HOT"}])
         assert len(db["Note"].with_tenant("globex")) == 1
+
+
+def test_changing_a_multi_tenant_class_keeps_its_tenants_and_follows_weaviates_rules() -> None:
+    with serve(Database()) as server, _connect(server) as client:
+        notes = _notes(client)
+        notes.tenants.create(["acme"])  # no objects yet: the class must not be made again without it
+        base = f"http://127.0.0.1:{server.port}/v1/schema"
+        # The class as created, with autoTenantCreation switched on (Weaviate lets the switches change).
+        wire = {**NOTE_CLASS, "multiTenancyConfig": {"enabled": True, "autoTenantCreation": True}}
+        assert httpx.put(f"{base}/Note", json=wire).status_code == 200
+        config = notes.config.get().multi_tenancy_config
+        assert config.enabled and config.auto_tenant_creation
+        with pytest.raises(UnexpectedStatusCodeError, match="while it holds objects or tenants"):
+            notes.config.add_property(wvc.config.Property(name="extra", data_type=wvc.config.DataType.TEXT))
+        assert set(notes.tenants.get()) == {"acme"}
+        plain = {"class": "Plain", "multiTenancyConfig": {"enabled": False, "autoTenantCreation": True}}
+        refused = httpx.post(base, json=plain)
+        assert refused.status_code == 422
+        assert "can't enable autoTenantCreation on a non-multi-tenant class" in refused.text
+        wire = httpx.get(f"{base}/Note").json()
+        wire["multiTenancyConfig"] = {"enabled": False}
+        turned = httpx.put(f"{base}/Note", json=wire)
+        assert (
+            turned.status_code == 422
+            and "disabling multi-tenancy for an existing class is not supported" in turned.text
+        )

@@ -81,7 +81,8 @@ def test_weaviate_errors_for_missing_unknown_inactive_and_refused_tenants() -> N
         (lambda t: t.create([{"name": "A", "activityStatus": "WARM"}]), "invalid activity status 'WARM'"),
         (lambda t: t.update([{"name": "A", "activityStatus": "FROZEN"}]), "offload-s3 module is not enabled"),
         (lambda t: t.update([{"name": "Nope", "activityStatus": "HOT"}]), "shard not found: Nope"),
-        (lambda t: t.update([{"name": "A"}]), "invalid activity status 'None'"),
+        (lambda t: t.update([{"name": "A"}]), "invalid activity status '' for tenant \"A\""),
+        (lambda t: t.update(["A"]), "invalid activity status '' for tenant \"A\""),
         (lambda t: t.remove([""]), "empty tenant name at index 0"),
     ],
 )
