@@ -3,6 +3,7 @@ the same answer as GraphQL's `searches`, and Weaviate's errors when combined wit
 
 from __future__ import annotations
 
+import struct
 from collections.abc import Iterator
 
 import grpc
@@ -95,3 +96,29 @@ def test_bm25_and_cross_through_grpc(served) -> None:
         "_additional { id }",
     )
     assert expected and [r.metadata.id for r in reply.results] == [e["_additional"]["id"] for e in expected]
+
+
+@pytest.mark.parametrize(
+    ("build", "expected"),
+    [
+        (
+            lambda v: base_search_pb2.Hybrid(
+                query="fish", vector_bytes=v, near_vector=base_search_pb2.NearVector(vector_bytes=v)
+            ),
+            "cannot combine nearVector and vector in hybrid search",
+        ),
+        (
+            lambda v: base_search_pb2.Hybrid(
+                query="fish", vector_bytes=v, near_text=base_search_pb2.NearTextSearch(query=["boats"])
+            ),
+            "cannot combine nearText and query in hybrid search",
+        ),
+    ],
+)
+def test_a_sub_search_beside_a_vector_is_weaviates_grpc_error(served, build, expected: str) -> None:
+    _, _, grpc_port = served
+    raw = struct.pack(f"<{len(QUERY_VECTOR)}f", *QUERY_VECTOR)
+    request = search_get_pb2.SearchRequest(collection="Article", limit=3, hybrid_search=build(raw))
+    with grpc.insecure_channel(f"127.0.0.1:{grpc_port}") as channel, pytest.raises(grpc.RpcError) as err:
+        weaviate_pb2_grpc.WeaviateStub(channel).Search(request, timeout=10)
+    assert expected in err.value.details()
