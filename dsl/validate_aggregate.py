@@ -18,6 +18,7 @@ def validate_aggregates(query: ast.Query, schema: Schema) -> list[Diagnostic]:
     """Every problem of the query's Aggregate class fields (empty when they fit); never raises."""
     # validate.py's rules that read only the search and the filter run on a GetQuery of those two.
     from .validate import certainty_metric, vectorizer
+    from .validate_targets import target_vectors
 
     out: list[Diagnostic] = []
     for agg in query.aggregates:
@@ -37,6 +38,7 @@ def validate_aggregates(query: ast.Query, schema: Schema) -> list[Diagnostic]:
         else:
             shim = ast.GetQuery(class_name=agg.class_name, search=agg.search, where=agg.where, span=agg.span)
             found.extend(where_filter(shim, cls))
+            found.extend(target_vectors(shim, cls))
             found.extend(vectorizer(shim, cls))
             found.extend(certainty_metric(shim, cls))
             found.extend(_selection(agg, cls))
