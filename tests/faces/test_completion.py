@@ -132,3 +132,20 @@ def test_named_vectors_are_offered_as_targets_and_selections() -> None:
         "text_vec",
         "image_vec",
     ]
+
+
+def test_the_schema_listing_names_each_named_vector() -> None:
+    from rankql.runtime import Database
+    from rankql.runtime.faces.commands import schema_text
+
+    db = Database()
+    db.create_collection(
+        {
+            "class": "Product",
+            "properties": [{"name": "name", "dataType": ["text"]}],
+            "vectorConfig": {"a": {}, "b": {"vectorIndexConfig": {"distance": "dot"}}},
+        }
+    )
+    assert (
+        schema_text(db).splitlines()[0] == "Product  (0 objects; vector a: none, cosine; vector b: none, dot)"
+    )
