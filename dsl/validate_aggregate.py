@@ -19,6 +19,7 @@ def validate_aggregates(query: ast.Query, schema: Schema) -> list[Diagnostic]:
     """Every problem of the query's Aggregate class fields (empty when they fit); never raises."""
     # validate.py's rules that read only the search and the filter run on a GetQuery of those two.
     from .validate import certainty_metric, vectorizer
+    from .validate_targets import target_vectors
 
     out: list[Diagnostic] = []
     for agg in query.aggregates:
@@ -39,6 +40,7 @@ def validate_aggregates(query: ast.Query, schema: Schema) -> list[Diagnostic]:
             shim = ast.GetQuery(class_name=agg.class_name, search=agg.search, where=agg.where, span=agg.span)
             found.extend(where_filter(shim, cls))
             found.extend(reference_filters(shim, cls, schema, where_leaf))
+            found.extend(target_vectors(shim, cls))
             found.extend(vectorizer(shim, cls))
             found.extend(certainty_metric(shim, cls))
             found.extend(_selection(agg, cls))

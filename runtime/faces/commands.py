@@ -60,6 +60,8 @@ def schema_text(db: Any) -> str:
     for cls in schema.classes:
         count = len(db.collection(cls.name))
         modules = [f"vectorizer {cls.vectorizer}", f"distance {cls.distance}"]
+        if cls.named_vectors:  # named vectors: each with its vectorizer and distance
+            modules = [f"vector {n}: {v.vectorizer}, {v.distance}" for n, v in cls.named_vectors.items()]
         if cls.rerankers:
             modules.append("rerankers " + ", ".join(cls.rerankers))
         lines.append(f"{cls.name}  ({count} objects; {'; '.join(modules)})")

@@ -223,3 +223,20 @@ PLACES = Schema(
 def test_fields_of_object_valued_properties_and_geo_ranges(text: str, expected: list[str]) -> None:
     found = suggest(text, PLACES)
     assert [c for c in found.candidates if c.startswith(found.prefix)] == expected
+
+
+def test_the_schema_listing_names_each_named_vector() -> None:
+    from rankql.runtime import Database
+    from rankql.runtime.faces.commands import schema_text
+
+    db = Database()
+    db.create_collection(
+        {
+            "class": "Product",
+            "properties": [{"name": "name", "dataType": ["text"]}],
+            "vectorConfig": {"a": {}, "b": {"vectorIndexConfig": {"distance": "dot"}}},
+        }
+    )
+    assert (
+        schema_text(db).splitlines()[0] == "Product  (0 objects; vector a: none, cosine; vector b: none, dot)"
+    )
