@@ -63,9 +63,10 @@ class CollectionWriter:
         if not np.isfinite(vector).all():
             raise ObjectError("vector holds NaN or infinite numbers")
         if dim is not None and len(vector) != dim:
+            # Weaviate's words (adapters/repos/db/vector/hnsw/insert.go, wrapping ErrWrongDimensions)
             raise ObjectError(
-                f"new object has a vector with length {len(vector)}. "
-                f"Existing objects have vectors with length {dim}"
+                f"new node has a vector with length {len(vector)}. Existing nodes have vectors with length "
+                f"{dim}: vector dimensions do not match the index dimensions"
             )
         return vector
 

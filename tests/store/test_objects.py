@@ -89,7 +89,10 @@ def test_batch_stores_valid_objects_and_reports_the_rest(articles) -> None:
     result = articles.insert_many(batch)
     assert [r.ok for r in result] == [True, False, False, False, False, True, False, False, False]
     assert "appears twice in the batch (first at object 0)" in result[4].error
-    assert "vector with length 2. Existing objects have vectors with length 3" in result[3].error
+    assert (
+        "new node has a vector with length 2. Existing nodes have vectors with length 3: vector dimensions"
+        in result[3].error
+    )
     assert "unknown field 'vectr'" in result[7].error
     assert "names class 'Other'" in result[8].error
     assert len(articles) == 2 and len(result.ids) == 2
@@ -103,7 +106,7 @@ def test_batch_stores_valid_objects_and_reports_the_rest(articles) -> None:
 def test_existing_dimension_is_enforced_later(articles) -> None:
     articles.insert({"properties": {}, "vector": [1, 2, 3]})
     result = articles.insert_many([{"properties": {}, "vector": [1, 2, 3, 4]}])
-    assert "length 4. Existing objects have vectors with length 3" in result[0].error
+    assert "length 4. Existing nodes have vectors with length 3" in result[0].error
     for bad in ([[1, 2, 3]], [], [1, float("inf"), 3], ["a", "b", "c"]):
         assert not articles.insert_many([{"properties": {}, "vector": bad}]).ok
 
