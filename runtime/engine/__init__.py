@@ -13,6 +13,7 @@ from rankql.dsl import QueryError, compile_query
 from .aggregate import run_aggregates
 from .executor import Executor, GetRun, response
 from .explain import render
+from .formats import native
 from .plan_cache import PlanCache
 
 __all__ = ["PreparedQuery", "QueryEngine"]
@@ -39,8 +40,8 @@ def _variables_key(variables: dict | None) -> tuple | str | None:
     for name, value in variables.items():
         if type(name) is not str:
             return None
-        if type(value) is list and len(value) > 16 and _FLOAT.issuperset(map(type, value)):
-            parts.append((name, array("d", value).tobytes()))
+        if type(value) is list and len(value) > 16 and (vector := _float_list_key(value)) is not None:
+            parts.append((name, vector))
         elif _plain_json(value):
             parts.append((name, json.dumps(value, sort_keys=True)))
         else:
@@ -50,6 +51,14 @@ def _variables_key(variables: dict | None) -> tuple | str | None:
 
 
 _FLOAT = frozenset((float,))
+
+
+def _float_list_key_py(value: list) -> bytes | None:
+    """A list of exact floats as its float64 bytes, else None (native.float_list_key in one C pass)."""
+    return array("d", value).tobytes() if _FLOAT.issuperset(map(type, value)) else None
+
+
+_float_list_key = native.float_list_key if native is not None else _float_list_key_py
 
 
 def _plain_json(value: Any) -> bool:

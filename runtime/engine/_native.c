@@ -1,5 +1,6 @@
 /* rankql's hot paths in C: hybrid fusion in one call (fusion.py), float32 numbers printed as Weaviate
- * prints them (formats.py). Python code does the same work when this module could not be built.
+ * prints them (formats.py), vector variables as cache keys and float32 query vectors (engine/__init__.py,
+ * operators.py). Python code does the same work when this module could not be built.
  *
  * fuse: contributions, merge by doc, sort and 1e-7 tie runs of two result sets. The same arithmetic as
  * fusion.py's numpy path, in float32 where that path is float32: compiled with
@@ -9,6 +10,7 @@
  */
 #define PY_SSIZE_T_CLEAN
 #include <Python.h>
+#include <float.h>
 #include <math.h>
 #include <stdint.h>
 #include <stdlib.h>
@@ -451,12 +453,21 @@ static PyObject *go_text(float f) {
     return PyUnicode_FromStringAndSize(out, o);
 }
 
+static const double POW10[23] = {1e0,  1e1,  1e2,  1e3,  1e4,  1e5,  1e6,  1e7,  1e8,  1e9,  1e10, 1e11,
+                                 1e12, 1e13, 1e14, 1e15, 1e16, 1e17, 1e18, 1e19, 1e20, 1e21, 1e22};
+
 /* The Python float whose repr is f's shortest digits (0.1899, not 0.18989999592304230). */
 static PyObject *json_number(float f) {
     if (f == 0.0f) return PyFloat_FromDouble((double)f); /* keeps the sign of -0 */
     uint32_t digits;
     int32_t exp;
     shortest(f, &digits, &exp);
+    if (exp >= -22 && exp <= 22) {
+        /* digits < 2**32 and 10**|exp| are exact doubles, and one multiplication or division of exact
+         * doubles is correctly rounded: the double nearest digits * 10**exp, as reading the text gives. */
+        double value = exp >= 0 ? (double)digits * POW10[exp] : (double)digits / POW10[-exp];
+        return PyFloat_FromDouble(f < 0 ? -value : value);
+    }
     char text[40];
     snprintf(text, sizeof text, "%s%ue%d", f < 0 ? "-" : "", digits, exp);
     double value = PyOS_string_to_double(text, NULL, NULL);
@@ -508,6 +519,48 @@ static PyObject *json_float32(PyObject *self, PyObject *args) {
     return map_floats(args, json_number);
 }
 
+/* A list of exact Python floats as their float64 bytes (a cache key of a vector variable); None when the
+ * value is not a list or an item is not exactly a float (an int, a bool or a float subclass). */
+static PyObject *float_list_key(PyObject *self, PyObject *list) {
+    (void)self;
+    if (!PyList_CheckExact(list)) Py_RETURN_NONE;
+    Py_ssize_t n = PyList_GET_SIZE(list);
+    PyObject *out = PyBytes_FromStringAndSize(NULL, n * (Py_ssize_t)sizeof(double));
+    if (out == NULL) return NULL;
+    double *values = (double *)PyBytes_AS_STRING(out);
+    for (Py_ssize_t i = 0; i < n; i++) {
+        PyObject *item = PyList_GET_ITEM(list, i);
+        if (!PyFloat_CheckExact(item)) {
+            Py_DECREF(out);
+            Py_RETURN_NONE;
+        }
+        values[i] = PyFloat_AS_DOUBLE(item);
+    }
+    return out;
+}
+
+/* A list of exact Python floats as float32 bytes, each rounded to nearest as numpy's cast rounds; None
+ * when the value is not a list, an item is not exactly a float, or a finite one is beyond float32's range
+ * (numpy then decides). */
+static PyObject *float32_bytes(PyObject *self, PyObject *list) {
+    (void)self;
+    if (!PyList_CheckExact(list)) Py_RETURN_NONE;
+    Py_ssize_t n = PyList_GET_SIZE(list);
+    PyObject *out = PyBytes_FromStringAndSize(NULL, n * (Py_ssize_t)sizeof(float));
+    if (out == NULL) return NULL;
+    float *values = (float *)PyBytes_AS_STRING(out);
+    for (Py_ssize_t i = 0; i < n; i++) {
+        PyObject *item = PyList_GET_ITEM(list, i);
+        double d;
+        if (!PyFloat_CheckExact(item) || (isfinite(d = PyFloat_AS_DOUBLE(item)) && fabs(d) > FLT_MAX)) {
+            Py_DECREF(out);
+            Py_RETURN_NONE;
+        }
+        values[i] = (float)d;
+    }
+    return out;
+}
+
 static PyMethodDef methods[] = {
     {"fuse", fuse, METH_VARARGS,
      "fuse(relative, sets, ranks) -> bytes of (int64 doc, float32 score, float32 secondary) records in "
@@ -519,11 +572,16 @@ static PyMethodDef methods[] = {
     {"json_float32", json_float32, METH_VARARGS,
      "json_float32(values, none_value, fallback) -> list: floats whose repr is each float32's shortest "
      "digits; None gives none_value, a value whose float32 is not finite gives fallback(value)."},
+    {"float_list_key", float_list_key, METH_O,
+     "float_list_key(value) -> bytes of float64 values, or None unless value is a list of exact floats."},
+    {"float32_bytes", float32_bytes, METH_O,
+     "float32_bytes(value) -> bytes of float32 values rounded to nearest, or None unless value is a list of "
+     "exact floats within float32's range (or not finite)."},
     {NULL, NULL, 0, NULL},
 };
 
 static struct PyModuleDef module = {
-    PyModuleDef_HEAD_INIT, "_native", "rankql's hot paths in C: hybrid fusion, float32 printing (fusion.py, formats.py).", -1, methods, NULL, NULL, NULL,
+    PyModuleDef_HEAD_INIT, "_native", "rankql's hot paths in C: hybrid fusion, float32 printing, vector keys and float32 vectors.", -1, methods, NULL, NULL, NULL,
     NULL};
 
 PyMODINIT_FUNC PyInit__native(void) { return PyModule_Create(&module); }
