@@ -143,6 +143,10 @@ def number_tokens(text: str, start: int, end: int) -> list[tuple[str, str, int, 
     return [("float" if m.lastgroup == "FLOAT" else "int", m.group(), m.start(), m.end()) for m in found]
 
 
+# grammar/query.lark's IGNORED, and the same skip written so that re takes a run of white space in one
+# step (possessive repeats of one character class) instead of one alternation per character.
+_IGNORED = "(?:[ \t\r\n,\ufeff]|#[^\n\r]*)+"
+_FAST_SKIP = "[ \t\r\n,\ufeff]*+(?:#[^\n\r]*+[ \t\r\n,\ufeff]*+)*+"
 _FREQUENT = ("NAME", "LBRACE", "RBRACE", "COLON", "LPAR", "RPAR")
 
 
@@ -161,10 +165,11 @@ def _scanner(parser: lark.Lark) -> re.Pattern[str]:
         starts = "a_Z" if t.name == "NAME" else t.pattern.to_regexp().replace("\\", "")
         assert not any(re.match(u.pattern.to_regexp(), c) for u in real if u is not t for c in starts)
     skip = "|".join(t.pattern.to_regexp() for t in ignore)
+    skip = _FAST_SKIP if skip == _IGNORED else f"(?>(?:{skip})*)"
     alternatives = [f"(?P<{t.name}>{t.pattern.to_regexp()})" for t in real]
     alternatives.append(r"(?P<END>\Z)")
     alternatives.extend(f"(?P<{name}>{pattern})" for name, pattern in _ERROR_TERMINALS)
-    return re.compile(f"(?>(?:{skip})*)(?:{'|'.join(alternatives)})")
+    return re.compile(f"{skip}(?:{'|'.join(alternatives)})")
 
 
 _DASH_AFTER = (" -", "\t-", "\n-", "\r-", "e-", "E-")  # a minus sign that starts a number or an exponent
