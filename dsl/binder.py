@@ -222,7 +222,8 @@ class Binder:
                 )
         self.ctx.path = None
         get = ast.GetQuery(**data)
-        get._failed_arguments = failed_arguments(self.ctx.diagnostics[first:], args) | dropped
+        if dropped or len(self.ctx.diagnostics) > first:  # else none failed: the default, empty
+            get._failed_arguments = failed_arguments(self.ctx.diagnostics[first:], args) | dropped
         return get
 
     def class_argument(self, name: str, arg: Argument) -> object:
@@ -268,7 +269,14 @@ class Binder:
     def pagination(self, data: dict[str, Any], args: dict[str, Argument]) -> None:
         limit, offset = data.get("limit"), data.get("offset")
         # A refused limit, offset or autocut is reported where it stands; the page it would set is unknown.
-        refused = any(name in args and name not in data for name in ("limit", "offset", "autocut"))
+        refused = (
+            "limit" in args
+            and "limit" not in data
+            or "offset" in args
+            and "offset" not in data
+            or "autocut" in args
+            and "autocut" not in data
+        )
         if limit is not None and limit < 0:
             del data["limit"]  # Weaviate reads a negative limit as "not set"
             limit = None

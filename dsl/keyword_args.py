@@ -154,4 +154,6 @@ def hybrid(ctx: BindContext, value: Value) -> ast.Hybrid | None:
         data["query"] = ""
     if ctx.failed(mark):
         return None
+    if "vector" in data:  # every value is checked already: no second pass over the vector by pydantic
+        return ast.Hybrid.model_construct(**data)
     return ast.Hybrid(**data)

@@ -143,17 +143,33 @@ def number_tokens(text: str, start: int, end: int) -> list[tuple[str, str, int, 
     return [("float" if m.lastgroup == "FLOAT" else "int", m.group(), m.start(), m.end()) for m in found]
 
 
+# grammar/query.lark's IGNORED, and the same skip written so that re takes a run of white space in one
+# step (possessive repeats of one character class) instead of one alternation per character.
+_IGNORED = "(?:[ \t\r\n,\ufeff]|#[^\n\r]*)+"
+_FAST_SKIP = "[ \t\r\n,\ufeff]*+(?:#[^\n\r]*+[ \t\r\n,\ufeff]*+)*+"
+_FREQUENT = ("NAME", "LBRACE", "RBRACE", "COLON", "LPAR", "RPAR")
+
+
 def _scanner(parser: lark.Lark) -> re.Pattern[str]:
     """One regex: skip ignorable text atomically, then the terminals by priority, then errors."""
     ignore = [t for t in parser.terminals if t.name in parser.ignore_tokens]
     real = [t for t in parser.terminals if t.name not in parser.ignore_tokens]
     order = {t.name: i for i, t in enumerate(parser.terminals)}
     real.sort(key=lambda t: (-t.priority, order[t.name]))
+    # The most frequent tokens are tried first (a name, then braces, colons, parentheses): re tries the
+    # alternatives in turn. None can start where another terminal starts (a name starts with a letter or
+    # '_', the others are one character), so the order changes no match; the asserts keep that true.
+    first = {name: i for i, name in enumerate(_FREQUENT)}
+    real.sort(key=lambda t: first.get(t.name, len(first)))
+    for t in real[: len(first)]:
+        starts = "a_Z" if t.name == "NAME" else t.pattern.to_regexp().replace("\\", "")
+        assert not any(re.match(u.pattern.to_regexp(), c) for u in real if u is not t for c in starts)
     skip = "|".join(t.pattern.to_regexp() for t in ignore)
+    skip = _FAST_SKIP if skip == _IGNORED else f"(?>(?:{skip})*)"
     alternatives = [f"(?P<{t.name}>{t.pattern.to_regexp()})" for t in real]
     alternatives.append(r"(?P<END>\Z)")
     alternatives.extend(f"(?P<{name}>{pattern})" for name, pattern in _ERROR_TERMINALS)
-    return re.compile(f"(?>(?:{skip})*)(?:{'|'.join(alternatives)})")
+    return re.compile(f"{skip}(?:{'|'.join(alternatives)})")
 
 
 _DASH_AFTER = (" -", "\t-", "\n-", "\r-", "e-", "E-")  # a minus sign that starts a number or an exponent

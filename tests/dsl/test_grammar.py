@@ -79,3 +79,10 @@ def test_lark_and_the_driver_agree_on_random_text(text: str) -> None:
 def test_lark_and_the_driver_agree_on_mutated_queries(text: str, at: int, cut: int, insert: str) -> None:
     at = at % (len(text) + 1)
     _agree(text[:at] + insert + text[at + cut :])
+
+
+def test_the_scanner_skips_white_space_and_comments_in_its_fast_form() -> None:
+    # the grammar's IGNORED is the one lalr.py rewrites; a change to it must change both
+    from rankql.dsl import lalr
+
+    assert lalr.tables().scanner.pattern.startswith(lalr._FAST_SKIP)
