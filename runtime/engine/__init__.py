@@ -15,6 +15,7 @@ from .executor import Executor, GetRun, response
 from .explain import render
 from .formats import native
 from .plan_cache import PlanCache
+from .vector_slots import VectorSlots, learn, rebind
 
 __all__ = ["PreparedQuery", "QueryEngine"]
 
@@ -88,6 +89,7 @@ class PreparedQuery:
         self.compiled = compile_query(text)  # raises QueryError on a syntax error
         self._bound: OrderedDict[Any, tuple[Any, Any]] = OrderedDict()  # variables key -> (schema, Query)
         self.plans = PlanCache()  # id(GetQuery) -> its CompiledPlan while the inputs stay the same
+        self._slots: VectorSlots | None = None  # where a vector variable lands (vector_slots.py)
         self._lock = threading.Lock()
 
     @property
@@ -98,20 +100,31 @@ class PreparedQuery:
         """The bound, validated Query (QueryError when variables or the schema reject it)."""
         schema = self.engine.db.schema()
         key = _variables_key(variables)
-        if key is not None:
+        if key is None:
+            return self.compiled.bind(variables, schema)
+        with self._lock:
+            found = self._bound.get(key)
+            slots = self._slots
+        if found is not None and found[0] is schema:
+            return found[1]
+        # a new vector beside the same other values: the last query with the vector in its place
+        query = rebind(slots, key, schema, variables) if slots is not None else None  # type: ignore[arg-type]
+        learned = None
+        if query is None:
+            query = self.compiled.bind(variables, schema)  # every binding and schema problem at once
             with self._lock:
-                found = self._bound.get(key)
-            if found is not None and found[0] is schema:
-                return found[1]
-        query = self.compiled.bind(variables, schema)  # every binding and schema problem at once
-        if key is not None:
-            with self._lock:
-                self._bound[key] = (schema, query)
-                self._bound.move_to_end(key)
-                if len(self._bound) > _BOUND_CACHE:
-                    self._bound.popitem(last=False)
-                if len(self.plans) > 4 * _BOUND_CACHE:  # plans of queries no longer cached
-                    self.plans.clear()
+                last = next(reversed(self._bound.items()), None)
+            if last is not None and last[1][0] is schema:
+                learned = learn(last[0], last[1][1], key, query, schema, variables)  # type: ignore[arg-type]
+        with self._lock:
+            if learned is not None:
+                self._slots = learned
+            self._bound[key] = (schema, query)
+            self._bound.move_to_end(key)
+            if len(self._bound) > _BOUND_CACHE:
+                self._bound.popitem(last=False)
+            if len(self.plans) > 4 * _BOUND_CACHE:  # plans of queries no longer cached
+                self.plans.clear()
         return query
 
     def run(self, variables: dict | None = None, headers: dict | None = None) -> dict:

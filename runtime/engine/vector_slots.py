@@ -1,0 +1,97 @@
+"""A prepared query bound again for a new vector: the last bound query with the vector put in its place.
+
+A vector variable (`$v` of `nearVector: {vector: $v}` or hybrid's `vector: $v`) is the one thing that
+changes with every query of a search application, and binding the whole query again for it cost more
+than the engine's own work. After two bindings that differ only in one such variable, the places it
+feeds are known by comparing them (`learn`); a later set of variables that differs from those only in
+that vector is bound by copying the last query with the new floats there (`rebind`). Everything else
+takes the binder: a value the one-call check refuses, another length, any other change.
+"""
+
+from __future__ import annotations
+
+from array import array
+from dataclasses import dataclass
+from typing import Any
+
+from pydantic_core import ValidationError
+from rankql.dsl import ast
+from rankql.dsl.syntax import read_finite_floats
+
+from .plan_cache import same_but_vector
+
+
+@dataclass(frozen=True)
+class VectorSlots:
+    """Where one vector variable lands in a bound query, and the query around it."""
+
+    name: str  # the variable
+    others: tuple  # the other parts of the variables key, which must stay the same
+    schema: Any  # the schema the query was bound against (the same object, or no rebind)
+    query: ast.Query
+    gets: tuple[int, ...]  # the class fields whose search vector is the variable's value
+    length: int
+
+
+def _split(key: Any, name: str | None = None) -> tuple[str, tuple] | None:
+    """(the vector variable, the other key parts) when exactly one part is a vector (bytes) or is `name`."""
+    if type(key) is not tuple:
+        return None
+    vectors = [part for part in key if type(part[1]) is bytes and (name is None or part[0] == name)]
+    if len(vectors) != 1:
+        return None
+    return vectors[0][0], tuple(part for part in key if part is not vectors[0])
+
+
+def learn(
+    old_key: Any, old: ast.Query, new_key: Any, new: ast.Query, schema: Any, variables: dict
+) -> VectorSlots | None:
+    """The slots of the one vector variable in which `new` (bound from `variables`) differs from `old`."""
+    split_old, split_new = _split(old_key), _split(new_key)
+    if split_old is None or split_new is None or split_old != split_new:
+        return None  # not the same one vector variable beside the same other values
+    name, others = split_new
+    if old.aggregates != new.aggregates or len(old.gets) != len(new.gets):
+        return None
+    old_bytes = dict(old_key)[name]
+    new_bytes = dict(new_key)[name]
+    before, after = array("d"), array("d")
+    before.frombytes(old_bytes)
+    after.frombytes(new_bytes)
+    if before.tolist() == after.tolist():  # -0.0 for 0.0 only: equal floats would hide the slots
+        return None
+    try:
+        floats = read_finite_floats(variables[name])
+    except ValidationError:
+        return None
+    gets = []
+    for i, (a, b) in enumerate(zip(old.gets, new.gets, strict=True)):
+        if a == b:
+            continue
+        if not same_but_vector(a, b) or getattr(b.search, "vector", None) != floats:
+            return None
+        gets.append(i)
+    if not gets:
+        return None
+    return VectorSlots(name, others, schema, new, tuple(gets), len(floats))
+
+
+def rebind(slots: VectorSlots, key: Any, schema: Any, variables: dict) -> ast.Query | None:
+    """The query `variables` bind to, made from the slots' query, or None when the binder must run."""
+    if schema is not slots.schema:
+        return None
+    split = _split(key, slots.name)
+    if split is None or split[1] != slots.others:
+        return None
+    try:
+        floats = read_finite_floats(variables[slots.name])
+    except ValidationError:
+        return None
+    if len(floats) != slots.length:
+        return None
+    gets = list(slots.query.gets)
+    for i in slots.gets:
+        get = gets[i]
+        search = get.search.model_copy(update={"vector": floats})  # type: ignore[union-attr]
+        gets[i] = get.model_copy(update={"search": search})
+    return slots.query.model_copy(update={"gets": gets})
