@@ -7,6 +7,7 @@ import re
 import weakref
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 import numpy as np
 
@@ -61,13 +62,15 @@ class Elements:
                 docs.append(doc)
                 values.append(convert(value))
         self.docs = np.asarray(docs, np.int64)
+        # At most one value per document (no arrays of several): any subset of docs is already unique.
+        self.scalar = bool(np.all(self.docs[1:] > self.docs[:-1]))
         self.values = (
             np.asarray(values, dtype=_DTYPES[base_type]) if values else np.empty(0, _DTYPES[base_type])
         )
         self.size = len(column)
 
     def docs_where(self, test: np.ndarray) -> np.ndarray:
-        return unique(self.docs[test])
+        return self.docs[test] if self.scalar else unique(self.docs[test])
 
 
 class TokenIndex:
@@ -126,7 +129,7 @@ class ColumnCache:
     _by_collection: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
 
     def __init__(self) -> None:
-        self._views: dict[tuple[str, str], tuple[list, object]] = {}
+        self._views: dict[tuple[str, str], tuple[Any, object]] = {}
         self.uuids: list[str | None] = []
 
     @classmethod
@@ -139,7 +142,7 @@ class ColumnCache:
         except TypeError:  # not weak-referenceable: no caching, still correct
             return cls()
 
-    def view(self, column: list, key: tuple[str, str], build: Callable[[list], object]) -> object:
+    def view(self, column: Any, key: tuple[str, str], build: Callable[[Any], object]) -> object:
         cached = self._views.get(key)
         if cached is not None and cached[0] is column:
             return cached[1]
