@@ -18,11 +18,12 @@ from ..errors import ObjectError
 from .heap import release_free_heap
 from .objects import BatchResult, ObjectResult, now_ms
 from .progress import progress_bar
+from .uuids import random_uuids
 from .values import ValueProblem, normalize_uuid, normalize_value, text_of, to_json_value
 from .vector_stage import stage_vectors
 
 if TYPE_CHECKING:
-    from collections.abc import Callable
+    from collections.abc import Callable, Iterator
 
     from .collection import Collection
 
@@ -87,7 +88,9 @@ class CollectionWriter:
                 raise ObjectError(f"property '{name}' ({prop['dataType'][0]}): {exc}") from None
         return out
 
-    def _prepare(self, position: int, obj: Any, dim: int | None) -> _Prepared:
+    def _prepare(
+        self, position: int, obj: Any, dim: int | None, fresh: Iterator[str] | None = None
+    ) -> _Prepared:
         if not isinstance(obj, dict):
             raise ObjectError(f"an object must be a dict with 'properties', got {type(obj).__name__}")
         for key in obj:
@@ -98,7 +101,10 @@ class CollectionWriter:
         if cls is not None and str(cls)[:1].upper() + str(cls)[1:] != c.name:
             raise ObjectError(f"object names class '{cls}' but is inserted into '{c.name}'")
         try:
-            uuid = normalize_uuid(obj["id"]) if obj.get("id") is not None else str(uuidlib.uuid4())
+            if obj.get("id") is not None:
+                uuid = normalize_uuid(obj["id"])
+            else:  # a random id: from the batch's, made in bulk
+                uuid = next(fresh) if fresh is not None else str(uuidlib.uuid4())
         except ValueProblem as exc:
             raise ObjectError(f"id: {exc}") from None
         props = self._check_properties(obj.get("properties"))
@@ -139,9 +145,10 @@ class CollectionWriter:
         prepared: list[_Prepared] = []
         seen: dict[str, int] = {}
         dim = c.vectors.dim
+        fresh = iter(random_uuids(sum(1 for o in objects if isinstance(o, dict) and o.get("id") is None)))
         for i, obj in enumerate(objects):
             try:
-                item = self._prepare(i, obj, dim)
+                item = self._prepare(i, obj, dim, fresh)
             except ObjectError as exc:
                 results[i].error = exc.message
                 continue
