@@ -68,6 +68,15 @@ class Elements:
             np.asarray(values, dtype=_DTYPES[base_type]) if values else np.empty(0, _DTYPES[base_type])
         )
         self.size = len(column)
+        # A numeric column of single values also lies dense by doc id (zero where unset, `present` says
+        # which are set): a comparison over it is the filter's mask, with no scatter of matching ids.
+        self.dense: np.ndarray | None = None
+        self.present: np.ndarray | None = None
+        if self.scalar and self.values.dtype != object:
+            self.dense = np.zeros(self.size, self.values.dtype)
+            self.dense[self.docs] = self.values
+            self.present = np.zeros(self.size, bool)
+            self.present[self.docs] = True
 
     def docs_where(self, test: np.ndarray) -> np.ndarray:
         return self.docs[test] if self.scalar else unique(self.docs[test])

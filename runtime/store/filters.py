@@ -66,6 +66,12 @@ class _Context:
         self.size = len(live_mask)
         self.cache = ColumnCache.of(collection)
 
+    def fit(self, mask: np.ndarray) -> np.ndarray:
+        """A mask over a column's doc ids cut or padded (False) to the size of the live mask."""
+        if len(mask) >= self.size:
+            return mask[: self.size]
+        return np.concatenate((mask, np.zeros(self.size - len(mask), bool)))
+
     def mask(self, docs: np.ndarray) -> np.ndarray:
         out = np.zeros(self.size, bool)
         out[docs[docs < self.size]] = True
@@ -174,6 +180,8 @@ class _Context:
         if op == "NotEqual":
             return self.live & ~self.mask(elements.docs_where(elements.values == value))
         try:
+            if elements.dense is not None and elements.present is not None:
+                return self.fit(compare(op, elements.dense, value) & elements.present)
             return self.mask(elements.docs_where(compare(op, elements.values, value)))
         except KeyError:
             raise where_error(f"operator {op} cannot be used here") from None
