@@ -7,6 +7,7 @@ import re
 import weakref
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 import numpy as np
 
@@ -61,13 +62,24 @@ class Elements:
                 docs.append(doc)
                 values.append(convert(value))
         self.docs = np.asarray(docs, np.int64)
+        # At most one value per document (no arrays of several): any subset of docs is already unique.
+        self.scalar = bool(np.all(self.docs[1:] > self.docs[:-1]))
         self.values = (
             np.asarray(values, dtype=_DTYPES[base_type]) if values else np.empty(0, _DTYPES[base_type])
         )
         self.size = len(column)
+        # A numeric column of single values also lies dense by doc id (zero where unset, `present` says
+        # which are set): a comparison over it is the filter's mask, with no scatter of matching ids.
+        self.dense: np.ndarray | None = None
+        self.present: np.ndarray | None = None
+        if self.scalar and self.values.dtype != object:
+            self.dense = np.zeros(self.size, self.values.dtype)
+            self.dense[self.docs] = self.values
+            self.present = np.zeros(self.size, bool)
+            self.present[self.docs] = True
 
     def docs_where(self, test: np.ndarray) -> np.ndarray:
-        return unique(self.docs[test])
+        return self.docs[test] if self.scalar else unique(self.docs[test])
 
 
 class TokenIndex:
@@ -126,7 +138,7 @@ class ColumnCache:
     _by_collection: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
 
     def __init__(self) -> None:
-        self._views: dict[tuple[str, str], tuple[list, object]] = {}
+        self._views: dict[tuple[str, str], tuple[Any, object]] = {}
         self.uuids: list[str | None] = []
 
     @classmethod
@@ -139,7 +151,7 @@ class ColumnCache:
         except TypeError:  # not weak-referenceable: no caching, still correct
             return cls()
 
-    def view(self, column: list, key: tuple[str, str], build: Callable[[list], object]) -> object:
+    def view(self, column: Any, key: tuple[str, str], build: Callable[[Any], object]) -> object:
         cached = self._views.get(key)
         if cached is not None and cached[0] is column:
             return cached[1]

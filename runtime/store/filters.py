@@ -43,12 +43,21 @@ def where_error(message: str, hint: str | None = None) -> SearchError:
 
 def evaluate(where: ast.Where, collection) -> np.ndarray:
     """Sorted int64 doc ids of the live objects that satisfy `where`."""
-    live = np.asarray(collection.live_ids(), np.int64)
-    size = int(live.max()) + 1 if len(live) else 0
-    live_mask = np.zeros(size, bool)
-    live_mask[live] = True
+    live_ids = collection.live_ids()
+    # The mask of live ids, built once per version of the collection (live_ids() is cached until a write):
+    # a scatter over every object, as costly as the rest of a simple filter.
+    live_mask = ColumnCache.of(collection).view(live_ids, ("", "live mask"), _live_mask)
     ctx = _Context(collection, live_mask)
     return np.flatnonzero(ctx.node(where) & live_mask).astype(np.int64)
+
+
+def _live_mask(live_ids: np.ndarray) -> np.ndarray:
+    live = np.asarray(live_ids, np.int64)
+    size = int(live.max()) + 1 if len(live) else 0
+    mask = np.zeros(size, bool)
+    mask[live] = True
+    mask.flags.writeable = False  # shared by every query until the next write
+    return mask
 
 
 class _Context:
@@ -58,6 +67,12 @@ class _Context:
         self.live = live_mask
         self.size = len(live_mask)
         self.cache = ColumnCache.of(collection)
+
+    def fit(self, mask: np.ndarray) -> np.ndarray:
+        """A mask over a column's doc ids cut or padded (False) to the size of the live mask."""
+        if len(mask) >= self.size:
+            return mask[: self.size]
+        return np.concatenate((mask, np.zeros(self.size - len(mask), bool)))
 
     def mask(self, docs: np.ndarray) -> np.ndarray:
         out = np.zeros(self.size, bool)
@@ -179,6 +194,8 @@ class _Context:
         if op == "NotEqual":
             return self.live & ~self.mask(elements.docs_where(elements.values == value))
         try:
+            if elements.dense is not None and elements.present is not None:
+                return self.fit(compare(op, elements.dense, value) & elements.present)
             return self.mask(elements.docs_where(compare(op, elements.values, value)))
         except KeyError:
             raise where_error(f"operator {op} cannot be used here") from None

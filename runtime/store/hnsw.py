@@ -11,7 +11,7 @@ import hnswlib
 import numpy as np
 
 from .folder_checks import check_hnsw_file
-from .thresholds import GROWTH, PARALLEL_BUILD_ROWS
+from .thresholds import GROWTH, PARALLEL_BUILD_ROWS, postfilter_candidates
 
 # Weaviate metric -> hnswlib space. hnswlib's 'ip' is 1 - a.b, Weaviate's dot is -(a.b): subtract 1.
 SPACES = {"cosine": "cosine", "dot": "ip", "l2-squared": "l2"}
@@ -154,13 +154,13 @@ class HnswIndex:
         if allowed is None:
             labels, dist = index.knn_query(query, k=asked, num_threads=1)
         else:
-            labels, dist = self._knn(query, asked, allowed)
+            labels, dist = self._knn(query, asked, allowed, allowed_count)
         # Python floats are cheaper to compare than numpy scalars, and each numpy call counts here.
         values = dist.tolist()[0]
         kth = values[k - 1]
         while asked < limit and values[-1] == kth:
             asked = min(asked * 2, limit)  # the tie may go on: widen until it ends or nothing is left
-            labels, dist = self._knn(query, asked, allowed)
+            labels, dist = self._knn(query, asked, allowed, allowed_count)
             values = dist.tolist()[0]
             kth = values[k - 1]
         end = k  # keep the k nearest and the candidates tied with the k-th
@@ -215,27 +215,34 @@ class HnswIndex:
         self._ef_k = k
         return index
 
-    def _knn(self, query: np.ndarray, k: int, allowed: Allowed | None) -> tuple[np.ndarray, np.ndarray]:
-        """hnswlib's answer as it gives it: (1, k) arrays of labels and distances."""
+    def _knn(
+        self, query: np.ndarray, k: int, allowed: Allowed | None, count: int | None = None
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """hnswlib's answer as it gives it: (1, k) arrays of labels and distances; `count`: how many
+        the mask allows, when known."""
         if allowed is None:
             return self._index.knn_query(query, k=k, num_threads=1)
         if isinstance(allowed, np.ndarray):
-            return self._knn_masked(query, k, allowed)
+            return self._knn_masked(query, k, allowed, count)
         # The filter is a Python callable run per visited node: one thread keeps it from contending.
         return self._index.knn_query(query, k=k, num_threads=1, filter=allowed.__contains__)
 
-    def _knn_masked(self, query: np.ndarray, k: int, mask: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        """The k nearest allowed by `mask`, from unfiltered searches for about k / share candidates.
+    def _knn_masked(
+        self, query: np.ndarray, k: int, mask: np.ndarray, count: int | None = None
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """The k nearest allowed by `mask` (`count` of them allowed, when known), from unfiltered searches
+        for enough candidates to hold k allowed (thresholds.postfilter_candidates).
 
         hnswlib searches with ef = max(ef, asked), so each candidate list is as good as an unfiltered
-        search for that many. After a few widenings (the allowed lie far from the query) the filter goes
-        to hnswlib instead, which walks on until it has k allowed.
+        search for that many. A search that found too few allowed is widened (doubled: most misses are
+        narrow ones); after a few (the allowed lie far from the query) the filter goes to hnswlib
+        instead, which walks on until it has k allowed.
         """
-        allowed = int(np.count_nonzero(mask))
+        allowed = int(np.count_nonzero(mask)) if count is None else count
         if allowed < k:
             raise RuntimeError("fewer allowed vectors than asked for")
         share = allowed / max(self._count, 1)
-        asked = min(self._count, max(k, int(2 * k / share) + 16))  # twice the expected need: one pass
+        asked = min(self._count, postfilter_candidates(k, share))
         for _ in range(_POSTFILTER_WIDENINGS):
             labels, dist = self._index.knn_query(query, k=asked, num_threads=1)
             keep = np.flatnonzero(mask[labels[0]])
@@ -244,7 +251,10 @@ class HnswIndex:
                 return labels[:, keep], dist[:, keep]
             if asked >= self._count:
                 raise RuntimeError("fewer allowed vectors reachable than asked for")
-            asked = min(asked * 4, self._count)
+            # Enough for the share seen in this search (the allowed may be rarer near the query than
+            # overall): twice to four times as many.
+            needed = postfilter_candidates(k, len(keep) / asked) if len(keep) else 4 * asked
+            asked = min(max(2 * asked, min(needed, 4 * asked)), self._count)
         members = set(np.flatnonzero(mask).tolist())
         return self._index.knn_query(query, k=k, num_threads=1, filter=members.__contains__)
 

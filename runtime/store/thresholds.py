@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import math
+
 # Up to this many rows a result is handled as Python lists (a set to find ties, floats to compare):
 # cheaper than the fixed cost of a few numpy calls. Past it, numpy arrays.
 PAGE_ROWS = 64
@@ -37,3 +39,21 @@ def postfilter_wins(allowed: int, live: int) -> bool:
 # A WithinGeoRange filter returns at most this many objects, the nearest: Weaviate's geo index answers
 # it with one HNSW search of ef 800 (adapters/repos/db/vector/geo/geo.go DefaultHNSWEF).
 GEO_RANGE_MAX_RESULTS = 800
+
+
+# How sure the first post-filtered search is to hold k allowed vectors, in standard deviations (2: about
+# 98% of searches need no widening, when the filter is independent of the query's neighbourhood).
+POSTFILTER_SIGMAS = 2.0
+
+
+def postfilter_candidates(k: int, share: float) -> int:
+    """Unfiltered candidates a post-filtered search asks for, to find k allowed at this allowed share.
+
+    The allowed among m candidates are about Binomial(m, share): the smallest m whose mean lies
+    POSTFILTER_SIGMAS deviations above k (for k 10 at 10%: 181, where twice k / share asked 216).
+    """
+    if share >= 1.0:
+        return k
+    z, spread = POSTFILTER_SIGMAS, math.sqrt(share * (1.0 - share))
+    root = (z * spread + math.sqrt(z * z * spread * spread + 4.0 * share * k)) / (2.0 * share)
+    return max(k, math.ceil(root * root))

@@ -21,11 +21,12 @@ from .nested import normalize_property
 from .objects import BatchResult, ObjectResult, now_ms
 from .progress import progress_bar
 from .references import check_write
+from .uuids import random_uuids
 from .values import ValueProblem, normalize_uuid, text_of, to_json_value
 from .vector_stage import stage_vectors
 
 if TYPE_CHECKING:
-    from collections.abc import Callable
+    from collections.abc import Callable, Iterator
 
     from .collection import Collection
 
@@ -124,7 +125,12 @@ class CollectionWriter:
         return None, out
 
     def _prepare(
-        self, position: int, obj: Any, dim: int | None, dims: dict[str, int | None] | None = None
+        self,
+        position: int,
+        obj: Any,
+        dim: int | None,
+        dims: dict[str, int | None] | None = None,
+        fresh: Iterator[str] | None = None,
     ) -> _Prepared:
         if not isinstance(obj, dict):
             raise ObjectError(f"an object must be a dict with 'properties', got {type(obj).__name__}")
@@ -138,7 +144,10 @@ class CollectionWriter:
         if cls is not None and str(cls)[:1].upper() + str(cls)[1:] != c.name:
             raise ObjectError(f"object names class '{cls}' but is inserted into '{c.name}'")
         try:
-            uuid = normalize_uuid(obj["id"]) if obj.get("id") is not None else str(uuidlib.uuid4())
+            if obj.get("id") is not None:
+                uuid = normalize_uuid(obj["id"])
+            else:  # a random id: from the batch's, made in bulk
+                uuid = next(fresh) if fresh is not None else str(uuidlib.uuid4())
         except ValueProblem as exc:
             raise ObjectError(f"id: {exc}") from None
         old = c.objects.by_uuid.get(uuid)
@@ -205,9 +214,10 @@ class CollectionWriter:
         seen: dict[str, int] = {}
         dim = c.vectors.dim
         dims = self._dims()
+        fresh = iter(random_uuids(sum(1 for o in objects if isinstance(o, dict) and o.get("id") is None)))
         for i, obj in enumerate(objects):
             try:
-                item = self._prepare(i, obj, dim, dims)
+                item = self._prepare(i, obj, dim, dims, fresh)
             except ObjectError as exc:
                 results[i].error = exc.message
                 continue
