@@ -40,12 +40,13 @@ def same_but_vector(old: ast.GetQuery, new: ast.GetQuery) -> bool:
     """Whether `new` equals `old` but for the values of its given vector (of the same length): its logical
     and physical plan are then `old`'s with the vector replaced. Spans are not compared (AST equality
     ignores them); the same text puts them in the same places."""
-    # the private attributes (failed_arguments) read as pydantic keeps them: its __getattr__ costs more
+    # the private attributes (failed_arguments) read as pydantic keeps them: its __getattr__ costs more;
+    # a query rebound for a new vector (vector_slots.py) shares its other values: identity first
     if type(old) is not type(new) or old.__pydantic_private__ != new.__pydantic_private__:
         return False
     theirs = new.__dict__
     for name, value in old.__dict__.items():
-        if name != "search" and name != "span" and theirs[name] != value:
+        if name != "search" and name != "span" and theirs[name] is not value and theirs[name] != value:
             return False
     search, other = old.search, new.search
     if search is None or other is None:
@@ -54,7 +55,7 @@ def same_but_vector(old: ast.GetQuery, new: ast.GetQuery) -> bool:
         return False
     theirs = other.__dict__
     for name, value in search.__dict__.items():
-        if name != "vector" and name != "span" and theirs[name] != value:
+        if name != "vector" and name != "span" and theirs[name] is not value and theirs[name] != value:
             return False
     mine, given = getattr(search, "vector", None), getattr(other, "vector", None)
     if mine is None or given is None:
