@@ -157,6 +157,10 @@ class TenantShards:
             tenant.shard.tenancy = tenant
             tenant.shard._guard = self.root._guard
             tenant.shard._peers = partial(self.peer, tenant=tenant.name)
+            if tenant.shard._refs != self.root._refs:  # a reference property added while it was on disk
+                from .references import redefine
+
+                redefine(tenant.shard, self.root.definition)
 
     def peer(self, name: str, tenant: str) -> Collection | None:
         """The class a tenant's references point at: a class without tenants as it is, a multi-tenant

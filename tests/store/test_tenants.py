@@ -276,3 +276,26 @@ def test_a_tenants_references_reach_a_class_without_tenants_itself_and_the_same_
         assert got["data"]["Get"]["Doc"] == [
             {"title": "second", "prev": [{"title": "first"}], "tag": [{"title": "red"}]}
         ]
+
+
+def test_a_reference_property_added_to_a_class_with_tenants_reaches_every_tenant(tmp_path: Path) -> None:
+    with Database(tmp_path) as db:
+        db.create_collection({"class": "Place", "properties": [{"name": "name", "dataType": ["text"]}]})
+        berlin = db["Place"].insert({"properties": {"name": "Berlin"}, "vector": [1.0, 0.0]})
+        docs = _doc(db)
+        docs.tenants.create(["hot", "cold"])
+        first = docs.with_tenant("hot").insert({"properties": {"title": "a"}, "vector": [1.0, 0.0]})
+        docs.with_tenant("cold").insert({"properties": {"title": "b"}, "vector": [1.0, 0.0]})
+        docs.tenants.update([{"name": "cold", "activityStatus": "COLD"}])
+        db.save()  # the COLD tenant's shard leaves memory with the old definition on disk
+        db.add_reference_property("Doc", {"name": "at", "dataType": ["Place"]})
+        docs.with_tenant("hot").add_reference(first, "at", {"beacon": f"weaviate://localhost/Place/{berlin}"})
+        docs.tenants.update([{"name": "cold", "activityStatus": "HOT"}])
+        docs.with_tenant("cold").insert({"properties": {"title": "c", "at": [berlin]}, "vector": [0.0, 1.0]})
+    with Database(tmp_path) as db:
+        for tenant, expected in (("hot", [{"name": "Berlin"}]), ("cold", [{"name": "Berlin"}])):
+            got = db.query(
+                f'{{ Get {{ Doc(tenant: "{tenant}", where: {{path: ["at", "Place", "name"], '
+                'operator: Equal, valueText: "Berlin"}) { at { ... on Place { name } } } } }'
+            )
+            assert got["data"]["Get"]["Doc"] == [{"at": expected}], (tenant, got)
