@@ -62,4 +62,5 @@ def hybrid_source(hybrid: ast.Hybrid) -> tuple[VectorSource, float | None]:
         bound = hybrid.max_vector_distance
     if isinstance(sub, ast.NearText):
         return NearTextSource(sub), bound
-    return NearVectorSource(list(sub.vector)), bound
+    per_target = dict(sub.vector_per_target) if sub.vector_per_target else None
+    return NearVectorSource(list(sub.vector), per_target), bound

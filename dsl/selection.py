@@ -283,6 +283,13 @@ def group_hits(ctx: BindContext, field: Field, owner: str) -> ast.GroupHitsSelec
     for sel in fields_of(ctx, field.selections, f"{owner}GroupHits"):
         if sel.name.value == "_additional":
             extra = names_in(ctx, sel, HIT_ADDITIONAL, f"{owner}GroupHitsAdditional")
+        elif sel.selections is not None and any(isinstance(s, FragmentSpread) for s in sel.selections):
+            ctx.error(  # gRPC says the same (runtime/server/grpc_search.py)
+                "Q104",
+                f'rankql does not return references of grouped objects ("{sel.name.value}" in hits)',
+                sel,
+                "select the reference in a Get without groupBy",
+            )
         elif sel.selections is not None:  # location { latitude }: checked against the schema later
             nested = nested_field(ctx, sel, f"{owner}GroupHits")
             if nested is not None:

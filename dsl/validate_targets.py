@@ -62,6 +62,12 @@ def target_vectors(get: ast.GetQuery, cls: ClassSchema) -> Iterator[Diagnostic]:
                     else "the class has one unnamed vector: drop targetVectors"
                 )
                 yield _diag("Q620", unknown_target_message(cls, name), search.targets, hint)
+        sub = search.searches if isinstance(search, ast.Hybrid) else None
+        per_target = (sub.vector_per_target if isinstance(sub, ast.NearVector) else None) or {}
+        for name in search.targets.vectors if per_target else ():
+            if name not in per_target:  # hybrid's targets read searches.nearVector's vectorPerTarget
+                message = f"vectorPerTarget for target {name} is not provided"
+                yield _diag("Q203", message, sub, f"add {name}: [...] to vectorPerTarget")
         if (
             len(search.targets.vectors) > 1
             and isinstance(search, ast.NearSearch)

@@ -42,7 +42,9 @@ class Projector:
             # the row builder first: another thread may read _fields as soon as it is set
             fields = self._compile()
             self._row = row_builder([key for key, _ in fields])
-            self._props = any(isinstance(sel, ast.PropertyField) for sel in self.get.selection)
+            self._props = any(
+                isinstance(sel, ast.PropertyField | ast.ReferenceField) for sel in self.get.selection
+            )
             self._fields = fields
         if not fields or not hits:
             return [{} for _ in hits]

@@ -13,6 +13,7 @@ from rankql.dsl.references import beacon
 from rankql.dsl.schema import ClassSchema, Schema
 
 from .grpc_errors import InvalidRequest
+from .grpc_nested import VALUE_TYPES, all_fields
 
 # --- batch ------------------------------------------------------------------------------------------
 
@@ -80,7 +81,10 @@ def reference_selection(req_props: Any, cls: ClassSchema, schema: Schema | None)
             ):
                 if flag:
                     extra.append(name)
-        selection: list[ast.SelectionItem] = [ast.PropertyField(name=n) for n in names]
+        selection: list[ast.SelectionItem] = [
+            ast.PropertyField(name=n, fields=all_fields(p) if (p := linked.property(n)) else None)
+            for n in names
+        ]
         selection.extend(reference_selection(inner, linked, schema))
         selection.append(ast.AdditionalSelection(items=[ast.AdditionalScalar(name=n) for n in extra]))
         name = ref.reference_property[:1].lower() + ref.reference_property[1:]
@@ -105,7 +109,7 @@ def fill_references(out: Any, row: dict, req_props: Any, cls: ClassSchema, schem
         resolved = row.get(name) or []
         if not resolved:
             continue
-        types = {p.name: p.data_type for p in linked.properties}
+        types = {p.name: p if p.data_type in VALUE_TYPES else p.data_type for p in linked.properties}
         inner = ref.properties if ref.HasField("properties") else None
         result = out.ref_props.add()
         result.prop_name = name

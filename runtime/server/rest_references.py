@@ -8,7 +8,7 @@ from typing import Any
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
-from ..errors import ObjectError, SchemaError
+from ..errors import ObjectError, SchemaError, TenantError
 from .rest import RestState, WireError
 
 _BEACON = "weaviate://localhost/"
@@ -20,7 +20,7 @@ def _source(state: RestState, request: Request) -> tuple[Any, str, str] | None:
     uuid = request.path_params["id"].lower()
     if name not in state.db:
         return None
-    collection = state.db.collection(name)
+    collection = state.db.collection(name).for_tenant(request.query_params.get("tenant"))  # ?tenant=
     if collection.doc_id_of(uuid) is None:
         return None
     return collection, uuid, request.path_params["prop"]
@@ -79,12 +79,10 @@ def _batch_one(state: RestState, item: Any) -> None:
         raise ObjectError(
             'a batch reference is {"from": "weaviate://localhost/<Class>/<uuid>/<prop>", "to": beacon}'
         )
-    if item.get("tenant"):
-        raise ObjectError("multi-tenancy is not supported: send references without 'tenant'")
     cls, uuid, prop = _parse_from(item["from"])
     if cls not in state.db:
         raise ObjectError(f'source class "{cls}" not found in schema')
-    collection = state.db.collection(cls)
+    collection = state.db.collection(cls).for_tenant(item.get("tenant"))  # the source object's tenant
     if prop not in collection._props:
         raise ObjectError(f"property {prop} does not exist for class {collection.name}")
     collection.add_reference(uuid, prop, item["to"])
@@ -97,7 +95,7 @@ def _batch(state: RestState, items: list) -> list[dict]:
         try:
             _batch_one(state, item)
             echo["result"] = {"status": "SUCCESS"}
-        except (ObjectError, SchemaError) as exc:
+        except (ObjectError, SchemaError, TenantError) as exc:
             echo["result"] = {"errors": {"error": [{"message": exc.message}]}, "status": "FAILED"}
         out.append(echo)
     return out

@@ -265,3 +265,7 @@ def redefine(collection: Any, definition: dict) -> None:
     collection._props = {p["name"]: p for p in definition["properties"]}
     collection._types = {p["name"]: p["dataType"][0] for p in definition["properties"]}
     collection._refs = frozenset(n for n, t in collection._types.items() if is_reference_type(t))
+    shards = getattr(collection, "tenant_shards", None)
+    for tenant in shards.items.values() if shards is not None else ():
+        if tenant.shard is not None:  # a COLD tenant's shard takes it when loaded (TenantShards.attach)
+            redefine(tenant.shard, definition)

@@ -13,6 +13,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
+from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -155,6 +156,21 @@ class TenantShards:
         if tenant.shard is not None:
             tenant.shard.tenancy = tenant
             tenant.shard._guard = self.root._guard
+            tenant.shard._peers = partial(self.peer, tenant=tenant.name)
+            if tenant.shard._refs != self.root._refs:  # a reference property added while it was on disk
+                from .references import redefine
+
+                redefine(tenant.shard, self.root.definition)
+
+    def peer(self, name: str, tenant: str) -> Collection | None:
+        """The class a tenant's references point at: a class without tenants as it is, a multi-tenant
+        one by the same tenant's shard (Weaviate keeps references between tenants of one name)."""
+        other = self.root._peers(name)
+        shards = other.tenant_shards if other is not None else None
+        if shards is None:
+            return other
+        found = shards.items.get(tenant)
+        return found.shard if found is not None else None
 
     # -- looking tenants up ------------------------------------------------------------------------
 

@@ -14,7 +14,7 @@ import weaviate
 from rankql.runtime import Database, generate_uuid5, serve
 from weaviate.classes.config import DataType, Property
 from weaviate.classes.data import DataObject, GeoCoordinate, PhoneNumber
-from weaviate.classes.query import Filter, QueryNested
+from weaviate.classes.query import Filter, QueryNested, QueryReference
 
 PROPERTIES = [
     Property(name="name", data_type=DataType.TEXT),
@@ -194,3 +194,23 @@ def test_rest_objects_and_errors(served) -> None:
     assert graphql["data"]["Get"]["Place"] == [
         {"name": "Missing Island", "photo": PHOTO, "phone": {"input": "+311234567"}}
     ]
+
+
+def test_typed_values_of_a_referenced_object_come_back_through_grpc(served) -> None:
+    db, _, places = served
+    _fill(places)
+    db.create_collection(
+        {
+            "class": "Trip",
+            "properties": [{"name": "title", "dataType": ["text"]}, {"name": "to", "dataType": ["Place"]}],
+        }
+    )
+    db["Trip"].insert({"properties": {"title": "fair", "to": [generate_uuid5("dus")]}})
+    with weaviate.connect_to_local(port=served[1].port, grpc_port=served[1].grpc_port) as client:
+        trips = client.collections.get("Trip")
+        got = trips.query.fetch_objects(return_references=QueryReference(link_on="to")).objects
+    (dus,) = got[0].references["to"].objects
+    assert dus.properties["location"] == DUS_F32
+    assert dus.properties["address"] == {"city": "Düsseldorf", "zip": 40213, "street": {"name": "Kö"}}
+    assert dus.properties["visits"] == [{"by": "ann", "n": 2}, {"by": "bob", "n": 3}]
+    assert dus.properties["phone"].international_formatted == "+49 171 11122233"

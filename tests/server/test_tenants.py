@@ -220,3 +220,37 @@ def test_changing_a_multi_tenant_class_keeps_its_tenants_and_follows_weaviates_r
             turned.status_code == 422
             and "disabling multi-tenancy for an existing class is not supported" in turned.text
         )
+
+
+def test_references_of_a_tenants_objects_through_the_v4_client() -> None:
+    with serve(Database()) as server, _connect(server) as client:
+        places = client.collections.create(
+            "Place", properties=[wvc.config.Property(name="name", data_type=wvc.config.DataType.TEXT)]
+        )
+        berlin = places.data.insert({"name": "Berlin"}, vector=[1.0, 0.0])
+        notes = _notes(client)
+        notes.config.add_reference(wvc.config.ReferenceProperty(name="at", target_collection="Place"))
+        notes.config.add_reference(wvc.config.ReferenceProperty(name="prev", target_collection="Note"))
+        notes.tenants.create(["acme", "globex"])
+        acme = notes.with_tenant("acme")
+        first = acme.data.insert({"body": "first"}, references={"at": berlin})  # a class without tenants
+        second = acme.data.insert({"body": "second"})
+        acme.data.reference_add(from_uuid=second, from_property="prev", to=first)  # REST, ?tenant=acme
+        batch = acme.data.reference_add_many(
+            [wvc.data.DataReference(from_property="at", from_uuid=second, to_uuid=berlin)]
+        )
+        assert not batch.has_errors, batch.errors
+        got = acme.query.fetch_objects(
+            filters=wvc.query.Filter.by_ref("prev").by_property("body").equal("first"),
+            return_references=[
+                wvc.query.QueryReference(link_on="prev", return_properties=["body"]),
+                wvc.query.QueryReference(link_on="at", return_properties=["name"]),
+            ],
+        ).objects
+        assert [o.properties["body"] for o in got] == ["second"]
+        assert [r.properties["body"] for r in got[0].references["prev"].objects] == ["first"]
+        assert [r.properties["name"] for r in got[0].references["at"].objects] == ["Berlin"]
+        with pytest.raises(UnexpectedStatusCodeError, match="no object with id"):  # acme's, not globex's
+            notes.with_tenant("globex").data.insert({"body": "x"}, references={"prev": first})
+        with pytest.raises(UnexpectedStatusCodeError, match="without tenant"):
+            notes.data.reference_add(from_uuid=second, from_property="prev", to=first)

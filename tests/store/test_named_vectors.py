@@ -183,3 +183,32 @@ def test_a_weaviate_export_with_named_vectors_loads_and_shows_back() -> None:
         "text2vec-openai": {"model": "text-embedding-3-small", "vectorizeClassName": True}
     }
     assert shown["vectorIndexConfig"]["pq"] == {"enabled": True}
+
+
+def test_hybrid_searches_near_vector_takes_one_vector_per_target() -> None:
+    db = Database()
+    db.create_collection(
+        {
+            "class": "Pair",
+            "properties": [{"name": "name", "dataType": ["text"]}],
+            "vectorConfig": {
+                "x": {"vectorizer": {"none": {}}},
+                "y": {"vectorizer": {"none": {}}, "vectorIndexType": "flat"},
+            },
+        }
+    )
+    db["Pair"].insert({"properties": {"name": "a"}, "vectors": {"x": [1, 0], "y": [0, 1, 0]}})
+    db["Pair"].insert({"properties": {"name": "b"}, "vectors": {"x": [0, 1], "y": [1, 0, 0]}})
+
+    def hybrid(per_target: str, targets: str = '["x", "y"]') -> dict:
+        return db.query(
+            f'{{ Get {{ Pair(hybrid: {{query: "none", alpha: 1, targetVectors: {targets}, '
+            f"searches: {{nearVector: {{vectorPerTarget: {{{per_target}}}}}}}}}) {{ name }} }} }}"
+        )
+
+    got = hybrid("x: [1, 0], y: [0, 1, 0]")
+    assert [row["name"] for row in got["data"]["Get"]["Pair"]] == ["a", "b"]
+    got = hybrid("y: [1, 0, 0]", '["y"]')
+    assert [row["name"] for row in got["data"]["Get"]["Pair"]] == ["b", "a"]
+    got = hybrid("x: [1, 0]")
+    assert got["errors"][0]["message"] == "vectorPerTarget for target y is not provided"

@@ -230,3 +230,28 @@ def test_the_repl_schema_listing_shows_reference_targets() -> None:
 
     text = schema_text(build())
     assert "livesIn  -> City | Country" in text and "inCountry   -> Country" in text
+
+
+def test_a_selection_of_only_references_returns_every_object() -> None:
+    db = build()
+    got = db.query('{ Get { City(sort: [{path: ["name"]}]) { inCountry { ... on Country { name } } } } }')
+    assert got["data"]["Get"]["City"] == [
+        {"inCountry": [{"name": "Germany"}]},
+        {"inCountry": [{"name": "France"}]},
+    ]
+    got = db.query(
+        '{ Get { City(where: {path: ["name"], operator: Equal, valueText: "Paris"}) '
+        "{ inCountry { ... on Country { name } } _additional { id } } } }"
+    )
+    assert got["data"]["Get"]["City"] == [{"inCountry": [{"name": "France"}], "_additional": {"id": PARIS}}]
+
+
+def test_references_in_group_hits_are_refused_in_words_that_say_so() -> None:
+    got = build().query(
+        '{ Get { City(nearVector: {vector: [1, 0]}, groupBy: {path: ["population"], groups: 2, '
+        "objectsPerGroup: 2}) { _additional { group { hits { name inCountry { ... on Country { name } } "
+        "} } } } } }"
+    )
+    assert got["errors"][0]["message"] == (
+        'rankql does not return references of grouped objects ("inCountry" in hits)'
+    )

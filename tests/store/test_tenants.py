@@ -242,3 +242,60 @@ def test_a_cold_tenant_leaves_memory_even_after_queries_cached_its_plan(tmp_path
         assert shard() is None  # no index, table or cached plan keeps it
         answer = db.query('{ Get { Doc(tenant: "A", bm25: {query: "fish"}) { title } } }')
         assert answer["errors"][0]["message"] == "tenant not active: 'A'"
+
+
+def test_a_tenants_references_reach_a_class_without_tenants_itself_and_the_same_tenant_elsewhere(
+    tmp_path: Path,
+) -> None:
+    with Database(tmp_path) as db:
+        db.create_collection({"class": "Place", "properties": [{"name": "name", "dataType": ["text"]}]})
+        db.create_collection({**DEFINITION, "class": "Tag"})
+        _doc(db)
+        db.add_reference_property("Doc", {"name": "at", "dataType": ["Place"]})
+        db.add_reference_property("Doc", {"name": "prev", "dataType": ["Doc"]})
+        db.add_reference_property("Doc", {"name": "tag", "dataType": ["Tag"]})
+        berlin = db["Place"].insert({"properties": {"name": "Berlin"}, "vector": [1.0, 0.0]})
+        db["Tag"].tenants.create(["A", "B"])
+        db["Doc"].tenants.create(["A", "B"])
+        red = db["Tag"].with_tenant("A").insert({"properties": {"title": "red"}, "vector": [1.0, 0.0]})
+        docs = db["Doc"].with_tenant("A")
+        first = docs.insert({"properties": {"title": "first", "at": [berlin]}, "vector": [1.0, 0.0]})
+        docs.insert({"properties": {"title": "second", "prev": [first], "tag": [red]}, "vector": [0.0, 1.0]})
+        refused = db["Doc"].with_tenant("B").insert_many([{"properties": {"title": "x", "tag": [red]}}])
+        assert "no object with id" in str(refused.errors)  # tenant B holds no Tag `red`
+    with Database(tmp_path) as db:  # the shards loaded from the folder resolve them too
+        got = db.query(
+            '{ Get { Doc(tenant: "A", where: {path: ["at", "Place", "name"], operator: Equal, '
+            'valueText: "Berlin"}) { title at { ... on Place { name } } } } }'
+        )
+        assert got["data"]["Get"]["Doc"] == [{"title": "first", "at": [{"name": "Berlin"}]}]
+        got = db.query(
+            '{ Get { Doc(tenant: "A", where: {path: ["tag", "Tag", "title"], operator: Equal, '
+            'valueText: "red"}) { title prev { ... on Doc { title } } tag { ... on Tag { title } } } } }'
+        )
+        assert got["data"]["Get"]["Doc"] == [
+            {"title": "second", "prev": [{"title": "first"}], "tag": [{"title": "red"}]}
+        ]
+
+
+def test_a_reference_property_added_to_a_class_with_tenants_reaches_every_tenant(tmp_path: Path) -> None:
+    with Database(tmp_path) as db:
+        db.create_collection({"class": "Place", "properties": [{"name": "name", "dataType": ["text"]}]})
+        berlin = db["Place"].insert({"properties": {"name": "Berlin"}, "vector": [1.0, 0.0]})
+        docs = _doc(db)
+        docs.tenants.create(["hot", "cold"])
+        first = docs.with_tenant("hot").insert({"properties": {"title": "a"}, "vector": [1.0, 0.0]})
+        docs.with_tenant("cold").insert({"properties": {"title": "b"}, "vector": [1.0, 0.0]})
+        docs.tenants.update([{"name": "cold", "activityStatus": "COLD"}])
+        db.save()  # the COLD tenant's shard leaves memory with the old definition on disk
+        db.add_reference_property("Doc", {"name": "at", "dataType": ["Place"]})
+        docs.with_tenant("hot").add_reference(first, "at", {"beacon": f"weaviate://localhost/Place/{berlin}"})
+        docs.tenants.update([{"name": "cold", "activityStatus": "HOT"}])
+        docs.with_tenant("cold").insert({"properties": {"title": "c", "at": [berlin]}, "vector": [0.0, 1.0]})
+    with Database(tmp_path) as db:
+        for tenant, expected in (("hot", [{"name": "Berlin"}]), ("cold", [{"name": "Berlin"}])):
+            got = db.query(
+                f'{{ Get {{ Doc(tenant: "{tenant}", where: {{path: ["at", "Place", "name"], '
+                'operator: Equal, valueText: "Berlin"}) { at { ... on Place { name } } } } }'
+            )
+            assert got["data"]["Get"]["Doc"] == [{"at": expected}], (tenant, got)
