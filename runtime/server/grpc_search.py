@@ -255,8 +255,12 @@ def _properties(request: Any, cls: ClassSchema) -> list[ast.PropertyField]:
     come as ref_properties); object-valued ones with every field, or the fields an
     ObjectPropertiesRequest names (runtime/server/grpc_nested.py)."""
     if not request.HasField("properties") or request.properties.return_all_nonref_properties:
+        # every property but references and blobs, as Weaviate's getAllNonRefNonBlobProperties
+        # (parse_search_request.go: "ignore blobs to not overload the response")
         return [
-            ast.PropertyField(name=p.name, fields=all_fields(p)) for p in cls.properties if not p.is_reference
+            ast.PropertyField(name=p.name, fields=all_fields(p))
+            for p in cls.properties
+            if not p.is_reference and p.data_type != "blob"
         ]
     req = request.properties
     fields = []
