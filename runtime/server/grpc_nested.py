@@ -73,10 +73,11 @@ def _fill_object(out: Any, value: dict, prop: PropertySchema) -> None:
         elif sub is not None and sub.data_type in VALUE_TYPES:
             set_special(target, item, sub)
         else:
-            _nested_primitive(target, item, sub.data_type if sub is not None else "text")
+            set_primitive(target, item, sub.data_type if sub is not None else "text")
 
 
-def _nested_primitive(out: Any, value: Any, data_type: str) -> None:
+def set_primitive(out: Any, value: Any, data_type: str) -> None:
+    """Fill one properties_pb2.Value with a value of a plain data type (text, int, ..., and their lists)."""
     base = base_type(data_type)
     if data_type.endswith("[]"):
         lists = out.list_value

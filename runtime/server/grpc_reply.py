@@ -10,10 +10,10 @@ from __future__ import annotations
 import struct
 from typing import Any
 
-from rankql.dsl.schema import REFERENCE_TYPE, ClassSchema, PropertySchema, Schema, base_type
+from rankql.dsl.schema import REFERENCE_TYPE, ClassSchema, PropertySchema, Schema
 from weaviate.proto.v1 import base_pb2, search_get_pb2
 
-from .grpc_nested import VALUE_TYPES, set_special
+from .grpc_nested import VALUE_TYPES, set_primitive, set_special
 from .grpc_references import fill_references
 
 _SINGLE_FP32 = base_pb2.Vectors.VECTOR_TYPE_SINGLE_FP32
@@ -133,35 +133,4 @@ def set_value(out: Any, value: Any, data_type: str | PropertySchema) -> None:
     if isinstance(data_type, PropertySchema):
         set_special(out, value, data_type)
         return
-    base = base_type(data_type)
-    if data_type.endswith("[]"):
-        _set_list(out.list_value, base, value)
-    elif base == "text":
-        out.text_value = value
-    elif base == "int":
-        out.int_value = int(value)
-    elif base == "number":
-        out.number_value = float(value)
-    elif base == "boolean":
-        out.bool_value = bool(value)
-    elif base == "date":
-        out.date_value = str(value)
-    elif base == "uuid":
-        out.uuid_value = str(value)
-    else:
-        out.text_value = str(value)
-
-
-def _set_list(out: Any, base: str, values: list) -> None:
-    if base == "int":
-        out.int_values.values = struct.pack(f"<{len(values)}q", *(int(v) for v in values))
-    elif base == "number":
-        out.number_values.values = struct.pack(f"<{len(values)}d", *(float(v) for v in values))
-    elif base == "boolean":
-        out.bool_values.values.extend(bool(v) for v in values)
-    elif base == "date":
-        out.date_values.values.extend(str(v) for v in values)
-    elif base == "uuid":
-        out.uuid_values.values.extend(str(v) for v in values)
-    else:
-        out.text_values.values.extend(str(v) for v in values)
+    set_primitive(out, value, data_type)
