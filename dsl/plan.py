@@ -81,6 +81,21 @@ class Described:
         return f"{self.name}: {', '.join(parts)}" if parts else self.name
 
 
+def render_tree(root: Any, annotate: Callable[[Any], str] | None = None, indent: int = 0) -> str:
+    """A plan (logical or physical) one node per line, two spaces per level from `indent`; `annotate(node)`
+    may append text in brackets. A node has `describe()` and `children`."""
+    lines: list[str] = []
+
+    def visit(node: Any, depth: int) -> None:
+        extra = annotate(node) if annotate else ""
+        lines.append("  " * depth + node.describe() + (f"  [{extra}]" if extra else ""))
+        for child in node.children:
+            visit(child, depth + 1)
+
+    visit(root, indent)
+    return "\n".join(lines)
+
+
 @dataclass(eq=False)
 class PlanNode(Described):
     """A step of the plan. `span` points at the clause an error in this step is reported against."""
@@ -384,15 +399,6 @@ class LogicalPlan:
     def nodes(self) -> list[PlanNode]:
         return list(self.root.walk())
 
-    def render(self, annotate: Callable[[PlanNode], str] | None = None, indent: int = 0) -> str:
+    def render(self, annotate: Callable[[Any], str] | None = None, indent: int = 0) -> str:
         """One node per line, two spaces per level (from `indent`); `annotate(node)` may append text."""
-        lines: list[str] = []
-
-        def visit(node: PlanNode, depth: int) -> None:
-            extra = annotate(node) if annotate else ""
-            lines.append("  " * depth + node.describe() + (f"  [{extra}]" if extra else ""))
-            for child in node.children:
-                visit(child, depth + 1)
-
-        visit(self.root, indent)
-        return "\n".join(lines)
+        return render_tree(self.root, annotate, indent)

@@ -26,6 +26,7 @@ from rankql.dsl.plan import (
     describe_where,
     number,
     quote,
+    render_tree,
     tenant_detail,
 )
 
@@ -394,13 +395,4 @@ class PhysicalPlan:
 
     def render(self, annotate: Callable[[PhysicalNode], str] | None = None, indent: int = 0) -> str:
         """One node per line, two spaces per level; `annotate(node)` may append text to a line."""
-        lines: list[str] = []
-
-        def visit(node: PhysicalNode, depth: int) -> None:
-            extra = annotate(node) if annotate else ""
-            lines.append("  " * depth + node.describe() + (f"  [{extra}]" if extra else ""))
-            for child in node.children:
-                visit(child, depth + 1)
-
-        visit(self.root, indent)
-        return "\n".join(lines)
+        return render_tree(self.root, annotate, indent)
