@@ -5,6 +5,7 @@ from __future__ import annotations
 import copy
 from typing import Any
 
+from ..store.definition_lenient import REPLICATION_DEFAULTS, SHARDING_DEFAULTS
 from .wire_schema import RANKQL_VECTORIZER, shown_vectorizer
 
 # Weaviate's defaults as GET /v1/schema/{class} shows them (entities/vectorindex/hnsw, usecases/sharding).
@@ -35,17 +36,6 @@ _HNSW_DEFAULTS: dict[str, Any] = {
     "vectorCacheMaxObjects": 1000000000000,
 }
 _FLAT_KEYS = ("bq", "pq", "sq", "rq", "distance", "vectorCacheMaxObjects")
-_REPLICATION = {"asyncEnabled": False, "deletionStrategy": "NoAutomatedResolution", "factor": 1}
-_SHARDING = {
-    "actualCount": 1,
-    "actualVirtualCount": 128,
-    "desiredCount": 1,
-    "desiredVirtualCount": 128,
-    "function": "murmur3",
-    "key": "_id",
-    "strategy": "hash",
-    "virtualPerPhysical": 128,
-}
 _MULTI_TENANCY = {"autoTenantActivation": False, "autoTenantCreation": False, "enabled": False}
 
 
@@ -66,8 +56,8 @@ def to_wire(definition: dict) -> dict:
     out["moduleConfig"] = modules
     out["multiTenancyConfig"] = {**_MULTI_TENANCY, **(definition.get("multiTenancyConfig") or {})}
     out["properties"] = [_property_wire(p, vectorizer, extras) for p in definition["properties"]]
-    out["replicationConfig"] = {**_REPLICATION, **(extras.get("replicationConfig") or {})}
-    out["shardingConfig"] = {**_SHARDING, **(extras.get("shardingConfig") or {})}
+    out["replicationConfig"] = {**REPLICATION_DEFAULTS, **(extras.get("replicationConfig") or {})}
+    out["shardingConfig"] = {**SHARDING_DEFAULTS, **(extras.get("shardingConfig") or {})}
     index_type = definition["vectorIndexType"]
     index = _index_wire(definition["vectorIndexConfig"], index_type, extras)
     if definition.get("vectorConfig"):

@@ -58,6 +58,18 @@ def set_aside(definition: dict, vectorizers: tuple[str, ...], modules: set[str])
     return body
 
 
+# A single-node Weaviate's replication and sharding settings (also what the server shows for a class).
+REPLICATION_DEFAULTS = {"asyncEnabled": False, "deletionStrategy": "NoAutomatedResolution", "factor": 1}
+SHARDING_DEFAULTS = {
+    "actualCount": 1,
+    "actualVirtualCount": 128,
+    "desiredCount": 1,
+    "desiredVirtualCount": 128,
+    "function": "murmur3",
+    "key": "_id",
+    "strategy": "hash",
+    "virtualPerPhysical": 128,
+}
 # Values a single-node Weaviate writes by default: keeping them needs no warning.
 _QUIET: dict[str, dict[str, Any]] = {
     "vectorIndexConfig": {
@@ -69,17 +81,8 @@ _QUIET: dict[str, dict[str, Any]] = {
         "vectorCacheMaxObjects": 1000000000000,
     },
     "invertedIndexConfig": {"cleanupIntervalSeconds": 60, "usingBlockMaxWAND": True},
-    "replicationConfig": {"asyncEnabled": False, "deletionStrategy": "NoAutomatedResolution", "factor": 1},
-    "shardingConfig": {
-        "actualCount": 1,
-        "actualVirtualCount": 128,
-        "desiredCount": 1,
-        "desiredVirtualCount": 128,
-        "function": "murmur3",
-        "key": "_id",
-        "strategy": "hash",
-        "virtualPerPhysical": 128,
-    },
+    "replicationConfig": REPLICATION_DEFAULTS,
+    "shardingConfig": SHARDING_DEFAULTS,
 }
 
 
