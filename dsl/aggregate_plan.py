@@ -6,8 +6,8 @@ from dataclasses import dataclass
 
 from . import ast
 from .limits import HYBRID_POOL
-from .plan import Fuse, ListRetrieve, LogicalPlan, PlanNode, VectorRetrieve, quote, tenant_detail
-from .planner import _props, _threshold, _vector_source, given_targets
+from .plan import ListRetrieve, LogicalPlan, PlanNode, VectorRetrieve, quote, tenant_detail
+from .planner import _threshold, _vector_source, given_targets, hybrid_fuse
 
 
 @dataclass(eq=False)
@@ -66,7 +66,7 @@ def plan_aggregate(agg: ast.AggregateQuery) -> LogicalPlan:
     elif isinstance(search, ast.Hybrid):
         # Weaviate's filtered aggregator runs both sub-searches for objectLimit (default 100) objects
         # and aggregates every fused result, not only the first objectLimit of them.
-        node = _hybrid(agg, search, limit or HYBRID_POOL)
+        node = hybrid_fuse(search, limit or HYBRID_POOL, agg.where, span, given_targets(search), False)
     elif isinstance(search, ast.Bm25):  # not bound for Aggregate; kept total for the type checker
         raise ValueError("bm25 is not an Aggregate search")
     else:
@@ -80,44 +80,6 @@ def plan_aggregate(agg: ast.AggregateQuery) -> LogicalPlan:
     else:
         root = Aggregate(agg.class_name, fields, agg.tenant, children=[node], span=span)
     return LogicalPlan(agg, root)  # type: ignore[arg-type]  # LogicalPlan keeps the class field it plans
-
-
-def _hybrid(agg: ast.AggregateQuery, hybrid: ast.Hybrid, pool: int) -> Fuse:
-    from .hybrid_searches import hybrid_source
-    from .plan import Bm25Retrieve
-
-    children: list[PlanNode] = []
-    if hybrid.alpha > 0:
-        source, bound = hybrid_source(hybrid)
-        children.append(
-            VectorRetrieve(
-                k=pool,
-                where=agg.where,
-                source=source,
-                max_distance=bound,
-                span=hybrid.span,
-                **given_targets(hybrid),
-            )
-        )
-    if hybrid.alpha < 1 and hybrid.query:
-        children.append(
-            Bm25Retrieve(
-                k=pool,
-                where=agg.where,
-                query=hybrid.query,
-                properties=_props(hybrid.properties),
-                explain_scores=False,
-                span=hybrid.span,
-            )
-        )
-    return Fuse(
-        hybrid.fusion_type,
-        hybrid.alpha,
-        hybrid.max_vector_distance,
-        False,
-        children=children,
-        span=hybrid.span,
-    )
 
 
 __all__ = ["Aggregate", "GroupAggregate", "plan_aggregate", "quote"]

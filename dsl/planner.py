@@ -174,44 +174,53 @@ def _props(refs: list[ast.PropertyRef] | None) -> list[tuple[str, float]] | None
 
 
 def _bm25_retrieve(get: ast.GetQuery, bm25: ast.Bm25 | ast.Hybrid, k: int | None) -> Bm25Retrieve:
+    return bm25_retrieve(bm25, k, get.where, get.span, "explainScore" in get.additional_names())
+
+
+def bm25_retrieve(
+    bm25: ast.Bm25 | ast.Hybrid, k: int | None, where: ast.Where | None, span: Any, explain: bool
+) -> Bm25Retrieve:
+    """The keyword search of bm25 or of hybrid's keyword leg (Get's and Aggregate's)."""
     op = bm25.search_operator if isinstance(bm25, ast.Bm25) else bm25.bm25_search_operator
     return Bm25Retrieve(
         k=k,
-        where=get.where,
+        where=where,
         query=bm25.query,
         properties=_props(bm25.properties),
-        explain_scores="explainScore" in get.additional_names(),
+        explain_scores=explain,
         operator=op.operator if op is not None else "Or",
         # Weaviate reads minimumOrTokensMatch with Or only; unset (and anything below 1) is any token
         minimum_match=(op.minimum_or_tokens_match or 0) if op is not None and op.operator == "Or" else 0,
-        span=bm25.span or get.span,
+        span=bm25.span or span,
     )
 
 
 def _hybrid(get: ast.GetQuery, hybrid: ast.Hybrid, pool: int, schema: ClassSchema) -> Fuse:
+    explain = "explainScore" in get.additional_names()
+    return hybrid_fuse(hybrid, pool, get.where, get.span, _targets(hybrid, schema), explain)
+
+
+def hybrid_fuse(
+    hybrid: ast.Hybrid, pool: int, where: ast.Where | None, span: Any, targets: dict[str, Any], explain: bool
+) -> Fuse:
+    """Hybrid's two legs, `pool` results each, and their fusion (Get's and Aggregate's)."""
     children: list[PlanNode] = []
     if hybrid.alpha > 0:
         source, bound = hybrid_source(hybrid)
         children.append(
             VectorRetrieve(
-                k=pool,
-                where=get.where,
-                source=source,
-                max_distance=bound,
-                span=hybrid.span or get.span,
-                **_targets(hybrid, schema),
+                k=pool, where=where, source=source, max_distance=bound, span=hybrid.span or span, **targets
             )
         )
     if hybrid.alpha < 1 and hybrid.query:
-        children.append(_bm25_retrieve(get, hybrid, pool))
-    explain = "explainScore" in get.additional_names()
+        children.append(bm25_retrieve(hybrid, pool, where, span, explain))
     return Fuse(
         hybrid.fusion_type,
         hybrid.alpha,
         hybrid.max_vector_distance,
         explain,
         children=children,
-        span=hybrid.span or get.span,
+        span=hybrid.span or span,
     )
 
 
