@@ -20,7 +20,7 @@ from .errors import SchemaError, StorageError
 from .store.collection import Collection
 from .store.definition import capitalize_class_name, normalize_definition
 from .store.guard import DatabaseGuard
-from .store.references import check_targets, redefine, with_reference_property
+from .store.references import check_settings_only, check_targets, redefine, with_reference_property
 from .store.replay import replay_delete, replay_put, replay_tenants
 
 if TYPE_CHECKING:  # at run time these load lazily: torch stays out of `import rankql.runtime`
@@ -123,7 +123,7 @@ class Database:
             collection._peers = self._collections.get
             self._collections[collection.name] = collection
             self._schema_version += 1
-        elif op == "define":  # a reference property added (store/references.py)
+        elif op == "define":  # a reference property added, or settings changed (store/references.py)
             redefine(self._collections[header["class"]], header["definition"])
             self._schema_version += 1
         elif op == "drop":
@@ -264,6 +264,22 @@ class Database:
             guard.log({"op": "define", "class": collection.name, "definition": definition})
             with guard.exclusive():
                 redefine(collection, definition)
+                self._schema_version += 1
+        guard.logged()
+
+    def update_collection_settings(self, class_name: str, definition: dict) -> None:
+        """Swap in a class definition that differs from the current one only in settings nothing indexed
+        depends on (the description, autoTenantCreation/-Activation, server-side extras), logged so that
+        the change survives a crash as every other write does."""
+        self._check_open()
+        guard = self._guard
+        with guard.writing():
+            collection = self.collection(class_name)
+            proposed = normalize_definition(definition, self._registered_names())
+            check_settings_only(collection.definition, proposed)
+            guard.log({"op": "define", "class": collection.name, "definition": proposed})
+            with guard.exclusive():
+                redefine(collection, proposed)
                 self._schema_version += 1
         guard.logged()
 

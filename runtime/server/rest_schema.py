@@ -12,7 +12,7 @@ from ..database import Database
 from ..errors import SchemaError
 from ..models import DEFAULT_EMBEDDING_MODEL
 from ..store.definition import BUILTIN_MODULES
-from ..store.references import reference_targets
+from ..store.references import SETTINGS_ONLY, check_settings_only, reference_targets
 from .rest import GRPC_MAX_MESSAGE_SIZE, NODE_NAME, WEAVIATE_VERSION, RestState, WireError
 from .wire_schema import shown_vectorizer, to_rankql
 from .wire_shown import to_wire
@@ -155,18 +155,11 @@ def _replace_definition(state: RestState, name: str, wire: dict, what: str) -> d
     proposed = normalize_definition(to_rankql(wire, substitute=substitute), db._registered_names())
     if proposed["class"] != current["class"]:
         raise WireError(f"class name in the body ('{proposed['class']}') differs from the path ('{name}')")
-    if ("multiTenancyConfig" in proposed) != (
-        "multiTenancyConfig" in current
-    ):  # Weaviate's validateUpdatingMT
-        word = "disabling" if "multiTenancyConfig" in current else "enabling"
-        raise SchemaError(f"{word} multi-tenancy for an existing class is not supported")
-    kept = ("description", "wireConfig", "multiTenancyConfig")  # autoTenantCreation/-Activation may change
-    if _without(proposed, *kept) == _without(current, *kept):
-        collection.definition = proposed  # a description or a setting rankql only shows back
-        for tenant in collection.tenant_shards.items.values() if collection.tenant_shards else ():
-            if tenant.shard is not None:
-                tenant.shard.definition = proposed
-        return to_wire(proposed)
+    if ("multiTenancyConfig" in proposed) != ("multiTenancyConfig" in current):
+        check_settings_only(current, proposed)  # Weaviate's validateUpdatingMT words it
+    if _without(proposed, *SETTINGS_ONLY) == _without(current, *SETTINGS_ONLY):
+        db.update_collection_settings(name, proposed)  # a description or a setting rankql only shows back
+        return to_wire(collection.definition)
     tenants = collection.tenant_shards
     if len(collection) == 0 and not (tenants and tenants.items):
         # nothing indexed yet (and no tenant, loaded or not): the class is made again with the new definition

@@ -18,7 +18,7 @@ def vector(n: int) -> list[float]:
     return [float(n % 7), float(n % 5) + 1.0, float(n % 3), 1.0]
 
 
-def main(path: str, durability: str, first: int, count: int) -> None:
+def main(path: str, durability: str, first: int, count: int, description: str | None = None) -> None:
     db = Database(path, durability=durability)
     print("open", flush=True)
     if count:
@@ -29,8 +29,13 @@ def main(path: str, durability: str, first: int, count: int) -> None:
         ]
         c.insert_many(batch)
         print("ack", flush=True)
+    if description is not None:  # a settings change after the inserts, logged as one record of its own
+        db.update_collection_settings(
+            "Note", {**db.collection("Note").definition, "description": description}
+        )
+        print("described", flush=True)
     time.sleep(60)  # killed by the parent long before
 
 
 if __name__ == "__main__":
-    main(sys.argv[1], sys.argv[2], int(sys.argv[3]), int(sys.argv[4]))
+    main(sys.argv[1], sys.argv[2], int(sys.argv[3]), int(sys.argv[4]), *sys.argv[5:6])
