@@ -182,6 +182,13 @@ def check_write(collection: Any, name: str, beacons: list[str], kept: list[str] 
                 + " or ".join(targets)
             )
         classes = [cls] if cls is not None else targets
+        if "multiTenancyConfig" not in collection.definition and all(
+            (peer := peers(c)) is not None and "multiTenancyConfig" in peer.definition for c in classes
+        ):  # Weaviate's validateReferenceMultiTenancy: such a reference never finds its object
+            raise ValueProblem(
+                "invalid reference: cannot reference a multi-tenant enabled class from a non multi-tenant "
+                "enabled class"
+            )
         found = any(
             (peer := (collection if c == collection.name else peers(c))) is not None
             and peer.doc_id_of(ident) is not None

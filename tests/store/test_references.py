@@ -255,3 +255,23 @@ def test_references_in_group_hits_are_refused_in_words_that_say_so() -> None:
     assert got["errors"][0]["message"] == (
         'rankql does not return references of grouped objects ("inCountry" in hits)'
     )
+
+
+def test_a_class_without_tenants_cannot_reference_one_with_tenants_in_weaviate_words() -> None:
+    db = Database()
+    db.create_collection(
+        {
+            "class": "Shop",
+            "multiTenancyConfig": {"enabled": True},
+            "properties": [{"name": "name", "dataType": ["text"]}],
+        }
+    )
+    db.create_collection({"class": "Brand", "properties": [{"name": "soldAt", "dataType": ["Shop"]}]})
+    db["Shop"].tenants.create(["north"])
+    shop = db["Shop"].with_tenant("north").insert({"properties": {"name": "corner"}})
+    result = db["Brand"].insert_many([{"properties": {"soldAt": [beacon("Shop", shop)]}}])
+    assert not result.ok
+    assert "cannot reference a multi-tenant enabled class from a non multi-tenant enabled class" in (
+        result.errors[0].error
+    )
+    assert db["Brand"].insert_many([{"properties": {}}]).ok  # objects without the reference are kept
