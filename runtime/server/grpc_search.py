@@ -185,8 +185,6 @@ def _near_text(msg: Any) -> ast.NearText:
 
 def _hybrid(msg: Any) -> ast.Hybrid:
     _check_selection(msg, "hybrid")
-    if msg.HasField("near_vector") and vectors_for_targets(msg.near_vector, "hybrid", float32s):
-        raise NotSupported("hybrid: rankql takes one vector for every target of hybrid, not one per target")
     searches = _hybrid_sub_search(msg)
     vector = decode_vector(msg, "hybrid")
     if searches is not None and vector:  # parse_search_request.go's words
@@ -218,6 +216,11 @@ def _hybrid_sub_search(msg: Any) -> ast.NearText | ast.NearVector | None:
     if msg.HasField("near_text"):
         return _near_text(msg.near_text)
     if msg.HasField("near_vector"):
+        per_target = vectors_for_targets(msg.near_vector, "hybrid", float32s)
+        if per_target is not None:  # one vector per target: hybrid's targets say which and how to combine
+            return ast.NearVector(
+                vector_per_target=per_target, **_distance_certainty(msg.near_vector, "hybrid near_vector")
+            )
         vector = decode_vector(msg.near_vector, "hybrid")
         if not vector:
             raise InvalidRequest("hybrid: near_vector needs a vector")

@@ -135,6 +135,40 @@ def test_multi_target_combinations_match_the_graphql_query(client, products, tar
     assert distances == sorted(distances)
 
 
+@pytest.mark.parametrize(
+    ("target", "graphql"),
+    [
+        (["text", "image"], 'targetVectors: ["text", "image"]'),
+        (
+            TargetVectors.sum(["text", "image"]),
+            'targets: {targetVectors: ["text", "image"], combinationMethod: sum}',
+        ),
+    ],
+)
+def test_hybrid_with_one_vector_per_target_matches_the_graphql_query(
+    client, products, target, graphql
+) -> None:
+    text_query = client.rankql_server.db.collection("Product").embed_queries(["a seat"], "text")[0].tolist()
+    got = products.query.hybrid(
+        "legs",
+        vector={"text": text_query, "image": [0.0, 1.0]},
+        target_vector=target,
+        alpha=0.5,
+        limit=4,
+        return_metadata=MetadataQuery(score=True),
+    )
+    per_target = f"vectorPerTarget: {{text: {text_query}, image: [0.0, 1.0]}}"
+    expected = gql(
+        client.rankql_server.db,
+        f'hybrid: {{query: "legs", alpha: 0.5, {graphql}, searches: {{nearVector: {{{per_target}}}}}}}, limit: 4',
+        "name _additional { score }",
+        cls="Product",
+    )
+    assert _names(got) == [o["name"] for o in expected]
+    scores = [o.metadata.score for o in got.objects]
+    assert scores == pytest.approx([float(o["_additional"]["score"]) for o in expected], rel=1e-5)
+
+
 def test_hybrid_and_near_object_take_a_target(products) -> None:
     got = products.query.hybrid("legs", target_vector="text", alpha=0.5, limit=2)
     assert set(_names(got)) <= {"Chair", "Table"}
