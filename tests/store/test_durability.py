@@ -68,7 +68,8 @@ def test_a_settings_change_acknowledged_before_kill_9_is_there(tmp_path: Path) -
     with Database(path) as db:  # replayed from the log: no checkpoint was made after the change
         assert db.collection("Note").definition["description"] == "short notes"
         assert len(db.collection("Note")) == 3
-    _kill(_child(path, "durable", 3, 1, "notes"))  # over a checkpoint (close() above made one)
+    # over a checkpoint (close() above made one) and a log tail
+    _kill(_child(path, "durable", 3, 1, "notes", wait_for="described"))
     with Database(path) as db:
         assert db.collection("Note").definition["description"] == "notes"
 
