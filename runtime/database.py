@@ -19,8 +19,9 @@ from .arguments import check_database_arguments
 from .errors import SchemaError, StorageError
 from .store.collection import Collection
 from .store.definition import capitalize_class_name, normalize_definition
+from .store.definition_update import check_update
 from .store.guard import DatabaseGuard
-from .store.references import check_settings_only, check_targets, redefine, with_reference_property
+from .store.references import check_targets, redefine, with_reference_property
 from .store.replay import replay_delete, replay_put, replay_tenants
 
 if TYPE_CHECKING:  # at run time these load lazily: torch stays out of `import rankql.runtime`
@@ -269,14 +270,15 @@ class Database:
 
     def update_collection_settings(self, class_name: str, definition: dict) -> None:
         """Swap in a class definition that differs from the current one only in settings nothing indexed
-        depends on (the description, autoTenantCreation/-Activation, server-side extras), logged so that
-        the change survives a crash as every other write does."""
+        depends on (the description, autoTenantCreation/-Activation, BM25 k1/b and stopwords, the vector
+        index's ef and flatSearchCutoff: Weaviate's mutable settings), logged so that the change survives
+        a crash as every other write does."""
         self._check_open()
         guard = self._guard
         with guard.writing():
             collection = self.collection(class_name)
             proposed = normalize_definition(definition, self._registered_names())
-            check_settings_only(collection.definition, proposed)
+            check_update(collection.definition, proposed)
             guard.log({"op": "define", "class": collection.name, "definition": proposed})
             with guard.exclusive():
                 redefine(collection, proposed)

@@ -12,7 +12,8 @@ from ..database import Database
 from ..errors import SchemaError
 from ..models import DEFAULT_EMBEDDING_MODEL
 from ..store.definition import BUILTIN_MODULES
-from ..store.references import SETTINGS_ONLY, check_settings_only, reference_targets
+from ..store.definition_update import check_update
+from ..store.references import reference_targets
 from .rest import GRPC_MAX_MESSAGE_SIZE, NODE_NAME, WEAVIATE_VERSION, RestState, WireError
 from .wire_schema import shown_vectorizer, to_rankql
 from .wire_shown import to_wire
@@ -134,11 +135,7 @@ async def class_delete(state: RestState, request: Request) -> Response:
     return Response(status_code=200)
 
 
-def _without(definition: dict, *keys: str) -> dict:
-    return {k: v for k, v in definition.items() if k not in keys}
-
-
-def _replace_definition(state: RestState, name: str, wire: dict, what: str) -> dict:
+def _replace_definition(state: RestState, name: str, wire: dict) -> dict:
     """A new definition for an existing class: only what rankql can apply without re-indexing changes."""
     from ..store.definition import normalize_definition
 
@@ -155,30 +152,23 @@ def _replace_definition(state: RestState, name: str, wire: dict, what: str) -> d
     proposed = normalize_definition(to_rankql(wire, substitute=substitute), db._registered_names())
     if proposed["class"] != current["class"]:
         raise WireError(f"class name in the body ('{proposed['class']}') differs from the path ('{name}')")
-    if ("multiTenancyConfig" in proposed) != ("multiTenancyConfig" in current):
-        check_settings_only(current, proposed)  # Weaviate's validateUpdatingMT words it
-    if _without(proposed, *SETTINGS_ONLY) == _without(current, *SETTINGS_ONLY):
-        db.update_collection_settings(name, proposed)  # a description or a setting rankql only shows back
-        return to_wire(collection.definition)
     tenants = collection.tenant_shards
-    if len(collection) == 0 and not (tenants and tenants.items):
-        # nothing indexed yet (and no tenant, loaded or not): the class is made again with the new definition
-        db.delete_collection(current["class"])
-        return to_wire(db.create_collection(proposed).definition)
-    raise WireError(
-        f"{what} of class '{current['class']}' cannot be changed while it holds objects"
-        + (" or tenants" if tenants else "")
-        + ": rankql would have "
-        "to index them again; create a new class and import the objects into it"
-    )
+    empty = len(collection) == 0 and not (tenants and tenants.items)
+    if empty and ("multiTenancyConfig" in proposed) == ("multiTenancyConfig" in current):
+        try:
+            check_update(current, proposed)
+        except SchemaError:
+            # nothing indexed yet (and no tenant, loaded or not): the class is made again as defined now
+            db.delete_collection(current["class"])
+            return to_wire(db.create_collection(proposed).definition)
+    db.update_collection_settings(name, proposed)  # Weaviate's mutable settings, or its error
+    return to_wire(collection.definition)
 
 
 async def class_put(state: RestState, request: Request) -> Response:
     body = await state.json(request)
     name = request.path_params["class_name"]
-    return JSONResponse(
-        await state.write(_replace_definition, state, name, body, "the vector or keyword settings")
-    )
+    return JSONResponse(await state.write(_replace_definition, state, name, body))
 
 
 async def property_post(state: RestState, request: Request) -> Response:
@@ -207,7 +197,7 @@ async def property_post(state: RestState, request: Request) -> Response:
             config.setdefault(vectorizer, {"skip": False, "vectorizePropertyName": False})
             incoming["moduleConfig"] = config
         wire["properties"].append(incoming)
-        shown = _replace_definition(state, name, wire, "the properties")
+        shown = _replace_definition(state, name, wire)
         return next(p for p in shown["properties"] if p["name"] == prop["name"])
 
     return JSONResponse(await state.write(add))

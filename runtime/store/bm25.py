@@ -59,6 +59,14 @@ class Bm25Index:
     def __len__(self) -> int:
         return self.count
 
+    def set_parameters(self, k1: float, b: float, stopwords: Stopwords) -> None:
+        """New k1, b and stopwords (read at query time only): the memoised contributions and query terms
+        made with the old ones are dropped."""
+        self.k1, self.b = float(k1), float(b)
+        self.stopwords = stopwords
+        self._cache = TermCache()
+        self._terms = QueryTerms(stopwords)
+
     @property
     def capacity(self) -> int:
         return self.size

@@ -13,12 +13,12 @@ from rankql.dsl.schema import ClassSchema
 from ..errors import ObjectError, SearchError, TenantError
 from .bm25 import Bm25Index, not_searchable
 from .definition import class_schema
+from .definition_update import keyword_settings
 from .definition_vectors import as_class_definition, unknown_target
 from .filters import evaluate
 from .guard import DatabaseGuard
 from .objects import BatchResult, ObjectTable
 from .references import as_json, change_references, given_beacons, is_reference_type
-from .stopwords import Stopwords
 from .tenants import HOT, TenantsApi, not_active, not_found, with_tenant_refused, without_tenant
 from .thresholds import PAGE_ROWS
 from .values import show
@@ -31,12 +31,9 @@ _FLOAT32 = np.dtype(np.float32)
 
 def _keyword_parts(definition: dict) -> tuple[Any, Any]:
     """A fresh Bm25Index and the Stopwords of the class."""
-    inverted = definition["invertedIndexConfig"]
-    stop = inverted["stopwords"]
-    stopwords = Stopwords(stop["preset"], stop["additions"], stop["removals"])
+    k1, b, stopwords = keyword_settings(definition)
     fields = {p["name"]: p["tokenization"] for p in definition["properties"] if p["indexSearchable"]}
-    bm25 = inverted["bm25"]
-    return Bm25Index(fields, k1=float(bm25["k1"]), b=float(bm25["b"]), stopwords=stopwords), stopwords
+    return Bm25Index(fields, k1=k1, b=b, stopwords=stopwords), stopwords
 
 
 def _batch(objects: Any) -> list:

@@ -15,6 +15,7 @@ from typing import Any
 from rankql.dsl.references import beacon
 
 from ..errors import SchemaError
+from .definition_update import apply_settings
 from .values import ValueProblem, show
 
 _CLASS = re.compile(r"^[A-Z][_0-9A-Za-z]*$")
@@ -266,30 +267,6 @@ def with_reference_property(definition: dict, prop: Any, modules: Any) -> dict:
     return normalize_definition(proposed, modules)
 
 
-# Parts of a definition no index depends on: a class holding objects may change them in place.
-SETTINGS_ONLY = ("description", "wireConfig", "multiTenancyConfig")
-
-
-def check_settings_only(current: dict, proposed: dict) -> None:
-    """SchemaError unless `proposed` differs from `current` only in SETTINGS_ONLY (multi-tenancy may not be
-    switched on or off: Weaviate's validateUpdatingMT)."""
-    if proposed.get("class") != current.get("class"):
-        raise SchemaError(f"class name '{proposed.get('class')}' differs from '{current.get('class')}'")
-    if ("multiTenancyConfig" in proposed) != ("multiTenancyConfig" in current):
-        word = "disabling" if "multiTenancyConfig" in current else "enabling"
-        raise SchemaError(f"{word} multi-tenancy for an existing class is not supported")
-
-    def rest(definition: dict) -> dict:
-        return {k: v for k, v in definition.items() if k not in SETTINGS_ONLY}
-
-    if rest(proposed) != rest(current):
-        raise SchemaError(
-            f"only the description and the auto-tenant settings of class '{current['class']}' can be "
-            "changed in place",
-            hint="properties, vectors and index settings need a new class: create it and import the objects",
-        )
-
-
 def redefine(collection: Any, definition: dict) -> None:
     """Swap in a definition that adds reference properties or changes settings only (nothing indexed
     changes)."""
@@ -297,6 +274,7 @@ def redefine(collection: Any, definition: dict) -> None:
     collection._props = {p["name"]: p for p in definition["properties"]}
     collection._types = {p["name"]: p["dataType"][0] for p in definition["properties"]}
     collection._refs = frozenset(n for n, t in collection._types.items() if is_reference_type(t))
+    apply_settings(collection, definition)
     shards = getattr(collection, "tenant_shards", None)
     for tenant in shards.items.values() if shards is not None else ():
         if tenant.shard is not None:  # a COLD tenant's shard takes it when loaded (TenantShards.attach)

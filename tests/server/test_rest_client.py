@@ -75,6 +75,33 @@ def test_create_with_configure_helpers_and_read_config_back(client, db: Database
     assert not client.collections.exists("Article") and "Article" not in db
 
 
+def test_config_update_of_a_class_with_objects(client, db: Database) -> None:
+    docs = client.collections.create(
+        "Doc",
+        properties=[wvc.Property(name="body", data_type=wvc.DataType.TEXT)],
+        vector_config=wvc.Configure.Vectors.self_provided(),
+    )
+    docs.data.insert({"body": "a cat on a mat"}, vector=[1.0, 0.0])
+    docs.config.update(
+        description="notes",
+        inverted_index_config=wvc.Reconfigure.inverted_index(bm25_k1=1.5, bm25_b=0.5),
+        vector_config=wvc.Reconfigure.Vectors.update(
+            name="default", vector_index_config=wvc.Reconfigure.VectorIndex.hnsw(ef=77)
+        ),
+    )
+    config = docs.config.get()
+    assert config.description == "notes" and config.inverted_index_config.bm25.k1 == 1.5
+    assert config.vector_config["default"].vector_index_config.ef == 77
+    assert (
+        db.collection("Doc").bm25_params == {"k1": 1.5, "b": 0.5}
+        and db.collection("Doc").vectors.hnsw.ef == 77
+    )
+    with pytest.raises(
+        weaviate.exceptions.UnexpectedStatusCodeError, match="cannot be changed while it holds"
+    ):
+        docs.config.add_property(wvc.Property(name="year", data_type=wvc.DataType.INT))
+
+
 def test_create_from_dict_with_a_foreign_vectorizer(client) -> None:
     definition = {
         "class": "Doc",

@@ -11,7 +11,7 @@ import sys
 from pathlib import Path
 
 import pytest
-from rankql.runtime import Database, SchemaError, StorageError
+from rankql.runtime import Database, StorageError
 from rankql.runtime.store import persist
 from rankql.runtime.store.wal import MAGIC, read_records
 
@@ -72,18 +72,6 @@ def test_a_settings_change_acknowledged_before_kill_9_is_there(tmp_path: Path) -
     _kill(_child(path, "durable", 3, 1, "notes", wait_for="described"))
     with Database(path) as db:
         assert db.collection("Note").definition["description"] == "notes"
-
-
-def test_only_settings_change_in_place(tmp_path: Path) -> None:
-    with Database() as db:
-        c = db.create_collection(durable_child.DEFINITION)
-        c.insert({"properties": {"title": "a", "n": 1}, "vector": durable_child.vector(1)})
-        changed = {**c.definition, "properties": c.definition["properties"][:1]}
-        with pytest.raises(SchemaError, match="only the description and the auto-tenant settings"):
-            db.update_collection_settings("Note", changed)
-        with pytest.raises(SchemaError, match="enabling multi-tenancy"):
-            db.update_collection_settings("Note", {**c.definition, "multiTenancyConfig": {"enabled": True}})
-        assert c.definition == db.collection("Note").definition and "description" not in c.definition
 
 
 def _log(path: Path) -> Path:

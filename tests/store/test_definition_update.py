@@ -1,0 +1,114 @@
+"""A class that holds objects changes the settings Weaviate lets change (BM25 k1/b and stopwords, ef,
+flatSearchCutoff, the description): queries follow at once, a reopened folder keeps them, and every other
+change is refused in Weaviate's words or says what to do."""
+
+from __future__ import annotations
+
+import copy
+
+import pytest
+from rankql.runtime import Database, SchemaError
+
+DEFINITION = {
+    "class": "Doc",
+    "vectorizer": "none",
+    "properties": [{"name": "body", "dataType": ["text"]}],
+}
+BODIES = ["the cat sat on the mat", "a cat and a cat and a dog", "dogs bark at the mailman", "the end"]
+
+
+def _filled(path=None) -> Database:
+    db = Database(path)
+    db.create_collection(DEFINITION).insert_many(
+        [{"properties": {"body": b}, "vector": [1.0, float(i)]} for i, b in enumerate(BODIES)]
+    )
+    return db
+
+
+def _bm25(db: Database, query: str = "cat the") -> list[tuple[str, str]]:
+    answer = db.query(f'{{ Get {{ Doc(bm25: {{query: "{query}"}}) {{ body _additional {{ score }} }} }} }}')
+    assert "errors" not in answer, answer
+    return [(row["body"], row["_additional"]["score"]) for row in answer["data"]["Get"]["Doc"]]
+
+
+def _changed(db: Database, **inverted) -> dict:
+    definition = copy.deepcopy(db.collection("Doc").definition)
+    definition["invertedIndexConfig"].update(inverted)
+    return definition
+
+
+def test_bm25_and_stopwords_apply_at_once_as_a_class_made_with_them() -> None:
+    db = _filled()
+    before = _bm25(db)
+    settings = {
+        "bm25": {"k1": 2.0, "b": 0.2},
+        "stopwords": {"preset": "none", "additions": None, "removals": None},
+    }
+    db.update_collection_settings("Doc", _changed(db, **settings))
+    fresh = Database()
+    fresh.create_collection({**DEFINITION, "invertedIndexConfig": settings}).insert_many(
+        [{"properties": {"body": b}, "vector": [1.0, float(i)]} for i, b in enumerate(BODIES)]
+    )
+    assert _bm25(db) == _bm25(fresh) != before  # "the" now counts, and k1/b weigh it differently
+
+
+def test_ef_and_flat_search_cutoff_reach_the_physical_plan() -> None:
+    db = _filled()
+    query = '{ Get { Doc(nearVector: {vector: [1, 0]}, limit: 2, where: {path: ["body"], operator: Like, valueText: "*"}) { body } } }'
+    assert "flatSearchCutoff" in db.explain(query) and "ef=100" in db.explain(query)
+    definition = copy.deepcopy(db.collection("Doc").definition)
+    definition["vectorIndexConfig"].update(ef=321, flatSearchCutoff=1)
+    db.update_collection_settings("Doc", definition)
+    shown = db.explain(query)
+    assert "allowed <= 1 (flatSearchCutoff)" in shown and "ef=321" in shown
+    assert db.collection("Doc").vectors.hnsw.ef == 321
+
+
+def test_settings_survive_the_log_and_a_checkpoint(tmp_path) -> None:
+    path = tmp_path / "db"
+    db = _filled(path)
+    db.update_collection_settings("Doc", _changed(db, bm25={"k1": 0.5, "b": 1.0}))
+    changed = _bm25(db)
+    db.close()
+    with Database(path) as again:  # from the checkpoint close() made
+        assert _bm25(again) == changed
+        assert again.collection("Doc").definition["invertedIndexConfig"]["bm25"] == {"k1": 0.5, "b": 1.0}
+
+
+@pytest.mark.parametrize(
+    ("change", "message"),
+    [
+        (
+            lambda d: d["vectorIndexConfig"].update(distance="dot"),
+            'distance is immutable: attempted change from "cosine" to "dot"',
+        ),
+        (
+            lambda d: d["vectorIndexConfig"].update(maxConnections=8),
+            'maxConnections is immutable: attempted change from "32" to "8"',
+        ),
+        (
+            lambda d: d.update(vectorIndexType="flat"),
+            'vector index type is immutable: attempted change from "hnsw" to "flat"',
+        ),
+        (
+            lambda d: d["invertedIndexConfig"].update(indexNullState=True),
+            '"indexNullState" setting is immutable. Value changed from "false" to "true"',
+        ),
+        (
+            lambda d: d["properties"].append({"name": "extra", "dataType": ["int"]}),
+            "cannot be changed while it holds objects",
+        ),
+        (
+            lambda d: d.update(multiTenancyConfig={"enabled": True}),
+            "enabling multi-tenancy for an existing class is not supported",
+        ),
+    ],
+)
+def test_other_changes_are_refused_and_nothing_changes(change, message: str) -> None:
+    db = _filled()
+    before = copy.deepcopy(db.collection("Doc").definition)
+    proposed = copy.deepcopy(before)
+    change(proposed)
+    with pytest.raises(SchemaError, match=message.replace("(", r"\(").replace(")", r"\)")):
+        db.update_collection_settings("Doc", proposed)
+    assert db.collection("Doc").definition == before
