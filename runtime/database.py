@@ -19,9 +19,9 @@ from .arguments import check_database_arguments
 from .errors import SchemaError, StorageError
 from .store.collection import Collection
 from .store.definition import capitalize_class_name, normalize_definition
-from .store.definition_update import check_update
+from .store.definition_update import check_update, redefine, with_property
 from .store.guard import DatabaseGuard
-from .store.references import check_targets, redefine, with_reference_property
+from .store.references import check_targets, reference_targets
 from .store.replay import replay_delete, replay_put, replay_tenants
 
 if TYPE_CHECKING:  # at run time these load lazily: torch stays out of `import rankql.runtime`
@@ -124,7 +124,7 @@ class Database:
             collection._peers = self._collections.get
             self._collections[collection.name] = collection
             self._schema_version += 1
-        elif op == "define":  # a reference property added, or settings changed (store/references.py)
+        elif op == "define":  # a property added, or settings changed (store/definition_update.py)
             redefine(self._collections[header["class"]], header["definition"])
             self._schema_version += 1
         elif op == "drop":
@@ -253,20 +253,30 @@ class Database:
         guard.logged()
         return collection
 
-    def add_reference_property(self, class_name: str, prop: dict) -> None:
-        """Add a cross-reference property (e.g. {"name": "inCity", "dataType": ["City"]}) to a class, also
-        one that holds objects (no index changes)."""
+    def add_property(self, class_name: str, prop: dict) -> None:
+        """Add a property (e.g. {"name": "body", "dataType": ["text"]}) to a class, also one that holds
+        objects: those have no value for it, as in Weaviate (collection.config.add_property); objects
+        written later are indexed and vectorized with it."""
         self._check_open()
         guard = self._guard
         with guard.writing():
             collection = self.collection(class_name)
-            definition = with_reference_property(collection.definition, prop, self._registered)
+            definition = with_property(collection.definition, prop, self._registered_names())
             check_targets(definition, self._collections.__contains__)
             guard.log({"op": "define", "class": collection.name, "definition": definition})
             with guard.exclusive():
                 redefine(collection, definition)
                 self._schema_version += 1
         guard.logged()
+
+    def add_reference_property(self, class_name: str, prop: dict) -> None:
+        """add_property for a cross-reference property (e.g. {"name": "inCity", "dataType": ["City"]})."""
+        if not isinstance(prop, dict) or reference_targets(prop.get("dataType")) is None:
+            raise SchemaError(
+                f"only a cross-reference property can be added with add_reference_property, got {prop!r}",
+                hint='e.g. {"name": "inCity", "dataType": ["City"]}; add_property adds any property',
+            )
+        self.add_property(class_name, prop)
 
     def update_collection_settings(self, class_name: str, definition: dict) -> None:
         """Swap in a class definition that differs from the current one only in settings nothing indexed

@@ -11,7 +11,7 @@ from starlette.responses import JSONResponse, Response
 from ..database import Database
 from ..errors import SchemaError
 from ..models import DEFAULT_EMBEDDING_MODEL
-from ..store.definition import BUILTIN_MODULES
+from ..store.definition import BUILTIN_MODULES, normalize_definition
 from ..store.definition_update import check_update
 from ..store.references import reference_targets
 from .rest import GRPC_MAX_MESSAGE_SIZE, NODE_NAME, WEAVIATE_VERSION, RestState, WireError
@@ -135,21 +135,24 @@ async def class_delete(state: RestState, request: Request) -> Response:
     return Response(status_code=200)
 
 
-def _replace_definition(state: RestState, name: str, wire: dict) -> dict:
-    """A new definition for an existing class: only what rankql can apply without re-indexing changes."""
-    from ..store.definition import normalize_definition
-
-    db = state.db
-    collection = _find(db, name)
-    if collection is None:
-        raise WireError(f"class '{name}' not found", 404)
-    current = collection.definition
+def _from_wire(db: Database, current: dict, wire: dict) -> dict:
+    """A class as the wire shows it, in rankql's normalized form (vectorizers substituted as `current`'s)."""
     extras = current.get("wireConfig") or {}
     substitute = bool(extras.get("substituted")) or any(
         kept.get("substituted") for kept in (extras.get("vectorConfig") or {}).values()
     )
     # Rerankers registered on the database are modules the definition may name.
-    proposed = normalize_definition(to_rankql(wire, substitute=substitute), db._registered_names())
+    return normalize_definition(to_rankql(wire, substitute=substitute), db._registered_names())
+
+
+def _replace_definition(state: RestState, name: str, wire: dict) -> dict:
+    """A new definition for an existing class: only what rankql can apply without re-indexing changes."""
+    db = state.db
+    collection = _find(db, name)
+    if collection is None:
+        raise WireError(f"class '{name}' not found", 404)
+    current = collection.definition
+    proposed = _from_wire(db, current, wire)
     if proposed["class"] != current["class"]:
         raise WireError(f"class name in the body ('{proposed['class']}') differs from the path ('{name}')")
     tenants = collection.tenant_shards
@@ -186,18 +189,17 @@ async def property_post(state: RestState, request: Request) -> Response:
         wire = to_wire(collection.definition)
         if any(p["name"].lower() == prop["name"].lower() for p in wire["properties"]):
             raise SchemaError(f"property '{prop['name']}' already exists in class '{wire['class']}'")
-        if len(collection) and reference_targets(prop.get("dataType")) is not None:
-            state.db.add_reference_property(collection.name, prop)  # no index to rebuild for a reference
-            shown = to_wire(collection.definition)
-            return next(p for p in shown["properties"] if p["name"] == prop["name"])
         incoming = dict(prop)
         vectorizer = shown_vectorizer(collection.definition)
-        if vectorizer != "none":  # Weaviate fills the vectorizer's per-property settings in
+        if vectorizer != "none" and reference_targets(prop.get("dataType")) is None:
+            # Weaviate fills the vectorizer's per-property settings in
             config = dict(incoming.get("moduleConfig") or {})
             config.setdefault(vectorizer, {"skip": False, "vectorizePropertyName": False})
             incoming["moduleConfig"] = config
         wire["properties"].append(incoming)
-        shown = _replace_definition(state, name, wire)
+        added = _from_wire(state.db, collection.definition, wire)["properties"][-1]
+        state.db.add_property(collection.name, added)  # objects already there have no value for it
+        shown = to_wire(collection.definition)
         return next(p for p in shown["properties"] if p["name"] == prop["name"])
 
     return JSONResponse(await state.write(add))

@@ -59,6 +59,13 @@ class Bm25Index:
     def __len__(self) -> int:
         return self.count
 
+    def add_field(self, name: str, tokenization: str) -> None:
+        """A new searchable property, empty for every document indexed so far."""
+        field = FieldPostings(tokenization)
+        field.ensure_docs(len(self.alive))
+        self.fields[name] = field
+        self.version += 1
+
     def set_parameters(self, k1: float, b: float, stopwords: Stopwords) -> None:
         """New k1, b and stopwords (read at query time only): the memoised contributions and query terms
         made with the old ones are dropped."""

@@ -1,4 +1,4 @@
-"""Which parts of a class definition may change once it holds objects (Weaviate's UpdateClass rules), and
+"""How a class that holds objects may change (Weaviate's UpdateClass rules and AddClassProperty), and
 applying such a change to the live indexes."""
 
 from __future__ import annotations
@@ -6,7 +6,9 @@ from __future__ import annotations
 from typing import Any
 
 from ..errors import SchemaError
+from .definition import normalize_definition
 from .definition_vectors import as_class_definition
+from .references import is_reference_type
 from .stopwords import Stopwords
 
 # Read at query time only: a class that holds objects may change them (Weaviate's mutable settings).
@@ -93,12 +95,45 @@ def _fixed_part(definition: dict) -> dict:
     return out
 
 
-def apply_settings(collection: Any, definition: dict) -> None:
-    """Make the live indexes of `collection` follow the search settings of `definition`: BM25's k1 and b
-    and stopwords, each vector index's config and ef (physical plans are made again, as a new definition
-    gives a new class schema)."""
+def with_property(definition: dict, prop: Any, modules: Any) -> dict:
+    """The normalized definition of a class after adding `prop` (SchemaError when its name is taken or it
+    is no valid property). Objects already stored have no value for it, as in Weaviate: nothing is indexed
+    again, so a class that holds objects may gain one."""
+    name = prop.get("name") if isinstance(prop, dict) else None
+    if not isinstance(name, str):
+        raise SchemaError(
+            f"a property needs a name and a dataType, got {prop!r}",
+            hint='e.g. {"name": "title", "dataType": ["text"]}',
+        )
+    if any(p["name"].lower() == name.lower() for p in definition["properties"]):
+        raise SchemaError(f"property '{name}' already exists in class '{definition['class']}'")
+    return normalize_definition({**definition, "properties": [*definition["properties"], prop]}, modules)
+
+
+def redefine(collection: Any, definition: dict) -> None:
+    """Swap in a definition made by with_property or allowed by check_update, in `collection` and its
+    loaded tenants (a COLD tenant's shard takes it when loaded: TenantShards.attach)."""
+    collection.definition = definition
+    collection._props = {p["name"]: p for p in definition["properties"]}
+    collection._types = {p["name"]: p["dataType"][0] for p in definition["properties"]}
+    collection._refs = frozenset(n for n, t in collection._types.items() if is_reference_type(t))
+    collection._searchable = [(p["name"], 1.0) for p in definition["properties"] if p["indexSearchable"]]
+    _apply(collection, definition)
+    shards = getattr(collection, "tenant_shards", None)
+    for tenant in shards.items.values() if shards is not None else ():
+        if tenant.shard is not None:
+            redefine(tenant.shard, definition)
+
+
+def _apply(collection: Any, definition: dict) -> None:
+    """Make the live indexes of `collection` follow `definition`: empty postings for a new searchable
+    property, BM25's k1 and b and stopwords, each vector index's config and ef (physical plans are made
+    again, as a new definition gives a new class schema)."""
     bm25 = collection.bm25
     if bm25 is not None:
+        for p in definition["properties"]:
+            if p["indexSearchable"] and p["name"] not in bm25.fields:
+                bm25.add_field(p["name"], p["tokenization"])
         k1, b, stopwords = keyword_settings(definition)
         if (k1, b, stopwords.to_config()) != (bm25.k1, bm25.b, bm25.stopwords.to_config()):
             bm25.set_parameters(k1, b, stopwords)

@@ -15,7 +15,6 @@ from typing import Any
 from rankql.dsl.references import beacon
 
 from ..errors import SchemaError
-from .definition_update import apply_settings
 from .values import ValueProblem, show
 
 _CLASS = re.compile(r"^[A-Z][_0-9A-Za-z]*$")
@@ -244,38 +243,3 @@ def given_beacons(collection: Any, name: str, refs: Any) -> list[str]:
         cls, ident = parse_beacon(text)
         out.append(beacon(targets[0], ident) if cls is None and len(targets) == 1 else text)
     return out
-
-
-# --- a reference property added to a class that holds objects -----------------------------------------
-
-
-def with_reference_property(definition: dict, prop: Any, modules: Any) -> dict:
-    """The normalized definition of a class after adding the reference property `prop` (SchemaError when it
-    is no reference property or its name is taken): a reference needs no index rebuilt, so a class with
-    objects may gain one, as Weaviate's collection.config.add_reference does."""
-    from .definition import normalize_definition
-
-    targets = reference_targets(prop.get("dataType")) if isinstance(prop, dict) else None
-    if targets is None:
-        raise SchemaError(
-            "only a cross-reference property can be added to a class that holds objects",
-            hint='e.g. {"name": "inCity", "dataType": ["City"]}; other properties need a new class',
-        )
-    if any(p["name"].lower() == str(prop.get("name", "")).lower() for p in definition["properties"]):
-        raise SchemaError(f"property '{prop.get('name')}' already exists in class '{definition['class']}'")
-    proposed = {**definition, "properties": [*definition["properties"], prop]}
-    return normalize_definition(proposed, modules)
-
-
-def redefine(collection: Any, definition: dict) -> None:
-    """Swap in a definition that adds reference properties or changes settings only (nothing indexed
-    changes)."""
-    collection.definition = definition
-    collection._props = {p["name"]: p for p in definition["properties"]}
-    collection._types = {p["name"]: p["dataType"][0] for p in definition["properties"]}
-    collection._refs = frozenset(n for n, t in collection._types.items() if is_reference_type(t))
-    apply_settings(collection, definition)
-    shards = getattr(collection, "tenant_shards", None)
-    for tenant in shards.items.values() if shards is not None else ():
-        if tenant.shard is not None:  # a COLD tenant's shard takes it when loaded (TenantShards.attach)
-            redefine(tenant.shard, definition)

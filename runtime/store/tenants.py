@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from ..errors import TenantError
+from .definition_update import redefine
 
 if TYPE_CHECKING:
     from .collection import Collection
@@ -157,9 +158,7 @@ class TenantShards:
             tenant.shard.tenancy = tenant
             tenant.shard._guard = self.root._guard
             tenant.shard._peers = partial(self.peer, tenant=tenant.name)
-            if tenant.shard._refs != self.root._refs:  # a reference property added while it was on disk
-                from .references import redefine
-
+            if tenant.shard.definition != self.root.definition:  # changed while the tenant was on disk
                 redefine(tenant.shard, self.root.definition)
 
     def peer(self, name: str, tenant: str) -> Collection | None:

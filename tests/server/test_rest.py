@@ -107,8 +107,10 @@ def test_schema_delete_put_and_properties(client: httpx.Client, db: Database) ->
     assert [p["name"] for p in db.collection("Article").definition["properties"]][-1] == "body"
     client.post("/v1/objects", json={"class": "Article", "properties": {"title": "x"}, "vector": [1, 0]})
     late = client.post("/v1/schema/Article/properties", json={"name": "extra", "dataType": ["int"]})
-    assert late.status_code == 422
-    assert "cannot be changed while it holds objects" in late.json()["error"][0]["message"]
+    assert late.status_code == 200 and late.json()["name"] == "extra"  # the object has no value for it
+    assert "extra" not in client.get("/v1/objects").json()["objects"][0]["properties"]
+    taken = client.post("/v1/schema/Article/properties", json={"name": "Extra", "dataType": ["int"]})
+    assert taken.status_code == 422 and "already exists" in taken.json()["error"][0]["message"]
     changed = dict(shown, vectorIndexConfig={**shown["vectorIndexConfig"], "distance": "dot"})
     assert client.put("/v1/schema/Article", json=changed).status_code == 422
     assert client.delete("/v1/schema/Article").status_code == 200

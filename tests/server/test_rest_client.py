@@ -96,10 +96,16 @@ def test_config_update_of_a_class_with_objects(client, db: Database) -> None:
         db.collection("Doc").bm25_params == {"k1": 1.5, "b": 0.5}
         and db.collection("Doc").vectors.hnsw.ef == 77
     )
-    with pytest.raises(
-        weaviate.exceptions.UnexpectedStatusCodeError, match="cannot be changed while it holds"
-    ):
-        docs.config.add_property(wvc.Property(name="year", data_type=wvc.DataType.INT))
+    docs.config.add_property(wvc.Property(name="year", data_type=wvc.DataType.INT))
+    docs.data.insert({"body": "a dog", "year": 2024}, vector=[0.0, 1.0])
+    assert [p.name for p in docs.config.get().properties] == ["body", "year"]
+    stored = db.collection("Doc")
+    assert sorted(
+        str(stored.get(u)["properties"].get("year")) for u in map(stored.uuid_of, stored.live_ids())
+    ) == [
+        "2024",
+        "None",
+    ]
 
 
 def test_create_from_dict_with_a_foreign_vectorizer(client) -> None:

@@ -206,9 +206,13 @@ def test_changing_a_multi_tenant_class_keeps_its_tenants_and_follows_weaviates_r
         assert httpx.put(f"{base}/Note", json=wire).status_code == 200
         config = notes.config.get().multi_tenancy_config
         assert config.enabled and config.auto_tenant_creation
-        with pytest.raises(UnexpectedStatusCodeError, match="while it holds objects or tenants"):
-            notes.config.add_property(wvc.config.Property(name="extra", data_type=wvc.config.DataType.TEXT))
+        # a property added to a class with tenants reaches every tenant (Weaviate's add_property)
+        notes.config.add_property(wvc.config.Property(name="extra", data_type=wvc.config.DataType.TEXT))
         assert set(notes.tenants.get()) == {"acme"}
+        acme = notes.with_tenant("acme")
+        acme.data.insert({"body": "x", "extra": "late field"}, vector=[1.0, 0.0])
+        found = acme.query.bm25("late", query_properties=["extra"]).objects
+        assert [o.properties["extra"] for o in found] == ["late field"]
         plain = {"class": "Plain", "multiTenancyConfig": {"enabled": False, "autoTenantCreation": True}}
         refused = httpx.post(base, json=plain)
         assert refused.status_code == 422

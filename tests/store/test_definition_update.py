@@ -112,3 +112,59 @@ def test_other_changes_are_refused_and_nothing_changes(change, message: str) -> 
     with pytest.raises(SchemaError, match=message.replace("(", r"\(").replace(")", r"\)")):
         db.update_collection_settings("Doc", proposed)
     assert db.collection("Doc").definition == before
+
+
+def _rows(db: Database, args: str, fields: str = "body") -> list:
+    answer = db.query(f"{{ Get {{ Doc({args}) {{ {fields} }} }} }}")
+    assert "errors" not in answer, answer
+    return answer["data"]["Get"]["Doc"]
+
+
+@pytest.mark.parametrize("crash", [True, False])
+def test_a_property_added_to_a_class_with_objects_is_empty_for_them_and_indexed_after(
+    tmp_path, crash
+) -> None:
+    db = _filled(tmp_path / "db")
+    db.add_property("Doc", {"name": "title", "dataType": ["text"]})
+    fresh = Database()  # the same objects in a class made with both properties score the same
+    fresh.create_collection({**DEFINITION, "properties": db["Doc"].definition["properties"]}).insert_many(
+        [{"properties": {"body": b}, "vector": [1.0, float(i)]} for i, b in enumerate(BODIES)]
+    )
+    assert _bm25(db) == _bm25(fresh)
+    db["Doc"].insert({"properties": {"body": "a note", "title": "cat facts"}, "vector": [0.5, 0.5]})
+    assert _rows(db, 'bm25: {query: "cat", properties: ["title"]}', "title") == [{"title": "cat facts"}]
+    where = 'where: {path: ["title"], operator: Like, valueText: "*"}'
+    assert _rows(db, where) == [{"body": "a note"}]  # objects stored before have no value for it
+    if crash:
+        db._folder.close()  # the log alone brings the property back
+    else:
+        db.close()  # a checkpoint holds it
+    with Database(tmp_path / "db") as again:
+        assert _rows(again, 'bm25: {query: "cat", properties: ["title"]}', "title") == [
+            {"title": "cat facts"}
+        ]
+        assert _rows(again, where) == [{"body": "a note"}]
+        again["Doc"].insert({"properties": {"title": "dog days"}, "vector": [0.1, 0.9]})
+        assert _rows(again, 'bm25: {query: "dog", properties: ["title"]}', "title") == [{"title": "dog days"}]
+
+
+def test_a_property_added_later_is_vectorized_for_new_objects() -> None:
+    db = Database()
+    db.create_collection(
+        {
+            "class": "Doc",
+            "vectorizer": "text2vec-transformers",
+            "properties": [{"name": "body", "dataType": ["text"]}],
+        }
+    )
+    db.add_property("Doc", {"name": "title", "dataType": ["text"]})
+    assert db["Doc"].object_text({"body": "b", "title": "t"}) == "Doc b t"
+
+
+def test_add_property_refuses_a_taken_name_and_a_bad_type() -> None:
+    db = _filled()
+    with pytest.raises(SchemaError, match="property 'Body' already exists"):
+        db.add_property("Doc", {"name": "Body", "dataType": ["text"]})
+    with pytest.raises(SchemaError, match="unknown data type .integer."):
+        db.add_property("Doc", {"name": "n", "dataType": ["integer"]})
+    assert [p["name"] for p in db["Doc"].definition["properties"]] == ["body"]

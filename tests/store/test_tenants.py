@@ -299,3 +299,20 @@ def test_a_reference_property_added_to_a_class_with_tenants_reaches_every_tenant
                 'operator: Equal, valueText: "Berlin"}) { at { ... on Place { name } } } } }'
             )
             assert got["data"]["Get"]["Doc"] == [{"at": expected}], (tenant, got)
+
+
+def test_a_property_added_while_a_tenant_is_cold_reaches_it_when_hot(tmp_path: Path) -> None:
+    with Database(tmp_path) as db:
+        docs = _doc(db)
+        docs.tenants.create(["A", "B"])
+        docs.with_tenant("A").insert({"properties": {"title": "old"}, "vector": [1.0, 0.0]})
+        docs.tenants.update([{"name": "A", "activityStatus": "COLD"}])
+        db.add_property("Doc", {"name": "note", "dataType": ["text"]})
+        docs.tenants.update([{"name": "A", "activityStatus": "HOT"}])
+        docs.with_tenant("A").insert(
+            {"properties": {"title": "new", "note": "late words"}, "vector": [0.0, 1.0]}
+        )
+        query = '{ Get { Doc(tenant: "A", bm25: {query: "late", properties: ["note"]}) { title note } } }'
+        assert db.query(query)["data"]["Get"]["Doc"] == [{"title": "new", "note": "late words"}]
+    with Database(tmp_path) as db:
+        assert db.query(query)["data"]["Get"]["Doc"] == [{"title": "new", "note": "late words"}]
