@@ -6,16 +6,34 @@ adapters/handlers/grpc/v1 (parse_search_request.go, filters.go, prepare_reply.go
 from __future__ import annotations
 
 import struct
+import time
 from typing import Any
 
 from rankql.dsl import ast
 from rankql.dsl.references import beacon
 from rankql.dsl.schema import ClassSchema, Schema
+from weaviate.proto.v1 import batch_pb2
 
+from ..errors import ObjectError, SchemaError, TenantError
 from .grpc_errors import InvalidRequest
 from .grpc_nested import VALUE_TYPES, all_fields
+from .rest_references import add_batch_reference
 
 # --- batch ------------------------------------------------------------------------------------------
+
+
+def batch_references(db: Any, request: Any) -> Any:
+    """BatchReferences: each reference added as /v1/batch/references adds it; failures by index."""
+    started = time.perf_counter()
+    reply = batch_pb2.BatchReferencesReply()
+    for index, ref in enumerate(request.references):
+        to = beacon(ref.to_collection or None, ref.to_uuid)
+        try:
+            add_batch_reference(db, ref.from_collection, ref.from_uuid.lower(), ref.name, to, ref.tenant)
+        except (ObjectError, SchemaError, TenantError) as exc:
+            reply.errors.add(index=index, error=exc.message)
+    reply.took = time.perf_counter() - started
+    return reply
 
 
 def batch_reference_props(props: Any) -> dict[str, list[str]]:

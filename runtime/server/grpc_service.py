@@ -22,6 +22,7 @@ from .failures import INTERNAL_MESSAGE, error_text, is_client_error
 from .grpc_aggregate import run_aggregate
 from .grpc_batch import batch_delete, embed_batch, prepare_batch, store_batch
 from .grpc_errors import GrpcFailure, InvalidRequest
+from .grpc_references import batch_references
 from .grpc_reply import search_reply
 from .grpc_search import bind_search
 from .grpc_tenants import tenants_get
@@ -90,7 +91,8 @@ class WeaviateService(weaviate_pb2_grpc.WeaviateServicer):
             return _answer(context, "batch delete", batch_delete, self.db, request)
 
     def BatchReferences(self, request: Any, context: grpc.ServicerContext) -> Any:
-        context.abort(grpc.StatusCode.UNIMPLEMENTED, "rankql does not support cross-references yet")
+        with self.lock.writing():
+            return _answer(context, "batch references", batch_references, self.db, request)
 
     def BatchStream(self, request_iterator: Any, context: grpc.ServicerContext) -> Any:
         context.abort(

@@ -74,18 +74,23 @@ def _parse_from(text: Any) -> tuple[str, str, str]:
     return parts[0], parts[1].lower(), parts[2]
 
 
+def add_batch_reference(db: Any, cls: str, uuid: str, prop: str, to: Any, tenant: str | None) -> None:
+    """One reference of a batch (REST /v1/batch/references or gRPC BatchReferences), as Weaviate checks it."""
+    if cls not in db:
+        raise ObjectError(f'source class "{cls}" not found in schema')
+    collection = db.collection(cls).for_tenant(tenant or None)  # the source object's tenant
+    if prop not in collection._props:
+        raise ObjectError(f"property {prop} does not exist for class {collection.name}")
+    collection.add_reference(uuid, prop, to)
+
+
 def _batch_one(state: RestState, item: Any) -> None:
     if not isinstance(item, dict) or "from" not in item or "to" not in item:
         raise ObjectError(
             'a batch reference is {"from": "weaviate://localhost/<Class>/<uuid>/<prop>", "to": beacon}'
         )
     cls, uuid, prop = _parse_from(item["from"])
-    if cls not in state.db:
-        raise ObjectError(f'source class "{cls}" not found in schema')
-    collection = state.db.collection(cls).for_tenant(item.get("tenant"))  # the source object's tenant
-    if prop not in collection._props:
-        raise ObjectError(f"property {prop} does not exist for class {collection.name}")
-    collection.add_reference(uuid, prop, item["to"])
+    add_batch_reference(state.db, cls, uuid, prop, item["to"], item.get("tenant"))
 
 
 def _batch(state: RestState, items: list) -> list[dict]:

@@ -221,3 +221,34 @@ def test_a_batch_embeds_outside_any_lock_so_a_waiting_write_stalls_no_query(monk
         "kittens play",
         "markets fell",
     ]
+
+
+def test_batch_references_over_grpc_add_them_and_report_failures_by_index() -> None:
+    db = Database()
+    db.create_collection({"class": "City", "properties": [{"name": "name", "dataType": ["text"]}]})
+    db.create_collection(
+        {
+            "class": "Person",
+            "properties": [{"name": "name", "dataType": ["text"]}, {"name": "livesIn", "dataType": ["City"]}],
+        }
+    )
+    berlin = db["City"].insert({"properties": {"name": "Berlin"}, "vector": [1.0, 0.0]})
+    ann = db["Person"].insert({"properties": {"name": "Ann"}, "vector": [1.0, 0.0]})
+    missing = "00000000-0000-0000-0000-00000000dead"
+    refs = [
+        batch_pb2.BatchReference(
+            name="livesIn", from_collection="Person", from_uuid=ann, to_collection="City", to_uuid=berlin
+        ),
+        batch_pb2.BatchReference(name="livesIn", from_collection="Person", from_uuid=ann, to_uuid=missing),
+        batch_pb2.BatchReference(name="nope", from_collection="Person", from_uuid=ann, to_uuid=berlin),
+    ]
+    with serve(db) as server, grpc.insecure_channel(f"127.0.0.1:{server.grpc_port}") as channel:
+        stub = weaviate_pb2_grpc.WeaviateStub(channel)
+        reply = stub.BatchReferences(batch_pb2.BatchReferencesRequest(references=refs), timeout=10)
+    assert [e.index for e in reply.errors] == [1, 2]
+    assert (
+        "no object with id" in reply.errors[0].error
+        and "property nope does not exist" in reply.errors[1].error
+    )
+    got = gql(db, "limit: 5", "name livesIn { ... on City { name } }", cls="Person")
+    assert got == [{"name": "Ann", "livesIn": [{"name": "Berlin"}]}]
