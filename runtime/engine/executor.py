@@ -5,8 +5,9 @@ from __future__ import annotations
 import logging
 import time
 from collections.abc import Callable
+from contextlib import nullcontext
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from rankql.dsl import ast
 from rankql.dsl.plan import LogicalPlan
@@ -23,6 +24,12 @@ from .physical import CutOp, PhysicalNode, PhysicalPlan, ProjectOp, RerankBatch
 from .plan_cache import PlanCache, given_vector, place, same_but_vector
 from .project import Projector
 from .rerank_stage import RerankOutcome, RerankRequest
+
+if TYPE_CHECKING:
+    from ..store.guard import Gap
+
+# Tries a Get makes with its rerank call outside the read view before one that keeps the view.
+GAP_TRIES = 2
 
 log = logging.getLogger("rankql.engine")
 
@@ -167,7 +174,42 @@ class Executor:
     # --- running ------------------------------------------------------------------------------
 
     def run(self, query: ast.Query) -> list[GetRun]:
-        """Every class field up to its rerank, one rerank call for all of them, then the rest of each."""
+        """Every class field up to its rerank, one rerank call for all of them, then the rest of each.
+
+        The rerank call (a model or an API, the slow part) runs outside the query's read view, so that
+        writes do not wait for it. When a write was committed meanwhile, the class fields run again on
+        the database as it is now (their scores come from the rerank cache, unless the documents
+        changed); the last try keeps the view: the answer is always the database of one moment.
+        """
+        guard = getattr(self.db, "_guard", None)
+        outcomes: dict[int, Any] = {}
+        for tries_left in range(GAP_TRIES, -1, -1):
+            runs, staged, requests = self._up_to_rerank(query)
+            if not requests:
+                break
+            gap = guard.gap() if guard is not None and tries_left and not self.analyze else None
+            outcomes = self._rerank(requests, gap)
+            if gap is None or not gap.moved:
+                break
+        for run, pipeline, rows in staged:
+            try:
+                if pipeline.rerank is not None:
+                    rows = self._after_rerank(pipeline.rerank, rows, outcomes[id(run)], run)
+                for cut in pipeline.above:
+                    run.current = cut
+                    started = time.perf_counter() if self.analyze else 0.0
+                    before, rows = len(rows), ops.cut(cut.cut, rows)
+                    if self.analyze:
+                        self._record(run, cut, [before], len(rows), started)
+                self._project(run, pipeline, rows)
+            except Exception as exc:  # noqa: BLE001
+                self.fail(run, exc)
+        return runs
+
+    def _up_to_rerank(
+        self, query: ast.Query
+    ) -> tuple[list[GetRun], list[tuple[GetRun, Pipeline, list]], list[tuple[GetRun, RerankRequest]]]:
+        """Each class field's run, its pipeline and rows up to the rerank, and the rerank requests."""
         runs: list[GetRun] = []
         staged: list[tuple[GetRun, Pipeline, list]] = []
         requests: list[tuple[GetRun, RerankRequest]] = []
@@ -200,27 +242,17 @@ class Executor:
                 self.fail(run, exc)
                 continue
             staged.append((run, pipeline, rows))
-        outcomes = self._rerank(requests) if requests else {}
-        for run, pipeline, rows in staged:
-            try:
-                if pipeline.rerank is not None:
-                    rows = self._after_rerank(pipeline.rerank, rows, outcomes[id(run)], run)
-                for cut in pipeline.above:
-                    run.current = cut
-                    started = time.perf_counter() if self.analyze else 0.0
-                    before, rows = len(rows), ops.cut(cut.cut, rows)
-                    if self.analyze:
-                        self._record(run, cut, [before], len(rows), started)
-                self._project(run, pipeline, rows)
-            except Exception as exc:  # noqa: BLE001
-                self.fail(run, exc)
-        return runs
+        return runs, staged, requests
 
-    def _rerank(self, waiting: list[tuple[GetRun, RerankRequest]]) -> dict[int, Any]:
-        """Every rerank request of this Get in one rerank_all call: shared batches and cache."""
+    def _rerank(self, waiting: list[tuple[GetRun, RerankRequest]], gap: Gap | None) -> dict[int, Any]:
+        """Every rerank request of this Get in one rerank_all call: shared batches and cache; the model
+        or API call inside `gap` when given."""
         started = time.perf_counter()
+        around = (lambda: gap) if gap is not None else nullcontext
         try:
-            outcomes, stats = rerank_stage.rerank_all(self.db, [req for _, req in waiting], self.headers)
+            outcomes, stats = rerank_stage.rerank_all(
+                self.db, [req for _, req in waiting], self.headers, around
+            )
         except Exception as exc:  # noqa: BLE001 - the stage reports per request; this guards a bug there
             log.debug("rerank_all failed", exc_info=True)
             err = exc if isinstance(exc, RankqlError) else RankqlError(f"rerank failed: {exc}", code="K100")

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
+from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass
 from typing import Any
 
@@ -48,9 +50,13 @@ class _Prepared:
 
 
 def rerank_all(
-    db: Any, requests: list[RerankRequest], headers: dict | None = None
+    db: Any,
+    requests: list[RerankRequest],
+    headers: dict | None = None,
+    around: Callable[[], AbstractContextManager[Any]] = nullcontext,
 ) -> tuple[list[RerankOutcome], Any]:
-    """Rerank every request of one Get with one service call, so models share batches and the cache."""
+    """Rerank every request of one Get with one service call, so models share batches and the cache;
+    the call runs inside `around()` (the executor steps out of the query's view there)."""
     from ..rerank import RerankJob, RerankStats
 
     service = db.rerank
@@ -80,7 +86,8 @@ def rerank_all(
     results: list[Any] = []
     if jobs:
         try:
-            results, stats = service.run(jobs)
+            with around():
+                results, stats = service.run(jobs)
         except Exception as exc:  # the service reports failures per job; this guards against a bug there
             failure = exc if isinstance(exc, RerankError) else RerankError(str(exc) or type(exc).__name__)
             results = [None] * len(jobs)

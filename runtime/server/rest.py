@@ -56,6 +56,11 @@ class RestState:
         in a read view of the database, as gRPC requests do (guard.py)."""
         return await run_in_threadpool(_locked, self.lock.reading, fn, args)
 
+    async def query(self, fn: Callable[..., Any], *args: Any) -> Any:
+        """Run db.query calls on the thread pool; each takes its own read view (and steps out of it for
+        a rerank call, so that writes need not wait for the model: engine/executor.py)."""
+        return await run_in_threadpool(fn, *args)
+
     async def write(self, fn: Callable[..., Any], *args: Any) -> Any:
         """Run a database call that writes on the thread pool, alone."""
         return await run_in_threadpool(_locked, self.lock.writing, fn, args)

@@ -52,7 +52,7 @@ def run_graphql(db: Database, request: Any) -> dict:
 
 async def graphql(state: RestState, request: Request) -> Response:
     body = await state.json(request)
-    return JSONResponse(await state.read(run_graphql, state.db, body))
+    return JSONResponse(await state.query(run_graphql, state.db, body))
 
 
 async def graphql_batch(state: RestState, request: Request) -> Response:
@@ -69,7 +69,7 @@ async def graphql_batch(state: RestState, request: Request) -> Response:
                 answers.append({"errors": [{"message": exc.message}]})
         return answers
 
-    return JSONResponse(await state.read(run_all))
+    return JSONResponse(await state.query(run_all))
 
 
 ROUTES: list[tuple[str, Any, list[str]]] = [

@@ -34,6 +34,7 @@ class ReadWriteLock:
         self._writer_depth = 0
         self._waiting_writers = 0
         self._local = threading.local()
+        self.commits = 0  # exclusive sections ended: a query that stepped out of its view compares it
 
     def acquire_shared(self) -> None:
         local = self._local
@@ -95,7 +96,30 @@ class ReadWriteLock:
             return
         with self._cond:
             self._writer = None
+            self.commits += 1
             self._cond.notify_all()
+
+    def step_out(self) -> tuple[int, int] | None:
+        """Leave this thread's shared hold for a while: (depth, commits) to step back in with, or None
+        when it may not: no hold, a nested one (a caller's read_view() promises its whole block one
+        moment), or inside its own exclusive section."""
+        depth = getattr(self._local, "depth", 0)
+        if depth != 1 or self._writer == threading.get_ident():
+            return None
+        with self._mutex:
+            commits = self.commits
+            self._local.depth = 0
+            self._readers -= 1
+            if self._readers == 0 and self._waiting_writers:
+                self._cond.notify_all()
+        return depth, commits
+
+    def step_in(self, token: tuple[int, int]) -> bool:
+        """Take the shared hold back as step_out left it; whether anything was committed meanwhile."""
+        depth, commits = token
+        self.acquire_shared()
+        self._local.depth = depth
+        return self.commits != commits
 
 
 class _Reading:
@@ -111,6 +135,26 @@ class _Reading:
 
     def __exit__(self, *exc: object) -> None:
         self._rw.release_shared()
+
+
+class Gap:
+    """`with guard.gap() as gap:` runs its body outside the query's view, so that writers need not wait
+    for it (a rerank call); `gap.moved` says whether a write was committed meanwhile."""
+
+    __slots__ = ("_rw", "_token", "moved")
+
+    def __init__(self, rw: ReadWriteLock | None) -> None:
+        self._rw = rw
+        self._token: tuple[int, int] | None = None
+        self.moved = False
+
+    def __enter__(self) -> Gap:
+        self._token = self._rw.step_out() if self._rw is not None else None
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        if self._token is not None and self._rw is not None:
+            self.moved = self._rw.step_in(self._token)
 
 
 class DatabaseGuard:
@@ -134,6 +178,10 @@ class DatabaseGuard:
     def reading(self) -> _Reading:
         """A query's view (a context manager; one object serves every thread, its state is per thread)."""
         return self._reading
+
+    def gap(self) -> Gap:
+        """A stretch of a query outside its view (see Gap); a no-op outside a query or inside a write."""
+        return Gap(None if self.writing_here() else self._rw)
 
     @contextmanager
     def writing(self) -> Iterator[None]:

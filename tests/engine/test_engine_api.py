@@ -97,10 +97,10 @@ def test_rerank_headers_reach_the_stage(articles_db, monkeypatch):
     seen = {}
     original = rerank_stage.rerank_all
 
-    def spy(db, requests, headers=None):
+    def spy(db, requests, headers=None, *rest):
         seen["headers"] = headers
         seen["keys"] = [r.key for r in requests]
-        return original(db, requests, headers)
+        return original(db, requests, headers, *rest)
 
     monkeypatch.setattr(rerank_stage, "rerank_all", spy)
     text = """{ Get { a: Article(limit: 1) { _additional { rerank(property: "title") { score } } }

@@ -224,3 +224,70 @@ def test_writes_after_close_are_refused(tmp_path: Path) -> None:
         c.delete(generate_uuid5("0-0"))
     with Database(tmp_path / "db") as reopened:
         assert len(reopened.collection("Item")) == 0
+
+
+class _HeldReranker:
+    """Scores by the length of the document; its first call waits until the test lets it go."""
+
+    def __init__(self) -> None:
+        self.entered = threading.Event()
+        self.release = threading.Event()
+        self.calls: list[list[str]] = []
+
+    def score(self, query: str, documents: list[str]) -> list[float]:
+        self.calls.append(list(documents))
+        if len(self.calls) == 1:
+            self.entered.set()
+            self.release.wait(60)
+        return [float(len(d)) for d in documents]
+
+
+RERANKED = (
+    '{ Get { Item(bm25: {query: "common"}, limit: 5) { title '
+    '_additional { rerank(property: "title", query: "q") { score } } } } }'
+)
+
+
+def _reranked_db() -> tuple[Database, _HeldReranker]:
+    db = Database()
+    reranker = _HeldReranker()
+    db.register_reranker("held", reranker)
+    db.create_collection({**DEFINITION, "moduleConfig": {"held": {}}})
+    db["Item"].insert_many(_batch(0, 4, seed=0))
+    return db, reranker
+
+
+def test_a_write_does_not_wait_for_a_rerank_call_and_the_answer_is_of_one_moment() -> None:
+    db, reranker = _reranked_db()
+    answers: list[dict] = []
+    query = threading.Thread(target=lambda: answers.append(db.query(RERANKED)), daemon=True)
+    query.start()
+    assert reranker.entered.wait(30)
+    longest = {"properties": {"title": "common and by far the longest title", "batch": 9, "rev": 0}}
+    writer = threading.Thread(target=db["Item"].insert, args=(longest,), daemon=True)
+    writer.start()
+    writer.join(timeout=30)
+    written = not writer.is_alive()
+    reranker.release.set()  # let the query go whatever happened, so that no thread is left waiting
+    query.join(timeout=30)
+    assert written, "the insert waited for the rerank call"
+    rows = answers[0]["data"]["Get"]["Item"]
+    assert rows[0]["title"] == longest["properties"]["title"]  # run again on the database as it is now
+    assert rows == db.query(RERANKED)["data"]["Get"]["Item"]
+    assert reranker.calls[1] == [longest["properties"]["title"]]  # the others came from the score cache
+
+
+def test_a_rerank_inside_a_callers_read_view_keeps_the_view() -> None:
+    db, reranker = _reranked_db()
+    reranker.entered.set()
+    reranker.calls.append([])  # no call waits
+    committed = threading.Event()
+    with db.read_view():
+        writer = threading.Thread(
+            target=lambda: (db["Item"].insert({"properties": {"title": "x"}}), committed.set()), daemon=True
+        )
+        writer.start()
+        assert len(db.query(RERANKED)["data"]["Get"]["Item"]) == 4
+        assert not committed.is_set()  # the caller's block still sees one moment
+    writer.join(timeout=30)
+    assert committed.is_set()
