@@ -10,6 +10,8 @@ from .definition import normalize_definition
 from .definition_vectors import as_class_definition
 from .references import is_reference_type
 from .stopwords import Stopwords
+from .vectorizers import make_vectorizer
+from .vectors import VectorIndex
 
 # Read at query time only: a class that holds objects may change them (Weaviate's mutable settings).
 SETTINGS_ONLY = ("description", "wireConfig", "multiTenancyConfig")
@@ -34,8 +36,9 @@ def keyword_settings(definition: dict) -> tuple[float, float, Stopwords]:
 
 def check_update(current: dict, proposed: dict) -> None:
     """SchemaError, in Weaviate's words where it has them, unless `proposed` changes only what a class
-    holding objects may change: the description, auto-tenant switches, BM25 k1/b and stopwords, and the
-    vector index's search settings (ef, flatSearchCutoff, ...), of the class vector and each named one."""
+    holding objects may change: the description, auto-tenant switches, BM25 k1/b and stopwords, the
+    vector index's search settings (ef, flatSearchCutoff, ...) of the class vector and each named one,
+    and new named vectors on a class that has named vectors (Weaviate's config.add_vector)."""
     if proposed.get("class") != current.get("class"):
         raise SchemaError(
             f'class name is immutable: attempted change from "{current.get("class")}" to '
@@ -63,7 +66,16 @@ def check_update(current: dict, proposed: dict) -> None:
                 f'"{name}" setting is immutable. Value changed from "{str(before).lower()}" to '
                 f'"{str(after).lower()}"'
             )
-    if _fixed_part(proposed) != _fixed_part(current):
+    names = set(old_named)
+    if set(new_named) - names and not names:
+        alias = (current.get("wireConfig") or {}).get("vectorName")
+        held = f"its one vector '{alias}' as the class vector" if alias else "a class-level vector"
+        raise SchemaError(
+            f"class '{current['class']}' holds objects and keeps {held}: rankql adds named vectors only "
+            "to a class made with several",
+            hint="create a new class with every named vector and import the objects into it",
+        )
+    if _fixed_part(proposed, names) != _fixed_part(current, names):
         raise SchemaError(
             f"the properties or vectorizer settings of class '{current['class']}' cannot be changed while it "
             f"holds objects{' or tenants' if 'multiTenancyConfig' in current else ''}: rankql would have to "
@@ -81,8 +93,9 @@ def _check_vector_index(before: dict, after: dict) -> None:
             )
 
 
-def _fixed_part(definition: dict) -> dict:
-    """The definition without what check_update lets change."""
+def _fixed_part(definition: dict, names: set[str]) -> dict:
+    """The definition without what check_update lets change (named vectors other than `names`, the
+    current ones, are new: Weaviate's config.add_vector)."""
     out = {k: v for k, v in definition.items() if k not in SETTINGS_ONLY}
     out.pop("vectorIndexConfig", None)
     inverted = out.get("invertedIndexConfig") or {}
@@ -91,7 +104,10 @@ def _fixed_part(definition: dict) -> dict:
         out["vectorConfig"] = {
             name: {k: v for k, v in config.items() if k != "vectorIndexConfig"}
             for name, config in out["vectorConfig"].items()
+            if name in names
         }
+        if not out["vectorConfig"]:
+            del out["vectorConfig"]
     return out
 
 
@@ -127,8 +143,8 @@ def redefine(collection: Any, definition: dict) -> None:
 
 def _apply(collection: Any, definition: dict) -> None:
     """Make the live indexes of `collection` follow `definition`: empty postings for a new searchable
-    property, BM25's k1 and b and stopwords, each vector index's config and ef (physical plans are made
-    again, as a new definition gives a new class schema)."""
+    property, an empty index for a new named vector, BM25's k1 and b and stopwords, each vector index's
+    config and ef (physical plans are made again, as a new definition gives a new class schema)."""
     bm25 = collection.bm25
     if bm25 is not None:
         for p in definition["properties"]:
@@ -145,6 +161,10 @@ def _apply(collection: Any, definition: dict) -> None:
     collection.named_definitions = named
     for name, index in collection.named.items():
         _apply_vector_index(index, named[name]["vectorIndexConfig"] if name in named else None)
+    for name, config in named.items():
+        if name not in collection.named:  # a named vector added: objects stored before have none
+            collection.named[name] = VectorIndex(config["vectorIndexConfig"], config["vectorIndexType"])
+            collection.named_vectorizers[name] = make_vectorizer(config)
 
 
 def _apply_vector_index(vectors: Any, config: dict | None) -> None:

@@ -5,6 +5,7 @@ the multi-target combinations (TargetVectors.*) and include_vector, against `ser
 from __future__ import annotations
 
 import pytest
+from rankql.runtime import SchemaError
 from rankql.runtime.server.fixture import weaviate_client
 from weaviate.classes.config import Configure, DataType, Property
 from weaviate.classes.data import DataObject
@@ -181,3 +182,34 @@ def test_a_missing_or_unknown_target_is_weaviates_error(products) -> None:
         products.query.near_vector([1.0, 0.0])
     with pytest.raises(WeaviateQueryError, match="does not have named vector colour configured"):
         products.query.near_vector([1.0, 0.0], target_vector="colour")
+
+
+def test_a_named_vector_added_to_a_collection_with_objects(client) -> None:
+    gadgets = client.collections.create(
+        "Gadget",
+        properties=[Property(name="name", data_type=DataType.TEXT)],
+        vector_config=[
+            Configure.Vectors.self_provided(name="image"),
+            Configure.Vectors.self_provided(name="shape"),
+        ],
+    )
+    gadgets.data.insert({"name": "old radio"}, vector={"image": [1.0, 0.0], "shape": [1.0]})
+    gadgets.config.add_vector(
+        vector_config=Configure.Vectors.text2vec_transformers(name="text", source_properties=["name"])
+    )
+    assert set(gadgets.config.get().vector_config) == {"image", "shape", "text"}
+    gadgets.data.insert(
+        {"name": "new phone"}, vector={"image": [0.0, 1.0], "shape": [2.0]}
+    )  # "text" embedded
+    by_text = gadgets.query.near_text("telephone", target_vector="text", limit=5)
+    assert _names(by_text) == ["new phone"]  # the object stored before has no "text" vector
+    by_image = gadgets.query.near_vector([1.0, 0.0], target_vector="image", limit=5)
+    assert _names(by_image) == ["old radio", "new phone"]
+    db = client.rankql_server.db
+    definition = db.collection("Gadget").definition
+    fewer = {
+        **definition,
+        "vectorConfig": {k: v for k, v in definition["vectorConfig"].items() if k != "text"},
+    }
+    with pytest.raises(SchemaError, match="cannot be changed while it holds objects"):
+        db.update_collection_settings("Gadget", fewer)  # a named vector is never taken away

@@ -168,3 +168,47 @@ def test_add_property_refuses_a_taken_name_and_a_bad_type() -> None:
     with pytest.raises(SchemaError, match="unknown data type .integer."):
         db.add_property("Doc", {"name": "n", "dataType": ["integer"]})
     assert [p["name"] for p in db["Doc"].definition["properties"]] == ["body"]
+
+
+TWO_VECTORS = {
+    "class": "Pic",
+    "properties": [{"name": "name", "dataType": ["text"]}],
+    "vectorConfig": {
+        "a": {"vectorizer": {"none": {}}, "vectorIndexType": "hnsw"},
+        "b": {"vectorizer": {"none": {}}, "vectorIndexType": "flat"},
+    },
+}
+
+
+def _with_vector(definition: dict, name: str) -> dict:
+    added = {"vectorizer": {"none": {}}, "vectorIndexType": "hnsw"}
+    return {**definition, "vectorConfig": {**definition["vectorConfig"], name: added}}
+
+
+@pytest.mark.parametrize("crash", [True, False])
+def test_a_named_vector_added_later_survives_the_log_and_a_checkpoint(tmp_path, crash) -> None:
+    db = Database(tmp_path / "db")
+    pics = db.create_collection(TWO_VECTORS)
+    pics.insert({"properties": {"name": "old"}, "vectors": {"a": [1.0, 0.0], "b": [1.0]}})
+    db.update_collection_settings("Pic", _with_vector(pics.definition, "c"))
+    pics.insert(
+        {"properties": {"name": "new"}, "vectors": {"a": [0.0, 1.0], "b": [2.0], "c": [0.5, 0.5, 0.5]}}
+    )
+    near_c = '{ Get { Pic(nearVector: {vector: [1, 1, 1], targetVectors: ["c"]}) { name } } }'
+    assert db.query(near_c)["data"]["Get"]["Pic"] == [{"name": "new"}]  # "old" has no vector "c"
+    if crash:
+        db._folder.close()
+    else:
+        db.close()
+    with Database(tmp_path / "db") as again:
+        assert again.query(near_c)["data"]["Get"]["Pic"] == [{"name": "new"}]
+        assert set(again["Pic"].named) == {"a", "b", "c"}
+
+
+def test_a_class_with_one_vector_gains_no_named_vector_and_says_so() -> None:
+    db = _filled()
+    definition = db["Doc"].definition
+    with pytest.raises(SchemaError, match="rankql adds named vectors only to a class made with several"):
+        db.update_collection_settings(
+            "Doc", {**definition, "vectorConfig": {"x": {"vectorizer": {"none": {}}}}}
+        )
