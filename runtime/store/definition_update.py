@@ -172,4 +172,4 @@ def _apply_vector_index(vectors: Any, config: dict | None) -> None:
         return
     vectors.config = config
     if vectors.hnsw is not None:
-        vectors.hnsw.ef = int(config.get("ef", -1))
+        vectors.hnsw.set_ef(int(config.get("ef", -1)))

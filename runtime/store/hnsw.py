@@ -116,6 +116,12 @@ class HnswIndex:
         twin._ef_k = -1
         return twin
 
+    def set_ef(self, ef: int) -> None:
+        """A new ef (vectorIndexConfig.ef changed in place): the next search sets hnswlib's, even one for
+        the k the current one was chosen for."""
+        self.ef = ef
+        self._ef_k = -1
+
     def remove(self, ids: np.ndarray) -> None:
         for doc_id in np.asarray(ids, dtype=np.int64).tolist():
             self._index.mark_deleted(doc_id)

@@ -64,6 +64,17 @@ def test_ef_and_flat_search_cutoff_reach_the_physical_plan() -> None:
     assert db.collection("Doc").vectors.hnsw.ef == 321
 
 
+def test_a_new_ef_reaches_hnswlib_for_a_search_of_the_same_limit() -> None:
+    db = _filled()
+    near = "{ Get { Doc(nearVector: {vector: [1, 0]}, limit: 2) { body } } }"
+    assert len(db.query(near)["data"]["Get"]["Doc"]) == 2  # hnswlib set to ef=100 for k=2
+    definition = copy.deepcopy(db.collection("Doc").definition)
+    definition["vectorIndexConfig"]["ef"] = 321
+    db.update_collection_settings("Doc", definition)
+    assert len(db.query(near)["data"]["Get"]["Doc"]) == 2
+    assert db.collection("Doc").vectors.hnsw._index.ef == 321  # the ef the graph was searched with
+
+
 def test_settings_survive_the_log_and_a_checkpoint(tmp_path) -> None:
     path = tmp_path / "db"
     db = _filled(path)
