@@ -47,11 +47,7 @@ def check_update(current: dict, proposed: dict) -> None:
     if ("multiTenancyConfig" in proposed) != ("multiTenancyConfig" in current):  # validateUpdatingMT
         word = "disabling" if "multiTenancyConfig" in current else "enabling"
         raise SchemaError(f"{word} multi-tenancy for an existing class is not supported")
-    for key, name in (("vectorizer", "vectorizer"), ("vectorIndexType", "vector index type")):
-        if current.get(key) != proposed.get(key):
-            raise SchemaError(
-                f'{name} is immutable: attempted change from "{current.get(key)}" to "{proposed.get(key)}"'
-            )
+    _check_vectorizers(current, proposed)
     _check_vector_index(current.get("vectorIndexConfig") or {}, proposed.get("vectorIndexConfig") or {})
     old_named, new_named = current.get("vectorConfig") or {}, proposed.get("vectorConfig") or {}
     for name in old_named.keys() & new_named.keys():
@@ -83,6 +79,71 @@ def check_update(current: dict, proposed: dict) -> None:
             hint="a class holding objects may change its description, BM25 and stopword settings and its "
             "vector index's ef and flatSearchCutoff",
         )
+
+
+def _shown_vectors(definition: dict) -> dict[str | None, tuple[str, Any, Any]]:
+    """Each vector as clients see it, by name (None: the class vector of a class without named ones):
+    (vectorizer module, its settings, index type). A module rankql does not run (none, or substituted by
+    the shipped model) is kept under wireConfig, where the store's own fields do not show it."""
+    extras = definition.get("wireConfig") or {}
+    kept = extras.get("vectorConfig") or {}
+    out: dict[str | None, tuple[str, Any, Any]] = {}
+    for name, config in (definition.get("vectorConfig") or {}).items():
+        ((module, settings),) = ((kept.get(name) or {}).get("vectorizer") or config["vectorizer"]).items()
+        out[name] = (module, settings, config.get("vectorIndexType"))
+    if not out:
+        module = extras.get("vectorizer", definition.get("vectorizer"))
+        modules = extras.get("moduleConfig") if "vectorizer" in extras else definition.get("moduleConfig")
+        settings = (modules or {}).get(module)
+        out[extras.get("vectorName")] = (module, settings, definition.get("vectorIndexType"))
+    return out
+
+
+def _check_vectorizers(current: dict, proposed: dict) -> None:
+    """Weaviate's immutable vectorizers and index types: of the class vector (validateLegacyVectorIndex-
+    ConfigImmutableFields, validateModuleConfigsParityAndImmutables) and of each named vector
+    (validateNamedVectorConfigsParityAndImmutables, validateImmutableFields)."""
+    after = _shown_vectors(proposed)
+    for name, (module, settings, index_type) in _shown_vectors(current).items():
+        if name not in after:
+            continue  # a vector taken away, or a class vector given up for named ones: refused below
+        new_module, new_settings, new_type = after[name]
+        if name is None:
+            if module != new_module:
+                raise SchemaError(
+                    f'vectorizer is immutable: attempted change from "{module}" to "{new_module}"'
+                )
+            if index_type != new_type:
+                raise SchemaError(
+                    f'vector index type is immutable: attempted change from "{index_type}" to "{new_type}"'
+                )
+            if _settings_differ(settings, new_settings):
+                raise SchemaError(
+                    "can only update generative and reranker module configs. "
+                    f"Got: {module} for class: {current['class']}"
+                )
+            continue
+        if index_type != new_type:
+            raise SchemaError(
+                f'vector index type of vector "{name}" is immutable: attempted change from "{index_type}" '
+                f'to "{new_type}"'
+            )
+        if module != new_module:
+            raise SchemaError(
+                f'vectorizer of vector "{name}" is immutable: attempted change from "{module}" to '
+                f'"{new_module}"'
+            )
+        if _settings_differ(settings, new_settings):
+            raise SchemaError(
+                f'vectorizer config of vector "{name}" is immutable for class {current["class"]}'
+            )
+
+
+def _settings_differ(before: Any, after: Any) -> bool:
+    """Whether a setting both name differs (the wire shows defaults a stored definition may leave out)."""
+    if not isinstance(before, dict) or not isinstance(after, dict):
+        return before != after and bool(before or after)
+    return any(before[key] != after[key] for key in before.keys() & after.keys())
 
 
 def _check_vector_index(before: dict, after: dict) -> None:

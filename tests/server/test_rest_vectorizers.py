@@ -231,3 +231,78 @@ def test_several_named_vectors_over_rest(tmp_path) -> None:
         assert [o["t"] for o in answer["data"]["Get"]["Multi"]] == ["b", "a chair"]
     with Database(tmp_path / "db") as db, rest_client(build_rest_app(db)) as client:
         assert client.get("/v1/schema/Multi").json() == shown
+
+
+def _put(client: httpx.Client, change) -> httpx.Response:
+    wire = client.get("/v1/schema/Doc").json()
+    change(wire)
+    return client.put("/v1/schema/Doc", json=wire)
+
+
+@pytest.mark.parametrize("substitute", [False, True])
+def test_the_vectorizer_clients_see_is_immutable_while_the_class_holds_objects(substitute: bool) -> None:
+    db = Database()
+    app = build_rest_app(db, substitute_vectorizers=substitute)
+    with rest_client(app) as client:
+        assert client.post("/v1/schema", json=OPENAI).status_code == 200
+        assert client.post(
+            "/v1/objects", json={"class": "Doc", "properties": {"body": "a"}, "vector": [1] * 384}
+        )
+        before = client.get("/v1/schema/Doc").json()
+        to_cohere = _put(client, lambda w: w.update(vectorizer="text2vec-cohere", moduleConfig={}))
+        assert to_cohere.status_code == 422
+        assert _message(to_cohere) == (
+            'vectorizer is immutable: attempted change from "text2vec-openai" to "text2vec-cohere"'
+        )
+        other_model = _put(client, lambda w: w["moduleConfig"]["text2vec-openai"].update(model="ada"))
+        assert other_model.status_code == 422
+        assert _message(other_model) == (
+            "can only update generative and reranker module configs. Got: text2vec-openai for class: Doc"
+        )
+        assert client.get("/v1/schema/Doc").json() == before
+
+
+@pytest.mark.parametrize("substitute", [False, True])
+def test_a_named_vectors_vectorizer_is_immutable_in_weaviates_words(substitute: bool) -> None:
+    db = Database()
+    named = {
+        "class": "Doc",
+        "properties": [{"name": "body", "dataType": ["text"]}],
+        "vectorConfig": {
+            "a": {
+                "vectorizer": {"text2vec-openai": {"model": "text-embedding-3-small"}},
+                "vectorIndexType": "hnsw",
+            },
+            "b": {"vectorizer": {"none": {}}, "vectorIndexType": "hnsw"},
+        },
+    }
+    with rest_client(build_rest_app(db, substitute_vectorizers=substitute)) as client:
+        assert client.post("/v1/schema", json=named).status_code == 200
+        vectors = {"a": [1.0] * 384, "b": [1.0, 0.0]}
+        assert client.post(
+            "/v1/objects", json={"class": "Doc", "properties": {"body": "x"}, "vectors": vectors}
+        )
+        before = client.get("/v1/schema/Doc").json()
+
+        def cohere(w: dict) -> None:
+            w["vectorConfig"]["a"]["vectorizer"] = {"text2vec-cohere": {}}
+
+        def model(w: dict) -> None:
+            w["vectorConfig"]["a"]["vectorizer"]["text2vec-openai"]["model"] = "ada"
+
+        def flat(w: dict) -> None:
+            w["vectorConfig"]["b"]["vectorIndexType"] = "flat"
+
+        for change, message in [
+            (
+                cohere,
+                'vectorizer of vector "a" is immutable: attempted change from "text2vec-openai" to "text2vec-cohere"',
+            ),
+            (model, 'vectorizer config of vector "a" is immutable for class Doc'),
+            (flat, 'vector index type of vector "b" is immutable: attempted change from "hnsw" to "flat"'),
+        ]:
+            refused = _put(client, change)
+            assert refused.status_code == 422 and _message(refused) == message
+        assert client.get("/v1/schema/Doc").json() == before
+        described = _put(client, lambda w: w.update(description="notes"))
+        assert described.status_code == 200 and described.json()["description"] == "notes"
