@@ -145,6 +145,32 @@ def _from_wire(db: Database, current: dict, wire: dict) -> dict:
     return normalize_definition(to_rankql(wire, substitute=substitute), db._registered_names())
 
 
+def _as_stored(current: Any, shown: Any, proposed: Any) -> Any:
+    """`proposed` with every part a client sent back as it was shown (`shown`: `current` read back from
+    the wire) as `current` stores it: the wire fills in defaults that the stored class leaves out (a
+    vectorizer's settings on every property, say), and those are no change."""
+    if proposed == shown:
+        return current
+    if isinstance(proposed, dict) and isinstance(shown, dict) and isinstance(current, dict):
+        out = {}
+        for key, value in proposed.items():
+            if key in current:
+                out[key] = _as_stored(current[key], shown.get(key), value)
+            elif key not in shown or value != shown[key]:
+                out[key] = value  # new, or changed: a default the wire showed is left out as stored
+        return out
+    if isinstance(proposed, list) and isinstance(shown, list) and isinstance(current, list):
+        stored = {p.get("name"): p for p in current if isinstance(p, dict)}
+        seen = {p.get("name"): p for p in shown if isinstance(p, dict)}
+        return [
+            _as_stored(stored[p["name"]], seen.get(p["name"]), p)
+            if isinstance(p, dict) and p.get("name") in stored
+            else p
+            for p in proposed
+        ]
+    return proposed
+
+
 def _replace_definition(state: RestState, name: str, wire: dict) -> dict:
     """A new definition for an existing class: only what rankql can apply without re-indexing changes."""
     db = state.db
@@ -152,7 +178,7 @@ def _replace_definition(state: RestState, name: str, wire: dict) -> dict:
     if collection is None:
         raise WireError(f"class '{name}' not found", 404)
     current = collection.definition
-    proposed = _from_wire(db, current, wire)
+    proposed = _as_stored(current, _from_wire(db, current, to_wire(current)), _from_wire(db, current, wire))
     if proposed["class"] != current["class"]:
         raise WireError(f"class name in the body ('{proposed['class']}') differs from the path ('{name}')")
     tenants = collection.tenant_shards

@@ -117,7 +117,7 @@ def _check_vectorizers(current: dict, proposed: dict) -> None:
                 raise SchemaError(
                     f'vector index type is immutable: attempted change from "{index_type}" to "{new_type}"'
                 )
-            if _settings_differ(settings, new_settings):
+            if (settings or new_settings) and settings != new_settings:
                 raise SchemaError(
                     "can only update generative and reranker module configs. "
                     f"Got: {module} for class: {current['class']}"
@@ -133,17 +133,10 @@ def _check_vectorizers(current: dict, proposed: dict) -> None:
                 f'vectorizer of vector "{name}" is immutable: attempted change from "{module}" to '
                 f'"{new_module}"'
             )
-        if _settings_differ(settings, new_settings):
+        if (settings or new_settings) and settings != new_settings:
             raise SchemaError(
                 f'vectorizer config of vector "{name}" is immutable for class {current["class"]}'
             )
-
-
-def _settings_differ(before: Any, after: Any) -> bool:
-    """Whether a setting both name differs (the wire shows defaults a stored definition may leave out)."""
-    if not isinstance(before, dict) or not isinstance(after, dict):
-        return before != after and bool(before or after)
-    return any(before[key] != after[key] for key in before.keys() & after.keys())
 
 
 def _check_vector_index(before: dict, after: dict) -> None:

@@ -306,3 +306,31 @@ def test_a_named_vectors_vectorizer_is_immutable_in_weaviates_words(substitute: 
         assert client.get("/v1/schema/Doc").json() == before
         described = _put(client, lambda w: w.update(description="notes"))
         assert described.status_code == 200 and described.json()["description"] == "notes"
+
+
+def test_config_update_of_a_substituted_class_with_a_number_property() -> None:
+    import weaviate.classes.config as wvc
+    from rankql.runtime.server.fixture import weaviate_client
+
+    with weaviate_client(substitute_vectorizers=True) as client:
+        notes = client.collections.create(
+            "Note",
+            properties=[
+                wvc.Property(name="body", data_type=wvc.DataType.TEXT),
+                wvc.Property(name="n", data_type=wvc.DataType.INT),
+            ],
+            vector_config=wvc.Configure.Vectors.text2vec_openai(),
+        )
+        notes.data.insert({"body": "cats", "n": 1})
+        # the wire shows the vectorizer's settings on every property; the class as stored has none on "n"
+        notes.config.update(
+            description="notes", inverted_index_config=wvc.Reconfigure.inverted_index(bm25_k1=1.4)
+        )
+        config = notes.config.get()
+        assert config.description == "notes" and config.inverted_index_config.bm25.k1 == 1.4
+        url = f"http://127.0.0.1:{client.rankql_server.port}/v1/schema/Note"
+        wire = httpx.get(url).json()
+        wire["vectorConfig"]["default"]["vectorizer"]["text2vec-openai"]["model"] = "text-embedding-ada-002"
+        refused = httpx.put(url, json=wire)
+        assert refused.status_code == 422
+        assert _message(refused) == 'vectorizer config of vector "default" is immutable for class Note'
