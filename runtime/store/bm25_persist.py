@@ -14,7 +14,7 @@ import numpy as np
 
 from ..errors import StorageError
 from .bm25 import Bm25Index
-from .bm25_postings import FieldPostings
+from .bm25_postings import FieldPostings, doc_ids
 from .stopwords import Stopwords
 
 FORMAT = "rankql-bm25"
@@ -36,11 +36,7 @@ def save_bm25(index: Bm25Index, folder: Path) -> None:
     arrays: dict[str, np.ndarray] = {"alive": index.alive[:cap]}
     fields = []
     for i, (name, field) in enumerate(index.fields.items()):
-        terms = [field.doc_terms[d] if d < len(field.doc_terms) else None for d in range(cap)]
-        sizes = np.fromiter((0 if t is None else len(t) for t in terms), np.int64, cap)
-        fwd_indptr = np.zeros(cap + 1, np.int64)
-        np.cumsum(sizes, out=fwd_indptr[1:])
-        present = [t for t in terms if t is not None]
+        fwd_indptr, fwd_terms = field.forward(cap)
         indptr, docs, tfs = field.merged()
         arrays.update(
             {
@@ -50,9 +46,7 @@ def save_bm25(index: Bm25Index, folder: Path) -> None:
                 f"f{i}_df": field.df[: len(field.vocab)],
                 f"f{i}_lengths": field.lengths[:cap],
                 f"f{i}_fwd_indptr": fwd_indptr,
-                f"f{i}_fwd_terms": _compact_ids(
-                    np.concatenate(present) if present else np.empty(0, np.int64)
-                ),
+                f"f{i}_fwd_terms": fwd_terms,
             }
         )
         fields.append({"name": name, "tokenization": field.tokenization, "vocab": list(field.vocab)})
@@ -148,16 +142,15 @@ def _field(spec: dict, i: int, arrays: dict[str, np.ndarray], cap: int) -> Field
     _check(len(fwd_terms) == len(docs), "forward index and postings disagree")
     _check(len(fwd_terms) == 0 or (fwd_terms.min() >= 0 and fwd_terms.max() < v), "unknown term id")
     field.indptr = indptr.astype(np.int64)
-    field.docs = docs.astype(np.int64)
+    field.docs = doc_ids(docs)
     field.tfs = tfs.astype(np.float32)
     field.df = df.astype(np.int64)
     field.lengths = lengths.astype(np.float64)
     field.in_frozen = np.zeros(cap, bool)
     field.in_frozen[field.docs] = True
-    starts = fwd_indptr[:-1].tolist()
-    ends = fwd_indptr[1:].tolist()
-    fwd_terms = fwd_terms.astype(np.int32)  # ids of the vocabulary (checked above): int32 views per doc
-    field.doc_terms = [fwd_terms[s:e] if e > s else None for s, e in zip(starts, ends, strict=True)]
-    field.len_count = sum(1 for t in field.doc_terms if t is not None)
+    field.fwd_terms = fwd_terms.astype(np.int32)  # ids of the vocabulary (checked above)
+    field.fwd_start = fwd_indptr[:-1].astype(np.int64)
+    field.fwd_count = np.diff(fwd_indptr).astype(np.int32)
+    field.len_count = int(np.count_nonzero(field.fwd_count))
     field.len_sum = float(field.lengths.sum())
     return field

@@ -309,7 +309,9 @@ class CollectionWriter:
         if named:
             staged = [stage_vectors(c.named[n], n_ids, rows) for n, (n_ids, rows) in named.items()]
             publish = _publish_all(([publish] if publish is not None else []) + staged, c, ids)
-        tokens = {d: c.bm25.tokenize(p.props) for d, p in zip(ids.tolist(), prepared, strict=True)}
+        shared: dict[str, str] = {}
+        tokens = {d: c.bm25.tokenize(p.props, shared) for d, p in zip(ids.tolist(), prepared, strict=True)}
+        del shared
         if guard.journal is not None:  # an in-memory database logs nothing: no record to build
             guard.log(*self._put_record(prepared, matrix, stamp, named))
         try:
