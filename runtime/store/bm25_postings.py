@@ -203,26 +203,29 @@ class FieldPostings:
 
     def add_block(self, docs: list[int], token_lists: list[list[str]]) -> None:
         """Index many new documents at once, straight into the frozen arrays (bulk import)."""
-        pairs = [(d, toks) for d, toks in zip(docs, token_lists, strict=True) if toks]
-        if not pairs:
+        sizes = np.fromiter(map(len, token_lists), np.int64, len(token_lists))
+        self.add_flat(np.asarray(docs, np.int64), [t for toks in token_lists for t in toks], sizes)
+
+    def add_flat(self, docs: np.ndarray, flat: list[str], sizes: np.ndarray) -> None:
+        """add_block with the documents' tokens given end to end: `sizes[i]` of them are docs[i]'s."""
+        keep = sizes > 0
+        doc_ids, sizes = docs[keep], sizes[keep]
+        if not len(doc_ids):
             return
-        flat = [t for _, toks in pairs for t in toks]
         ids = self.term_ids(flat)
-        sizes = np.fromiter((len(toks) for _, toks in pairs), np.int64, len(pairs))
-        local = np.repeat(np.arange(len(pairs), dtype=np.int64), sizes)
+        local = np.repeat(np.arange(len(doc_ids), dtype=np.int64), sizes)
         vocab_size = max(len(self.vocab), 1)
         keys, counts = unique_counts(local * vocab_size + ids)
         rows, terms = np.divmod(keys, vocab_size)
-        doc_ids = np.asarray([d for d, _ in pairs], np.int64)
         np.add.at(self.df, terms, 1)
-        bounds = np.searchsorted(rows, np.arange(len(pairs) + 1))
+        bounds = np.searchsorted(rows, np.arange(len(doc_ids) + 1))
         # The block's term ids go after the forward index's, each document a run of them.
         self.fwd_start[doc_ids] = len(self.fwd_terms) + bounds[:-1]
         self.fwd_count[doc_ids] = np.diff(bounds)
         self.fwd_terms = np.concatenate((self.fwd_terms, terms.astype(np.int32)))
         self.lengths[doc_ids] = sizes
         self.len_sum += float(sizes.sum())  # whole numbers: the same sum as one by one
-        self.len_count += len(pairs)
+        self.len_count += len(doc_ids)
         self.compact(extra=(terms, doc_ids[rows], counts.astype(np.float32)))
 
     # --- reads --------------------------------------------------------------------------

@@ -28,6 +28,7 @@ from .vector_stage import stage_vectors
 if TYPE_CHECKING:
     from collections.abc import Callable, Iterator
 
+    from .bm25 import BatchTokens
     from .collection import Collection
 
 _OBJECT_KEYS = ("class", "id", "properties", "vector", "vectors")
@@ -309,9 +310,7 @@ class CollectionWriter:
         if named:
             staged = [stage_vectors(c.named[n], n_ids, rows) for n, (n_ids, rows) in named.items()]
             publish = _publish_all(([publish] if publish is not None else []) + staged, c, ids)
-        shared: dict[str, str] = {}
-        tokens = {d: c.bm25.tokenize(p.props, shared) for d, p in zip(ids.tolist(), prepared, strict=True)}
-        del shared
+        tokens = c.bm25.tokenize_batch(ids.tolist(), [p.props for p in prepared])
         if guard.journal is not None:  # an in-memory database logs nothing: no record to build
             guard.log(*self._put_record(prepared, matrix, stamp, named))
         try:
@@ -338,7 +337,7 @@ class CollectionWriter:
         vec_ids: np.ndarray,
         publish: Callable[[], None] | None,
         stamp: int,
-        tokens: dict[int, dict[str, list[str]]] | None = None,
+        tokens: BatchTokens | None = None,
     ) -> None:
         c = self.collection
         try:
