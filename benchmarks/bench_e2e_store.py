@@ -105,6 +105,30 @@ def _rss() -> int:
         return int(fh.read().split()[1]) * os.sysconf("SC_PAGE_SIZE")
 
 
+def _breakdown(col) -> dict[str, int]:
+    """Resident bytes each part of the store gives back when dropped, in this order (heap trimmed after
+    each): what a part's own objects hold plus the heap pages only they kept resident."""
+    from rankql.runtime.store.heap import release_free_heap
+
+    vectors, objects = col.vectors, col.objects
+    drops = {
+        "graph": lambda: setattr(vectors, "hnsw", None),
+        "exact vectors": lambda: setattr(vectors, "flat", None),
+        "keyword index": lambda: setattr(col, "bm25", None),
+        "properties": lambda: (setattr(objects, "props", None), objects._cache.clear()),
+        "uuids": lambda: (setattr(objects, "uuids", None), setattr(objects, "by_uuid", None)),
+        "times": lambda: (setattr(objects, "created", None), setattr(objects, "updated", None)),
+    }
+    out = {}
+    for name, drop in drops.items():
+        before = _rss()
+        drop()
+        gc.collect()
+        release_free_heap(10**9)
+        out[name] = before - _rss()
+    return out
+
+
 def memory_child(n: int) -> None:
     """In a fresh process: RSS growth of insert_many, then the saved folder's size against its data."""
     from rankql.runtime import Database
@@ -118,10 +142,12 @@ def memory_child(n: int) -> None:
     gc.collect()
     before = _rss()
     db = Database()  # in memory: the store's own growth, no write-ahead log
-    assert _collection(db).insert_many(rows).ok
+    col = _collection(db)
+    assert col.insert_many(rows).ok
     gc.collect()
     grown = _rss() - before
-    del db
+    parts = _breakdown(col)
+    del db, col
     gc.collect()
     with tempfile.TemporaryDirectory() as tmp:
         saved = Database(Path(tmp) / "db")
@@ -143,6 +169,7 @@ def memory_child(n: int) -> None:
                 "npz": vectors,
                 "data": n * DIM * 4 + text_bytes,
                 "files": listing,
+                "parts": parts,
             }
         )
     )
@@ -157,6 +184,8 @@ def section_memory(sizes: list[int]) -> None:
         )
         m = json.loads(done.stdout.strip().splitlines()[-1])
         line(f"{n} objects", f"{m['rss'] / n / 1024:.2f} KB per object", "<= 3.5 KB", was.get(n, "8 KB"))
+        parts = {**m["parts"], "rest": m["rss"] - sum(m["parts"].values())}
+        print("    bytes per object: " + ", ".join(f"{k} {v / n:.0f}" for k, v in parts.items()))
         line(
             f"{n} objects, saved folder",
             f"{m['folder'] / 1e6:.1f} MB = {m['folder'] / (m['data'] + m['graph']):.2f}x "

@@ -20,6 +20,34 @@ DEFAULT_PROP_LENGTH = 40.0  # Weaviate's fallback when a property's mean length 
 _EMPTY = (np.empty(0, np.int64), np.empty(0, np.float32))
 
 
+class BatchTokens:
+    """The tokens of a batch's documents (`docs`, in order), per searchable property end to end with
+    each document's count: no list or dict per document (a batch of 100k objects made 200k of them, and
+    they scattered through the heap between the objects the batch keeps). Equal tokens are one string."""
+
+    def __init__(self, docs: list[int], flat: dict[str, list[str]], sizes: dict[str, np.ndarray]) -> None:
+        self.docs = docs
+        self.flat = flat
+        self.sizes = sizes
+        self._at: dict[int, int] | None = None
+        self._bounds: dict[str, list[int]] = {}
+
+    def of(self, doc: int) -> dict[str, list[str]] | None:
+        """One document's tokens by property, as Bm25Index.tokenize makes them (None: not in the batch)."""
+        if self._at is None:
+            self._at = {d: i for i, d in enumerate(self.docs)}
+        i = self._at.get(doc)
+        if i is None:
+            return None
+        out = {}
+        for name, flat in self.flat.items():
+            bounds = self._bounds.get(name)
+            if bounds is None:
+                bounds = self._bounds[name] = [0, *np.cumsum(self.sizes[name]).tolist()]
+            out[name] = flat[bounds[i] : bounds[i + 1]]
+        return out
+
+
 def not_searchable(name: str) -> SearchError:
     """Weaviate's error for a bm25 property without a searchable inverted index."""
     return SearchError(
@@ -110,25 +138,39 @@ class Bm25Index:
         self.version += 1
 
     def tokenize(self, properties: dict) -> dict[str, list[str]]:
-        """The tokens add_many indexes for one object; reads no index state, so a writer can run it before
-        its commit while queries read the index."""
-        return {name: tokenize_value(properties.get(name), f.tokenization) for name, f in self.fields.items()}
+        """The tokens add() indexes for one object."""
+        return {n: tokenize_value(properties.get(n), f.tokenization) for n, f in self.fields.items()}
 
-    def add_many(
-        self, items: Iterable[tuple[int, dict]], tokens: dict[int, dict[str, list[str]]] | None = None
-    ) -> None:
+    def tokenize_batch(self, docs: list[int], properties: list[dict]) -> BatchTokens:
+        """The tokens add_many indexes for these objects; reads no index state, so a writer can run it
+        before its commit while queries read the index."""
+        shared: dict[str, str] = {}
+        one = shared.setdefault
+        flat: dict[str, list[str]] = {}
+        sizes: dict[str, np.ndarray] = {}
+        for name, field in self.fields.items():
+            out: list[str] = []
+            counts = []
+            for props in properties:
+                made = tokenize_value(props.get(name), field.tokenization)
+                counts.append(len(made))
+                out.extend([one(t, t) for t in made])
+            flat[name] = out
+            sizes[name] = np.asarray(counts, np.int64)
+        return BatchTokens(docs, flat, sizes)
+
+    def add_many(self, items: Iterable[tuple[int, dict]], tokens: BatchTokens | None = None) -> None:
         """Index many objects at once: same result as add() per object, built with array operations.
 
-        `tokens` (doc id -> tokenize(properties)) may hold the tokens already made.
+        `tokens` (tokenize_batch of some of the objects) may hold the tokens already made.
         """
         items = list(items)
         frozen = sum(field.frozen_nnz for field in self.fields.values())
         # A block merges into the frozen arrays by re-sorting all of them; a batch small beside them goes
         # into the delta object by object (a 100-object batch into 100,000 objects: 55 ms -> a few ms).
         if len(items) < 64 or len(items) * SMALL_BATCH_SHARE < frozen:
-            made = tokens or {}
             for doc_id, properties in items:
-                self.add(doc_id, properties, made.get(doc_id))
+                self.add(doc_id, properties, tokens.of(doc_id) if tokens is not None else None)
             return
         latest = dict(items)  # a doc id given twice: its last properties win, as with add()
         for doc_id in latest:
@@ -137,12 +179,20 @@ class Bm25Index:
             self.remove(doc_id)
         docs = list(latest)
         self._ensure(max(docs) + 1)
-        made = tokens if tokens is not None else {}
-        for name, field in self.fields.items():
-            tok = field.tokenization
-            field.add_block(
-                docs, [made[d][name] if d in made else tokenize_value(latest[d].get(name), tok) for d in docs]
-            )
+        if tokens is not None and tokens.docs == docs:  # the writer's case: the batch's tokens end to end
+            for name, field in self.fields.items():
+                field.add_flat(np.asarray(docs, np.int64), tokens.flat[name], tokens.sizes[name])
+        else:
+            for name, field in self.fields.items():
+                lists = []
+                for d in docs:
+                    made = tokens.of(d) if tokens is not None else None
+                    lists.append(
+                        made[name]
+                        if made is not None
+                        else tokenize_value(latest[d].get(name), field.tokenization)
+                    )
+                field.add_block(docs, lists)
         self.alive[docs] = True
         self.count += len(docs)
         self.version += 1

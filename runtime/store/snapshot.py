@@ -64,5 +64,6 @@ def _keywords(index: Bm25Index) -> Bm25Index:
         twin.vocab = dict(field.vocab)
         twin.df = field.df.copy()
         twin.lengths = field.lengths.copy()
-        twin.doc_terms = list(field.doc_terms)
+        twin.fwd_start, twin.fwd_count = field.fwd_start.copy(), field.fwd_count.copy()
+        twin.fwd_extra = dict(field.fwd_extra)  # fwd_terms and the arrays held here never change in place
     return out

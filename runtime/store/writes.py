@@ -28,9 +28,13 @@ from .vector_stage import stage_vectors
 if TYPE_CHECKING:
     from collections.abc import Callable, Iterator
 
+    from .bm25 import BatchTokens
     from .collection import Collection
 
 _OBJECT_KEYS = ("class", "id", "properties", "vector", "vectors")
+# The named vectors of an object of a class without any: one empty dict for all of them (a batch made one
+# per object). Never written: only a class with named vectors adds to an object's, which is its own.
+_NO_NAMED: dict[str, np.ndarray] = {}
 
 
 @dataclass(slots=True)
@@ -111,7 +115,7 @@ class CollectionWriter:
                     f"class '{c.name}' has no named vector {', '.join(repr(n) for n in unknown)}"
                     + (f": its one vector is '{names[0]}'" if names else ": send its one vector as 'vector'")
                 )
-            return (given[names[0]] if given else raw), {}
+            return (given[names[0]] if given else raw), _NO_NAMED
         if raw is not None and not _empty(raw):
             raise ObjectError(
                 f"class '{c.name}' has named vectors ({', '.join(names)}) and no class-level vector: "
@@ -211,7 +215,7 @@ class CollectionWriter:
         c = self.collection
         results = [ObjectResult(i, None) for i in range(len(objects))]
         prepared: list[_Prepared] = []
-        seen: dict[str, int] = {}
+        seen: dict[str, ObjectResult] = {}  # the first result of each uuid (no int object per object)
         dim = c.vectors.dim
         dims = self._dims()
         fresh = iter(random_uuids(sum(1 for o in objects if isinstance(o, dict) and o.get("id") is None)))
@@ -225,9 +229,11 @@ class CollectionWriter:
             if item.uuid in seen:
                 results[
                     i
-                ].error = f"id '{item.uuid}' appears twice in the batch (first at object {seen[item.uuid]})"
+                ].error = (
+                    f"id '{item.uuid}' appears twice in the batch (first at object {seen[item.uuid].index})"
+                )
                 continue
-            seen[item.uuid] = i
+            seen[item.uuid] = results[i]
             if item.vector is not None and dim is None:
                 dim = len(item.vector)  # the first vector fixes the collection's dimension
             for name, vector in item.named.items():
@@ -309,7 +315,7 @@ class CollectionWriter:
         if named:
             staged = [stage_vectors(c.named[n], n_ids, rows) for n, (n_ids, rows) in named.items()]
             publish = _publish_all(([publish] if publish is not None else []) + staged, c, ids)
-        tokens = {d: c.bm25.tokenize(p.props) for d, p in zip(ids.tolist(), prepared, strict=True)}
+        tokens = c.bm25.tokenize_batch(ids.tolist(), [p.props for p in prepared])
         if guard.journal is not None:  # an in-memory database logs nothing: no record to build
             guard.log(*self._put_record(prepared, matrix, stamp, named))
         try:
@@ -336,7 +342,7 @@ class CollectionWriter:
         vec_ids: np.ndarray,
         publish: Callable[[], None] | None,
         stamp: int,
-        tokens: dict[int, dict[str, list[str]]] | None = None,
+        tokens: BatchTokens | None = None,
     ) -> None:
         c = self.collection
         try:

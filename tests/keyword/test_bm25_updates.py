@@ -36,6 +36,23 @@ def results(index: Bm25Index) -> list:
     return out
 
 
+def forward_terms(index: Bm25Index) -> dict:
+    """Each field's forward index as {doc: sorted terms} (terms by name: ids depend on arrival order)."""
+    out = {}
+    for name, field in index.fields.items():
+        names = list(field.vocab)
+        docs = {}
+        for doc in range(index.size):
+            terms = field.terms_of(doc)
+            if terms is not None:
+                docs[doc] = sorted(names[t] for t in terms.tolist())
+        indptr, flat = field.forward(index.size)  # the persisted form says the same
+        assert {d: sorted(names[t] for t in flat[indptr[d] : indptr[d + 1]].tolist()) for d in docs} == docs
+        assert int(indptr[-1]) == sum(len(t) for t in docs.values())
+        out[name] = docs
+    return out
+
+
 @pytest.fixture
 def tiny_compaction(monkeypatch):
     """Compact after a handful of postings, so the tests cross the frozen/delta boundary often."""
@@ -64,6 +81,7 @@ def test_incremental_writes_equal_a_rebuild(ops) -> None:
         for doc in sorted(state):
             rebuilt.add(doc, state[doc])
         assert len(index) == len(state) == len(rebuilt)
+        assert forward_terms(index) == forward_terms(rebuilt)
         got = results(index)
         assert got == results(rebuilt)
         if state:
