@@ -42,7 +42,11 @@ class FilterCache:
                 self._entries.move_to_end(key)
                 return entry[2]
         ids = evaluate(where, collection)
-        ids.flags.writeable = False  # shared by the queries that repeat this filter
+        if not ids.flags.owndata:
+            ids = ids.copy()
+        # Shared by the queries that repeat this filter; read-only and owning its data, so that the vector
+        # index may keep what it made of it (VectorIndex._graph_allowed)
+        ids.flags.writeable = False
         with self._lock:
             self._entries[key] = (version, definition, ids)
             self._entries.move_to_end(key)

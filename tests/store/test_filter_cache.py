@@ -160,6 +160,8 @@ def test_a_kept_allowed_set_follows_vector_writes() -> None:
     query = vectors[3]
     nearest = col.doc_id_of(generate_uuid5(3))
     assert col.vector_search(query, 1, allow, lists=True)[0] == [nearest]
+    memo = col.vectors._allowed_memo
+    assert memo is not None and memo[0] is allow  # kept: the next search with this filter reuses it
     # The store's vectors change under the filter's ids (the same array): what was made of them goes
     col.vectors.remove(np.asarray([nearest]))
     second = col.vector_search(query, 1, allow, lists=True)[0]
