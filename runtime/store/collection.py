@@ -15,6 +15,7 @@ from .bm25 import Bm25Index, not_searchable
 from .definition import class_schema
 from .definition_update import keyword_settings
 from .definition_vectors import as_class_definition, unknown_target
+from .filter_cache import cached_filter
 from .filters import evaluate
 from .guard import DatabaseGuard
 from .objects import BatchResult, ObjectTable
@@ -469,8 +470,8 @@ class Collection:
         return ids, scores, explains
 
     def filter(self, where: Any) -> np.ndarray:
-        """Sorted doc ids that pass a where filter."""
-        return evaluate(where, self)
+        """Sorted doc ids that pass a where filter: read-only, kept until the next write (filter_cache.py)."""
+        return cached_filter(where, self, evaluate)
 
     def embed_queries(self, texts: list[str], target: str | None = None) -> np.ndarray:
         """Query vectors from the class vectorizer (or the target's), one row per text."""

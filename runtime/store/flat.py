@@ -23,6 +23,7 @@ class FlatIndex:
         self._norms = np.zeros(0, dtype=np.float32)
         self._live = np.zeros(0, dtype=bool)
         self._count = 0
+        self.version = 0  # grows with every add and remove: what was derived from the live ids is stale
 
     def __len__(self) -> int:
         return self._count
@@ -56,6 +57,7 @@ class FlatIndex:
             raise ValueError(f"vectors have {vectors.shape[1]} dimensions, the index holds {self.dim}")
         if len(ids) == 0:
             return
+        self.version += 1
         self._grow(int(ids.max()) + 1)
         self._count += int(np.count_nonzero(~self._live[ids]))
         self._data[ids] = vectors
@@ -65,6 +67,7 @@ class FlatIndex:
     def remove(self, ids: np.ndarray) -> None:
         ids = np.asarray(ids, dtype=np.int64)
         ids = ids[ids < self._live.shape[0]]
+        self.version += 1
         self._count -= int(np.count_nonzero(self._live[ids]))
         self._live[ids] = False
 

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 
@@ -104,6 +106,13 @@ class ObjectTable:
 
     def is_live(self, doc_id: int) -> bool:
         return 0 <= doc_id < len(self.props) and self.props[doc_id] is not None
+
+    def cached(self, key: object, build: Callable[[], Any]) -> Any:
+        """A value derived from the table, built once and kept until the next write (touch)."""
+        found = self._cache.get(key)
+        if found is None:
+            found = self._cache.setdefault(key, build())
+        return found
 
     def live_ids(self) -> np.ndarray:
         cached = self._cache.get("live")

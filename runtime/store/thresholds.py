@@ -36,6 +36,12 @@ def postfilter_wins(allowed: int, live: int) -> bool:
     return live > 0 and allowed >= POSTFILTER_MIN_SHARE * live
 
 
+# Where filters whose allowed doc ids a collection keeps until its next write (filter_cache.py): a query
+# repeating one of them (a new vector, the same filter) skips evaluating it. Each holds at most 8 bytes a
+# matching object.
+FILTER_CACHE_ENTRIES = 8
+
+
 # A WithinGeoRange filter returns at most this many objects, the nearest: Weaviate's geo index answers
 # it with one HNSW search of ef 800 (adapters/repos/db/vector/geo/geo.go DefaultHNSWEF).
 GEO_RANGE_MAX_RESULTS = 800

@@ -8,7 +8,7 @@ import numpy as np
 
 from ..errors import SearchError
 from .flat import FlatIndex
-from .hnsw import SPACES, HnswIndex
+from .hnsw import SPACES, Allowed, HnswIndex
 from .thresholds import PAGE_ROWS, postfilter_wins
 
 
@@ -21,6 +21,8 @@ class VectorIndex:
         self.flat = FlatIndex(self.metric, dim)
         self.use_hnsw = index_type == "hnsw" and self.metric in SPACES
         self.hnsw: HnswIndex | None = None
+        # The last read-only `allow` a graph search took, with what it made of it (_graph_allowed)
+        self._allowed_memo: tuple[np.ndarray, FlatIndex, int, int, Allowed] | None = None
 
     @property
     def dim(self) -> int | None:
@@ -92,22 +94,41 @@ class VectorIndex:
             return self.flat.search(query, k, allow, ties=True)
         if k <= 0:
             return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.float32)
-        allowed: set[int] | np.ndarray | None = None
+        allowed: Allowed | None = None
         count = None
         if allow is not None:
-            candidates = self.flat.live_ids(allow)
-            count = len(candidates)
-            if postfilter_wins(count, len(self.flat)):
-                # A mask over doc ids: the graph is searched unfiltered and the allowed kept.
-                allowed = np.zeros(len(self.flat.live_mask), dtype=bool)
-                allowed[candidates] = True
-            else:
-                allowed = set(candidates.tolist())
+            count, allowed = self._graph_allowed(allow)
         try:
             return self.hnsw.search(query, k, allowed, count)
         except RuntimeError:
             # hnswlib could not gather k results (a sparse filter, many deletions): exact is always right.
             return self.flat.search(query, k, allow, ties=True)
+
+    def _graph_allowed(self, allow: np.ndarray) -> tuple[int, Allowed]:
+        """How many of the doc ids `allow` hold a vector, and those as a filtered graph search takes them:
+        a mask over doc ids when they are a large share (post-filter), else a set (hnswlib's filter).
+
+        Kept for a read-only `allow` (the collection's cached filter result) until a vector is added or
+        removed: a query repeating a filter does not convert it again.
+        """
+        flat = self.flat
+        memo = self._allowed_memo
+        if memo is not None and memo[0] is allow and memo[1] is flat and memo[2] == flat.version:
+            return memo[3], memo[4]
+        version = flat.version
+        candidates = flat.live_ids(allow)
+        count = len(candidates)
+        allowed: Allowed
+        if postfilter_wins(count, len(flat)):
+            # A mask over doc ids: the graph is searched unfiltered and the allowed kept.
+            allowed = np.zeros(len(flat.live_mask), dtype=bool)
+            allowed[candidates] = True
+            allowed.flags.writeable = False  # kept and shared by the queries repeating the filter
+        else:
+            allowed = set(candidates.tolist())
+        if type(allow) is np.ndarray and not allow.flags.writeable and allow.flags.owndata:
+            self._allowed_memo = (allow, flat, version, count, allowed)
+        return count, allowed
 
 
 def has_ties(sorted_values: np.ndarray) -> bool:
