@@ -253,15 +253,16 @@ class Database:
         guard.logged()
         return collection
 
-    def add_property(self, class_name: str, prop: dict) -> None:
+    def add_property(self, class_name: str, prop: dict, *, shown: dict | None = None) -> None:
         """Add a property (e.g. {"name": "body", "dataType": ["text"]}) to a class, also one that holds
         objects: those have no value for it, as in Weaviate (collection.config.add_property); objects
-        written later are indexed and vectorized with it."""
+        written later are indexed and vectorized with it. `shown`: its settings rankql only shows back
+        (the REST server's wireConfig entry for it)."""
         self._check_open()
         guard = self._guard
         with guard.writing():
             collection = self.collection(class_name)
-            definition = with_property(collection.definition, prop, self._registered_names())
+            definition = with_property(collection.definition, prop, self._registered_names(), shown)
             check_targets(definition, self._collections.__contains__)
             guard.log({"op": "define", "class": collection.name, "definition": definition})
             with guard.exclusive():

@@ -223,8 +223,11 @@ async def property_post(state: RestState, request: Request) -> Response:
             config.setdefault(vectorizer, {"skip": False, "vectorizePropertyName": False})
             incoming["moduleConfig"] = config
         wire["properties"].append(incoming)
-        added = _from_wire(state.db, collection.definition, wire)["properties"][-1]
-        state.db.add_property(collection.name, added)  # objects already there have no value for it
+        proposed = _from_wire(state.db, collection.definition, wire)
+        added = proposed["properties"][-1]
+        # what rankql only shows back (indexRangeFilters, a vectorizer it does not run) is kept, as on create
+        shown = ((proposed.get("wireConfig") or {}).get("properties") or {}).get(added["name"])
+        state.db.add_property(collection.name, added, shown=shown)  # objects there have no value for it
         shown = to_wire(collection.definition)
         return next(p for p in shown["properties"] if p["name"] == prop["name"])
 

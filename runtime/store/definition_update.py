@@ -165,10 +165,11 @@ def _fixed_part(definition: dict, names: set[str]) -> dict:
     return out
 
 
-def with_property(definition: dict, prop: Any, modules: Any) -> dict:
+def with_property(definition: dict, prop: Any, modules: Any, shown: dict | None = None) -> dict:
     """The normalized definition of a class after adding `prop` (SchemaError when its name is taken or it
     is no valid property). Objects already stored have no value for it, as in Weaviate: nothing is indexed
-    again, so a class that holds objects may gain one."""
+    again, so a class that holds objects may gain one. `shown`: the property's settings rankql does not
+    act on but shows back (wireConfig.properties, as a class created with it keeps them)."""
     name = prop.get("name") if isinstance(prop, dict) else None
     if not isinstance(name, str):
         raise SchemaError(
@@ -177,7 +178,12 @@ def with_property(definition: dict, prop: Any, modules: Any) -> dict:
         )
     if any(p["name"].lower() == name.lower() for p in definition["properties"]):
         raise SchemaError(f"property '{name}' already exists in class '{definition['class']}'")
-    return normalize_definition({**definition, "properties": [*definition["properties"], prop]}, modules)
+    added = {**definition, "properties": [*definition["properties"], prop]}
+    if shown:
+        extras = dict(definition.get("wireConfig") or {})
+        extras["properties"] = {**(extras.get("properties") or {}), name: shown}
+        added["wireConfig"] = extras
+    return normalize_definition(added, modules)
 
 
 def redefine(collection: Any, definition: dict) -> None:

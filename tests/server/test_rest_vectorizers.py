@@ -334,3 +334,32 @@ def test_config_update_of_a_substituted_class_with_a_number_property() -> None:
         refused = httpx.put(url, json=wire)
         assert refused.status_code == 422
         assert _message(refused) == 'vectorizer config of vector "default" is immutable for class Note'
+
+
+@pytest.mark.parametrize("with_objects", [False, True])
+def test_a_property_added_later_is_shown_back_as_it_was_sent(with_objects: bool) -> None:
+    import weaviate.classes.config as wvc
+    from rankql.runtime.server.fixture import weaviate_client
+
+    with weaviate_client() as client:
+        notes = client.collections.create(
+            "Note",
+            properties=[wvc.Property(name="body", data_type=wvc.DataType.TEXT)],
+            vector_config=wvc.Configure.Vectors.text2vec_openai(),
+        )
+        if with_objects:
+            notes.data.insert({"body": "x"}, vector=[1.0, 0.0])
+        notes.config.add_property(
+            wvc.Property(name="n", data_type=wvc.DataType.NUMBER, index_range_filters=True)
+        )
+        notes.config.add_property(
+            wvc.Property(name="secret", data_type=wvc.DataType.TEXT, skip_vectorization=True)
+        )
+        assert {p.name: p.index_range_filters for p in notes.config.get().properties} == {
+            "body": False,
+            "n": True,
+            "secret": False,
+        }
+        wire = httpx.get(f"http://127.0.0.1:{client.rankql_server.port}/v1/schema/Note").json()
+        (secret,) = [p for p in wire["properties"] if p["name"] == "secret"]
+        assert secret["moduleConfig"]["text2vec-openai"]["skip"] is True
