@@ -289,7 +289,7 @@ class Database:
         with guard.writing():
             collection = self.collection(class_name)
             proposed = normalize_definition(definition, self._registered_names())
-            check_update(collection.definition, proposed)
+            check_update(collection.definition, proposed, self._registered_names())
             guard.log({"op": "define", "class": collection.name, "definition": proposed})
             with guard.exclusive():
                 redefine(collection, proposed)

@@ -185,7 +185,7 @@ def _replace_definition(state: RestState, name: str, wire: dict) -> dict:
     empty = len(collection) == 0 and not (tenants and tenants.items)
     if empty and ("multiTenancyConfig" in proposed) == ("multiTenancyConfig" in current):
         try:
-            check_update(current, proposed)
+            check_update(current, proposed, db._registered_names())
         except SchemaError:
             # nothing indexed yet (and no tenant, loaded or not): the class is made again as defined now
             db.delete_collection(current["class"])

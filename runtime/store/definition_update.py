@@ -3,6 +3,7 @@ applying such a change to the live indexes."""
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import Any
 
 from ..errors import SchemaError
@@ -34,11 +35,12 @@ def keyword_settings(definition: dict) -> tuple[float, float, Stopwords]:
     return float(bm25["k1"]), float(bm25["b"]), Stopwords(stop["preset"], stop["additions"], stop["removals"])
 
 
-def check_update(current: dict, proposed: dict) -> None:
+def check_update(current: dict, proposed: dict, registered: Iterable[str] = ()) -> None:
     """SchemaError, in Weaviate's words where it has them, unless `proposed` changes only what a class
     holding objects may change: the description, auto-tenant switches, BM25 k1/b and stopwords, the
     vector index's search settings (ef, flatSearchCutoff, ...) of the class vector and each named one,
-    and new named vectors on a class that has named vectors (Weaviate's config.add_vector)."""
+    its rerankers (moduleConfig reranker-* and the `registered` ones: Weaviate's config.update with
+    reranker_config) and new named vectors on a class that has named vectors (config.add_vector)."""
     if proposed.get("class") != current.get("class"):
         raise SchemaError(
             f'class name is immutable: attempted change from "{current.get("class")}" to '
@@ -71,13 +73,13 @@ def check_update(current: dict, proposed: dict) -> None:
             "to a class made with several",
             hint="create a new class with every named vector and import the objects into it",
         )
-    if _fixed_part(proposed, names) != _fixed_part(current, names):
+    if _fixed_part(proposed, names, registered) != _fixed_part(current, names, registered):
         raise SchemaError(
             f"the properties or vectorizer settings of class '{current['class']}' cannot be changed while it "
             f"holds objects{' or tenants' if 'multiTenancyConfig' in current else ''}: rankql would have to "
             "index them again; create a new class and import the objects into it",
             hint="a class holding objects may change its description, BM25 and stopword settings and its "
-            "vector index's ef and flatSearchCutoff",
+            "vector index's ef and flatSearchCutoff, and its reranker",
         )
 
 
@@ -147,10 +149,16 @@ def _check_vector_index(before: dict, after: dict) -> None:
             )
 
 
-def _fixed_part(definition: dict, names: set[str]) -> dict:
+def _fixed_part(definition: dict, names: set[str], registered: Iterable[str]) -> dict:
     """The definition without what check_update lets change (named vectors other than `names`, the
     current ones, are new: Weaviate's config.add_vector)."""
     out = {k: v for k, v in definition.items() if k not in SETTINGS_ONLY}
+    rerankers = frozenset(registered)
+    out["moduleConfig"] = {  # read at query time only (class_schema's rerankers, the rerank stage)
+        k: v
+        for k, v in (out.get("moduleConfig") or {}).items()
+        if not (k.startswith("reranker-") or k in rerankers)
+    }
     out.pop("vectorIndexConfig", None)
     inverted = out.get("invertedIndexConfig") or {}
     out["invertedIndexConfig"] = {k: v for k, v in inverted.items() if k not in MUTABLE_INVERTED}

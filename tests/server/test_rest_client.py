@@ -180,3 +180,19 @@ def test_named_foreign_vectorizer_substituted() -> None:
     assert stored.object_text({"text": "a cat on a mat"}) == "Note a cat on a mat"  # vectorizeClassName
     served = stored.get(str(first))["vector"]
     assert max(abs(a - b) for a, b in zip(served, expected.tolist(), strict=True)) < 1e-5
+
+
+def test_config_update_changes_the_reranker_of_a_class_with_objects(client, db: Database) -> None:
+    docs = client.collections.create(
+        "Doc",
+        properties=[wvc.Property(name="body", data_type=wvc.DataType.TEXT)],
+        vector_config=wvc.Configure.Vectors.self_provided(),
+        reranker_config=wvc.Configure.Reranker.transformers(),
+    )
+    docs.data.insert({"body": "a cat on a mat"}, vector=[1.0, 0.0])
+    docs.config.update(reranker_config=wvc.Reconfigure.Reranker.cohere(model="rerank-english-v3.0"))
+    shown = docs.config.get().reranker_config
+    assert shown.reranker == wvc.Rerankers.COHERE and shown.model == {"model": "rerank-english-v3.0"}
+    assert db.collection("Doc").definition["moduleConfig"] == {
+        "reranker-cohere": {"model": "rerank-english-v3.0"}
+    }

@@ -223,3 +223,30 @@ def test_a_class_with_one_vector_gains_no_named_vector_and_says_so() -> None:
         db.update_collection_settings(
             "Doc", {**definition, "vectorConfig": {"x": {"vectorizer": {"none": {}}}}}
         )
+
+
+class _ByLength:
+    def __init__(self, sign: float) -> None:
+        self.sign = sign
+
+    def score(self, query: str, documents: list[str]) -> list[float]:
+        return [self.sign * len(d) for d in documents]
+
+
+def test_the_reranker_of_a_class_with_objects_changes_as_in_weaviate() -> None:
+    db = Database()
+    db.register_reranker("longest", _ByLength(1.0))
+    db.register_reranker("shortest", _ByLength(-1.0))
+    db.create_collection({**DEFINITION, "moduleConfig": {"longest": {}}}).insert_many(
+        [{"properties": {"body": b}, "vector": [1.0, float(i)]} for i, b in enumerate(BODIES)]
+    )
+    reranked = (
+        '{ Get { Doc(limit: 4) { body _additional { rerank(property: "body", query: "q") { score } } } } }'
+    )
+    assert db.query(reranked)["data"]["Get"]["Doc"][0]["body"] == "a cat and a cat and a dog"
+    db.update_collection_settings("Doc", {**db["Doc"].definition, "moduleConfig": {"shortest": {}}})
+    assert db.query(reranked)["data"]["Get"]["Doc"][0]["body"] == "the end"
+    with pytest.raises(SchemaError, match="cannot be changed while it holds objects"):
+        db.update_collection_settings(  # a vectorizer's settings are no reranker's
+            "Doc", {**db["Doc"].definition, "moduleConfig": {"text2vec-transformers": {}}}
+        )
