@@ -14,6 +14,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from functools import lru_cache
 from importlib import resources
+from itertools import repeat
 from typing import TYPE_CHECKING, Any, cast
 
 from pydantic_core import ValidationError
@@ -209,11 +210,14 @@ def _json_numbers(text: str, start: int) -> LiteralNumbers | None:
         found = read_finite_floats_json(text[start:end])
     except ValidationError:  # not JSON (commas left out, a comment, ...), or not all finite numbers
         return None
-    if 0.0 in found and _MINUS_ZERO_INT.search(text, start, end):
+    # A zero among them (all() tests each item's truth: cheaper than comparing each with 0.0)?
+    if not all(found) and _MINUS_ZERO_INT.search(text, start, end):
         return None
-    # A number of _LONG characters or more would fill a whole aligned block of _LONG // 2 without a comma.
+    # A number of _LONG characters or more would fill a whole aligned block of _LONG // 2 without a comma
+    # (the blocks searched by map, with no Python step per block).
     block = _LONG // 2
-    if any(text.find(",", at, at + block) < 0 for at in range(start, end - block + 1, block)) and (
+    starts, ends = range(start, end - block + 1, block), range(start + block, end + 1, block)
+    if -1 in map(text.find, repeat(","), starts, ends) and (
         max(map(len, text[start + 1 : end - 1].split(","))) >= _LONG
     ):
         return None
