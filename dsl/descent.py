@@ -75,8 +75,9 @@ class Descent:
         self.start, self.end = m.span(kind)
         return Name(self.text[start:end], start, end)
 
-    def expect(self, kind: str) -> None:
-        if self.kind != kind:
+    def expect(self, want: str) -> None:
+        """The current token must be of kind want; the next token read."""
+        if self.kind != want:
             raise GiveUp
         m = self.match(self.text, self.end)
         self.kind = kind = m.lastgroup
@@ -93,9 +94,9 @@ class Descent:
         self.start, self.end = m.span(kind)
         return start
 
-    def close(self, kind: str) -> int:
+    def close(self, closer: str) -> int:
         """Leave a bracket: the current token must be its closer; the closer's end."""
-        if self.kind != kind:
+        if self.kind != closer:
             raise GiveUp
         end = self.end
         self.depth -= 1
