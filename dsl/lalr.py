@@ -14,11 +14,13 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from functools import lru_cache
 from importlib import resources
+from itertools import repeat
 from typing import TYPE_CHECKING, Any, cast
 
 from pydantic_core import ValidationError
 
 from .builders import Builder, LexError, make_builder
+from .descent import parse_well_formed
 from .syntax import Document, LiteralNumbers, read_finite_floats_json
 
 if TYPE_CHECKING:
@@ -208,11 +210,14 @@ def _json_numbers(text: str, start: int) -> LiteralNumbers | None:
         found = read_finite_floats_json(text[start:end])
     except ValidationError:  # not JSON (commas left out, a comment, ...), or not all finite numbers
         return None
-    if 0.0 in found and _MINUS_ZERO_INT.search(text, start, end):
+    # A zero among them (all() tests each item's truth: cheaper than comparing each with 0.0)?
+    if not all(found) and _MINUS_ZERO_INT.search(text, start, end):
         return None
-    # A number of _LONG characters or more would fill a whole aligned block of _LONG // 2 without a comma.
+    # A number of _LONG characters or more would fill a whole aligned block of _LONG // 2 without a comma
+    # (the blocks searched by map, with no Python step per block).
     block = _LONG // 2
-    if any(text.find(",", at, at + block) < 0 for at in range(start, end - block + 1, block)) and (
+    starts, ends = range(start, end - block + 1, block), range(start + block, end + 1, block)
+    if -1 in map(text.find, repeat(","), starts, ends) and (
         max(map(len, text[start + 1 : end - 1].split(","))) >= _LONG
     ):
         return None
@@ -236,13 +241,34 @@ def _regex_numbers(
 def parse_document(text: str, fast: bool = True) -> Document:
     """Parse query text into a syntax Document; raises ParseFailure (never a lark error).
 
-    With fast, a list literal of numbers only becomes one LiteralNumbers node in one step: the driver
-    makes the reductions '[' asks for, then takes the goto on `value` that the list's own reduction
-    would take. Its Document reads the same as the general path's. A text that fails is parsed again
-    without it, so that every syntax error is worded from the general path's stacks.
+    With fast, a well-formed text of the common shapes is read by the recursive-descent parser
+    (dsl/descent.py), and any other by the driver with the fast path of number lists (drive); without,
+    by the driver alone, every list item by item.
     """
     if not fast:
         return _parse(text, None)
+    document = descend(text)
+    return document if document is not None else drive(text)
+
+
+def descend(text: str) -> Document | None:
+    """The recursive-descent parser's Document, or None where the driver must parse the text."""
+    return parse_well_formed(text, tables().scanner, _list_literal, MAX_DEPTH)
+
+
+def _list_literal(text: str, start: int) -> LiteralNumbers | None:
+    """The list literal at text[start] as one node when it holds numbers only (either fast read)."""
+    t = tables()
+    return _json_numbers(text, start) or _regex_numbers(text, start, t.number_list.match, t.number.findall)
+
+
+def drive(text: str) -> Document:
+    """The driver with the fast path of number lists: a list literal of numbers only becomes one
+    LiteralNumbers node in one step (the driver makes the reductions '[' asks for, then takes the goto
+    on `value` that the list's own reduction would take). Its Document reads the same as the general
+    path's. A text that fails is parsed again without it, so that every syntax error is worded from
+    the general path's stacks.
+    """
     taken: list[int] = []
     try:
         return _parse(text, taken)

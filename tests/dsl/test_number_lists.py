@@ -202,3 +202,22 @@ def test_a_json_shaped_vector_is_read_in_one_call() -> None:
     # -0 (an int) is -0.0 to read_float, 0.0 to JSON: such a list takes the regex path
     minus_zero = parse_document(text.replace("-2", "-0")).operations[0].selections[0].selections[0]
     assert minus_zero.arguments[0].value.value[0].value.texts is not None
+
+
+# The JSON read's checks look at the whole list: an unusual number anywhere in a long one is found.
+UNUSUAL = st.sampled_from(["1." + "0" * 397, "1." + "0" * 398, "-0." + "0" * 397 + "1", "-0", "0", "-0.0"])
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    before=st.integers(0, 80),
+    unusual=UNUSUAL,
+    after=st.integers(0, 80),
+    gap=st.sampled_from([", ", ",", " , "]),
+)
+def test_an_unusual_number_anywhere_in_a_long_list_binds_as_the_general_path_does(
+    before: int, unusual: str, after: int, gap: str
+) -> None:
+    items = ["0.1257302165031433"] * before + [unusual] + ["-2.5e-3"] * after
+    text = POSITIONS[0].format("[" + gap.join(items) + "]")
+    assert _parse_and_bind(text, True) == _parse_and_bind(text, False)
