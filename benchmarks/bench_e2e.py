@@ -214,8 +214,7 @@ def section_bulk(args: argparse.Namespace) -> None:
 def section_coldstart(args: argparse.Namespace) -> None:
     with tempfile.TemporaryDirectory(prefix="rankql-bench-e2e-") as tmp:
         folder = Path(tmp)
-        db = book_db(folder / "db")
-        db.save()
+        book_db(folder / "db").close()  # saved, and the folder's lock let go for the child processes
         (folder / "near.graphql").write_text(NEAR_TEXT_FILE)
         (folder / "list.graphql").write_text(LISTING_FILE)
         base_env = {**os.environ, "HF_HUB_OFFLINE": "1", "TOKENIZERS_PARALLELISM": "false"}
