@@ -99,6 +99,12 @@ def test_near_text_runs_on_the_text_vector(client, products) -> None:
     assert _names(got) == [o["name"] for o in expected]
 
 
+def _per_target(client) -> tuple[list[float], str]:
+    """A text query vector, and it with the image vector [0, 1] as GraphQL's vectorPerTarget."""
+    text_query = client.rankql_server.db.collection("Product").embed_queries(["a seat"], "text")[0].tolist()
+    return text_query, f"vectorPerTarget: {{text: {text_query}, image: [0.0, 1.0]}}"
+
+
 @pytest.mark.parametrize(
     ("target", "graphql"),
     [
@@ -116,14 +122,13 @@ def test_near_text_runs_on_the_text_vector(client, products) -> None:
     ],
 )
 def test_multi_target_combinations_match_the_graphql_query(client, products, target, graphql) -> None:
-    text_query = client.rankql_server.db.collection("Product").embed_queries(["a seat"], "text")[0].tolist()
+    text_query, per_target = _per_target(client)
     got = products.query.near_vector(
         {"text": text_query, "image": [0.0, 1.0]},
         target_vector=target,
         limit=4,
         return_metadata=MetadataQuery(distance=True),
     )
-    per_target = f"vectorPerTarget: {{text: {text_query}, image: [0.0, 1.0]}}"
     expected = gql(
         client.rankql_server.db,
         f'nearVector: {{{per_target}, targets: {{targetVectors: ["text", "image"], {graphql}}}}}, limit: 4',
@@ -149,7 +154,7 @@ def test_multi_target_combinations_match_the_graphql_query(client, products, tar
 def test_hybrid_with_one_vector_per_target_matches_the_graphql_query(
     client, products, target, graphql
 ) -> None:
-    text_query = client.rankql_server.db.collection("Product").embed_queries(["a seat"], "text")[0].tolist()
+    text_query, per_target = _per_target(client)
     got = products.query.hybrid(
         "legs",
         vector={"text": text_query, "image": [0.0, 1.0]},
@@ -158,7 +163,6 @@ def test_hybrid_with_one_vector_per_target_matches_the_graphql_query(
         limit=4,
         return_metadata=MetadataQuery(score=True),
     )
-    per_target = f"vectorPerTarget: {{text: {text_query}, image: [0.0, 1.0]}}"
     expected = gql(
         client.rankql_server.db,
         f'hybrid: {{query: "legs", alpha: 0.5, {graphql}, searches: {{nearVector: {{{per_target}}}}}}}, limit: 4',
