@@ -73,6 +73,13 @@ def check_update(current: dict, proposed: dict, registered: Iterable[str] = ()) 
             "to a class made with several",
             hint="create a new class with every named vector and import the objects into it",
         )
+    if _properties(proposed) != _properties(current):  # parser.go validatePropertiesForUpdate
+        raise SchemaError(
+            "property fields other than description cannot be updated through updating the class. Use "
+            'the add property feature (e.g. "POST /v1/schema/{className}/properties") to add additional '
+            "properties",
+            hint="Database.add_property adds one; a property's type or index settings need a new class",
+        )
     if _fixed_part(proposed, names, registered) != _fixed_part(current, names, registered):
         raise SchemaError(
             f"the properties or vectorizer settings of class '{current['class']}' cannot be changed while it "
@@ -149,10 +156,23 @@ def _check_vector_index(before: dict, after: dict) -> None:
             )
 
 
+def _properties(definition: dict) -> dict[str, Any]:
+    """The properties by name without their descriptions (at any depth): what may not change in place."""
+
+    def bare(prop: dict) -> dict:
+        out = {k: v for k, v in prop.items() if k != "description"}
+        if "nestedProperties" in out:
+            out["nestedProperties"] = [bare(p) for p in out["nestedProperties"]]
+        return out
+
+    return {p["name"]: bare(p) for p in definition["properties"]}
+
+
 def _fixed_part(definition: dict, names: set[str], registered: Iterable[str]) -> dict:
     """The definition without what check_update lets change (named vectors other than `names`, the
     current ones, are new: Weaviate's config.add_vector)."""
     out = {k: v for k, v in definition.items() if k not in SETTINGS_ONLY}
+    out["properties"] = _properties(definition)
     rerankers = frozenset(registered)
     out["moduleConfig"] = {  # read at query time only (class_schema's rerankers, the rerank stage)
         k: v

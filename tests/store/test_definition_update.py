@@ -107,7 +107,11 @@ def test_settings_survive_the_log_and_a_checkpoint(tmp_path) -> None:
         ),
         (
             lambda d: d["properties"].append({"name": "extra", "dataType": ["int"]}),
-            "cannot be changed while it holds objects",
+            "property fields other than description cannot be updated through updating the class",
+        ),
+        (
+            lambda d: d["properties"][0].update(tokenization="field"),
+            "property fields other than description cannot be updated through updating the class",
         ),
         (
             lambda d: d.update(multiTenancyConfig={"enabled": True}),
@@ -123,6 +127,18 @@ def test_other_changes_are_refused_and_nothing_changes(change, message: str) -> 
     with pytest.raises(SchemaError, match=message.replace("(", r"\(").replace(")", r"\)")):
         db.update_collection_settings("Doc", proposed)
     assert db.collection("Doc").definition == before
+
+
+def test_a_property_description_changes_in_place_and_is_logged(tmp_path) -> None:
+    db = _filled(tmp_path / "db")
+    definition = copy.deepcopy(db.collection("Doc").definition)
+    definition["properties"][0]["description"] = "the note itself"
+    db.update_collection_settings("Doc", definition)
+    assert db["Doc"].definition["properties"][0]["description"] == "the note itself"
+    db._folder.close()  # a crash: the log alone holds the change
+    with Database(tmp_path / "db") as again:
+        assert again["Doc"].definition["properties"][0]["description"] == "the note itself"
+        assert _bm25(again) == _bm25(_filled())  # nothing indexed changed
 
 
 def _rows(db: Database, args: str, fields: str = "body") -> list:
