@@ -264,10 +264,7 @@ class Database:
             collection = self.collection(class_name)
             definition = with_property(collection.definition, prop, self._registered_names(), shown)
             check_targets(definition, self._collections.__contains__)
-            guard.log({"op": "define", "class": collection.name, "definition": definition})
-            with guard.exclusive():
-                redefine(collection, definition)
-                self._schema_version += 1
+            self._define(collection, definition)
         guard.logged()
 
     def add_reference_property(self, class_name: str, prop: dict) -> None:
@@ -280,21 +277,24 @@ class Database:
         self.add_property(class_name, prop)
 
     def update_collection_settings(self, class_name: str, definition: dict) -> None:
-        """Swap in a class definition that differs from the current one only in settings nothing indexed
-        depends on (the description, autoTenantCreation/-Activation, BM25 k1/b and stopwords, the vector
-        index's ef and flatSearchCutoff: Weaviate's mutable settings), logged so that the change survives
-        a crash as every other write does."""
+        """Swap in a class definition that changes only what Weaviate lets a class holding objects change
+        (store/definition_update.py check_update: descriptions, auto-tenant switches, BM25 and search
+        settings, the reranker, new named vectors), logged so that it survives a crash as any write."""
         self._check_open()
         guard = self._guard
         with guard.writing():
             collection = self.collection(class_name)
             proposed = normalize_definition(definition, self._registered_names())
             check_update(collection.definition, proposed, self._registered_names())
-            guard.log({"op": "define", "class": collection.name, "definition": proposed})
-            with guard.exclusive():
-                redefine(collection, proposed)
-                self._schema_version += 1
+            self._define(collection, proposed)
         guard.logged()
+
+    def _define(self, collection: Collection, definition: dict) -> None:
+        """Log a checked new definition of `collection` and make it visible (inside the writer's turn)."""
+        self._guard.log({"op": "define", "class": collection.name, "definition": definition})
+        with self._guard.exclusive():
+            redefine(collection, definition)
+            self._schema_version += 1
 
     def collection(self, name: str) -> Collection:
         """The collection called `name` (first letter case-insensitive, as Weaviate capitalizes)."""

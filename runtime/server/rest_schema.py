@@ -226,10 +226,10 @@ async def property_post(state: RestState, request: Request) -> Response:
         proposed = _from_wire(state.db, collection.definition, wire)
         added = proposed["properties"][-1]
         # what rankql only shows back (indexRangeFilters, a vectorizer it does not run) is kept, as on create
-        shown = ((proposed.get("wireConfig") or {}).get("properties") or {}).get(added["name"])
-        state.db.add_property(collection.name, added, shown=shown)  # objects there have no value for it
-        shown = to_wire(collection.definition)
-        return next(p for p in shown["properties"] if p["name"] == prop["name"])
+        kept = ((proposed.get("wireConfig") or {}).get("properties") or {}).get(added["name"])
+        state.db.add_property(collection.name, added, shown=kept)  # objects there have no value for it
+        wire = to_wire(collection.definition)
+        return next(p for p in wire["properties"] if p["name"] == prop["name"])
 
     return JSONResponse(await state.write(add))
 

@@ -65,7 +65,6 @@ class Collection:
         guard: DatabaseGuard | None = None,
         tenant: str | None = None,
     ) -> None:
-        self.definition = definition
         self.name: str = definition["class"]
         # A multi-tenant class holds its tenants (each a Collection of its own, `tenant` naming it);
         # a tenant's shard knows its Tenant entry (`tenancy`), whose status its writes check.
@@ -74,29 +73,35 @@ class Collection:
         self.log_key = {"class": self.name} if tenant is None else {"class": self.name, "tenant": tenant}
         self._registered = registered
         self._schema_cache: tuple[dict, Any, ClassSchema] | None = None
-        self._props = {p["name"]: p for p in definition["properties"]}
-        self._searchable = [(p["name"], 1.0) for p in definition["properties"] if p["indexSearchable"]]
+        self.read_definition(definition)
         self.vectorizer = make_vectorizer(definition)
         self.objects = ObjectTable()
         self.vectors = VectorIndex(definition["vectorIndexConfig"], definition["vectorIndexType"])
         # Named vectors (vectorConfig): one index and vectorizer each, keyed by name, in declaration order.
-        self.named_definitions = {
-            name: as_class_definition(definition, config)
-            for name, config in (definition.get("vectorConfig") or {}).items()
-        }
         self.named = {
             name: VectorIndex(d["vectorIndexConfig"], d["vectorIndexType"])
             for name, d in self.named_definitions.items()
         }
         self.named_vectorizers = {name: make_vectorizer(d) for name, d in self.named_definitions.items()}
         self.bm25, self.stopwords = (None, None) if _empty else _keyword_parts(definition)
-        self._types = {p["name"]: p["dataType"][0] for p in definition["properties"]}
-        self._refs = frozenset(n for n, t in self._types.items() if is_reference_type(t))
         self._peers: Callable[[str], Collection | None] = _no_peer  # the Database's other collections
         self._guard = guard if guard is not None else DatabaseGuard()  # the Database's: its locks and log
         self.writer = CollectionWriter(self)
         multi = tenant is None and "multiTenancyConfig" in definition
         self.tenant_shards: TenantsApi | None = TenantsApi(self) if multi else None
+
+    def read_definition(self, definition: dict) -> None:
+        """Take `definition` and what is looked up from it per write and query (properties by name, their
+        types, the references, the searchable ones, each named vector as a class definition)."""
+        self.definition = definition
+        self._props = {p["name"]: p for p in definition["properties"]}
+        self._types = {p["name"]: p["dataType"][0] for p in definition["properties"]}
+        self._refs = frozenset(n for n, t in self._types.items() if is_reference_type(t))
+        self._searchable = [(p["name"], 1.0) for p in definition["properties"] if p["indexSearchable"]]
+        self.named_definitions = {
+            name: as_class_definition(definition, config)
+            for name, config in (definition.get("vectorConfig") or {}).items()
+        }
 
     # -- description -------------------------------------------------------------------------------
 

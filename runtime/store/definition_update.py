@@ -8,8 +8,6 @@ from typing import Any
 
 from ..errors import SchemaError
 from .definition import normalize_definition
-from .definition_vectors import as_class_definition
-from .references import is_reference_type
 from .stopwords import Stopwords
 from .vectorizers import make_vectorizer
 from .vectors import VectorIndex
@@ -217,11 +215,7 @@ def with_property(definition: dict, prop: Any, modules: Any, shown: dict | None 
 def redefine(collection: Any, definition: dict) -> None:
     """Swap in a definition made by with_property or allowed by check_update, in `collection` and its
     loaded tenants (a COLD tenant's shard takes it when loaded: TenantShards.attach)."""
-    collection.definition = definition
-    collection._props = {p["name"]: p for p in definition["properties"]}
-    collection._types = {p["name"]: p["dataType"][0] for p in definition["properties"]}
-    collection._refs = frozenset(n for n, t in collection._types.items() if is_reference_type(t))
-    collection._searchable = [(p["name"], 1.0) for p in definition["properties"] if p["indexSearchable"]]
+    collection.read_definition(definition)
     _apply(collection, definition)
     shards = getattr(collection, "tenant_shards", None)
     for tenant in shards.items.values() if shards is not None else ():
@@ -243,10 +237,7 @@ def _apply(collection: Any, definition: dict) -> None:
             bm25.set_parameters(k1, b, stopwords)
         collection.stopwords = bm25.stopwords
     _apply_vector_index(collection.vectors, definition.get("vectorIndexConfig"))
-    named = {
-        name: as_class_definition(definition, c) for name, c in (definition.get("vectorConfig") or {}).items()
-    }
-    collection.named_definitions = named
+    named = collection.named_definitions  # read_definition made them from `definition`
     for name, index in collection.named.items():
         _apply_vector_index(index, named[name]["vectorIndexConfig"] if name in named else None)
     for name, config in named.items():
