@@ -84,8 +84,8 @@ def _query_vector(source: VectorSource, ctx: Context, target: str | None) -> np.
     if isinstance(source, NearVectorSource):
         given = ctx.vector  # a cached plan's query run with this query's own vector (plan_cache)
         if given is not None and not (source.per_target and target in source.per_target):
-            return np.asarray(given, dtype=np.float32)
-        return np.asarray(source.vector_for(target), dtype=np.float32)
+            return float32_vector(given)
+        return float32_vector(source.vector_for(target))
     if isinstance(source, HybridVectorSource) and source.vector:
         given = ctx.vector
         return float32_vector(source.vector if given is None else given)

@@ -14,6 +14,7 @@ from array import array
 from dataclasses import dataclass
 from typing import Any
 
+import numpy as np
 from pydantic_core import ValidationError
 from rankql.dsl import ast
 from rankql.dsl.syntax import read_finite_floats
@@ -83,15 +84,31 @@ def rebind(slots: VectorSlots, key: Any, schema: Any, variables: dict) -> ast.Qu
     split = _split(key, slots.name)
     if split is None or split[1] != slots.others:
         return None
-    try:
-        floats = read_finite_floats(variables[slots.name])
-    except ValidationError:
+    # The key holds the value as float64 bytes, made only from a list of exact floats (_variables_key):
+    # what read_finite_floats would give is a copy of it, once no value is NaN or infinite.
+    packed = next(part[1] for part in key if part[0] == slots.name)
+    if len(packed) != 8 * slots.length or not np.isfinite(np.frombuffer(packed, np.float64)).all():
         return None
-    if len(floats) != slots.length:
-        return None
+    floats = list(variables[slots.name])
     gets = list(slots.query.gets)
     for i in slots.gets:
         get = gets[i]
-        search = get.search.model_copy(update={"vector": floats})  # type: ignore[union-attr]
-        gets[i] = get.model_copy(update={"search": search})
-    return slots.query.model_copy(update={"gets": gets})
+        gets[i] = _replaced(get, "search", _replaced(get.search, "vector", floats))
+    return _replaced(slots.query, "gets", gets)
+
+
+def _replaced(model: Any, name: str, value: Any) -> Any:
+    """`model.model_copy(update={name: value})` made directly: pydantic's general copy took half of a
+    rebind. The same state as model_copy's: a shallow copy of the fields, the set ones and private ones."""
+    twin = object.__new__(type(model))
+    state = model.__dict__.copy()
+    state[name] = value
+    _set(twin, "__dict__", state)
+    _set(twin, "__pydantic_extra__", model.__pydantic_extra__)  # None: the AST forbids extra fields
+    _set(twin, "__pydantic_fields_set__", model.__pydantic_fields_set__ | {name})
+    private = model.__pydantic_private__
+    _set(twin, "__pydantic_private__", None if private is None else private.copy())
+    return twin
+
+
+_set = object.__setattr__

@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import numpy as np
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 from rankql.runtime import Database
 from rankql.runtime.engine import QueryEngine
 
@@ -103,3 +107,44 @@ def test_a_plan_is_reused_only_when_nothing_but_the_vector_differs():
     assert _titles(prepared.run({"v": VECTORS[2], "n": 3})) == _titles(
         _fresh(db, text, {"v": VECTORS[2], "n": 3})
     )
+
+
+WIDE = "query Q($v: [Float]!) { Get { Wide(nearVector: {vector: $v}, limit: 3) { n _additional { distance } } } }"
+
+
+def _wide_database() -> Database:
+    db = Database()
+    wide = db.create_collection({"class": "Wide", "properties": [{"name": "n", "dataType": ["int"]}]})
+    rng = np.random.default_rng(3)
+    wide.insert_many([{"properties": {"n": i}, "vector": rng.normal(size=24).tolist()} for i in range(30)])
+    return db
+
+
+@pytest.mark.filterwarnings("ignore:overflow encountered")
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    st.lists(
+        st.lists(st.floats(allow_subnormal=True, width=64), min_size=24, max_size=24), min_size=3, max_size=6
+    )
+)
+def test_a_query_rebound_for_a_new_vector_is_the_query_the_binder_makes(vectors: list[list[float]]) -> None:
+    """Vectors of more than 16 floats are rebound by copying the last query (vector_slots.py): each bound
+    query, and each answer or error, is the one a fresh engine gives, NaN and infinities included."""
+    db = _wide_database()
+    prepared = QueryEngine(db).prepare(WIDE)
+    warm = np.linspace(-1, 1, 24)
+    prepared.run({"v": warm.tolist()})
+    prepared.run({"v": (warm * 0.5).tolist()})  # two bindings that differ in the vector: the slots learned
+    assert prepared._slots is not None
+    for vector in vectors:
+        fresh = QueryEngine(db).prepare(WIDE)
+        answer, expected = prepared.run({"v": vector}), fresh.run({"v": list(vector)})
+        assert answer == expected
+        if "errors" not in expected:
+            bound, made = prepared.bind({"v": vector}), fresh.bind({"v": vector})
+            assert (
+                bound == made
+                and bound.gets[0].search.model_fields_set == made.gets[0].search.model_fields_set
+            )
+            vector.append(1.0)  # the caller's list changing later does not change the bound query
+            assert len(bound.gets[0].search.vector) == 24
