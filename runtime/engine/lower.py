@@ -24,7 +24,7 @@ from rankql.dsl.plan import (
 )
 
 from ..errors import RankqlError, SearchError
-from ..store.hnsw import dynamic_ef
+from ..store.hnsw import dynamic_ef, dynamic_settings
 from ..store.thresholds import FLAT_SEARCH_CUTOFF, PAGE_ROWS
 from .physical import (
     Bm25Scan,
@@ -150,7 +150,7 @@ def _target_scan(
         return ExactScan(**args, reason=why)
     if node.k is None:
         return ExactScan(**args, reason="k=all: every object within the distance bound")
-    ef = dynamic_ef(node.k, int(config.get("ef", -1)))
+    ef = dynamic_ef(node.k, int(config.get("ef", -1)), dynamic_settings(config))
     if node.where is None:
         return HnswScan(**args, ef=ef)
     cutoff = int(config.get("flatSearchCutoff", FLAT_SEARCH_CUTOFF))

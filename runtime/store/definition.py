@@ -183,6 +183,10 @@ def _vector_index(check: Checker, config: Any) -> dict:
     ef = out["ef"]
     if isinstance(ef, bool) or not isinstance(ef, int) or (ef < 1 and ef != -1):
         check.add(f"vectorIndexConfig.ef must be -1 (dynamic) or a positive integer, got {ef!r}")
+    for key in ("dynamicEfMin", "dynamicEfMax", "dynamicEfFactor"):  # any integer, as Weaviate takes them
+        value = out.get(key)
+        if value is not None and (isinstance(value, bool) or not isinstance(value, int)):
+            check.add(f"vectorIndexConfig.{key} must be an integer, got {value!r}")
     if out.get("skip"):
         check.add("vectorIndexConfig.skip is not supported")
     return out

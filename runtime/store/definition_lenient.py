@@ -13,7 +13,17 @@ import warnings
 from typing import Any
 
 # What rankql acts on; everything else in these sections is kept and shown back only.
-ACTED_INDEX_KEYS = ("distance", "ef", "efConstruction", "maxConnections", "flatSearchCutoff", "skip")
+ACTED_INDEX_KEYS = (
+    "distance",
+    "ef",
+    "dynamicEfMin",
+    "dynamicEfMax",
+    "dynamicEfFactor",
+    "efConstruction",
+    "maxConnections",
+    "flatSearchCutoff",
+    "skip",
+)
 ACTED_INVERTED_KEYS = ("bm25", "stopwords", "indexTimestamps", "indexNullState", "indexPropertyLength")
 _ECHO_SECTIONS = ("replicationConfig", "shardingConfig")
 
@@ -30,6 +40,7 @@ def set_aside(definition: dict, vectorizers: tuple[str, ...], modules: set[str])
     moved: list[str] = []
     _vectorizer(body, extras, vectorizers, modules, moved)
     for key, acted in (("vectorIndexConfig", ACTED_INDEX_KEYS), ("invertedIndexConfig", ACTED_INVERTED_KEYS)):
+        _take_back(body, extras, key, acted)
         section = body.get(key)
         if isinstance(section, dict):
             rest = {k: v for k, v in section.items() if k not in acted}
@@ -58,6 +69,22 @@ def set_aside(definition: dict, vectorizers: tuple[str, ...], modules: set[str])
     return body
 
 
+def _take_back(body: dict, extras: dict, key: str, acted: tuple[str, ...]) -> None:
+    """Settings kept under wireConfig by an earlier rankql that did not act on them yet (dynamicEf*, in a
+    saved folder's definition) go back to their section, where they take effect; a value given there wins."""
+    kept = extras.get(key)
+    if not isinstance(kept, dict) or not any(k in acted for k in kept):
+        return
+    section = body.get(key)
+    section = dict(section) if isinstance(section, dict) else {}
+    for name in [k for k in kept if k in acted]:
+        value = kept.pop(name)
+        section.setdefault(name, value)
+    body[key] = section
+    if not kept:
+        extras.pop(key)
+
+
 # A single-node Weaviate's replication and sharding settings (also what the server shows for a class).
 REPLICATION_DEFAULTS = {"asyncEnabled": False, "deletionStrategy": "NoAutomatedResolution", "factor": 1}
 SHARDING_DEFAULTS = {
@@ -74,9 +101,6 @@ SHARDING_DEFAULTS = {
 _QUIET: dict[str, dict[str, Any]] = {
     "vectorIndexConfig": {
         "cleanupIntervalSeconds": 300,
-        "dynamicEfFactor": 8,
-        "dynamicEfMax": 500,
-        "dynamicEfMin": 100,
         "filterStrategy": "sweeping",
         "vectorCacheMaxObjects": 1000000000000,
     },

@@ -8,6 +8,7 @@ from typing import Any
 
 from ..errors import SchemaError
 from .definition import normalize_definition
+from .hnsw import dynamic_settings
 from .stopwords import Stopwords
 from .vectorizers import make_vectorizer
 from .vectors import VectorIndex
@@ -251,4 +252,4 @@ def _apply_vector_index(vectors: Any, config: dict | None) -> None:
         return
     vectors.config = config
     if vectors.hnsw is not None:
-        vectors.hnsw.set_ef(int(config.get("ef", -1)))
+        vectors.hnsw.set_ef(int(config.get("ef", -1)), dynamic_settings(config))

@@ -33,6 +33,7 @@ def set_aside_vectors(definition: dict, vectorizers: tuple[str, ...]) -> dict:
         if not isinstance(config, dict):
             continue
         keep = dict(kept.get(name) or {})
+        _take_back_index(config, keep)
         modules = config.get("vectorizer")
         if isinstance(modules, dict) and len(modules) == 1:
             ((module, settings),) = modules.items()
@@ -55,8 +56,16 @@ def set_aside_vectors(definition: dict, vectorizers: tuple[str, ...]) -> dict:
                 ]
         if keep:
             kept[name] = keep
+        else:
+            kept.pop(name, None)
     if kept:
         definition["wireConfig"] = {**extras, "vectorConfig": kept}
+    elif "vectorConfig" in extras:  # every kept setting went back
+        rest = {k: v for k, v in extras.items() if k != "vectorConfig"}
+        if rest:
+            definition["wireConfig"] = rest
+        else:
+            definition.pop("wireConfig")
     if moved:
         warnings.warn(
             f"class '{definition.get('class')}': rankql keeps but does not act on: {', '.join(moved)}",
@@ -64,6 +73,24 @@ def set_aside_vectors(definition: dict, vectorizers: tuple[str, ...]) -> dict:
             stacklevel=5,  # the caller of Database.create_collection
         )
     return definition
+
+
+def _take_back_index(config: dict, keep: dict) -> None:
+    """Index settings an earlier rankql kept aside without acting on them (dynamicEf*, in a saved folder's
+    definition) go back to the vector's vectorIndexConfig; a value given there wins."""
+    kept_index = keep.get("vectorIndexConfig")
+    if not isinstance(kept_index, dict) or not any(k in ACTED_INDEX_KEYS for k in kept_index):
+        return
+    index = config.get("vectorIndexConfig")
+    index = dict(index) if isinstance(index, dict) else {}
+    for key in [k for k in kept_index if k in ACTED_INDEX_KEYS]:
+        index.setdefault(key, kept_index[key])
+    config["vectorIndexConfig"] = index
+    rest = {k: v for k, v in kept_index.items() if k not in ACTED_INDEX_KEYS}
+    if rest:
+        keep["vectorIndexConfig"] = rest
+    else:
+        keep.pop("vectorIndexConfig")
 
 
 def normalize_vector_config(

@@ -43,10 +43,31 @@ def build_threads(rows: int) -> int:
     return max(1, len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1)
 
 
-def dynamic_ef(k: int, ef: int = -1) -> int:
-    """Weaviate's ef: with ef = -1, clamp(k * 8, 100, 500); never below k (hnswlib needs ef >= k)."""
-    if ef == -1:
-        ef = min(max(k * 8, 100), 500)
+# Weaviate's dynamicEfMin, dynamicEfMax and dynamicEfFactor defaults (entities/vectorindex/hnsw/config.go).
+DYNAMIC_EF = (100, 500, 8)
+
+
+def dynamic_settings(config: dict) -> tuple[int, int, int]:
+    """(dynamicEfMin, dynamicEfMax, dynamicEfFactor) of a vectorIndexConfig, Weaviate's defaults where unset."""
+    low, high, factor = DYNAMIC_EF
+    return (
+        int(config.get("dynamicEfMin", low)),
+        int(config.get("dynamicEfMax", high)),
+        int(config.get("dynamicEfFactor", factor)),
+    )
+
+
+def dynamic_ef(k: int, ef: int = -1, dynamic: tuple[int, int, int] = DYNAMIC_EF) -> int:
+    """Weaviate's search ef (hnsw/search.go, searchTimeEF and autoEfFromK): a set ef, or below 1 k times
+    dynamicEfFactor capped at dynamicEfMax, else raised to dynamicEfMin; never below k (hnswlib needs
+    ef >= k, and Weaviate raises it so that results are not cut off early)."""
+    if ef < 1:
+        low, high, factor = dynamic
+        ef = k * factor
+        if ef > high:
+            ef = high
+        elif ef < low:
+            ef = low
     return max(ef, k)
 
 
@@ -54,13 +75,21 @@ class HnswIndex:
     """An hnswlib index whose labels are the collection's doc ids."""
 
     def __init__(
-        self, metric: str, dim: int, *, ef_construction: int = 128, m: int = 32, ef: int = -1
+        self,
+        metric: str,
+        dim: int,
+        *,
+        ef_construction: int = 128,
+        m: int = 32,
+        ef: int = -1,
+        dynamic: tuple[int, int, int] = DYNAMIC_EF,
     ) -> None:
         if metric not in SPACES:
             raise ValueError(f"hnswlib has no space for {metric!r}; use exact search")
         self.metric = metric
         self.dim = dim
         self.ef = ef
+        self.dynamic = dynamic
         self.ef_construction = ef_construction
         self.m = m
         self._index = hnswlib.Index(space=SPACES[metric], dim=dim)
@@ -116,10 +145,11 @@ class HnswIndex:
         twin._ef_k = -1
         return twin
 
-    def set_ef(self, ef: int) -> None:
-        """A new ef (vectorIndexConfig.ef changed in place): the next search sets hnswlib's, even one for
-        the k the current one was chosen for."""
+    def set_ef(self, ef: int, dynamic: tuple[int, int, int] = DYNAMIC_EF) -> None:
+        """A new ef or dynamic ef (vectorIndexConfig changed in place): the next search sets hnswlib's,
+        even one for the k the current one was chosen for."""
         self.ef = ef
+        self.dynamic = dynamic
         self._ef_k = -1
 
     def remove(self, ids: np.ndarray) -> None:
@@ -213,7 +243,7 @@ class HnswIndex:
 
     def _ef_for(self, k: int) -> hnswlib.Index:
         """The index with the ef a search for k uses (dynamic_ef), set only when it changes."""
-        ef = dynamic_ef(k, self.ef)
+        ef = dynamic_ef(k, self.ef, self.dynamic)
         index = self._index
         if ef != self._current_ef:
             index.set_ef(ef)
@@ -269,10 +299,19 @@ class HnswIndex:
 
     @classmethod
     def load(
-        cls, path: Path, metric: str, dim: int, *, count: int, ef_construction: int, m: int, ef: int
+        cls,
+        path: Path,
+        metric: str,
+        dim: int,
+        *,
+        count: int,
+        ef_construction: int,
+        m: int,
+        ef: int,
+        dynamic: tuple[int, int, int] = DYNAMIC_EF,
     ) -> HnswIndex:
         index = cls.__new__(cls)
-        index.metric, index.dim, index.ef = metric, dim, ef
+        index.metric, index.dim, index.ef, index.dynamic = metric, dim, ef, dynamic
         index.ef_construction, index.m = ef_construction, m
         index._index = hnswlib.Index(space=SPACES[metric], dim=dim)
         # Checked first: hnswlib trusts the file; capacity = the checked count, never the header's.

@@ -13,7 +13,7 @@ import numpy as np
 
 from .flat import FlatIndex
 from .folder_checks import check_vector_arrays, damaged
-from .hnsw import HnswIndex
+from .hnsw import HnswIndex, dynamic_settings
 from .vectors import VectorIndex
 
 
@@ -58,4 +58,5 @@ def load_named(named: dict[str, VectorIndex], folder: Path, entries: list) -> No
                 ef_construction=int(config["efConstruction"]),
                 m=int(config["maxConnections"]),
                 ef=int(config["ef"]),
+                dynamic=dynamic_settings(config),
             )

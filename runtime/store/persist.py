@@ -26,7 +26,7 @@ from .bm25_persist import load_bm25, save_bm25
 from .collection import Collection, _keyword_parts
 from .flat import FlatIndex
 from .folder_checks import check_definition, check_manifest, check_objects, check_vector_arrays
-from .hnsw import HnswIndex
+from .hnsw import HnswIndex, dynamic_settings
 from .named_persist import load_named, save_named
 from .objects import ObjectTable
 from .segments import read_segments, write_segments
@@ -288,6 +288,7 @@ def _load_collection(
             ef_construction=int(config["efConstruction"]),
             m=int(config["maxConnections"]),
             ef=int(config["ef"]),
+            dynamic=dynamic_settings(config),
         )
     load_named(collection.named, folder, meta.get("named") or [])
     collection.bm25 = load_bm25(folder / "bm25")

@@ -8,7 +8,7 @@ import numpy as np
 
 from ..errors import SearchError
 from .flat import FlatIndex
-from .hnsw import SPACES, Allowed, HnswIndex
+from .hnsw import SPACES, Allowed, HnswIndex, dynamic_settings
 from .thresholds import PAGE_ROWS, postfilter_wins
 
 
@@ -39,6 +39,7 @@ class VectorIndex:
                 ef_construction=int(self.config.get("efConstruction", 128)),
                 m=int(self.config.get("maxConnections", 32)),
                 ef=int(self.config.get("ef", -1)),
+                dynamic=dynamic_settings(self.config),
             )
         return self.hnsw
 

@@ -75,6 +75,23 @@ def test_a_new_ef_reaches_hnswlib_for_a_search_of_the_same_limit() -> None:
     assert db.collection("Doc").vectors.hnsw._index.ef == 321  # the ef the graph was searched with
 
 
+def test_dynamic_ef_settings_change_in_place_and_survive_reopening(tmp_path) -> None:
+    db = _filled(tmp_path / "db")
+    near = "{ Get { Doc(nearVector: {vector: [1, 0]}, limit: 2) { body } } }"
+    assert "ef=100" in db.explain(near)
+    definition = copy.deepcopy(db.collection("Doc").definition)
+    definition["vectorIndexConfig"].update(dynamicEfMin=3, dynamicEfFactor=4)
+    db.update_collection_settings("Doc", definition)
+    assert "ef=8" in db.explain(near)  # limit 2 x factor 4, above the new min of 3
+    assert len(db.query(near)["data"]["Get"]["Doc"]) == 2
+    assert db.collection("Doc").vectors.hnsw._index.ef == 8  # the ef the graph was searched with
+    db.close()
+    with Database(tmp_path / "db") as again:
+        assert "ef=8" in again.explain(near)
+        assert len(again.query(near)["data"]["Get"]["Doc"]) == 2
+        assert again.collection("Doc").vectors.hnsw._index.ef == 8
+
+
 def test_settings_survive_the_log_and_a_checkpoint(tmp_path) -> None:
     path = tmp_path / "db"
     db = _filled(path)

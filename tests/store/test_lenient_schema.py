@@ -76,3 +76,35 @@ def test_misspelt_modules_stay_errors() -> None:
         Database().create_collection(export)
     assert "unsupported vectorizer 'text2vec-openia'" in str(info.value)
     assert "unknown module 'reranker-cohre'" in str(info.value)
+
+
+def test_dynamic_ef_settings_are_acted_on_and_taken_back_from_where_older_folders_kept_them() -> None:
+    given = {"class": "Doc", "vectorIndexConfig": {"dynamicEfMin": 7, "dynamicEfFactor": 2}}
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", IgnoredSettingsWarning)  # acted on: no warning
+        acted = normalize_definition(given)
+    assert acted["vectorIndexConfig"]["dynamicEfMin"] == 7 and "wireConfig" not in acted
+    # a definition saved by a rankql that kept them aside (definition.json of an older folder)
+    older = {
+        "class": "Doc",
+        "vectorIndexConfig": {"distance": "cosine"},
+        "wireConfig": {
+            "vectorIndexConfig": {"dynamicEfMin": 7, "dynamicEfFactor": 2, "pq": {"enabled": False}}
+        },
+    }
+    opened = normalize_definition(older)
+    assert (
+        opened["vectorIndexConfig"]["dynamicEfMin"] == 7
+        and opened["vectorIndexConfig"]["dynamicEfFactor"] == 2
+    )
+    assert opened["wireConfig"] == {"vectorIndexConfig": {"pq": {"enabled": False}}}
+    named = {
+        "class": "Doc",
+        "vectorConfig": {"body": {"vectorizer": {"none": {}}, "vectorIndexType": "hnsw"}},
+        "wireConfig": {"vectorConfig": {"body": {"vectorIndexConfig": {"dynamicEfMax": 90}}}},
+    }
+    opened = normalize_definition(named)
+    assert opened["vectorConfig"]["body"]["vectorIndexConfig"]["dynamicEfMax"] == 90
+    assert "wireConfig" not in opened
+    with pytest.raises(SchemaError, match="dynamicEfFactor must be an integer"):
+        normalize_definition({"class": "Doc", "vectorIndexConfig": {"dynamicEfFactor": 1.5}})

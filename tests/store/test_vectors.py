@@ -73,6 +73,41 @@ def test_dynamic_ef_is_weaviates() -> None:
     assert dynamic_ef(10, 64) == 64 and dynamic_ef(100, 64) == 100
 
 
+def _weaviate_search_time_ef(k: int, ef: int, low: int, high: int, factor: int) -> int:
+    """hnsw/search.go's searchTimeEF and autoEfFromK, step by step as written there."""
+    if ef >= 1:
+        return k if ef < k else ef
+    auto = k * factor
+    if auto > high:
+        auto = high
+    elif auto < low:
+        auto = low
+    if k > auto:
+        auto = k
+    return auto
+
+
+@given(
+    st.integers(1, 2000),
+    st.sampled_from([-1, 0, 1, 7, 64, 500]),
+    st.integers(-5, 1000),
+    st.integers(-5, 1000),
+    st.integers(-3, 40),
+)
+def test_dynamic_ef_follows_weaviates_settings(k: int, ef: int, low: int, high: int, factor: int) -> None:
+    assert dynamic_ef(k, ef, (low, high, factor)) == _weaviate_search_time_ef(k, ef, low, high, factor)
+    assert dynamic_ef(10, -1, (200, 50, 1)) == 200  # a min above the max wins when k * factor is below both
+
+
+def test_a_class_dynamic_ef_settings_reach_hnswlib() -> None:
+    settings = {"dynamicEfMin": 20, "dynamicEfMax": 60, "dynamicEfFactor": 3}
+    c = _collection("cosine", clustered(300, 8, seed=12), **settings)
+    q = clustered(1, 8, seed=13)[0]
+    for k, ef in ((1, 20), (10, 30), (30, 60), (80, 80)):
+        vector_hits(c, q, k)
+        assert c.vectors.hnsw._current_ef == ef == c.vectors.hnsw._index.ef
+
+
 def _collection(metric: str, vectors: np.ndarray, **config: object):
     db = Database()
     c = db.create_collection({"class": "V", "vectorIndexConfig": {"distance": metric, **config}})
