@@ -48,6 +48,12 @@ def check_update(current: dict, proposed: dict, registered: Iterable[str] = ()) 
     if ("multiTenancyConfig" in proposed) != ("multiTenancyConfig" in current):  # validateUpdatingMT
         word = "disabling" if "multiTenancyConfig" in current else "enabling"
         raise SchemaError(f"{word} multi-tenancy for an existing class is not supported")
+    for name in current.get("vectorConfig") or {}:  # parser.go validateNamedVectorConfigsParityAndImmutables
+        if name not in (proposed.get("vectorConfig") or {}):
+            raise SchemaError(
+                f'missing config for vector "{name}"',
+                hint="a named vector cannot be taken away: give every vector of the class, changed or not",
+            )
     _check_vectorizers(current, proposed)
     _check_vector_index(current.get("vectorIndexConfig") or {}, proposed.get("vectorIndexConfig") or {})
     old_named, new_named = current.get("vectorConfig") or {}, proposed.get("vectorConfig") or {}

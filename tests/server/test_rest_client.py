@@ -75,6 +75,34 @@ def test_create_with_configure_helpers_and_read_config_back(client, db: Database
     assert not client.collections.exists("Article") and "Article" not in db
 
 
+def test_dynamic_ef_settings_from_the_client_take_effect(client, db: Database) -> None:
+    index = wvc.Configure.VectorIndex.hnsw(dynamic_ef_min=20, dynamic_ef_max=60, dynamic_ef_factor=3)
+    docs = client.collections.create(
+        "Doc",
+        properties=[wvc.Property(name="n", data_type=wvc.DataType.INT)],
+        vector_config=wvc.Configure.Vectors.self_provided(vector_index_config=index),
+    )
+    # batches go over gRPC, which this REST-only server does not serve: the objects go in directly
+    assert (
+        db.collection("Doc")
+        .insert_many([{"properties": {"n": i}, "vector": [1.0, float(i)]} for i in range(30)])
+        .ok
+    )
+    near = "{ Get { Doc(nearVector: {vector: [1, 0]}, limit: 10) { n } } }"
+    assert len(db.query(near)["data"]["Get"]["Doc"]) == 10
+    assert db.collection("Doc").vectors.hnsw._index.ef == 30  # limit 10 x factor 3, within 20..60
+    shown = docs.config.get().vector_config["default"].vector_index_config
+    assert (shown.dynamic_ef_min, shown.dynamic_ef_max, shown.dynamic_ef_factor) == (20, 60, 3)
+    docs.config.update(
+        vector_config=wvc.Reconfigure.Vectors.update(
+            name="default", vector_index_config=wvc.Reconfigure.VectorIndex.hnsw(dynamic_ef_factor=5)
+        )
+    )
+    assert docs.config.get().vector_config["default"].vector_index_config.dynamic_ef_factor == 5
+    assert len(db.query(near)["data"]["Get"]["Doc"]) == 10
+    assert db.collection("Doc").vectors.hnsw._index.ef == 50
+
+
 def test_config_update_of_a_class_with_objects(client, db: Database) -> None:
     docs = client.collections.create(
         "Doc",

@@ -249,6 +249,18 @@ def test_a_named_vector_added_later_survives_the_log_and_a_checkpoint(tmp_path, 
         assert set(again["Pic"].named) == {"a", "b", "c"}
 
 
+def test_a_named_vector_left_out_is_refused_in_weaviates_words() -> None:
+    db = Database()
+    pics = db.create_collection(TWO_VECTORS)
+    pics.insert({"properties": {"name": "old"}, "vectors": {"a": [1.0, 0.0], "b": [1.0]}})
+    definition = copy.deepcopy(pics.definition)
+    del definition["vectorConfig"]["b"]
+    with pytest.raises(SchemaError) as refused:
+        db.update_collection_settings("Pic", definition)
+    assert refused.value.message == 'missing config for vector "b"'
+    assert set(db["Pic"].named) == {"a", "b"} and "b" in db["Pic"].definition["vectorConfig"]
+
+
 def test_a_class_with_one_vector_gains_no_named_vector_and_says_so() -> None:
     db = _filled()
     definition = db["Doc"].definition
