@@ -16,11 +16,14 @@ _NO_VECTORIZER = "Q609"  # rankql's code for a search that needs a vectorizer th
 
 def _explain_missing_vectorizer(db: Database, errors: list[dict]) -> None:
     """A class whose vectorizer cannot run here gets Weaviate's "could not vectorize" text and the option."""
+    if not any((error.get("extensions") or {}).get("code") == _NO_VECTORIZER for error in errors):
+        return
     unrunnable = {}
-    for name in db.collections():
-        vectorizer = unrunnable_vectorizer(db.collection(name).definition)
-        if vectorizer is not None:
-            unrunnable[name] = vectorizer
+    with db.read_view():  # the classes of one moment: one dropped meanwhile is not looked up
+        for name in db.collections():
+            vectorizer = unrunnable_vectorizer(db.collection(name).definition)
+            if vectorizer is not None:
+                unrunnable[name] = vectorizer
     if not unrunnable:
         return
     for error in errors:
