@@ -25,7 +25,8 @@ CHECK_TOLERANCE = 1e-5
 BATCH = 64
 
 _lock = threading.Lock()
-_encoders: dict[str, OnnxSentenceEncoder] = {}
+# By model folder (one thread), or (folder, threads) for a session that runs on several
+_encoders: dict[Any, OnnxSentenceEncoder] = {}
 _failed: set[str] = set()  # folders whose export or load failed once: sentence-transformers from then on
 
 
@@ -191,20 +192,22 @@ class OnnxSentenceEncoder:
         return np.concatenate(chunks)
 
 
-def onnx_encoder(model_path: str) -> OnnxSentenceEncoder | None:
-    """The ONNX encoder of a model folder, exporting it on first use; None where that cannot be done."""
-    encoder = _encoders.get(model_path)
+def onnx_encoder(model_path: str, threads: int = 1) -> OnnxSentenceEncoder | None:
+    """The ONNX encoder of a model folder running on `threads` threads, exporting the model on first use;
+    None where that cannot be done."""
+    key: Any = model_path if threads == 1 else (model_path, threads)
+    encoder = _encoders.get(key)
     if encoder is not None or model_path in _failed:
         return encoder
     with _lock:
-        encoder = _encoders.get(model_path)
+        encoder = _encoders.get(key)
         if encoder is not None or model_path in _failed:
             return encoder
         target = onnx_file(model_path)
         try:
             if not target.exists():
                 export_onnx(model_path, target)
-            encoder = _encoders[model_path] = OnnxSentenceEncoder(model_path, target)
+            encoder = _encoders[key] = OnnxSentenceEncoder(model_path, target, threads)
         except Exception as exc:  # the sentence-transformers path still works: say why once, then use it
             _failed.add(model_path)
             # A cached export that cannot be loaded (damaged): remove it, so a later process exports again.

@@ -1,9 +1,10 @@
-"""reranker-similarity: cosine of query and document embeddings from a sentence-transformers bi-encoder."""
+"""reranker-similarity: cosine of query and document embeddings from a bi-encoder (ONNX Runtime for the shipped MiniLM)."""
 
 from __future__ import annotations
 
 import threading
 from collections import OrderedDict
+from typing import Any
 
 import numpy as np
 
@@ -14,7 +15,13 @@ _BATCH = 64
 
 
 class SimilarityBackend(Backend):
-    """Cosine similarity with the configured bi-encoder, by default the shipped all-MiniLM-L6-v2."""
+    """Cosine similarity with the configured bi-encoder, by default the shipped all-MiniLM-L6-v2.
+
+    The shipped MiniLM runs through ONNX Runtime on the CPU, as query embedding does (onnx_embedding.py:
+    the same vectors to 1e-5), so that a fresh process reranks without importing torch (seconds); any
+    other model, a configured device, RANKQL_ONNX=0 or a GPU forced by RANKQL_DEVICE take
+    sentence-transformers.
+    """
 
     module = "reranker-similarity"
     pairwise = True
@@ -30,6 +37,8 @@ class SimilarityBackend(Backend):
         self._size = embedding_cache_size
         self._lock = threading.Lock()
         self._encoder = None
+        self._shipped_path: str | None = None  # the shipped MiniLM's folder when self.model names it
+        self._checked = False
 
     def encoder(self):
         """The bi-encoder, loaded once per process and kept here, so a call costs no model lookup."""
@@ -54,13 +63,7 @@ class SimilarityBackend(Backend):
                     out[text] = vector
         missing = [t for t in texts if t not in out]
         if missing:
-            from ..models import use_torch_threads_for
-
-            use_torch_threads_for(missing)  # one thread for a few short texts, the cores for many
-            raw = self.encoder().encode(
-                missing, batch_size=_BATCH, convert_to_numpy=True, show_progress_bar=False
-            )
-            raw = np.asarray(raw, dtype=np.float32)
+            raw = self._encode_missing(missing)
             norms = np.linalg.norm(raw, axis=1, keepdims=True)
             unit = raw / np.where(norms == 0, 1.0, norms)  # a zero vector scores 0, not NaN
             stats.batches += -(-len(missing) // _BATCH)
@@ -71,3 +74,46 @@ class SimilarityBackend(Backend):
                 while len(self._vectors) > self._size:
                     self._vectors.popitem(last=False)
         return out
+
+    def _encode_missing(self, texts: list[str]) -> np.ndarray:
+        """Embeddings of texts not seen before, one float32 row each."""
+        from ..models import threads_for, use_torch_threads_for
+
+        onnx = self._onnx(threads_for(sum(len(t) for t in texts)))
+        if onnx is not None:
+            return onnx.encode(texts)
+        use_torch_threads_for(texts)  # one thread for a few short texts, the cores for many
+        raw = self.encoder().encode(texts, batch_size=_BATCH, convert_to_numpy=True, show_progress_bar=False)
+        return np.asarray(raw, dtype=np.float32)
+
+    def _onnx(self, threads: int) -> Any:
+        """The ONNX Runtime encoder for this work (one thread, or every core for much text), or None."""
+        from ..models import available_cores, explicit_threads
+        from ..onnx_embedding import onnx_enabled, onnx_encoder, onnx_file
+
+        if self.device is not None or not onnx_enabled():
+            return None
+        if not self._checked:
+            self._shipped_path = _shipped_folder(self.model)
+            self._checked = True
+        path = self._shipped_path
+        if path is None:
+            return None
+        if self._encoder is not None and not onnx_file(path).exists():
+            return None  # torch is loaded here already: no export in this process (the vectorizer's rule)
+        # two sessions at most (each holds the model): one thread, or RANKQL_TORCH_THREADS or every core
+        return onnx_encoder(path, 1 if threads <= 1 else explicit_threads() or available_cores())
+
+
+def _shipped_folder(model: str) -> str | None:
+    """The shipped MiniLM's folder when `model` names it (by name or path), else None."""
+    from pathlib import Path
+
+    from ..errors import ModelLoadError
+    from ..models import resolve_local_model, shipped_minilm_path
+
+    try:
+        given, shipped = resolve_local_model(model), shipped_minilm_path()
+    except ModelLoadError:
+        return None  # sentence-transformers' path says what is missing
+    return shipped if Path(given).resolve() == Path(shipped).resolve() else None

@@ -120,6 +120,7 @@ def test_embedding_and_reranking_set_threads_by_their_work(monkeypatch, minilm_p
     assert torch.get_num_threads() == 1
     vectorizer.embed([f"object number {i} with a sentence of text about it" for i in range(200)])
     assert torch.get_num_threads() == 2  # bulk embedding at import uses the cores
+    monkeypatch.setenv("RANKQL_ONNX", "0")  # the shipped MiniLM through sentence-transformers, as others go
     backend = SimilarityBackend({"model": minilm_path})
     backend.score_pairs([("q", "a short document")], RerankStats())
     assert torch.get_num_threads() == 1

@@ -200,3 +200,37 @@ def test_with_torch_loaded_and_no_export_the_vectorizer_decides_once(
     vectorizer._model = object()  # torch is loaded here already (an import ran)
     assert vectorizer._onnx() is None and vectorizer._onnx() is None and vectorizer._onnx() is None
     assert len(looked) == 1
+
+
+def test_a_fresh_query_reranked_by_similarity_imports_no_torch(exported, tmp_path: Path) -> None:
+    db = Database(tmp_path / "db")
+    books = db.create_collection(
+        {
+            "class": "Book",
+            "moduleConfig": {"reranker-similarity": {}},
+            "properties": [{"name": "title", "dataType": ["text"]}],
+        }
+    )
+    titles = ("The sea and the old fisherman", "Cooking for one", "Sea shanties")
+    assert books.insert_many([{"properties": {"title": t}} for t in titles]).ok
+    db.close()
+    query = tmp_path / "q.graphql"
+    query.write_text(
+        '{ Get { Book(bm25: {query: "sea"}) { title '
+        '_additional { rerank(property: "title", query: "a fisherman at sea") { score } } } } }'
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", COLD, str(tmp_path / "db"), str(query)],
+        cwd=REPO,
+        env={**os.environ},  # with the fixture's cache folder, which holds the export
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr
+    answer, status = done.stdout.strip().rsplit("\n", 1)
+    assert json.loads(status) == {"code": 0, "heavy": []}
+    found = json.loads(answer)["data"]["Get"]["Book"]
+    assert [b["title"] for b in found] == ["The sea and the old fisherman", "Sea shanties"]
+    assert found[0]["_additional"]["rerank"][0]["score"] > found[1]["_additional"]["rerank"][0]["score"]
