@@ -87,7 +87,7 @@ def _unexpected(failure: ParseFailure, text: str) -> Diagnostic:
     states: list[int] = ctx["states"]
     actions = tables().actions
     expected = {s for s in actions[states[-1]] if s.isupper() or s == "$END"}
-    role = _role(ctx, actions)
+    role = _role(ctx, actions, failure.start)
     words = _expected_words(expected, role, ctx["values"])
     opened: list[int] = ctx["opened"]
     if kind == "$END":
@@ -109,9 +109,11 @@ def _unexpected(failure: ParseFailure, text: str) -> Diagnostic:
     return Diagnostic("Q001", f"expected {words}, found {found}", Span(failure.start, failure.end), hint)
 
 
-def _role(ctx: dict[str, Any], actions: list[dict[str, Any]]) -> str:
-    """What the innermost open bracket opened: selection, object, arguments, variables, list, type."""
-    values, states, opened = ctx["values"], ctx["states"], ctx["opened"]
+def _role(ctx: dict[str, Any], actions: list[dict[str, Any]], offending: int) -> str:
+    """What the innermost open bracket opened: selection, object, arguments, variables, list, type. The
+    offending token (at `offending`) may be an opening bracket itself: it opened nothing yet."""
+    values, states = ctx["values"], ctx["states"]
+    opened = [at for at in ctx["opened"] if at != offending]
     if not opened:
         return "document"
     at = opened[-1]
@@ -197,6 +199,8 @@ def _hint(kind: str, expected: set[str], role: str) -> str | None:
         return "give a value after ':'"
     if kind in ("STRING", "INT", "FLOAT") and role in ("selection", "arguments", "object"):
         return "values stand after a name and ':', as in limit: 10"
+    if kind == "LBRACE" and role == "arguments" and "RPAR" in expected:
+        return "close the arguments with ')' before the field's selection { ... }"
     if kind == "COLON" and role == "selection":
         return "a field alias is written alias: fieldName"
     if kind in ("RBRACE", "RPAR", "RSQB") and kind not in expected:

@@ -71,7 +71,8 @@ class CollectionWriter:
             # Weaviate's words (adapters/repos/db/vector/hnsw/insert.go, wrapping ErrWrongDimensions)
             raise ObjectError(
                 f"new node has a vector with length {len(vector)}. Existing nodes have vectors with length "
-                f"{dim}: vector dimensions do not match the index dimensions"
+                f"{dim}: vector dimensions do not match the index dimensions",
+                hint=f"give a vector of {dim} numbers, the size this class's vectors have",
             )
         return vector
 
