@@ -195,6 +195,8 @@ def render_diagnostic(diag: Diagnostic, source: Source | None) -> str:
     line, col = source.line_col(diag.span.start)
     first = max(1, line - 1)
     last = min(source.line_count, line + 1)
+    if last > line and last == source.line_count and not source.line_text(last).strip():
+        last = line  # the empty "line" after a text's final newline is no context
     width = len(str(last))
     gutter = " " * width
     out = [head, f"{gutter}--> {source.name}:{line}:{col}", f"{gutter} |"]

@@ -11,7 +11,7 @@ from collections.abc import Sequence
 from .common import UsageError, describe_exception
 
 DESCRIPTION = """\
-rankql runs Weaviate-style GraphQL Get queries, with reranking, on a database folder on this machine.
+rankql runs Weaviate-style GraphQL Get and Aggregate queries, with reranking, on a database folder on this machine.
 
 Start here:
   rankql demo                                  load 1,000 Jeopardy questions and run a reranked query
