@@ -1,0 +1,249 @@
+"""Exact vectors kept relative to the HNSW file saved beside them, so that a folder holds each vector once.
+
+hnswlib keeps every vector in its level-0 records: as given for 'l2' and 'ip', normalised for 'cosine'
+(n = x * r, r = 1 / (sqrt(sum x*x) + 1e-30) in float32). A saved vector array (a segment's .npz, a named
+vector's .npz) holds per row a `kind`:
+- 0: no vector;
+- 1: the row whole, in `whole` (float32, one row per such row, in order);
+- 2 and 3: the graph's row n of that doc id (looked up by label among the records not marked deleted)
+  divided by the row's `scales` entry (float32), plus a correction per component added to the float32's
+  bits: 2 packs corrections -1..1 as 2 bits each (`fine`, uint8, (dim + 3) // 4 per row, component j in
+  bits 2*(j % 4) of byte j // 4, stored as correction + 1), 3 keeps int8 ones (`coarse`, dim per row);
+- 4: the graph's row as it is (for 'l2-squared' and 'dot' hnswlib stores the vector unchanged).
+`scales` has one entry per row of kind 2 or 3 and `checks` (uint64) one per row of kind 2, 3 or 4, in
+row order: a sum of the exact vector's bits times fixed odd constants (row_checks), which a reader
+compares after rebuilding, so that a graph disagreeing with the array is refused, never used.
+A writer derives every row from the HNSW file it has just written and stores whole any row that does not
+rebuild bit for bit: correctness never depends on reproducing hnswlib's arithmetic, only the size does.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from .folder_checks import _HNSW_HEADER, damaged
+
+NONE, WHOLE, FINE, COARSE, AS_IS = 0, 1, 2, 3, 4
+KEYS = ("kind", "whole", "scales", "fine", "coarse", "checks")
+_CHUNK = 4096  # rows rebuilt at a time: bounds the temporaries (a few MB at 384 dimensions)
+_DELETED = 1  # hnswlib's DELETE_MARK, in byte 2 of a level-0 record
+
+
+def _constants(dim: int) -> np.ndarray:
+    odd = np.arange(dim, dtype=np.uint64) * np.uint64(2) + np.uint64(1)
+    return odd * np.uint64(0x9E3779B97F4A7C15)  # wraps modulo 2**64, stays odd
+
+
+def row_checks(rows: np.ndarray) -> np.ndarray:
+    """Per row: the sum of its float32 bits times odd constants, modulo 2**64 (any one changed bit
+    pattern changes it)."""
+    constants = _constants(rows.shape[1])
+    out = np.empty(len(rows), np.uint64)
+    for at in range(0, len(rows), _CHUNK):
+        bits = rows[at : at + _CHUNK].view(np.uint32).astype(np.uint64)
+        bits *= constants
+        out[at : at + _CHUNK] = bits.sum(axis=1, dtype=np.uint64)
+    return out
+
+
+class GraphRows:
+    """The level-0 records of a saved hnswlib file: each live label's vector, read without a copy."""
+
+    def __init__(self, path: Path, dim: int) -> None:
+        name = path.name
+        size = path.stat().st_size
+        with open(path, "rb") as fh:
+            head = fh.read(_HNSW_HEADER.size)
+        if len(head) < _HNSW_HEADER.size:
+            raise damaged(f"{name} is shorter than an hnswlib header")
+        offset0, _capacity, count, per, label_at, data_at = _HNSW_HEADER.unpack_from(head)[:6]
+        fits = offset0 == 0 and data_at >= 4 and data_at % 4 == 0 and label_at == data_at + 4 * dim
+        if not fits or per != label_at + 8 or count > (size - _HNSW_HEADER.size) // per:
+            raise damaged(f"{name} has a level-0 layout that does not fit its collection (dim {dim})")
+        self.name = name
+        self.dim = dim
+        if count:
+            records = np.memmap(path, np.uint8, "r", _HNSW_HEADER.size, (count, per))
+        else:
+            records = np.zeros((0, per), np.uint8)
+        self._vectors = records[:, data_at:label_at].view(np.float32)
+        labels = records[:, label_at : label_at + 8].view("<u8")[:, 0]
+        slots = np.flatnonzero((records[:, 2] & _DELETED) == 0)
+        order = np.argsort(labels[slots], kind="stable")
+        self._labels = labels[slots][order]
+        self._slots = slots[order]
+        if len(self._labels) > 1 and (self._labels[1:] == self._labels[:-1]).any():
+            raise damaged(f"{name} holds a doc id in two records")
+
+    def rows(self, ids: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """(found, vectors): whether each doc id has a live record, and its stored vector (zeros if not)."""
+        ids = np.asarray(ids, np.uint64)
+        labels = self._labels
+        at = np.searchsorted(labels, ids)
+        found = at < len(labels)
+        found[found] = labels[at[found]] == ids[found]
+        out = np.zeros((len(ids), self.dim), np.float32)
+        out[found] = self._vectors[self._slots[at[found]]]
+        return found, out
+
+
+def _scales(rows: np.ndarray) -> np.ndarray:
+    """The r hnswlib multiplies by ('cosine'), as far as float32 arithmetic in this order reproduces it."""
+    with np.errstate(all="ignore"):
+        total = np.cumsum(rows * rows, axis=1, dtype=np.float32)[:, -1]
+        return np.float32(1) / (np.sqrt(total) + np.float32(1e-30))
+
+
+def _pack(corrections: np.ndarray) -> np.ndarray:
+    codes = (corrections + 1).astype(np.uint8)
+    width = (codes.shape[1] + 3) // 4
+    padded = np.zeros((len(codes), 4 * width), np.uint8)
+    padded[:, : codes.shape[1]] = codes
+    quads = padded.reshape(len(codes), width, 4)
+    return quads[:, :, 0] | (quads[:, :, 1] << 2) | (quads[:, :, 2] << 4) | (quads[:, :, 3] << 6)
+
+
+def _unpack(packed: np.ndarray, dim: int) -> np.ndarray:
+    shifts = np.asarray([0, 2, 4, 6], np.uint8)
+    codes = (packed[:, :, None] >> shifts) & np.uint8(3)
+    return codes.reshape(len(packed), -1)[:, :dim].astype(np.int32) - 1
+
+
+def encode(rows: np.ndarray, has: np.ndarray, ids: np.ndarray, graph: GraphRows | None) -> dict:
+    """The arrays that keep `rows` (float32, one per doc id in `ids`; those of `has` hold a vector)."""
+    rows = np.ascontiguousarray(rows, np.float32)
+    dim = rows.shape[1]
+    kind = np.where(has, WHOLE, NONE).astype(np.uint8)
+    scales = np.zeros(len(rows), np.float32)
+    corrections = np.zeros((len(rows), dim), np.int8)
+    if graph is not None:
+        for at in range(0, len(rows), _CHUNK):
+            part = slice(at, at + _CHUNK)
+            want = np.flatnonzero(has[part]) + at
+            found, stored = graph.rows(ids[want])
+            want, stored = want[found], stored[found]
+            exact = rows[want]
+            same = (stored.view(np.uint32) == exact.view(np.uint32)).all(axis=1)
+            kind[want[same]] = AS_IS
+            want, stored, exact = want[~same], stored[~same], exact[~same]
+            scale = _scales(exact)
+            with np.errstate(all="ignore"):
+                rebuilt = stored / scale[:, None]
+            diff = exact.view(np.int32).astype(np.int64) - rebuilt.view(np.int32)
+            low, high = diff.min(axis=1, initial=0), diff.max(axis=1, initial=0)
+            fine = (low >= -1) & (high <= 1)
+            coarse = ~fine & (low >= -128) & (high <= 127)
+            kind[want[fine]], kind[want[coarse]] = FINE, COARSE
+            keep = fine | coarse
+            scales[want[keep]] = scale[keep]
+            corrections[want[keep]] = diff[keep]
+    arrays = _arrays(rows, kind, scales, corrections)
+    # The proof: rebuilt as a reader will, every row must come back bit for bit; any that does not
+    # (arithmetic this platform does otherwise) is stored whole instead.
+    if graph is not None and (kind >= FINE).any():
+        back = decode(arrays, has, ids, graph, dim, "the array being written", check=False)
+        wrong = has & (back.view(np.uint32) != rows.view(np.uint32)).any(axis=1)
+        if wrong.any():
+            kind[wrong] = WHOLE
+            arrays = _arrays(rows, kind, scales, corrections)
+    return arrays
+
+
+def _arrays(rows: np.ndarray, kind: np.ndarray, scales: np.ndarray, corrections: np.ndarray) -> dict:
+    scaled = (kind == FINE) | (kind == COARSE)
+    return {
+        "kind": kind,
+        "whole": rows[kind == WHOLE],
+        "scales": scales[scaled],
+        "fine": _pack(corrections[kind == FINE]),
+        "coarse": corrections[kind == COARSE],
+        "checks": row_checks(rows[kind >= FINE]),
+    }
+
+
+def is_relative(npz: Any) -> bool:
+    """Whether a loaded .npz holds vectors in this form (else: the float32 rows of format 2)."""
+    return "kind" in npz.files
+
+
+def load_arrays(npz: Any, name: str, rows: int, dim: int) -> dict:
+    """The arrays of this form from a loaded .npz, their types and shapes checked against each other."""
+    missing = [k for k in KEYS if k not in npz.files]
+    if missing:
+        raise damaged(f"{name} lacks its {', '.join(missing)} array")
+    arrays = {k: npz[k] for k in KEYS}
+    kind = arrays["kind"]
+    if kind.shape != (rows,) or kind.dtype != np.uint8 or (kind > AS_IS).any():
+        raise damaged(f"{name} has row kinds that do not fit its {rows} rows")
+    counts = np.bincount(kind, minlength=AS_IS + 1)
+    expected = {
+        "whole": ((counts[WHOLE], dim), np.float32),
+        "scales": ((counts[FINE] + counts[COARSE],), np.float32),
+        "fine": ((counts[FINE], (dim + 3) // 4), np.uint8),
+        "coarse": ((counts[COARSE], dim), np.int8),
+        "checks": ((counts[FINE] + counts[COARSE] + counts[AS_IS],), np.uint64),
+    }
+    for key, (shape, dtype) in expected.items():
+        if arrays[key].shape != shape or arrays[key].dtype != dtype:
+            raise damaged(f"{name} holds a {key} array that does not fit its row kinds")
+    return arrays
+
+
+def decode(
+    arrays: dict,
+    live: np.ndarray,
+    ids: np.ndarray,
+    graph: GraphRows | None,
+    dim: int,
+    name: str,
+    *,
+    check: bool = True,
+) -> np.ndarray:
+    """The exact float32 rows (zeros where no vector, or where `live` is false), rebuilt from `graph`.
+
+    StorageError when a live row has no vector, needs a graph record that is not there, or (with `check`)
+    comes back with other bits than the ones the writer checked.
+    """
+    kind = arrays["kind"]
+    out = np.zeros((len(kind), dim), np.float32)
+    if (live & (kind == NONE)).any():
+        raise damaged(f"live.npz marks a vector alive that {name} does not hold")
+    whole = kind == WHOLE
+    out[whole & live] = arrays["whole"][live[whole]]
+    from_graph = kind >= FINE
+    wanted = from_graph & live
+    if not wanted.any():
+        return out
+    if graph is None:
+        raise damaged(f"{name} keeps vectors relative to an HNSW file its collection does not have")
+    scaled = (kind == FINE) | (kind == COARSE)
+    # Positions of each graph row inside the per-kind arrays (each in row order).
+    scale_at = np.cumsum(scaled) - 1
+    fine_at = np.cumsum(kind == FINE) - 1
+    coarse_at = np.cumsum(kind == COARSE) - 1
+    check_at = np.cumsum(from_graph) - 1
+    for at in range(0, len(kind), _CHUNK):
+        rows = np.flatnonzero(wanted[at : at + _CHUNK]) + at
+        if not len(rows):
+            continue
+        found, stored = graph.rows(ids[rows])
+        if not found.all():
+            raise damaged(f"{name} needs a vector that {graph.name} does not hold")
+        kinds = kind[rows]
+        bits = stored.view(np.int32)
+        many = scaled[rows]
+        if many.any():
+            with np.errstate(all="ignore"):
+                bits[many] = (stored[many] / arrays["scales"][scale_at[rows[many]]][:, None]).view(np.int32)
+        is_fine, is_coarse = kinds == FINE, kinds == COARSE
+        if is_fine.any():
+            bits[is_fine] += _unpack(arrays["fine"][fine_at[rows[is_fine]]], dim)
+        if is_coarse.any():
+            bits[is_coarse] += arrays["coarse"][coarse_at[rows[is_coarse]]].astype(np.int32)
+        if check and (row_checks(stored) != arrays["checks"][check_at[rows]]).any():
+            raise damaged(f"{graph.name} holds a vector that disagrees with {name}")
+        out[rows] = stored
+    return out
