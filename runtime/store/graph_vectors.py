@@ -11,8 +11,8 @@ vector's .npz) holds per row a `kind`:
   bits 2*(j % 4) of byte j // 4, stored as correction + 1), 3 keeps int8 ones (`coarse`, dim per row);
 - 4: the graph's row as it is (for 'l2-squared' and 'dot' hnswlib stores the vector unchanged).
 `scales` has one entry per row of kind 2 or 3 and `checks` (uint64) one per row of kind 2, 3 or 4, in
-row order: a sum of the exact vector's bits times fixed odd constants (row_checks), which a reader
-compares after rebuilding, so that a graph disagreeing with the array is refused, never used.
+row order (uint32): the exact vector's bits times fixed odd constants, summed (row_checks); a reader
+compares them after rebuilding, so that a graph disagreeing with the array is refused, never used.
 A writer derives every row from the HNSW file it has just written and stores whole any row that does not
 rebuild bit for bit: correctness never depends on reproducing hnswlib's arithmetic, only the size does.
 """
@@ -34,19 +34,13 @@ _DELETED = 1  # hnswlib's DELETE_MARK, in byte 2 of a level-0 record
 
 def _constants(dim: int) -> np.ndarray:
     odd = np.arange(dim, dtype=np.uint64) * np.uint64(2) + np.uint64(1)
-    return odd * np.uint64(0x9E3779B97F4A7C15)  # wraps modulo 2**64, stays odd
+    return (odd * np.uint64(0x9E3779B97F4A7C15)).astype(np.uint32)  # odd, modulo 2**32
 
 
 def row_checks(rows: np.ndarray) -> np.ndarray:
-    """Per row: the sum of its float32 bits times odd constants, modulo 2**64 (any one changed bit
-    pattern changes it)."""
-    constants = _constants(rows.shape[1])
-    out = np.empty(len(rows), np.uint64)
-    for at in range(0, len(rows), _CHUNK):
-        bits = rows[at : at + _CHUNK].view(np.uint32).astype(np.uint64)
-        bits *= constants
-        out[at : at + _CHUNK] = bits.sum(axis=1, dtype=np.uint64)
-    return out
+    """Per row: the sum of its float32 bits times odd constants, modulo 2**32 (a change of any one
+    component's bits always changes it)."""
+    return np.einsum("ij,j->i", rows.view(np.uint32), _constants(rows.shape[1]))
 
 
 class GraphRows:
@@ -66,7 +60,7 @@ class GraphRows:
         self.name = name
         self.dim = dim
         if count:
-            records = np.memmap(path, np.uint8, "r", _HNSW_HEADER.size, (count, per))
+            records = np.asarray(np.memmap(path, np.uint8, "r", _HNSW_HEADER.size, (count, per)))
         else:
             records = np.zeros((0, per), np.uint8)
         self._vectors = records[:, data_at:label_at].view(np.float32)
@@ -78,15 +72,27 @@ class GraphRows:
         if len(self._labels) > 1 and (self._labels[1:] == self._labels[:-1]).any():
             raise damaged(f"{name} holds a doc id in two records")
 
-    def rows(self, ids: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        """(found, vectors): whether each doc id has a live record, and its stored vector (zeros if not)."""
+    def find(self, ids: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """(found, slots): whether each doc id has a live record, and that record's slot (where found)."""
         ids = np.asarray(ids, np.uint64)
         labels = self._labels
-        at = np.searchsorted(labels, ids)
-        found = at < len(labels)
-        found[found] = labels[at[found]] == ids[found]
-        out = np.zeros((len(ids), self.dim), np.float32)
-        out[found] = self._vectors[self._slots[at[found]]]
+        at = np.minimum(np.searchsorted(labels, ids), max(len(labels) - 1, 0))
+        found = labels[at] == ids if len(labels) else np.zeros(len(ids), bool)
+        return found, self._slots[at] if len(labels) else at
+
+    def take(self, slots: np.ndarray, out: np.ndarray | None = None) -> np.ndarray:
+        """The stored vectors of these slots (into `out`, a C-contiguous float32 array, when given)."""
+        rows = self._vectors[slots]  # fancy indexing: several times faster than np.take on strided rows
+        if out is None:
+            return rows
+        out[...] = rows
+        return out
+
+    def rows(self, ids: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """(found, vectors): whether each doc id has a live record, and its stored vector (zeros if not)."""
+        found, slots = self.find(ids)
+        out = np.zeros((len(found), self.dim), np.float32)
+        out[found] = self.take(slots[found])
         return found, out
 
 
@@ -106,10 +112,13 @@ def _pack(corrections: np.ndarray) -> np.ndarray:
     return quads[:, :, 0] | (quads[:, :, 1] << 2) | (quads[:, :, 2] << 4) | (quads[:, :, 3] << 6)
 
 
+# Each packed byte -> its four corrections as int8, read as one 4-byte word: one gather per byte.
+_CODES = np.arange(256)[:, None] >> np.arange(0, 8, 2)[None, :] & 3
+_UNPACKED = np.ascontiguousarray((_CODES - 1).astype(np.int8)).view(np.int32)[:, 0]
+
+
 def _unpack(packed: np.ndarray, dim: int) -> np.ndarray:
-    shifts = np.asarray([0, 2, 4, 6], np.uint8)
-    codes = (packed[:, :, None] >> shifts) & np.uint8(3)
-    return codes.reshape(len(packed), -1)[:, :dim].astype(np.int32) - 1
+    return _UNPACKED[packed].view(np.int8)[:, :dim]
 
 
 def encode(rows: np.ndarray, has: np.ndarray, ids: np.ndarray, graph: GraphRows | None) -> dict:
@@ -132,7 +141,9 @@ def encode(rows: np.ndarray, has: np.ndarray, ids: np.ndarray, graph: GraphRows 
             scale = _scales(exact)
             with np.errstate(all="ignore"):
                 rebuilt = stored / scale[:, None]
-            diff = exact.view(np.int32).astype(np.int64) - rebuilt.view(np.int32)
+            # Modulo 2**32 (int32 wraps), as a reader adds it: a small difference across the sign bit (a
+            # NaN next to -0.0) rebuilds all the same, and the proof below stands behind every row.
+            diff = exact.view(np.int32) - rebuilt.view(np.int32)
             low, high = diff.min(axis=1, initial=0), diff.max(axis=1, initial=0)
             fine = (low >= -1) & (high <= 1)
             coarse = ~fine & (low >= -128) & (high <= 127)
@@ -184,7 +195,7 @@ def load_arrays(npz: Any, name: str, rows: int, dim: int) -> dict:
         "scales": ((counts[FINE] + counts[COARSE],), np.float32),
         "fine": ((counts[FINE], (dim + 3) // 4), np.uint8),
         "coarse": ((counts[COARSE], dim), np.int8),
-        "checks": ((counts[FINE] + counts[COARSE] + counts[AS_IS],), np.uint64),
+        "checks": ((counts[FINE] + counts[COARSE] + counts[AS_IS],), np.uint32),
     }
     for key, (shape, dtype) in expected.items():
         if arrays[key].shape != shape or arrays[key].dtype != dtype:
@@ -229,21 +240,29 @@ def decode(
         rows = np.flatnonzero(wanted[at : at + _CHUNK]) + at
         if not len(rows):
             continue
-        found, stored = graph.rows(ids[rows])
+        found, slots = graph.find(ids[rows])
         if not found.all():
             raise damaged(f"{name} needs a vector that {graph.name} does not hold")
+        together = rows[-1] - rows[0] + 1 == len(rows)  # the usual case: rebuilt in place in `out`
+        stored = graph.take(slots, out[rows[0] : rows[-1] + 1] if together else None)
         kinds = kind[rows]
-        bits = stored.view(np.int32)
         many = scaled[rows]
         if many.any():
+            divisor = np.ones(len(rows), np.float32)  # as-is rows: x / 1 is x (verified when written)
+            divisor[many] = arrays["scales"][scale_at[rows[many]]]
             with np.errstate(all="ignore"):
-                bits[many] = (stored[many] / arrays["scales"][scale_at[rows[many]]][:, None]).view(np.int32)
-        is_fine, is_coarse = kinds == FINE, kinds == COARSE
-        if is_fine.any():
-            bits[is_fine] += _unpack(arrays["fine"][fine_at[rows[is_fine]]], dim)
-        if is_coarse.any():
-            bits[is_coarse] += arrays["coarse"][coarse_at[rows[is_coarse]]].astype(np.int32)
+                np.divide(stored, divisor[:, None], out=stored)
+            is_fine, is_coarse = kinds == FINE, kinds == COARSE
+            if is_fine.all():
+                corrections = _unpack(arrays["fine"][fine_at[rows]], dim)
+            else:
+                corrections = np.zeros((len(rows), dim), np.int8)
+                corrections[is_fine] = _unpack(arrays["fine"][fine_at[rows[is_fine]]], dim)
+                corrections[is_coarse] = arrays["coarse"][coarse_at[rows[is_coarse]]]
+            bits = stored.view(np.int32)
+            bits += corrections
         if check and (row_checks(stored) != arrays["checks"][check_at[rows]]).any():
             raise damaged(f"{graph.name} holds a vector that disagrees with {name}")
-        out[rows] = stored
+        if not together:
+            out[rows] = stored
     return out
