@@ -10,9 +10,9 @@ vector's .npz) holds per row a `kind`:
   bits: 2 packs corrections -1..1 as 2 bits each (`fine`, uint8, (dim + 3) // 4 per row, component j in
   bits 2*(j % 4) of byte j // 4, stored as correction + 1), 3 keeps int8 ones (`coarse`, dim per row);
 - 4: the graph's row as it is (for 'l2-squared' and 'dot' hnswlib stores the vector unchanged).
-`scales` has one entry per row of kind 2 or 3 and `checks` (uint64) one per row of kind 2, 3 or 4, in
-row order (uint32): the exact vector's bits times fixed odd constants, summed (row_checks); a reader
-compares them after rebuilding, so that a graph disagreeing with the array is refused, never used.
+`scales` has one entry per row of kind 2 or 3 and `checks` (uint32) one per row of kind 2, 3 or 4, in
+row order: the exact vector's bits times fixed odd constants, summed (row_checks); a reader compares
+them after rebuilding, so that a graph disagreeing with the array is refused, never used.
 A writer derives every row from the HNSW file it has just written and stores whole any row that does not
 rebuild bit for bit: correctness never depends on reproducing hnswlib's arithmetic, only the size does.
 """
@@ -171,7 +171,7 @@ def _arrays(rows: np.ndarray, kind: np.ndarray, scales: np.ndarray, corrections:
         "scales": scales[scaled],
         "fine": _pack(corrections[kind == FINE]),
         "coarse": corrections[kind == COARSE],
-        "checks": row_checks(rows[kind >= FINE]),
+        "checks": row_checks(rows)[kind >= FINE],  # no copy of the rows taken for it
     }
 
 
