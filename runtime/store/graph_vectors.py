@@ -19,6 +19,7 @@ rebuild bit for bit: correctness never depends on reproducing hnswlib's arithmet
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -155,8 +156,7 @@ def encode(rows: np.ndarray, has: np.ndarray, ids: np.ndarray, graph: GraphRows 
     # The proof: rebuilt as a reader will, every row must come back bit for bit; any that does not
     # (arithmetic this platform does otherwise) is stored whole instead.
     if graph is not None and (kind >= FINE).any():
-        back = decode(arrays, has, ids, graph, dim, "the array being written", check=False)
-        wrong = has & (back.view(np.uint32) != rows.view(np.uint32)).any(axis=1)
+        wrong = differs(arrays, has, ids, graph, rows, "the array being written")
         if wrong.any():
             kind[wrong] = WHOLE
             arrays = _arrays(rows, kind, scales, corrections)
@@ -203,6 +203,87 @@ def load_arrays(npz: Any, name: str, rows: int, dim: int) -> dict:
     return arrays
 
 
+def parts(
+    arrays: dict,
+    live: np.ndarray,
+    ids: np.ndarray,
+    graph: GraphRows | None,
+    dim: int,
+    name: str,
+    *,
+    check: bool = True,
+) -> Iterator[tuple[int, np.ndarray]]:
+    """(first row, exact float32 rows) of _CHUNK rows at a time, rebuilt from `graph`: zeros where no
+    vector or where `live` is false. Chunks keep every temporary small, whatever the segment's size.
+
+    StorageError when a live row has no vector, needs a graph record that is not there, or (with `check`)
+    comes back with other bits than the ones the writer checked.
+    """
+    kind = arrays["kind"]
+    if (live & (kind == NONE)).any():
+        raise damaged(f"live.npz marks a vector alive that {name} does not hold")
+    if graph is None and (live & (kind >= FINE)).any():
+        raise damaged(f"{name} keeps vectors relative to an HNSW file its collection does not have")
+    # Where each chunk starts inside the per-kind arrays (each holds its rows in row order).
+    kinds = [WHOLE, FINE, COARSE, AS_IS]
+    starts = {k: np.concatenate([[0], np.cumsum(kind == k)])[::_CHUNK] for k in kinds}
+    for number, at in enumerate(range(0, len(kind), _CHUNK)):
+        first = {k: int(starts[k][number]) for k in kinds}
+        part = {
+            "kind": kind[at : at + _CHUNK],
+            "whole": arrays["whole"][first[WHOLE] :],
+            "scales": arrays["scales"][first[FINE] + first[COARSE] :],
+            "fine": arrays["fine"][first[FINE] :],
+            "coarse": arrays["coarse"][first[COARSE] :],
+            "checks": arrays["checks"][first[FINE] + first[COARSE] + first[AS_IS] :],
+        }
+        yield at, _rebuild(part, live[at : at + _CHUNK], ids[at : at + _CHUNK], graph, dim, name, check)
+
+
+def _rebuild(
+    part: dict, live: np.ndarray, ids: np.ndarray, graph: GraphRows | None, dim: int, name: str, check: bool
+) -> np.ndarray:
+    """One chunk of rows; each per-kind array of `part` starts at the chunk's first row of that kind."""
+    kind = part["kind"]
+    out = np.zeros((len(kind), dim), np.float32)
+    whole = kind == WHOLE
+    out[whole & live] = part["whole"][: int(whole.sum())][live[whole]]
+    rows = np.flatnonzero((kind >= FINE) & live)
+    if not len(rows) or graph is None:
+        return out
+    found, slots = graph.find(ids[rows])
+    if not found.all():
+        raise damaged(f"{name} needs a vector that {graph.name} does not hold")
+    together = rows[-1] - rows[0] + 1 == len(rows)  # the usual case: rebuilt in place in `out`
+    stored = graph.take(slots, out[rows[0] : rows[-1] + 1] if together else None)
+    kinds = kind[rows]
+    # Positions of the chunk's rows inside the part's per-kind arrays.
+    scaled = (kind == FINE) | (kind == COARSE)
+    many = scaled[rows]
+    if many.any():
+        divisor = np.ones(len(rows), np.float32)  # as-is rows: x / 1 is x (verified when written)
+        divisor[many] = part["scales"][(np.cumsum(scaled) - 1)[rows[many]]]
+        with np.errstate(all="ignore"):
+            np.divide(stored, divisor[:, None], out=stored)
+        is_fine, is_coarse = kinds == FINE, kinds == COARSE
+        fine_at = (np.cumsum(kind == FINE) - 1)[rows[is_fine]]
+        if is_fine.all():
+            corrections = _unpack(part["fine"][fine_at], dim)
+        else:
+            corrections = np.zeros((len(rows), dim), np.int8)
+            corrections[is_fine] = _unpack(part["fine"][fine_at], dim)
+            corrections[is_coarse] = part["coarse"][(np.cumsum(kind == COARSE) - 1)[rows[is_coarse]]]
+        bits = stored.view(np.int32)
+        bits += corrections
+    if check:
+        check_at = (np.cumsum(kind >= FINE) - 1)[rows]
+        if (row_checks(stored) != part["checks"][check_at]).any():
+            raise damaged(f"{graph.name} holds a vector that disagrees with {name}")
+    if not together:
+        out[rows] = stored
+    return out
+
+
 def decode(
     arrays: dict,
     live: np.ndarray,
@@ -213,56 +294,21 @@ def decode(
     *,
     check: bool = True,
 ) -> np.ndarray:
-    """The exact float32 rows (zeros where no vector, or where `live` is false), rebuilt from `graph`.
+    """The exact float32 rows of the whole array (see parts, which it gathers)."""
+    out = np.empty((len(arrays["kind"]), dim), np.float32)
+    for at, rows in parts(arrays, live, ids, graph, dim, name, check=check):
+        out[at : at + len(rows)] = rows
+    return out
 
-    StorageError when a live row has no vector, needs a graph record that is not there, or (with `check`)
-    comes back with other bits than the ones the writer checked.
-    """
-    kind = arrays["kind"]
-    out = np.zeros((len(kind), dim), np.float32)
-    if (live & (kind == NONE)).any():
-        raise damaged(f"live.npz marks a vector alive that {name} does not hold")
-    whole = kind == WHOLE
-    out[whole & live] = arrays["whole"][live[whole]]
-    from_graph = kind >= FINE
-    wanted = from_graph & live
-    if not wanted.any():
-        return out
-    if graph is None:
-        raise damaged(f"{name} keeps vectors relative to an HNSW file its collection does not have")
-    scaled = (kind == FINE) | (kind == COARSE)
-    # Positions of each graph row inside the per-kind arrays (each in row order).
-    scale_at = np.cumsum(scaled) - 1
-    fine_at = np.cumsum(kind == FINE) - 1
-    coarse_at = np.cumsum(kind == COARSE) - 1
-    check_at = np.cumsum(from_graph) - 1
-    for at in range(0, len(kind), _CHUNK):
-        rows = np.flatnonzero(wanted[at : at + _CHUNK]) + at
-        if not len(rows):
-            continue
-        found, slots = graph.find(ids[rows])
-        if not found.all():
-            raise damaged(f"{name} needs a vector that {graph.name} does not hold")
-        together = rows[-1] - rows[0] + 1 == len(rows)  # the usual case: rebuilt in place in `out`
-        stored = graph.take(slots, out[rows[0] : rows[-1] + 1] if together else None)
-        kinds = kind[rows]
-        many = scaled[rows]
-        if many.any():
-            divisor = np.ones(len(rows), np.float32)  # as-is rows: x / 1 is x (verified when written)
-            divisor[many] = arrays["scales"][scale_at[rows[many]]]
-            with np.errstate(all="ignore"):
-                np.divide(stored, divisor[:, None], out=stored)
-            is_fine, is_coarse = kinds == FINE, kinds == COARSE
-            if is_fine.all():
-                corrections = _unpack(arrays["fine"][fine_at[rows]], dim)
-            else:
-                corrections = np.zeros((len(rows), dim), np.int8)
-                corrections[is_fine] = _unpack(arrays["fine"][fine_at[rows[is_fine]]], dim)
-                corrections[is_coarse] = arrays["coarse"][coarse_at[rows[is_coarse]]]
-            bits = stored.view(np.int32)
-            bits += corrections
-        if check and (row_checks(stored) != arrays["checks"][check_at[rows]]).any():
-            raise damaged(f"{graph.name} holds a vector that disagrees with {name}")
-        if not together:
-            out[rows] = stored
+
+def differs(
+    arrays: dict, live: np.ndarray, ids: np.ndarray, graph: GraphRows | None, exact: np.ndarray, name: str
+) -> np.ndarray:
+    """Per row, whether a live row rebuilds other than `exact` (float32 rows; those past its end must
+    not be live), chunk by chunk."""
+    out = np.zeros(len(live), bool)
+    for at, rows in parts(arrays, live, ids, graph, exact.shape[1], name, check=False):
+        want = exact[at : at + len(rows)]
+        wrong = (rows[: len(want)].view(np.uint32) != want.view(np.uint32)).any(axis=1)
+        out[at : at + len(want)] = wrong & live[at : at + len(want)]
     return out

@@ -39,7 +39,7 @@ from .folder_checks import (
     check_segment_rows,
     damaged,
 )
-from .graph_vectors import GraphRows, decode, encode, is_relative, load_arrays
+from .graph_vectors import GraphRows, differs, encode, is_relative, load_arrays, parts
 from .objects import ObjectTable
 from .values import normalize_value, to_json_value
 
@@ -125,11 +125,10 @@ def _still_exact(collection: Any, segments: list[Segment], graph: GraphRows | No
                 if not is_relative(npz):
                     return False
                 arrays = load_arrays(npz, name, len(ids), flat.dim)
-            rows = decode(arrays, mask, ids, graph, flat.dim, name, check=False)
+            exact = stored["vectors"][segment.start : max(upto, segment.start)]  # a view: no copy
+            if differs(arrays, mask, ids, graph, exact, name).any():
+                return False
         except (OSError, ValueError, StorageError):
-            return False
-        want = stored["vectors"][ids[mask]]
-        if not np.array_equal(rows[mask].view(np.uint32), want.view(np.uint32)):
             return False
     return True
 
@@ -232,7 +231,8 @@ def read_segments(
             if vectors is None:
                 live = vectors_live[start:end]
                 ids = np.arange(start, end)
-                data[start:end] = decode(arrays, live, ids, graph, dim, f"{name}.npz")
+                for at, rows in parts(arrays, live, ids, graph, dim, f"{name}.npz"):
+                    data[start + at : start + at + len(rows)] = rows
                 has_vector[start:end] = arrays["kind"] != 0
             else:
                 check_segment_arrays(vectors, has, end - start, dim, f"{name}.npz")

@@ -9,6 +9,7 @@ import json
 import shutil
 import struct
 import tempfile
+from collections.abc import Iterator
 from pathlib import Path
 
 import numpy as np
@@ -17,6 +18,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
 from rankql.runtime import Database, StorageError
+from rankql.runtime.store import graph_vectors
 from rankql.runtime.store.graph_vectors import AS_IS, FINE, WHOLE, GraphRows, decode, encode, load_arrays
 from rankql.runtime.store.hnsw import HnswIndex
 
@@ -51,6 +53,14 @@ def _kinds(gen: Path) -> np.ndarray:
             assert "vectors" not in npz.files, path
             counts += np.bincount(npz["kind"], minlength=5)
     return counts
+
+
+@pytest.fixture(scope="module", autouse=True)
+def small_chunks() -> Iterator[None]:
+    """Rows rebuilt 5 at a time (4096 otherwise): chunks that start inside runs of every row kind."""
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(graph_vectors, "_CHUNK", 5)
+        yield
 
 
 @pytest.fixture(scope="module")
