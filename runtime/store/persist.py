@@ -26,6 +26,7 @@ from .bm25_persist import load_bm25, save_bm25
 from .collection import Collection, _keyword_parts
 from .flat import FlatIndex
 from .folder_checks import check_definition, check_manifest, check_objects, check_vector_arrays
+from .graph_vectors import GraphRows
 from .hnsw import HnswIndex, dynamic_settings
 from .named_persist import load_named, save_named
 from .objects import ObjectTable
@@ -35,8 +36,10 @@ from .tenants_persist import load_tenants, save_tenants
 from .values import normalize_value
 
 FORMAT = "rankql-database"
-VERSION = 2  # 2: object data in segments (segments.py); 1 (objects inline) is still read
-_READABLE = (1, 2)
+# 3: vectors relative to the HNSW file (graph_vectors.py); 2: object data in segments (segments.py);
+# 1: objects inline. All three are read; a save writes 3.
+VERSION = 3
+_READABLE = (1, 2, 3)
 POINTER = "rankql.json"
 _GEN = re.compile(r"^gen-(\d{8})(\.tmp)?$")
 _WAL = re.compile(r"^wal-(\d{8})\.log$")
@@ -68,11 +71,14 @@ def _save_collection(collection: Collection, folder: Path, final: Path | None = 
     """Write one collection into `folder` (to be renamed to `final`); the files whose digests are known."""
     folder.mkdir()
     _write_json(folder / "definition.json", collection.definition)
-    meta, known = write_segments(collection, folder, final or folder)
-    vectors = collection.vectors
-    if vectors.hnsw is not None:
-        vectors.hnsw.save(folder / "hnsw.bin")
-        meta["hnsw_count"] = len(vectors.hnsw)
+    hnsw, dim = collection.vectors.hnsw, collection.vectors.dim
+    graph = None
+    if hnsw is not None:  # first: the segments' vectors are kept relative to it
+        hnsw.save(folder / "hnsw.bin")
+        graph = GraphRows(folder / "hnsw.bin", dim) if dim is not None else None
+    meta, known = write_segments(collection, folder, final or folder, graph)
+    if hnsw is not None:
+        meta["hnsw_count"] = len(hnsw)
     if collection.named:
         meta["named"] = save_named(collection.named, folder)
     _write_json(folder / "objects.json", meta)
@@ -191,7 +197,7 @@ def _read_pointer(root: Path) -> int:
         raise StorageError(f"'{root}' is not a rankql database folder ({POINTER} is foreign)", hint=_HINT)
     if data.get("version") not in _READABLE:
         raise StorageError(
-            f"database folder '{root}' has format version {data.get('version')!r}; this rankql reads {' and '.join(map(str, _READABLE))}",
+            f"database folder '{root}' has format version {data.get('version')!r}; this rankql reads {', '.join(map(str, _READABLE))}",
             hint="open it with the rankql version that wrote it",
         )
     generation = data.get("generation")
@@ -275,7 +281,8 @@ def _load_collection(
     dim = meta["dim"]
     vectors = collection.vectors
     if "segments" in meta:
-        read_segments(collection, folder, meta, files or {})
+        graph = GraphRows(folder / "hnsw.bin", int(dim)) if "hnsw_count" in meta and dim is not None else None
+        read_segments(collection, folder, meta, files or {}, graph)
     else:  # format 1: every object inline, vectors in one file
         _load_inline_objects(collection, folder, meta)
     if "hnsw_count" in meta:

@@ -5,11 +5,16 @@ so the data of a doc-id range, once written, stays right forever; only which ids
 A collection's checkpoint folder holds:
 - `seg-<start>-<end>.json`: one entry per doc id of the range, null (never stored) or
   [uuid, created ms, updated ms, properties as JSON values];
-- `seg-<start>-<end>.npz`: `vectors` (float32, one row per doc id, zeros where none) and `has` (bool);
+- `seg-<start>-<end>.npz`: the vectors of the range, relative to the collection's `hnsw.bin` where it has
+  one (graph_vectors.py: a row kind per doc id, whole rows, scales, corrections, checks); format 2 wrote
+  `vectors` (float32, one row per doc id, zeros where none) and `has` (bool), still read;
 - `live.npz`: `objects` and `vectors`, bool masks over every doc id: what is alive now.
 A checkpoint hard-links the segments of the previous one into its own folder (no copy, no rewrite) and
 writes one new segment for the ids added since. It rewrites everything as one segment when the earlier
-segments are many (SEGMENT_LIMIT) or mostly deleted objects, or when a link cannot be made.
+segments are many (SEGMENT_LIMIT) or mostly deleted objects, when a link cannot be made, or when an
+earlier segment does not rebuild its live vectors bit for bit from the new `hnsw.bin` (or is of format 2).
+A live vector's graph record never changes (only a deleted one's slot is reused), so the last is a
+safeguard, checked on every checkpoint.
 """
 
 from __future__ import annotations
@@ -25,6 +30,7 @@ from typing import Any
 
 import numpy as np
 
+from ..errors import StorageError
 from .flat import FlatIndex
 from .folder_checks import (
     check_live_masks,
@@ -33,6 +39,7 @@ from .folder_checks import (
     check_segment_rows,
     damaged,
 )
+from .graph_vectors import GraphRows, differs, encode, is_relative, load_arrays, parts
 from .objects import ObjectTable
 from .values import normalize_value, to_json_value
 
@@ -49,8 +56,11 @@ class Segment:
     source: Path
 
 
-def write_segments(collection: Any, folder: Path, final: Path) -> tuple[dict, dict[str, list]]:
-    """Write (or link) the object data of `collection` into `folder`, which will be renamed to `final`.
+def write_segments(
+    collection: Any, folder: Path, final: Path, graph: GraphRows | None = None
+) -> tuple[dict, dict[str, list]]:
+    """Write (or link) the object data of `collection` into `folder`, which will be renamed to `final`;
+    vectors relative to `graph`, the collection's HNSW file just written into `folder` (if any).
 
     Returns the meta to keep in objects.json and the files whose size and digest are already known.
     Sets `collection._segments` (a frozen copy's) to the segments `final` holds.
@@ -65,6 +75,8 @@ def write_segments(collection: Any, folder: Path, final: Path) -> tuple[dict, di
         not any(n.endswith(".npz") for n in s.files) for s in earlier
     ):
         earlier = []  # written before the first vector: they have no vector file, which a reader needs
+    if earlier and collection.vectors.dim is not None and not _still_exact(collection, earlier, graph):
+        earlier = []
     known: dict[str, list] = {}
     try:
         for segment in earlier:
@@ -78,7 +90,7 @@ def write_segments(collection: Any, folder: Path, final: Path) -> tuple[dict, di
     start = earlier[-1].end if earlier else 0
     segments = [dataclasses.replace(s, source=final) for s in earlier]  # the old folder goes away
     if next_id > start or not segments:
-        files = _write_segment(collection, folder, start, next_id)
+        files = _write_segment(collection, folder, start, next_id, graph)
         segments.append(Segment(start, next_id, files, final))
         known.update(files)
     vectors = collection.vectors
@@ -97,7 +109,33 @@ def write_segments(collection: Any, folder: Path, final: Path) -> tuple[dict, di
     return meta, known
 
 
-def _write_segment(collection: Any, folder: Path, start: int, end: int) -> dict[str, list]:
+def _still_exact(collection: Any, segments: list[Segment], graph: GraphRows | None) -> bool:
+    """Whether every segment is of this format and rebuilds its live vectors bit for bit from `graph`."""
+    flat = collection.vectors.flat
+    stored = flat.state()
+    live = stored["live"]
+    for segment in segments:
+        name = f"seg-{segment.start:012d}-{segment.end:012d}.npz"
+        ids = np.arange(segment.start, segment.end)
+        mask = np.zeros(len(ids), bool)
+        upto = min(segment.end, len(live))
+        mask[: max(upto - segment.start, 0)] = live[segment.start : upto]
+        try:
+            with np.load(segment.source / name, allow_pickle=False) as npz:
+                if not is_relative(npz):
+                    return False
+                arrays = load_arrays(npz, name, len(ids), flat.dim)
+            exact = stored["vectors"][segment.start : max(upto, segment.start)]  # a view: no copy
+            if differs(arrays, mask, ids, graph, exact, name).any():
+                return False
+        except (OSError, ValueError, StorageError):
+            return False
+    return True
+
+
+def _write_segment(
+    collection: Any, folder: Path, start: int, end: int, graph: GraphRows | None
+) -> dict[str, list]:
     table: ObjectTable = collection.objects
     types = collection._types
     rows = []
@@ -121,7 +159,7 @@ def _write_segment(collection: Any, folder: Path, start: int, end: int) -> dict[
             data[: upto - start] = stored["vectors"][start:upto]
             has[: upto - start] = stored["live"][start:upto]
         paths.append(folder / f"{name}.npz")
-        np.savez(paths[1], vectors=data, has=has)
+        np.savez(paths[1], **encode(data, has, np.arange(start, end), graph))
     files = {}
     for path in paths:
         with open(path, "rb") as fh:
@@ -149,8 +187,11 @@ def _loader(data_type: str) -> Callable[[Any], Any]:
     return lambda value: value if type(value) is kind else normalize_value(data_type, value)
 
 
-def read_segments(collection: Any, folder: Path, meta: dict, files: dict[str, list]) -> None:
-    """Fill `collection`'s object table and exact vector store from the segments of a checkpoint folder.
+def read_segments(
+    collection: Any, folder: Path, meta: dict, files: dict[str, list], graph: GraphRows | None = None
+) -> None:
+    """Fill `collection`'s object table and exact vector store from the segments of a checkpoint folder;
+    `graph`: the folder's HNSW file, which vectors of this format are rebuilt from.
 
     Everything read is checked first (folder_checks.py): a checksum proves only which file this is.
     """
@@ -182,10 +223,21 @@ def read_segments(collection: Any, folder: Path, meta: dict, files: dict[str, li
                 table.by_uuid[uuid] = d
         if data is not None:
             with np.load(folder / f"{name}.npz", allow_pickle=False) as npz:
-                vectors, has = _arrays(npz, f"{name}.npz", "vectors", "has")
-            check_segment_arrays(vectors, has, end - start, dim, f"{name}.npz")
-            data[start:end] = vectors
-            has_vector[start:end] = has
+                if is_relative(npz):
+                    arrays = load_arrays(npz, f"{name}.npz", end - start, dim)
+                    vectors = None
+                else:
+                    vectors, has = _arrays(npz, f"{name}.npz", "vectors", "has")
+            if vectors is None:
+                live = vectors_live[start:end]
+                ids = np.arange(start, end)
+                for at, rows in parts(arrays, live, ids, graph, dim, f"{name}.npz"):
+                    data[start + at : start + at + len(rows)] = rows
+                has_vector[start:end] = arrays["kind"] != 0
+            else:
+                check_segment_arrays(vectors, has, end - start, dim, f"{name}.npz")
+                data[start:end] = vectors
+                has_vector[start:end] = has
         if not all(n in files for n in names):
             raise damaged(f"segment {name} names files the manifest does not list")
         segments.append(Segment(start, end, {n: files[n] for n in names}, folder))

@@ -248,8 +248,7 @@ def _overlapping_segments(root: Path) -> None:
     folder = _collection_folder(root)
     name = _segment(root)
     rows = json.loads((folder / f"{name}.json").read_text())
-    with np.load(folder / f"{name}.npz") as npz:
-        vectors, has = npz["vectors"], npz["has"]
+    vectors, has = clustered(COUNT, DIM), np.ones(COUNT, bool)  # what the folder holds, as format 2 wrote it
     segments = []
     for start, end in ((0, 200), (100, COUNT)):
         part = f"seg-{start:012d}-{end:012d}"
@@ -319,8 +318,9 @@ def _to_format_1(root: Path) -> None:
     meta = json.loads((folder / "objects.json").read_text())
     name = _segment(root)
     rows = json.loads((folder / f"{name}.json").read_text())
-    with np.load(folder / "live.npz") as live, np.load(folder / f"{name}.npz") as npz:
-        objects_live, vectors_live, vectors = live["objects"], live["vectors"], npz["vectors"]
+    with np.load(folder / "live.npz") as live:
+        objects_live, vectors_live = live["objects"], live["vectors"]
+    vectors = clustered(COUNT, DIM)  # what the folder holds (every object alive)
     for path in [folder / "live.npz", *folder.glob("seg-*")]:
         path.unlink()
     inline = [[d, *row] for d, row in enumerate(rows) if row is not None and objects_live[d]]
