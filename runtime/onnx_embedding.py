@@ -34,8 +34,8 @@ def onnx_enabled() -> bool:
     """Whether query embedding may use ONNX Runtime: not switched off, and onnxruntime is installed."""
     if os.environ.get(ONNX_ENV, "").strip() == "0":
         return False
-    if os.environ.get("RANKQL_DEVICE", "cpu").startswith("cuda"):
-        return False  # a forced GPU keeps the torch path, as before
+    if os.environ.get("RANKQL_DEVICE", "cpu").strip() not in ("", "cpu"):
+        return False  # a forced device (cuda, mps, ...) keeps the torch path, as before
     if "onnxruntime" in sys.modules:
         return True
     from importlib.util import find_spec

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+import sys
 import threading
 from collections import OrderedDict
 from typing import Any
@@ -19,8 +21,8 @@ class SimilarityBackend(Backend):
 
     The shipped MiniLM runs through ONNX Runtime on the CPU, as query embedding does (onnx_embedding.py:
     the same vectors to 1e-5), so that a fresh process reranks without importing torch (seconds); any
-    other model, a configured device, RANKQL_ONNX=0 or a GPU forced by RANKQL_DEVICE take
-    sentence-transformers.
+    other model, a configured device, a machine with an NVIDIA GPU, RANKQL_ONNX=0 or a device forced by
+    RANKQL_DEVICE take sentence-transformers.
     """
 
     module = "reranker-similarity"
@@ -91,18 +93,24 @@ class SimilarityBackend(Backend):
         from ..models import available_cores, explicit_threads
         from ..onnx_embedding import onnx_enabled, onnx_encoder, onnx_file
 
-        if self.device is not None or not onnx_enabled():
-            return None
+        if self.device is not None or not onnx_enabled() or nvidia_gpu_present():
+            return None  # a device asked for, or a GPU for best_device() to pick: sentence-transformers
         if not self._checked:
             self._shipped_path = _shipped_folder(self.model)
             self._checked = True
         path = self._shipped_path
         if path is None:
             return None
-        if self._encoder is not None and not onnx_file(path).exists():
+        torch_loaded = self._encoder is not None or "sentence_transformers" in sys.modules
+        if torch_loaded and not onnx_file(path).exists():
             return None  # torch is loaded here already: no export in this process (the vectorizer's rule)
         # two sessions at most (each holds the model): one thread, or RANKQL_TORCH_THREADS or every core
         return onnx_encoder(path, 1 if threads <= 1 else explicit_threads() or available_cores())
+
+
+def nvidia_gpu_present() -> bool:
+    """Whether the NVIDIA driver is loaded (its device files), told without importing torch."""
+    return os.path.exists("/dev/nvidiactl") or os.path.exists("/proc/driver/nvidia/version")
 
 
 def _shipped_folder(model: str) -> str | None:

@@ -12,7 +12,7 @@ from ..database import Database
 from ..errors import SchemaError
 from ..models import DEFAULT_EMBEDDING_MODEL
 from ..store.definition import BUILTIN_MODULES, normalize_definition
-from ..store.definition_update import check_update
+from ..store.definition_update import check_update, check_weaviate_rules
 from ..store.references import reference_targets
 from .rest import GRPC_MAX_MESSAGE_SIZE, NODE_NAME, WEAVIATE_VERSION, RestState, WireError
 from .wire_schema import shown_vectorizer, to_rankql
@@ -184,6 +184,7 @@ def _replace_definition(state: RestState, name: str, wire: dict) -> dict:
     tenants = collection.tenant_shards
     empty = len(collection) == 0 and not (tenants and tenants.items)
     if empty and ("multiTenancyConfig" in proposed) == ("multiTenancyConfig" in current):
+        check_weaviate_rules(current, proposed)  # what Weaviate refuses even for an empty class
         try:
             check_update(current, proposed, db._registered_names())
         except SchemaError:

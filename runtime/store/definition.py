@@ -162,6 +162,10 @@ def _module_config(check: Checker, config: Any, modules: set[str], vectorizer: s
     return out
 
 
+_WEAVIATE_INTS = ("ef", "dynamicEfMin", "dynamicEfMax", "dynamicEfFactor")
+_INT64_MIN, _INT64_MAX = -(2**63), 2**63 - 1
+
+
 def _vector_index(check: Checker, config: Any) -> dict:
     if not isinstance(config, dict):
         check.add("vectorIndexConfig must be an object")
@@ -170,6 +174,12 @@ def _vector_index(check: Checker, config: Any) -> dict:
     out = {"distance": "cosine", "ef": -1, "efConstruction": 128, "maxConnections": 32}
     out["flatSearchCutoff"] = FLAT_SEARCH_CUTOFF
     out.update({k: v for k, v in config.items() if k in _VECTOR_INDEX_KEYS})
+    for key in _WEAVIATE_INTS:  # as Weaviate's OptionalIntFromMap reads them
+        value = out.get(key)
+        if value is None and key in out and key != "ef":
+            out[key] = 0  # null reads as 0
+        elif isinstance(value, int) and not isinstance(value, bool) and not _INT64_MIN <= value <= _INT64_MAX:
+            out[key] = _INT64_MAX  # a number beyond int64 is capped at its largest
     if out["distance"] not in DISTANCES:
         check.add(
             f"distance '{out['distance']}' is not supported: use one of "

@@ -60,6 +60,8 @@ def set_aside(definition: dict, vectorizers: tuple[str, ...], modules: set[str])
     _properties(body, extras, modules, moved)
     if extras:
         body["wireConfig"] = extras
+    else:
+        body.pop("wireConfig", None)  # everything kept aside before went back where it takes effect
     if moved:
         warnings.warn(
             f"class '{body.get('class')}': rankql keeps but does not act on: {', '.join(moved)}",
@@ -73,16 +75,22 @@ def _take_back(body: dict, extras: dict, key: str, acted: tuple[str, ...]) -> No
     """Settings kept under wireConfig by an earlier rankql that did not act on them yet (dynamicEf*, in a
     saved folder's definition) go back to their section, where they take effect; a value given there wins."""
     kept = extras.get(key)
-    if not isinstance(kept, dict) or not any(k in acted for k in kept):
+    if not isinstance(kept, dict) or not any(taken_back(k, v, acted) for k, v in kept.items()):
         return
     section = body.get(key)
     section = dict(section) if isinstance(section, dict) else {}
-    for name in [k for k in kept if k in acted]:
+    for name in [k for k, v in kept.items() if taken_back(k, v, acted)]:
         value = kept.pop(name)
         section.setdefault(name, value)
     body[key] = section
     if not kept:
         extras.pop(key)
+
+
+def taken_back(name: str, value: Any, acted: tuple[str, ...]) -> bool:
+    """Whether a setting kept aside by an earlier rankql takes effect now: one it acts on, of a value it
+    accepts (an integer). Anything else stays shown-only, so that the folder still opens."""
+    return name in acted and isinstance(value, int) and not isinstance(value, bool)
 
 
 # A single-node Weaviate's replication and sharding settings (also what the server shows for a class).

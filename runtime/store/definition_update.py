@@ -40,35 +40,8 @@ def check_update(current: dict, proposed: dict, registered: Iterable[str] = ()) 
     vector index's search settings (ef, flatSearchCutoff, ...) of the class vector and each named one,
     its rerankers (moduleConfig reranker-* and the `registered` ones: Weaviate's config.update with
     reranker_config) and new named vectors on a class that has named vectors (config.add_vector)."""
-    if proposed.get("class") != current.get("class"):
-        raise SchemaError(
-            f'class name is immutable: attempted change from "{current.get("class")}" to '
-            f'"{proposed.get("class")}"'
-        )
-    if ("multiTenancyConfig" in proposed) != ("multiTenancyConfig" in current):  # validateUpdatingMT
-        word = "disabling" if "multiTenancyConfig" in current else "enabling"
-        raise SchemaError(f"{word} multi-tenancy for an existing class is not supported")
-    for name in current.get("vectorConfig") or {}:  # parser.go validateNamedVectorConfigsParityAndImmutables
-        if name not in (proposed.get("vectorConfig") or {}):
-            raise SchemaError(
-                f'missing config for vector "{name}"',
-                hint="a named vector cannot be taken away: give every vector of the class, changed or not",
-            )
-    _check_vectorizers(current, proposed)
-    _check_vector_index(current.get("vectorIndexConfig") or {}, proposed.get("vectorIndexConfig") or {})
+    check_weaviate_rules(current, proposed)
     old_named, new_named = current.get("vectorConfig") or {}, proposed.get("vectorConfig") or {}
-    for name in old_named.keys() & new_named.keys():
-        _check_vector_index(
-            old_named[name].get("vectorIndexConfig") or {}, new_named[name].get("vectorIndexConfig") or {}
-        )
-    old_inverted, new_inverted = current["invertedIndexConfig"], proposed["invertedIndexConfig"]
-    for key, name in IMMUTABLE_INVERTED:
-        before, after = bool(old_inverted.get(key)), bool(new_inverted.get(key))
-        if before != after:
-            raise SchemaError(
-                f'"{name}" setting is immutable. Value changed from "{str(before).lower()}" to '
-                f'"{str(after).lower()}"'
-            )
     names = set(old_named)
     if set(new_named) - names and not names:
         alias = (current.get("wireConfig") or {}).get("vectorName")
@@ -95,6 +68,45 @@ def check_update(current: dict, proposed: dict, registered: Iterable[str] = ()) 
         )
 
 
+def check_weaviate_rules(current: dict, proposed: dict) -> None:
+    """SchemaError for what Weaviate refuses in any class update, empty or not, in its words and in the
+    order of its checks (usecases/schema/parser.go ParseClassUpdate: multi-tenancy, the immutable fields,
+    then each named vector; the index settings' immutables after those)."""
+    if ("multiTenancyConfig" in proposed) != ("multiTenancyConfig" in current):  # validateUpdatingMT
+        word = "disabling" if "multiTenancyConfig" in current else "enabling"
+        raise SchemaError(f"{word} multi-tenancy for an existing class is not supported")
+    if proposed.get("class") != current.get("class"):
+        raise SchemaError(
+            f'class name is immutable: attempted change from "{current.get("class")}" to '
+            f'"{proposed.get("class")}"'
+        )
+    _check_vectorizers(current, proposed, named=False)
+    old_inverted, new_inverted = current["invertedIndexConfig"], proposed["invertedIndexConfig"]
+    for key, name in IMMUTABLE_INVERTED:
+        before, after = bool(old_inverted.get(key)), bool(new_inverted.get(key))
+        if before != after:
+            raise SchemaError(
+                f'"{name}" setting is immutable. Value changed from "{str(before).lower()}" to '
+                f'"{str(after).lower()}"'
+            )
+    old_named, new_named = current.get("vectorConfig") or {}, proposed.get("vectorConfig") or {}
+    given = set(new_named) | {
+        (proposed.get("wireConfig") or {}).get("vectorName")
+    }  # one kept as the class vector
+    for name in old_named:  # validateNamedVectorConfigsParityAndImmutables
+        if name not in given:
+            raise SchemaError(
+                f'missing config for vector "{name}"',
+                hint="a named vector cannot be taken away: give every vector of the class, changed or not",
+            )
+    _check_vectorizers(current, proposed, named=True)
+    _check_vector_index(current.get("vectorIndexConfig") or {}, proposed.get("vectorIndexConfig") or {})
+    for name in old_named.keys() & new_named.keys():
+        _check_vector_index(
+            old_named[name].get("vectorIndexConfig") or {}, new_named[name].get("vectorIndexConfig") or {}
+        )
+
+
 def _shown_vectors(definition: dict) -> dict[str | None, tuple[str, Any, Any]]:
     """Each vector as clients see it, by name (None: the class vector of a class without named ones):
     (vectorizer module, its settings, index type). A module rankql does not run (none, or substituted by
@@ -113,13 +125,13 @@ def _shown_vectors(definition: dict) -> dict[str | None, tuple[str, Any, Any]]:
     return out
 
 
-def _check_vectorizers(current: dict, proposed: dict) -> None:
+def _check_vectorizers(current: dict, proposed: dict, *, named: bool) -> None:
     """Weaviate's immutable vectorizers and index types: of the class vector (validateLegacyVectorIndex-
-    ConfigImmutableFields, validateModuleConfigsParityAndImmutables) and of each named vector
+    ConfigImmutableFields, validateModuleConfigsParityAndImmutables) or, `named`, of each named vector
     (validateNamedVectorConfigsParityAndImmutables, validateImmutableFields)."""
     after = _shown_vectors(proposed)
     for name, (module, settings, index_type) in _shown_vectors(current).items():
-        if name not in after:
+        if name not in after or (name is None) == named:
             continue  # a vector taken away, or a class vector given up for named ones: refused below
         new_module, new_settings, new_type = after[name]
         if name is None:

@@ -12,7 +12,13 @@ import re
 import warnings
 from typing import Any
 
-from .definition_lenient import ACTED_INDEX_KEYS, WEAVIATE_MODULES, IgnoredSettingsWarning, _differs
+from .definition_lenient import (
+    ACTED_INDEX_KEYS,
+    WEAVIATE_MODULES,
+    IgnoredSettingsWarning,
+    _differs,
+    taken_back,
+)
 
 _NAME = re.compile(r"^[_A-Za-z][_0-9A-Za-z]{0,229}$")
 _VECTOR_KEYS = ("vectorizer", "vectorIndexType", "vectorIndexConfig")
@@ -79,14 +85,17 @@ def _take_back_index(config: dict, keep: dict) -> None:
     """Index settings an earlier rankql kept aside without acting on them (dynamicEf*, in a saved folder's
     definition) go back to the vector's vectorIndexConfig; a value given there wins."""
     kept_index = keep.get("vectorIndexConfig")
-    if not isinstance(kept_index, dict) or not any(k in ACTED_INDEX_KEYS for k in kept_index):
+    if not isinstance(kept_index, dict):
+        return
+    back = {k: v for k, v in kept_index.items() if taken_back(k, v, ACTED_INDEX_KEYS)}
+    if not back:
         return
     index = config.get("vectorIndexConfig")
     index = dict(index) if isinstance(index, dict) else {}
-    for key in [k for k in kept_index if k in ACTED_INDEX_KEYS]:
-        index.setdefault(key, kept_index[key])
+    for key, value in back.items():
+        index.setdefault(key, value)
     config["vectorIndexConfig"] = index
-    rest = {k: v for k, v in kept_index.items() if k not in ACTED_INDEX_KEYS}
+    rest = {k: v for k, v in kept_index.items() if k not in back}
     if rest:
         keep["vectorIndexConfig"] = rest
     else:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from .distances import METRICS, distances
+from .distances import METRICS, distances, norms
 from .thresholds import GROWTH
 
 
@@ -61,7 +61,7 @@ class FlatIndex:
         self._grow(int(ids.max()) + 1)
         self._count += int(np.count_nonzero(~self._live[ids]))
         self._data[ids] = vectors
-        self._norms[ids] = np.linalg.norm(vectors, axis=1)
+        self._norms[ids] = norms(vectors)
         self._live[ids] = True
 
     def remove(self, ids: np.ndarray) -> None:
@@ -124,6 +124,6 @@ class FlatIndex:
         if dim is not None:
             index._data = np.ascontiguousarray(vectors, dtype=np.float32)
             index._live = np.asarray(live, dtype=bool)
-            index._norms = np.linalg.norm(index._data, axis=1).astype(np.float32)
+            index._norms = norms(index._data)
             index._count = int(np.count_nonzero(index._live))
         return index

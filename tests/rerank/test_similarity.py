@@ -11,6 +11,19 @@ from rankql.runtime.rerank.jobs import RerankStats
 from rankql.runtime.rerank.similarity import SimilarityBackend
 
 
+@pytest.fixture(scope="module")
+def onnx_export(tmp_path_factory, minilm_path: str):
+    """The shipped MiniLM exported into a cache folder of this module: the ONNX path is taken even where
+    the machine's cache is empty and an earlier test imported torch (no export is made then)."""
+    patch = pytest.MonkeyPatch()
+    patch.setenv(onnx_embedding.CACHE_ENV, str(tmp_path_factory.mktemp("rankql-cache")))
+    patch.setattr(onnx_embedding, "_encoders", {})
+    patch.setattr(onnx_embedding, "_failed", set())
+    assert onnx_embedding.onnx_encoder(minilm_path) is not None
+    yield
+    patch.undo()
+
+
 def test_scores_equal_numpy_cosine_of_the_embeddings(minilm_path: str) -> None:
     docs = ["A salmon swims upstream.", "The stock market fell sharply.", "", "Fish live in water."]
     service = RerankService()
@@ -32,7 +45,9 @@ def test_scores_equal_numpy_cosine_of_the_embeddings(minilm_path: str) -> None:
 
 
 @pytest.mark.parametrize("onnx", ["1", "0"])
-def test_model_by_path_and_document_embeddings_are_reused(minilm_path: str, monkeypatch, onnx: str) -> None:
+def test_model_by_path_and_document_embeddings_are_reused(
+    minilm_path: str, monkeypatch, onnx: str, onnx_export
+) -> None:
     monkeypatch.setenv("RANKQL_ONNX", onnx)  # ONNX Runtime, or sentence-transformers
     service = RerankService()
     config = {"model": minilm_path}
@@ -50,7 +65,9 @@ def test_model_by_path_and_document_embeddings_are_reused(minilm_path: str, monk
     assert results[0].model == f"reranker-similarity:{minilm_path}"
 
 
-def test_the_shipped_minilm_reranks_through_onnx_on_threads_by_the_work(minilm_path, monkeypatch) -> None:
+def test_the_shipped_minilm_reranks_through_onnx_on_threads_by_the_work(
+    minilm_path, monkeypatch, onnx_export
+) -> None:
     """ONNX Runtime scores as sentence-transformers does (to 1e-5), one thread for a few short texts and
     the cores for much text; another model, a configured device or RANKQL_ONNX=0 keep torch."""
     monkeypatch.delenv(models.THREADS_ENV, raising=False)
@@ -77,3 +94,18 @@ def test_the_shipped_minilm_reranks_through_onnx_on_threads_by_the_work(minilm_p
         monkeypatch.setenv("RANKQL_ONNX", env)
         SimilarityBackend(config).score_pairs([("fish", "a different text")], RerankStats())
     assert sessions == [2, 1]  # neither went through ONNX
+
+
+def test_a_gpu_or_a_forced_device_keeps_sentence_transformers(monkeypatch, onnx_export) -> None:
+    from rankql.runtime.rerank import similarity
+
+    backend = SimilarityBackend({})
+    assert backend._onnx(1) is not None  # this machine: no GPU, nothing forced
+    monkeypatch.setattr(similarity, "nvidia_gpu_present", lambda: True)
+    assert backend._onnx(1) is None  # best_device() may put the reranker on the GPU
+    monkeypatch.setattr(similarity, "nvidia_gpu_present", lambda: False)
+    for device in ("cuda", "mps"):
+        monkeypatch.setenv("RANKQL_DEVICE", device)
+        assert backend._onnx(1) is None
+    monkeypatch.setenv("RANKQL_DEVICE", "cpu")
+    assert backend._onnx(1) is not None

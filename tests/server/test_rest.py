@@ -118,6 +118,29 @@ def test_schema_delete_put_and_properties(client: httpx.Client, db: Database) ->
     assert client.delete("/v1/schema/Article").status_code == 200  # as Weaviate: gone is fine
 
 
+def test_an_empty_class_is_refused_what_weaviate_refuses_in_any_class(
+    client: httpx.Client, db: Database
+) -> None:
+    vectors = {"a": {"vectorizer": {"none": {}}}, "b": {"vectorizer": {"none": {}}}}
+    assert client.post("/v1/schema", json={"class": "Pic", "vectorConfig": vectors}).status_code == 200
+    shown = client.get("/v1/schema/Pic").json()
+    fewer = {**shown, "vectorConfig": {"a": shown["vectorConfig"]["a"]}}
+    refused = client.put("/v1/schema/Pic", json=fewer)  # no objects yet: still refused, as in Weaviate
+    assert refused.status_code == 422, refused.text
+    assert 'missing config for vector "b"' in refused.json()["error"][0]["message"]
+    assert set(db["Pic"].named) == {"a", "b"}
+    index = {**shown["vectorConfig"]["a"]["vectorIndexConfig"], "distance": "dot"}
+    changed = {
+        **shown,
+        "vectorConfig": {
+            **shown["vectorConfig"],
+            "a": {**shown["vectorConfig"]["a"], "vectorIndexConfig": index},
+        },
+    }
+    assert client.put("/v1/schema/Pic", json=changed).status_code == 422
+    assert db["Pic"].named["a"].metric == "cosine"
+
+
 def test_objects_crud(client: httpx.Client, db: Database) -> None:
     _load(client)
     one = client.get(f"/v1/objects/Article/{_uuid(0)}").json()

@@ -261,6 +261,20 @@ def test_a_named_vector_left_out_is_refused_in_weaviates_words() -> None:
     assert set(db["Pic"].named) == {"a", "b"} and "b" in db["Pic"].definition["vectorConfig"]
 
 
+def test_refusals_come_in_weaviates_order() -> None:
+    db = Database()
+    pics = db.create_collection(TWO_VECTORS)
+    pics.insert({"properties": {"name": "old"}, "vectors": {"a": [1.0, 0.0], "b": [1.0]}})
+    definition = copy.deepcopy(pics.definition)
+    del definition["vectorConfig"]["b"]
+    definition["invertedIndexConfig"]["indexNullState"] = True
+    with pytest.raises(SchemaError) as refused:  # parser.go: immutable fields before named vector parity
+        db.update_collection_settings("Pic", definition)
+    assert (
+        refused.value.message == '"indexNullState" setting is immutable. Value changed from "false" to "true"'
+    )
+
+
 def test_a_class_with_one_vector_gains_no_named_vector_and_says_so() -> None:
     db = _filled()
     definition = db["Doc"].definition

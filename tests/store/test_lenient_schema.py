@@ -108,3 +108,38 @@ def test_dynamic_ef_settings_are_acted_on_and_taken_back_from_where_older_folder
     assert "wireConfig" not in opened
     with pytest.raises(SchemaError, match="dynamicEfFactor must be an integer"):
         normalize_definition({"class": "Doc", "vectorIndexConfig": {"dynamicEfFactor": 1.5}})
+
+
+def test_dynamic_ef_values_are_read_as_weaviate_reads_them() -> None:
+    """Weaviate's OptionalIntFromMap: null is 0, a number beyond int64 is capped at its largest."""
+    index = normalize_definition(
+        {"class": "N", "vectorIndexConfig": {"dynamicEfFactor": None, "dynamicEfMax": 10**30, "ef": 10**30}}
+    )["vectorIndexConfig"]
+    assert index["dynamicEfFactor"] == 0 and index["dynamicEfMax"] == index["ef"] == 2**63 - 1
+    db = Database()
+    near = db.create_collection({"class": "N", "vectorIndexConfig": {"dynamicEfFactor": None}})
+    assert near.insert_many([{"properties": {}, "vector": [1.0, float(i)]} for i in range(5)]).ok
+    huge = db.create_collection({"class": "H", "vectorIndexConfig": {"dynamicEfFactor": 10**30}})
+    assert huge.insert_many([{"properties": {}, "vector": [1.0, float(i)]} for i in range(5)]).ok
+    for name in ("N", "H"):
+        answer = db.query(
+            f"{{ Get {{ {name}(nearVector: {{vector: [1, 2]}}, limit: 2) {{ _additional {{ id }} }} }} }}"
+        )
+        assert len(answer["data"]["Get"][name]) == 2, answer
+
+
+def test_a_taken_back_setting_leaves_nothing_behind_and_odd_kept_values_stay_shown_only() -> None:
+    opened = normalize_definition({"class": "Doc", "wireConfig": {"vectorIndexConfig": {"dynamicEfMin": 7}}})
+    assert opened["vectorIndexConfig"]["dynamicEfMin"] == 7 and "wireConfig" not in opened
+    db = Database()
+    db.create_collection(opened)
+    definition = db["Doc"].definition
+    del definition["vectorIndexConfig"]["dynamicEfMin"]
+    db.update_collection_settings("Doc", definition)  # taken away: Weaviate's default again
+    assert "dynamicEfMin" not in db["Doc"].definition["vectorIndexConfig"]
+    assert db["Doc"].vectors.config.get("dynamicEfMin") is None
+    # values an earlier rankql kept without reading them: the folder still opens, they stay shown only
+    odd = {"dynamicEfFactor": 8.0, "dynamicEfMax": "500", "dynamicEfMin": True, "ef": None}
+    kept = normalize_definition({"class": "Doc", "wireConfig": {"vectorIndexConfig": dict(odd)}})
+    assert kept["wireConfig"] == {"vectorIndexConfig": odd}
+    assert not {"dynamicEfFactor", "dynamicEfMax", "dynamicEfMin"} & set(kept["vectorIndexConfig"])

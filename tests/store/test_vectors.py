@@ -298,3 +298,18 @@ def test_a_filter_never_changes_a_docs_exact_distance(metric: str) -> None:
                 assert d == pytest.approx(reference(metric, data[doc], q), rel=1e-4, abs=1e-4)
                 if len(allowed) * 8 >= flat.state()["vectors"].shape[0]:
                     assert d == everything[doc]
+
+
+@pytest.mark.parametrize("index_type", ["flat", "hnsw"])
+def test_a_vector_of_huge_values_is_stored_and_searched_without_numpy_warnings(index_type: str) -> None:
+    import warnings
+
+    db = Database()
+    c = db.create_collection({"class": "V", "vectorIndexType": index_type})
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # numpy's overflow RuntimeWarning must not reach the user
+        c.insert({"properties": {}, "vector": [3e38, 3e38, 1.0]})
+        c.insert({"properties": {}, "vector": [1.0, 2.0, 1.0]})
+        answer = db.query("{ Get { V(nearVector: {vector: [1, 1, 1]}) { _additional { distance } } } }")
+    distances = [hit["_additional"]["distance"] for hit in answer["data"]["Get"]["V"]]
+    assert distances[1] == 1.0 and 0 < distances[0] < 0.1  # an infinite norm: cosine 0, distance 1
