@@ -7,6 +7,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
+import numpy as np
 from rankql.dsl import ast
 from rankql.dsl.aggregate_plan import Aggregate, GroupAggregate, plan_aggregate
 from rankql.dsl.source import Source
@@ -15,6 +16,7 @@ from ..errors import RankqlError
 from . import operators as ops
 from .aggregations import aggregate_property, values_of
 from .executor import OpStats
+from .hits import HitList
 from .lower import _lower
 from .physical import PhysicalNode
 
@@ -30,8 +32,7 @@ class AggregateOp(PhysicalNode):
         return self.plan.details()
 
     def run(self, ctx: ops.Context, inputs: Sequence[Any]) -> Any:
-        ids = [hit.doc_id for hit in inputs[0]]
-        return [entry(ctx.collection, self.query, ids, None)]
+        return [entry(ctx.collection, self.query, doc_ids(inputs[0]), None)]
 
 
 @dataclass(eq=False)
@@ -40,7 +41,7 @@ class GroupAggregateOp(AggregateOp):
     aggregates each group; groups with more objects first, then by value."""
 
     def run(self, ctx: ops.Context, inputs: Sequence[Any]) -> Any:
-        ids = [hit.doc_id for hit in inputs[0]]
+        ids = doc_ids(inputs[0])
         prop = (self.query.group_by or [""])[0]
         column = ctx.collection.column(prop)
         members: dict[Any, list[int]] = {}
@@ -51,6 +52,15 @@ class GroupAggregateOp(AggregateOp):
         if self.query.limit is not None:
             order = order[: self.query.limit]
         return [entry(ctx.collection, self.query, members[v], (prop, v)) for v in order]
+
+
+def doc_ids(hits: Any) -> list[int]:
+    """The doc ids of an operator's hits: a HitList's id column at once (a Hit per object of a large
+    collection cost most of an Aggregate), else each hit's."""
+    if isinstance(hits, HitList):
+        ids = hits.ids
+        return ids.tolist() if isinstance(ids, np.ndarray) else list(ids)
+    return [hit.doc_id for hit in hits]
 
 
 def _shown(value: Any) -> str:

@@ -9,6 +9,10 @@ from typing import Any
 
 import numpy as np
 
+from .uuid_order import UuidOrder
+
+_DROPS_KEPT = 100_000  # dropped doc ids remembered for the uuid order beyond the live count
+
 
 def now_ms() -> int:
     return time.time_ns() // 1_000_000
@@ -70,6 +74,8 @@ class ObjectTable:
         self.by_uuid: dict[str, int] = {}
         self.version = 0
         self._cache: dict[object, object] = {}
+        self.dropped: list[int] = []  # doc ids dropped since the uuid order last caught up (uuid_order.py)
+        self._uuid_order = UuidOrder()
 
     def __len__(self) -> int:
         return len(self.by_uuid)
@@ -103,6 +109,10 @@ class ObjectTable:
         if uuid is not None and self.by_uuid.get(uuid) == doc_id:
             del self.by_uuid[uuid]
         self.props[doc_id] = None
+        self.dropped.append(doc_id)
+        if len(self.dropped) > _DROPS_KEPT + len(self.by_uuid):  # no ordering asked for in a long while
+            self.dropped = []
+            self._uuid_order = UuidOrder()  # sorts anew when next asked
 
     def is_live(self, doc_id: int) -> bool:
         return 0 <= doc_id < len(self.props) and self.props[doc_id] is not None
@@ -126,9 +136,7 @@ class ObjectTable:
         """Live doc ids by uuid ascending (the plain listing order)."""
         cached = self._cache.get("uuid_order")
         if cached is None:
-            ordered = sorted(self.by_uuid.items())
-            cached = np.fromiter((d for _, d in ordered), dtype=np.int64, count=len(ordered))
-            cached.flags.writeable = False
+            cached = self._uuid_order.sync(self)
             self._cache["uuid_order"] = cached
         return cached  # type: ignore[return-value]
 
