@@ -145,11 +145,15 @@ def test_a_fresh_near_text_query_imports_no_torch(exported, tmp_path: Path, mini
     db.close()  # the child process opens the folder: one process at a time holds it
     query = tmp_path / "q.graphql"
     query.write_text('{ Get { Book(nearText: {concepts: ["whale hunt"]}, limit: 1) { title } } }')
-    env = {**os.environ}  # with the fixture's cache folder, which holds the export
+    assert _cold_query(tmp_path / "db", query)["data"]["Get"]["Book"] == [{"title": "Moby-Dick"}]
+
+
+def _cold_query(folder: Path, query: Path) -> dict:
+    """`rankql query` in a fresh process, which must import no torch; its answer."""
     done = subprocess.run(
-        [sys.executable, "-c", COLD, str(tmp_path / "db"), str(query)],
+        [sys.executable, "-c", COLD, str(folder), str(query)],
         cwd=REPO,
-        env=env,
+        env={**os.environ},  # with the fixture's cache folder, which holds the export
         capture_output=True,
         text=True,
         timeout=120,
@@ -158,7 +162,7 @@ def test_a_fresh_near_text_query_imports_no_torch(exported, tmp_path: Path, mini
     assert done.returncode == 0, done.stderr
     answer, status = done.stdout.strip().rsplit("\n", 1)
     assert json.loads(status) == {"code": 0, "heavy": []}
-    assert json.loads(answer)["data"]["Get"]["Book"] == [{"title": "Moby-Dick"}]
+    return json.loads(answer)
 
 
 def test_import_rankql_runtime_does_not_import_torch() -> None:
@@ -219,18 +223,6 @@ def test_a_fresh_query_reranked_by_similarity_imports_no_torch(exported, tmp_pat
         '{ Get { Book(bm25: {query: "sea"}) { title '
         '_additional { rerank(property: "title", query: "a fisherman at sea") { score } } } } }'
     )
-    done = subprocess.run(
-        [sys.executable, "-c", COLD, str(tmp_path / "db"), str(query)],
-        cwd=REPO,
-        env={**os.environ},  # with the fixture's cache folder, which holds the export
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=False,
-    )
-    assert done.returncode == 0, done.stderr
-    answer, status = done.stdout.strip().rsplit("\n", 1)
-    assert json.loads(status) == {"code": 0, "heavy": []}
-    found = json.loads(answer)["data"]["Get"]["Book"]
+    found = _cold_query(tmp_path / "db", query)["data"]["Get"]["Book"]
     assert [b["title"] for b in found] == ["The sea and the old fisherman", "Sea shanties"]
     assert found[0]["_additional"]["rerank"][0]["score"] > found[1]["_additional"]["rerank"][0]["score"]
