@@ -258,7 +258,11 @@ class FieldPostings:
         """(indptr, docs, tfs) of the frozen arrays with the delta (and `extra`) folded in, tombstones
         dropped; changes nothing, so a checkpoint can write it while queries read the live postings."""
         if extra is None and not self.delta_nnz and not self.dead:
-            return self.indptr, self.docs, self.tfs
+            missing = len(self.vocab) + 1 - len(self.indptr)
+            if not missing:
+                return self.indptr, self.docs, self.tfs
+            # terms that came with documents deleted before any fold: in the vocabulary, with no postings
+            return np.append(self.indptr, np.full(missing, self.indptr[-1])), self.docs, self.tfs
         n_terms = len(self.indptr) - 1
         term_parts = [np.repeat(np.arange(n_terms, dtype=np.int64), np.diff(self.indptr))]
         doc_parts, tf_parts = [self.docs], [self.tfs]

@@ -219,3 +219,27 @@ def test_a_collection_saved_before_its_first_vector_opens_after_vectors_came(tmp
     with Database(tmp_path) as db:
         assert len(db["Doc"]) == 2
         assert db["Doc"].vector_search([1.0, 0.0], 1)[0].tolist() == [1]
+
+
+def test_terms_that_came_and_went_with_deleted_objects_do_not_damage_the_saved_keyword_index(
+    tmp_path,
+) -> None:
+    """Objects bring new words and are deleted before anything folds them in: their terms stay in the
+    vocabulary with no postings, and the saved postings index must still cover every term."""
+    path = tmp_path / "db"
+    db = Database(path)
+    docs = db.create_collection({"class": "Doc", "properties": [{"name": "text", "dataType": ["text"]}]})
+    docs.insert_many([{"properties": {"text": "ka lo mi"}, "vector": [1.0, float(i)]} for i in range(50)])
+    db.close()
+    db = Database(path)  # the keyword index as read from disk: every term folded in
+    docs = db["Doc"]
+    gone = [docs.insert({"properties": {"text": "zebra quagga"}, "vector": [1.0, 0.5]}) for _ in range(3)]
+    docs.delete_many(gone)
+    query = '{ Get { Doc(bm25: {query: "zebra ka"}, limit: 3) { text } } }'
+    before = db.query(query)
+    db.close()
+    with Database(path) as again:  # refused as damaged before the fix
+        assert len(again["Doc"]) == 50
+        assert again.query(query) == before
+        again["Doc"].insert({"properties": {"text": "zebra"}, "vector": [0.0, 1.0]})
+        assert again.query(query)["data"]["Get"]["Doc"][0] == {"text": "zebra"}
