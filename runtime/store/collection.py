@@ -258,6 +258,10 @@ class Collection:
     def live_ids(self) -> np.ndarray:
         return self.objects.live_ids()
 
+    def live_mask(self) -> np.ndarray:
+        """True at each live doc id (read-only, next_id long), valid until the next write."""
+        return self.objects.live_mask()
+
     def column(self, prop: str) -> list:
         return self.objects.column(prop)
 
