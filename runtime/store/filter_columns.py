@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 import operator
 import re
 import threading
@@ -200,11 +201,29 @@ class Elements:
         return self.docs[test] if self.scalar else unique(self.docs[test])
 
 
+class _TokenTail:
+    """term -> doc ids of the docs a TokenIndex added after it was built, in doc order; shared by the
+    successive versions of the index (each reads the docs below its own size), appended to by the latest."""
+
+    __slots__ = ("terms", "size", "entries")
+
+    def __init__(self, size: int) -> None:
+        self.terms: dict[str, list[int]] = {}
+        self.size = size  # docs seen by the latest version
+        self.entries = 0
+
+
 class TokenIndex:
-    """term -> sorted doc ids for a text column under one tokenization (a filterable inverted index)."""
+    """term -> sorted doc ids for a text column under one tokenization (a filterable inverted index).
+
+    Extended (ColumnCache) as the column grows: the new docs' terms go to a tail, merged into the arrays
+    once it holds an eighth as many entries; a dropped doc's entries stay, as every filter masks by the
+    live ids.
+    """
 
     def __init__(self, column: list, tokenization: str) -> None:
         self.size = len(column)
+        self.tokenization = tokenization
         token_lists = [tokenize_value(value, tokenization) for value in column]
         flat = [t for toks in token_lists for t in toks]
         vocab = {t: i for i, t in enumerate(dict.fromkeys(flat))}
@@ -216,19 +235,72 @@ class TokenIndex:
         self.indptr = np.zeros(len(vocab) + 1, np.int64)
         np.cumsum(np.bincount(terms, minlength=len(vocab)), out=self.indptr[1:])
         self.vocab = vocab
+        self.built = self.size  # docs in the arrays; those from here to size are in the tail
+        self._tail = _TokenTail(self.size)
 
     def docs_of(self, token: str) -> np.ndarray:
         tid = self.vocab.get(token)
-        if tid is None:
-            return _EMPTY
-        return self.docs[self.indptr[tid] : self.indptr[tid + 1]]
+        found = _EMPTY if tid is None else self.docs[self.indptr[tid] : self.indptr[tid + 1]]
+        if self.size == self.built:
+            return found
+        more = self._tail.terms.get(token)
+        if not more:
+            return found
+        extra = np.asarray(more, np.int64)
+        extra = extra[: int(np.searchsorted(extra, self.size))]  # a later version's docs are not ours
+        return np.concatenate((found, extra)) if len(found) else extra
 
     def docs_matching(self, test: Callable[[str], bool]) -> np.ndarray:
         """Docs holding any term for which test(term) is true (Like patterns, token ranges)."""
-        hits = [self.docs_of(term) for term in self.vocab if test(term)]
+        terms = list(self.vocab)
+        if self.size != self.built:
+            terms += [t for t in list(self._tail.terms) if t not in self.vocab]
+        hits = [self.docs_of(term) for term in terms if test(term)]
         if not hits:
             return _EMPTY
         return unique(np.concatenate(hits))
+
+    def extended(self, column: list) -> TokenIndex:
+        """This index and the terms of the docs appended to `column` since (a new object: this one stays
+        as it is for the queries that hold it)."""
+        tail = self._tail
+        if tail.size != self.size:  # a later version appended already: not in place
+            return TokenIndex(column, self.tokenization)
+        for doc in range(self.size, len(column)):
+            for token in dict.fromkeys(tokenize_value(column[doc], self.tokenization)):
+                tail.terms.setdefault(token, []).append(doc)
+                tail.entries += 1
+        out = copy.copy(self)
+        out.size = tail.size = len(column)
+        return out._merged() if tail.entries > max(1024, len(self.docs) // 8) else out
+
+    def _merged(self) -> TokenIndex:
+        """The same index with its tail in the arrays (no text tokenized again)."""
+        vocab = dict(self.vocab)
+        items = list(self._tail.terms.items())
+        for term, _ in items:
+            vocab.setdefault(term, len(vocab))
+        old_terms = len(self.vocab)
+        counts = np.zeros(len(vocab), np.int64)
+        counts[:old_terms] = np.diff(self.indptr)
+        tids = np.fromiter((vocab[t] for t, _ in items), np.int64, len(items))
+        added = np.zeros(len(vocab), np.int64)
+        added[tids] = [len(d) for _, d in items]
+        indptr = np.zeros(len(vocab) + 1, np.int64)
+        np.cumsum(counts + added, out=indptr[1:])
+        docs = np.empty(int(indptr[-1]), np.int64)
+        # Each old entry moves by how many tail entries the terms before its own (and none of its) got
+        term_of = np.repeat(np.arange(old_terms), counts[:old_terms])
+        shift = indptr[:old_terms] - self.indptr[:-1]
+        docs[np.arange(len(self.docs)) + shift[term_of]] = self.docs
+        for (_, more), tid in zip(items, tids.tolist(), strict=True):
+            start = int(indptr[tid] + counts[tid])
+            docs[start : start + len(more)] = more
+        out = copy.copy(self)
+        out.vocab, out.indptr, out.docs = vocab, indptr, docs
+        out.built = self.size
+        out._tail = _TokenTail(self.size)
+        return out
 
 
 def like_regex(pattern: str) -> re.Pattern[str]:

@@ -75,6 +75,7 @@ class ObjectTable:
         # live mask over doc ids, with room to grow (its first next_id entries are the mask).
         self._columns: dict[str, list] = {}
         self._live: np.ndarray | None = None
+        self._kept: dict[object, object] = {}  # other values kept across such writes (kept())
 
     def __len__(self) -> int:
         return len(self.by_uuid)
@@ -94,6 +95,7 @@ class ObjectTable:
         (properties or liveness set in place); views of the old columns are then built again."""
         self._columns = {}
         self._live = None
+        self._kept = {}
         self.touch()
 
     def put(self, uuid: str, props: dict, created: int, updated: int) -> int:
@@ -154,6 +156,14 @@ class ObjectTable:
         found = self._cache.get(key)
         if found is None:
             found = self._cache.setdefault(key, build())
+        return found
+
+    def kept(self, key: object, build: Callable[[], Any]) -> Any:
+        """A value built once and kept across writes until reset(): its owner follows the writes itself
+        (filter_carry.CarriedAnswers)."""
+        found = self._kept.get(key)
+        if found is None:
+            found = self._kept.setdefault(key, build())
         return found
 
     def live_mask(self) -> np.ndarray:

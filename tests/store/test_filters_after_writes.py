@@ -228,3 +228,45 @@ def test_a_view_held_by_a_query_does_not_change_when_a_later_one_extends() -> No
     assert arrays.docs.tolist() == [0, 2, 3, 4, 5, 6, 6] and np.array_equal(
         arrays.values, [1, 3, 4, 5, 6, 1, 2]
     )
+
+
+def test_a_token_index_extended_and_merged_matches_one_built_afresh() -> None:
+    """Docs appended one or a few at a time (past the size that merges the tail into the arrays), some
+    dropped (None): every term and Like pattern finds the live docs an index built afresh finds."""
+    from rankql.runtime.store.filter_columns import TokenIndex, like_regex
+
+    rng = random.Random(3)
+    vocabulary = [f"w{i}" for i in range(40)]
+
+    def text() -> str | list[str] | None:
+        kind = rng.random()
+        if kind < 0.1:
+            return None
+        words = rng.choices(vocabulary, k=rng.randrange(1, 8))
+        return words if kind < 0.3 else " ".join(words)
+
+    column = [text() for _ in range(150)]
+    index = TokenIndex(column, "word")
+    versions = [(index, list(column))]
+    merges = 0
+    for step in range(400):
+        column.extend(text() for _ in range(rng.randrange(1, 4)))
+        if rng.random() < 0.2:
+            column[rng.randrange(len(column))] = None  # a dropped doc (its entries may stay: masked)
+        built = index.built
+        index = index.extended(column)
+        merges += index.built != built
+        if step % 40 == 0:
+            versions.append((index, list(column)))
+    assert merges >= 2
+    for held, seen in versions:  # each version, also an older one a query still holds, reads its own docs
+        fresh = TokenIndex(seen, "word")
+        live = np.asarray([v is not None for v in seen])
+        assert held.size == len(seen)
+        for term in vocabulary:
+            got = held.docs_of(term)
+            assert np.all(got < len(seen)) and np.all(np.diff(got) > 0)
+            assert got[live[got]].tolist() == fresh.docs_of(term).tolist(), term
+        for pattern in ("w1*", "w?", "*3"):
+            got = held.docs_matching(like_regex(pattern).fullmatch)
+            assert got[live[got]].tolist() == fresh.docs_matching(like_regex(pattern).fullmatch).tolist()
