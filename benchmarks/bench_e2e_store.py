@@ -9,8 +9,9 @@ Sections (--only NAME runs one):
   insert    insert_many of 20k and 100k objects vs raw hnswlib add_items on all cores + bm25s indexing
   memory    RSS growth per object after insert_many (a fresh process per size), saved folder vs its data,
             a checkpoint after 1000 more objects, opening the folder vs the same folder in format 2
-  filtered  nearVector limit 10 through db.query with 10% of 500k allowed vs unfiltered, and the three
-            ways the store could answer it (post-filter, hnswlib's filter callable, exact), with recall
+  filtered  nearVector limit 10 through db.query with 10% of 500k allowed vs unfiltered, also as the first
+            query after inserting one object, and the three ways the store could answer it
+            (post-filter, hnswlib's filter callable, exact), with recall
 
     .venv/bin/python benchmarks/bench_e2e_store.py [--quick] [--only SECTION] [--keep DIR]
 --keep DIR: the filtered section builds its database once into a folder under DIR and opens it on later
@@ -363,7 +364,7 @@ def _after_write(db, col, data: Data, queries: list) -> None:
         "filtered, first query after a write (one object inserted) vs unfiltered",
         f"{written / plain:.2f}x ({written * 1e3:.2f} ms vs {plain * 1e3:.2f} ms)",
         "<= 2x",
-        "-",
+        "174x (180 ms vs 1.04 ms) at 500k when every write cleared the columns and their filter views",
     )
 
 
