@@ -26,7 +26,7 @@ class CarriedAnswers:
     """
 
     def __init__(self) -> None:
-        self._entries: OrderedDict[tuple, tuple[object, int, np.ndarray]] = OrderedDict()
+        self._entries: OrderedDict[tuple, tuple[object, int, int, np.ndarray]] = OrderedDict()
         self._lock = threading.Lock()  # queries share a collection across threads
 
     def evaluate(
@@ -39,18 +39,19 @@ class CarriedAnswers:
         definition = collection.definition
         live = collection.live_mask()
         size = len(live)
+        drops = collection.objects.drops
         with self._lock:
             entry = self._entries.get(key)
-        if entry is not None and entry[0] is definition and entry[1] <= size:
-            seen, before = entry[1], entry[2]
-            ids = before[live[before]]
+        if entry is not None and entry[0] is definition and entry[1] <= size and entry[2] <= drops:
+            seen, before = entry[1], entry[3]
+            ids = before if entry[2] == drops else before[live[before]]  # none dropped: all still live
             if seen < size:
                 added = evaluate(where, Tail(collection, seen))
                 ids = np.concatenate((ids, added + seen))
         else:
             ids = evaluate(where, collection)
         with self._lock:
-            self._entries[key] = (definition, size, ids)
+            self._entries[key] = (definition, size, drops, ids)
             self._entries.move_to_end(key)
             while len(self._entries) > FILTER_CACHE_ENTRIES:
                 self._entries.popitem(last=False)

@@ -76,6 +76,7 @@ class ObjectTable:
         self._columns: dict[str, list] = {}
         self._live: np.ndarray | None = None
         self._kept: dict[object, object] = {}  # other values kept across such writes (kept())
+        self.drops = 0  # doc ids dropped so far: a value kept across writes tells whether any were since
 
     def __len__(self) -> int:
         return len(self.by_uuid)
@@ -106,6 +107,8 @@ class ObjectTable:
         self.created.append(created)
         self.updated.append(updated)
         self.by_uuid[uuid] = doc_id
+        if old is not None:
+            self.drops += 1  # the uuid's old doc id is no longer live (writers drop it first anyway)
         for name, column in self._columns.items():
             column.append(props.get(name))
         live = self._live
@@ -113,7 +116,7 @@ class ObjectTable:
             if doc_id >= len(live):
                 live = self._grow_live(doc_id + 1)
             if old is not None:
-                live[old] = False  # the uuid's old doc id is no longer live (live ids follow by_uuid)
+                live[old] = False  # live ids follow by_uuid
             live[doc_id] = True
         return doc_id
 
@@ -133,6 +136,7 @@ class ObjectTable:
         if uuid is not None and self.by_uuid.get(uuid) == doc_id:
             del self.by_uuid[uuid]
         self.props[doc_id] = None
+        self.drops += 1
         for column in self._columns.values():
             column[doc_id] = None
         if self._live is not None:
