@@ -16,6 +16,7 @@ from .definition import class_schema
 from .definition_update import keyword_settings
 from .definition_vectors import as_class_definition, unknown_target
 from .filter_cache import cached_filter
+from .filter_carry import CarriedAnswers
 from .filters import evaluate
 from .guard import DatabaseGuard
 from .objects import BatchResult, ObjectTable
@@ -258,6 +259,10 @@ class Collection:
     def live_ids(self) -> np.ndarray:
         return self.objects.live_ids()
 
+    def live_mask(self) -> np.ndarray:
+        """True at each live doc id (read-only, next_id long), valid until the next write."""
+        return self.objects.live_mask()
+
     def column(self, prop: str) -> list:
         return self.objects.column(prop)
 
@@ -476,7 +481,8 @@ class Collection:
 
     def filter(self, where: Any) -> np.ndarray:
         """Sorted doc ids that pass a where filter: read-only, kept until the next write (filter_cache.py)."""
-        return cached_filter(where, self, evaluate)
+        carried = self.objects.kept("carried filters", CarriedAnswers)
+        return cached_filter(where, self, lambda w, c: carried.evaluate(w, c, evaluate))
 
     def embed_queries(self, texts: list[str], target: str | None = None) -> np.ndarray:
         """Query vectors from the class vectorizer (or the target's), one row per text."""

@@ -18,11 +18,11 @@ from ..errors import SearchError
 from .filter_columns import (
     ColumnCache,
     Elements,
+    NullMask,
     TokenIndex,
     compare,
     date_micros,
     like_regex,
-    null_mask,
     value_length,
 )
 from .filter_text import text_leaf
@@ -43,10 +43,12 @@ def where_error(message: str, hint: str | None = None) -> SearchError:
 
 def evaluate(where: ast.Where, collection) -> np.ndarray:
     """Sorted int64 doc ids of the live objects that satisfy `where`."""
-    live_ids = collection.live_ids()
-    # The mask of live ids, built once per version of the collection (live_ids() is cached until a write):
-    # a scatter over every object, as costly as the rest of a simple filter.
-    live_mask = ColumnCache.of(collection).view(live_ids, ("", "live mask"), _live_mask)
+    live_of = getattr(collection, "live_mask", None)
+    if live_of is not None:  # the store keeps the mask up to date as it writes
+        live_mask = live_of()
+    else:
+        # From live_ids (cached until a write), once per version: a scatter over every object
+        live_mask = ColumnCache.of(collection).view(collection.live_ids(), ("", "live mask"), _live_mask)
     ctx = _Context(collection, live_mask)
     return np.flatnonzero(ctx.node(where) & live_mask).astype(np.int64)
 
@@ -171,7 +173,8 @@ class _Context:
     def null_leaf(self, where: ast.Where, column: list) -> np.ndarray:
         if where.value_type != "valueBoolean" or not isinstance(where.value, bool):
             raise where_error(f"operator IsNull requires a booleanValue, got {where.value_type} instead")
-        null = self.cache.view(column, (where.path[0], "null"), null_mask)[: self.size]
+        nulls = self.cache.view(column, (where.path[0], "null"), NullMask)
+        null = nulls.mask[: self.size]  # type: ignore[attr-defined]
         null = np.concatenate((null, np.ones(self.size - len(null), bool)))
         return null if where.value else ~null
 

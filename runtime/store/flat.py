@@ -82,7 +82,8 @@ class FlatIndex:
         if allow is None:
             return np.flatnonzero(self._live)
         allow = np.asarray(allow, dtype=np.int64)
-        allow = allow[(allow >= 0) & (allow < self._live.shape[0])]
+        if len(allow) and (allow.min() < 0 or allow.max() >= self._live.shape[0]):  # two reads, no copies
+            allow = allow[(allow >= 0) & (allow < self._live.shape[0])]
         return allow[self._live[allow]]
 
     def search(
