@@ -93,8 +93,8 @@ def rebind(slots: VectorSlots, key: Any, schema: Any, variables: dict) -> ast.Qu
     gets = list(slots.query.gets)
     for i in slots.gets:
         get = gets[i]
-        gets[i] = _replaced(get, "search", _replaced(get.search, "vector", floats))
-    return _replaced(slots.query, "gets", gets)
+        gets[i] = _copy(get, "search", _copy(get.search, "vector", floats))
+    return _copy(slots.query, "gets", gets)
 
 
 def _replaced(model: Any, name: str, value: Any) -> Any:
@@ -112,3 +112,27 @@ def _replaced(model: Any, name: str, value: Any) -> Any:
 
 
 _set = object.__setattr__
+
+
+def _model_copy(model: Any, name: str, value: Any) -> Any:
+    return model.model_copy(update={name: value})
+
+
+def _lean_copy_agrees() -> bool:
+    """Whether _replaced makes what model_copy makes with the pydantic installed (it relies on the
+    attributes pydantic 2 keeps per model); where not, rebinds take model_copy."""
+    try:
+        probe = ast.GetQuery(class_name="C", search=ast.NearVector(vector=[1.0]))
+        probe._failed_arguments = frozenset({"limit"})
+        lean, made = _replaced(probe, "search", None), probe.model_copy(update={"search": None})
+        return (
+            lean == made
+            and lean.model_fields_set == made.model_fields_set
+            and lean.__pydantic_private__ == made.__pydantic_private__
+            and lean.__pydantic_extra__ == made.__pydantic_extra__
+        )
+    except Exception:  # noqa: BLE001 - any difference means: use pydantic's own copy
+        return False
+
+
+_copy = _replaced if _lean_copy_agrees() else _model_copy

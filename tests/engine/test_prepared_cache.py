@@ -148,3 +148,19 @@ def test_a_query_rebound_for_a_new_vector_is_the_query_the_binder_makes(vectors:
             )
             vector.append(1.0)  # the caller's list changing later does not change the bound query
             assert len(bound.gets[0].search.vector) == 24
+
+
+def test_the_lean_copy_is_used_only_where_it_makes_what_model_copy_makes(monkeypatch) -> None:
+    from rankql.runtime.engine import vector_slots
+
+    assert vector_slots._lean_copy_agrees()  # the pydantic installed here
+
+    lean = vector_slots._replaced
+
+    def forgets_the_private_values(model, name, value):
+        twin = lean(model, name, value)
+        object.__setattr__(twin, "__pydantic_private__", {})
+        return twin
+
+    monkeypatch.setattr(vector_slots, "_replaced", forgets_the_private_values)
+    assert not vector_slots._lean_copy_agrees()  # such a pydantic would get model_copy instead
