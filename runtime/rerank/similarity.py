@@ -114,14 +114,12 @@ def nvidia_gpu_present() -> bool:
 
 
 def _shipped_folder(model: str) -> str | None:
-    """The shipped MiniLM's folder when `model` names it (by name or path), else None."""
-    from pathlib import Path
-
+    """The model's folder when `model` names the shipped MiniLM (by name or path), else None."""
     from ..errors import ModelLoadError
-    from ..models import resolve_local_model, shipped_minilm_path
+    from ..models import is_shipped_minilm, resolve_local_model
 
     try:
-        given, shipped = resolve_local_model(model), shipped_minilm_path()
+        path = resolve_local_model(model)
     except ModelLoadError:
         return None  # sentence-transformers' path says what is missing
-    return shipped if Path(given).resolve() == Path(shipped).resolve() else None
+    return path if is_shipped_minilm(path) else None

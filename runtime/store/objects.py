@@ -11,8 +11,6 @@ import numpy as np
 
 from .uuid_order import UuidOrder
 
-_DROPS_KEPT = 100_000  # dropped doc ids remembered for the uuid order beyond the live count
-
 
 def now_ms() -> int:
     return time.time_ns() // 1_000_000
@@ -74,8 +72,6 @@ class ObjectTable:
         self.by_uuid: dict[str, int] = {}
         self.version = 0
         self._cache: dict[object, object] = {}
-        self.dropped: list[int] = []  # doc ids dropped since the uuid order last caught up (uuid_order.py)
-        self._uuid_order = UuidOrder()
         # Kept across writes, which only append doc ids and drop old ones (an update stores a new doc id):
         # each write brings them up to date in place (put, drop, skip). Property columns by name, and the
         # live mask over doc ids, with room to grow (its first next_id entries are the mask).
@@ -103,8 +99,6 @@ class ObjectTable:
         self._columns = {}
         self._live = None
         self._kept = {}
-        self.dropped = []
-        self._uuid_order = UuidOrder()
         self.touch()
 
     def put(self, uuid: str, props: dict, created: int, updated: int) -> int:
@@ -149,10 +143,6 @@ class ObjectTable:
             column[doc_id] = None
         if self._live is not None:
             self._live[doc_id] = False
-        self.dropped.append(doc_id)
-        if len(self.dropped) > _DROPS_KEPT + len(self.by_uuid):  # no ordering asked for in a long while
-            self.dropped = []
-            self._uuid_order = UuidOrder()  # sorts anew when next asked
 
     def _grow_live(self, size: int) -> np.ndarray:
         # Room for a quarter more: appends copy the mask now and then, not on every write. The old
@@ -206,7 +196,7 @@ class ObjectTable:
         """Live doc ids by uuid ascending (the plain listing order)."""
         cached = self._cache.get("uuid_order")
         if cached is None:
-            cached = self._uuid_order.sync(self)
+            cached = self.kept("uuid order", UuidOrder).sync(self)
             self._cache["uuid_order"] = cached
         return cached  # type: ignore[return-value]
 

@@ -4,18 +4,12 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable, Sequence
-from pathlib import Path
 from typing import Any
 
 import numpy as np
 
 from ..errors import ModelLoadError
-from ..models import (
-    load_sentence_transformer,
-    resolve_local_model,
-    shipped_minilm_path,
-    use_torch_threads_for,
-)
+from ..models import is_shipped_minilm, load_sentence_transformer, resolve_local_model, use_torch_threads_for
 from ..onnx_embedding import onnx_enabled, onnx_encoder, onnx_file
 from .values import format_date
 
@@ -134,8 +128,7 @@ class TransformersVectorizer:
         """The ONNX Runtime encoder for query text: the shipped MiniLM, where onnxruntime is installed
         and RANKQL_ONNX is not 0; None sends query text through sentence-transformers."""
         if self._shipped is None:
-            shipped = _shipped_minilm()
-            self._shipped = shipped is not None and Path(self.model_path).resolve() == Path(shipped).resolve()
+            self._shipped = is_shipped_minilm(self.model_path)
         if not self._shipped or not onnx_enabled():
             return None
         if self._onnx_encoder is None:
@@ -167,13 +160,6 @@ class TransformersVectorizer:
         if onnx is not None:
             return onnx.encode(list(texts))
         return self._encode(texts)
-
-
-def _shipped_minilm() -> str | None:
-    try:
-        return shipped_minilm_path()
-    except ModelLoadError:  # pragma: no cover - the package is a dependency
-        return None
 
 
 def make_vectorizer(definition: dict) -> TransformersVectorizer | None:
