@@ -16,7 +16,6 @@ from .definition import class_schema
 from .definition_update import keyword_settings
 from .definition_vectors import as_class_definition, unknown_target
 from .filter_cache import cached_filter
-from .filter_carry import CarriedAnswers
 from .filters import evaluate
 from .guard import DatabaseGuard
 from .objects import BatchResult, ObjectTable
@@ -480,9 +479,8 @@ class Collection:
         return ids, scores, explains
 
     def filter(self, where: Any) -> np.ndarray:
-        """Sorted doc ids that pass a where filter: read-only, kept until the next write (filter_cache.py)."""
-        carried = self.objects.kept("carried filters", CarriedAnswers)
-        return cached_filter(where, self, lambda w, c: carried.evaluate(w, c, evaluate))
+        """Sorted doc ids that pass a where filter: read-only, kept and carried across writes (filter_cache.py)."""
+        return cached_filter(where, self, evaluate)
 
     def embed_queries(self, texts: list[str], target: str | None = None) -> np.ndarray:
         """Query vectors from the class vectorizer (or the target's), one row per text."""

@@ -1,4 +1,4 @@
-"""Where-filter results kept until the collection's next write, so that a repeated filter is not evaluated again."""
+"""Where-filter results kept across writes: a repeated filter is not evaluated again, and after a write only over the objects written since."""
 
 from __future__ import annotations
 
@@ -10,45 +10,62 @@ from typing import Any
 import numpy as np
 from rankql.dsl import ast
 
+from .filter_carry import Tail, doc_local
 from .thresholds import FILTER_CACHE_ENTRIES
 
-_SLOT = ("filters",)  # the key of a table's FilterCache among its cached views
+_SLOT = ("filters",)  # the key of a table's FilterCache among the values it keeps across writes
 
 
 class FilterCache:
-    """The allowed doc ids of the last few where filters on one version of an ObjectTable.
+    """The allowed doc ids of the last few where filters on one ObjectTable, kept across its writes.
 
-    It lives among the table's cached views (ObjectTable.cached), which every write clears; each entry also
-    keeps the table version and the class definition it was computed on, and is served only while both are
-    the same (an evaluation that raced a write outside the database's guard is never served).
+    Each answer keeps the class definition it was computed under, how many doc ids the table had and its
+    count of drops then: it is served whole while all three are the same. Writes only add doc ids and drop
+    old ones (ObjectTable: put, drop, skip; any other change calls reset(), which starts a new cache), so
+    the answer of a filter whose result for a doc depends on that doc alone (filter_carry.doc_local) is
+    carried forward: the ids no longer live taken out, and only the docs added since evaluated. Other
+    filters (WithinGeoRange keeps the nearest matches) are evaluated again after a write.
     """
 
     def __init__(self) -> None:
-        self._entries: OrderedDict[tuple, tuple[int, object, np.ndarray]] = OrderedDict()
+        self._entries: OrderedDict[tuple, tuple[object, int, int, np.ndarray]] = OrderedDict()
         self._lock = threading.Lock()  # queries share a collection across threads
 
     def allowed(
         self, where: ast.Where, collection: Any, evaluate: Callable[[ast.Where, Any], np.ndarray]
     ) -> np.ndarray:
-        """evaluate(where, collection), read-only, from the cache when this filter was evaluated since the
-        last write."""
+        """evaluate(where, collection), read-only, from an earlier answer where there is one."""
         key = cache_key(where)
         if key is None:
             return evaluate(where, collection)
-        version, definition = collection.objects.version, collection.definition
+        definition = collection.definition
+        live = collection.live_mask()
+        size, drops = len(live), collection.objects.drops
         with self._lock:
             entry = self._entries.get(key)
-            if entry is not None and entry[0] == version and entry[1] is definition:
+            if entry is not None and entry[0] is definition and entry[1] == size and entry[2] == drops:
                 self._entries.move_to_end(key)
-                return entry[2]
-        ids = evaluate(where, collection)
+                return entry[3]
+        if (
+            entry is not None
+            and entry[0] is definition
+            and entry[1] <= size
+            and entry[2] <= drops
+            and doc_local(where)
+        ):
+            seen, before = entry[1], entry[3]
+            ids = before if entry[2] == drops else before[live[before]]  # none dropped: all still live
+            if seen < size:
+                ids = np.concatenate((ids, evaluate(where, Tail(collection, seen)) + seen))
+        else:
+            ids = evaluate(where, collection)
         if not ids.flags.owndata:
             ids = ids.copy()
         # Shared by the queries that repeat this filter; read-only and owning its data, so that the vector
         # index may keep what it made of it (VectorIndex._graph_allowed)
         ids.flags.writeable = False
         with self._lock:
-            self._entries[key] = (version, definition, ids)
+            self._entries[key] = (definition, size, drops, ids)
             self._entries.move_to_end(key)
             while len(self._entries) > FILTER_CACHE_ENTRIES:
                 self._entries.popitem(last=False)
@@ -58,8 +75,8 @@ class FilterCache:
 def cached_filter(
     where: ast.Where, collection: Any, evaluate: Callable[[ast.Where, Any], np.ndarray]
 ) -> np.ndarray:
-    """The allowed doc ids of `where` on `collection` (evaluate's answer), kept until the next write."""
-    cache = collection.objects.cached(_SLOT, FilterCache)
+    """The allowed doc ids of `where` on `collection` (evaluate's answer), kept across writes."""
+    cache = collection.objects.kept(_SLOT, FilterCache)
     return cache.allowed(where, collection, evaluate)
 
 

@@ -1,61 +1,11 @@
-"""Where-filter answers carried across writes that only add and drop doc ids: only the new docs are evaluated."""
+"""What carrying a where-filter answer across writes needs: which filters it holds for, and the new docs as a collection."""
 
 from __future__ import annotations
 
-import threading
-from collections import OrderedDict
-from collections.abc import Callable
 from typing import Any
 
 import numpy as np
 from rankql.dsl import ast
-
-from .filter_cache import cache_key
-from .thresholds import FILTER_CACHE_ENTRIES
-
-
-class CarriedAnswers:
-    """The allowed doc ids of the last few where filters on an ObjectTable, each with the doc ids it saw.
-
-    A write that only adds doc ids and drops old ones (objects.ObjectTable: put, drop, skip) changes no
-    live doc's properties, so an answer stays right for the docs it saw once the dropped ones are taken
-    out (its ids that are no longer live), and only the docs added since need evaluating. Carried only
-    for a filter whose answer for a doc depends on that doc alone (not WithinGeoRange, which keeps the
-    nearest, nor a path through a reference, which reads another class) and under the same definition;
-    ObjectTable.reset() starts a new one.
-    """
-
-    def __init__(self) -> None:
-        self._entries: OrderedDict[tuple, tuple[object, int, int, np.ndarray]] = OrderedDict()
-        self._lock = threading.Lock()  # queries share a collection across threads
-
-    def evaluate(
-        self, where: ast.Where, collection: Any, evaluate: Callable[[ast.Where, Any], np.ndarray]
-    ) -> np.ndarray:
-        """evaluate(where, collection), from the answer on an earlier version where there is one."""
-        key = cache_key(where)
-        if key is None or not doc_local(where):
-            return evaluate(where, collection)
-        definition = collection.definition
-        live = collection.live_mask()
-        size = len(live)
-        drops = collection.objects.drops
-        with self._lock:
-            entry = self._entries.get(key)
-        if entry is not None and entry[0] is definition and entry[1] <= size and entry[2] <= drops:
-            seen, before = entry[1], entry[3]
-            ids = before if entry[2] == drops else before[live[before]]  # none dropped: all still live
-            if seen < size:
-                added = evaluate(where, Tail(collection, seen))
-                ids = np.concatenate((ids, added + seen))
-        else:
-            ids = evaluate(where, collection)
-        with self._lock:
-            self._entries[key] = (definition, size, drops, ids)
-            self._entries.move_to_end(key)
-            while len(self._entries) > FILTER_CACHE_ENTRIES:
-                self._entries.popitem(last=False)
-        return ids
 
 
 def doc_local(where: ast.Where) -> bool:

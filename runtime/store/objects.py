@@ -166,7 +166,7 @@ class ObjectTable:
 
     def kept(self, key: object, build: Callable[[], Any]) -> Any:
         """A value built once and kept across writes until reset(): its owner follows the writes itself
-        (filter_carry.CarriedAnswers)."""
+        (filter_cache.FilterCache, uuid_order.UuidOrder)."""
         found = self._kept.get(key)
         if found is None:
             found = self._kept.setdefault(key, build())

@@ -139,17 +139,18 @@ def test_the_cache_keeps_the_latest_few_filters() -> None:
     assert calls == [*range(FILTER_CACHE_ENTRIES + 1), 0]
 
 
-def test_an_entry_from_another_version_is_not_served(monkeypatch: pytest.MonkeyPatch) -> None:
-    # An evaluation that raced a write (outside the database's guard) is stored under the version it read.
+def test_an_answer_is_served_whole_only_for_the_same_doc_ids(monkeypatch: pytest.MonkeyPatch) -> None:
+    # Each answer keeps the doc id count and drop count it was computed at: after a drop it is carried
+    # (the dropped ids taken out), never served as it was.
     db, vectors = make(50)
     col = db["Doc"]
-    stale = FilterCache()
-    monkeypatch.setattr(col.objects, "cached", lambda key, build: stale)
+    kept = FilterCache()
+    monkeypatch.setattr(col.objects, "kept", lambda key, build: kept)
     before = filter_cache.cached_filter(bucket(3), col, evaluate)
-    version = col.objects.version
-    col.objects.version += 1  # as a write does before its touch() clears the table's views
-    assert filter_cache.cached_filter(bucket(3), col, evaluate) is not before
-    col.objects.version = version
+    assert filter_cache.cached_filter(bucket(3), col, evaluate) is before
+    col.objects.drops += 1  # as a drop counts itself (the live mask, unchanged here, says which)
+    after = filter_cache.cached_filter(bucket(3), col, evaluate)
+    assert after is not before and after.tolist() == before.tolist() and not after.flags.writeable
 
 
 def test_a_kept_allowed_set_follows_vector_writes() -> None:
