@@ -117,7 +117,8 @@ def _breakdown(col) -> dict[str, int]:
 
     vectors, objects = col.vectors, col.objects
     drops = {
-        "graph": lambda: setattr(vectors, "hnsw", None),
+        # The graph, held also by an exact store that reads its vectors from it (held_vectors.py).
+        "graph": lambda: (setattr(vectors, "hnsw", None), vars(vectors.flat).pop("graph", None)),
         "exact vectors": lambda: setattr(vectors, "flat", None),
         "keyword index": lambda: setattr(col, "bm25", None),
         "properties": lambda: (

@@ -24,7 +24,8 @@ def distances(
     if matrix.shape[0] == 0:
         return np.zeros(0, dtype=np.float32)
     if metric == "dot":
-        with np.errstate(over="ignore"):  # float32 overflows to infinity, as in Go
+        # float32 overflows to infinity, as in Go (and infinity times zero is NaN, as there)
+        with np.errstate(over="ignore", invalid="ignore"):
             return -(matrix @ query)
     if metric == "cosine":
         if row_norms is None:

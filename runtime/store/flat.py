@@ -96,15 +96,7 @@ class FlatIndex:
         ids = self.live_ids(allow)
         if self.dim is None or len(ids) == 0:
             return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.float32)
-        if 8 * len(ids) >= self._data.shape[0] and self.metric in ("cosine", "dot"):
-            # Most rows wanted: one product over the whole matrix (unused rows included), then the wanted
-            # distances: a few times cheaper than copying the rows out first, as a filter that keeps most
-            # objects would.
-            dist = distances(self.metric, self._data, query, self._norms)[ids]
-        else:
-            whole = allow is None and len(ids) == self._data.shape[0]
-            rows = self._data if whole else self._data[ids]
-            dist = distances(self.metric, rows, query, self._norms if whole else self._norms[ids])
+        dist = self._distances(query, ids, allow is None)
         if k is not None and k < len(ids):
             # argpartition may split a tie at the k-th distance: take every tied row, then cut after sorting.
             kth = np.partition(dist, k - 1)[k - 1]
@@ -114,6 +106,17 @@ class FlatIndex:
         if k is not None and not ties:
             order = order[:k]
         return ids[order], dist[order]
+
+    def _distances(self, query: np.ndarray, ids: np.ndarray, every: bool) -> np.ndarray:
+        """Distances of `query` to the live vectors `ids` (`every`: all the live ones, unfiltered)."""
+        if 8 * len(ids) >= self._data.shape[0] and self.metric in ("cosine", "dot"):
+            # Most rows wanted: one product over the whole matrix (unused rows included), then the wanted
+            # distances: a few times cheaper than copying the rows out first, as a filter that keeps most
+            # objects would.
+            return distances(self.metric, self._data, query, self._norms)[ids]
+        whole = every and len(ids) == self._data.shape[0]
+        rows = self._data if whole else self._data[ids]
+        return distances(self.metric, rows, query, self._norms if whole else self._norms[ids])
 
     def state(self) -> dict[str, np.ndarray]:
         """Arrays that persist the index (for np.savez)."""

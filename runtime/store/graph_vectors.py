@@ -97,14 +97,14 @@ class GraphRows:
         return found, out
 
 
-def _scales(rows: np.ndarray) -> np.ndarray:
+def scales_of(rows: np.ndarray) -> np.ndarray:
     """The r hnswlib multiplies by ('cosine'), as far as float32 arithmetic in this order reproduces it."""
     with np.errstate(all="ignore"):
         total = np.cumsum(rows * rows, axis=1, dtype=np.float32)[:, -1]
         return np.float32(1) / (np.sqrt(total) + np.float32(1e-30))
 
 
-def _pack(corrections: np.ndarray) -> np.ndarray:
+def pack(corrections: np.ndarray) -> np.ndarray:
     codes = (corrections + 1).astype(np.uint8)
     width = (codes.shape[1] + 3) // 4
     padded = np.zeros((len(codes), 4 * width), np.uint8)
@@ -118,7 +118,7 @@ _CODES = np.arange(256)[:, None] >> np.arange(0, 8, 2)[None, :] & 3
 _UNPACKED = np.ascontiguousarray((_CODES - 1).astype(np.int8)).view(np.int32)[:, 0]
 
 
-def _unpack(packed: np.ndarray, dim: int) -> np.ndarray:
+def unpack(packed: np.ndarray, dim: int) -> np.ndarray:
     return _UNPACKED[packed].view(np.int8)[:, :dim]
 
 
@@ -139,7 +139,7 @@ def encode(rows: np.ndarray, has: np.ndarray, ids: np.ndarray, graph: GraphRows 
             same = (stored.view(np.uint32) == exact.view(np.uint32)).all(axis=1)
             kind[want[same]] = AS_IS
             want, stored, exact = want[~same], stored[~same], exact[~same]
-            scale = _scales(exact)
+            scale = scales_of(exact)
             with np.errstate(all="ignore"):
                 rebuilt = stored / scale[:, None]
             # Modulo 2**32 (int32 wraps), as a reader adds it: a small difference across the sign bit (a
@@ -169,7 +169,7 @@ def _arrays(rows: np.ndarray, kind: np.ndarray, scales: np.ndarray, corrections:
         "kind": kind,
         "whole": rows[kind == WHOLE],
         "scales": scales[scaled],
-        "fine": _pack(corrections[kind == FINE]),
+        "fine": pack(corrections[kind == FINE]),
         "coarse": corrections[kind == COARSE],
         "checks": row_checks(rows)[kind >= FINE],  # no copy of the rows taken for it
     }
@@ -268,10 +268,10 @@ def _rebuild(
         is_fine, is_coarse = kinds == FINE, kinds == COARSE
         fine_at = (np.cumsum(kind == FINE) - 1)[rows[is_fine]]
         if is_fine.all():
-            corrections = _unpack(part["fine"][fine_at], dim)
+            corrections = unpack(part["fine"][fine_at], dim)
         else:
             corrections = np.zeros((len(rows), dim), np.int8)
-            corrections[is_fine] = _unpack(part["fine"][fine_at], dim)
+            corrections[is_fine] = unpack(part["fine"][fine_at], dim)
             corrections[is_coarse] = part["coarse"][(np.cumsum(kind == COARSE) - 1)[rows[is_coarse]]]
         bits = stored.view(np.int32)
         bits += corrections

@@ -11,6 +11,7 @@ import hnswlib
 import numpy as np
 
 from .folder_checks import check_hnsw_file
+from .graph_memory import Level0, level0
 from .thresholds import GROWTH, PARALLEL_BUILD_ROWS, postfilter_candidates
 
 # Weaviate metric -> hnswlib space. hnswlib's 'ip' is 1 - a.b, Weaviate's dot is -(a.b): subtract 1.
@@ -106,6 +107,7 @@ class HnswIndex:
         self._ef_k = -1  # the k the current ef was chosen for
         self._shape = (dim,)
         self._dot = metric == "dot"
+        self._level0: Level0 | None = None  # the records read in place, until the graph next changes
 
     def __len__(self) -> int:
         return self._count
@@ -114,6 +116,7 @@ class HnswIndex:
         """Insert vectors under fresh doc ids (ids never seen by this index)."""
         if len(ids) == 0:
             return
+        self._level0 = None  # hnswlib may move its records (resize) and adds more
         needed = self._count + len(ids)
         capacity = self._index.get_max_elements()
         if needed > capacity:
@@ -135,12 +138,22 @@ class HnswIndex:
                 except RuntimeError:
                     continue  # never added
             raise
+        finally:
+            self._level0 = None
         self._count += len(ids)
+
+    def level0(self) -> Level0 | None:
+        """(vectors, labels, deletion marks) of the graph's records, read in place (graph_memory.py):
+        valid until the graph next changes; None where this hnswlib cannot be read so."""
+        if self._level0 is None:
+            self._level0 = level0(self._index, self.dim, self.m, self.metric == "cosine")
+        return self._level0
 
     def copy(self) -> HnswIndex:
         """A private copy (hnswlib's copy constructor): a writer fills it while queries read this one."""
         twin = copy.copy(self)
         twin._index = hnswlib.Index(self._index)
+        twin._level0 = None
         twin._current_ef = -1
         twin._ef_k = -1
         return twin
@@ -322,6 +335,7 @@ class HnswIndex:
         index._ef_k = -1
         index._shape = (dim,)
         index._dot = metric == "dot"
+        index._level0 = None
         if not 0 <= count <= index._index.get_current_count():
             raise ValueError(
                 f"hnsw index holds {index._index.get_current_count()} elements, expected {count}"

@@ -80,3 +80,4 @@ def load_named(named: dict[str, VectorIndex], folder: Path, entries: list) -> No
                 ef=int(config["ef"]),
                 dynamic=dynamic_settings(config),
             )
+            index.hold()

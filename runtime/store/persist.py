@@ -297,6 +297,7 @@ def _load_collection(
             ef=int(config["ef"]),
             dynamic=dynamic_settings(config),
         )
+        vectors.hold()
     load_named(collection.named, folder, meta.get("named") or [])
     collection.bm25 = load_bm25(folder / "bm25")
     collection.stopwords = _keyword_parts(definition)[1]

@@ -10,6 +10,7 @@ from __future__ import annotations
 import copy
 from typing import TYPE_CHECKING
 
+from .held_vectors import GraphHeldIndex
 from .objects import ObjectTable
 
 if TYPE_CHECKING:
@@ -43,6 +44,10 @@ def _objects(table: ObjectTable) -> ObjectTable:
 
 def _vectors(vectors: VectorIndex) -> VectorIndex:
     out = copy.copy(vectors)
+    if isinstance(vectors.flat, GraphHeldIndex):
+        out.hnsw = vectors.flat.graph.copy()
+        out.flat = vectors.flat.copy_onto(out.hnsw)
+        return out
     flat = out.flat = copy.copy(vectors.flat)
     flat._data = vectors.flat._data.copy()  # rows of new ids are written in place, deletes clear `_live`
     flat._live = vectors.flat._live.copy()

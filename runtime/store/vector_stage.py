@@ -35,8 +35,4 @@ def stage_vectors(vectors: Any, ids: np.ndarray, matrix: np.ndarray) -> Callable
         staged = hnsw.copy()
     staged.add(ids, matrix)
 
-    def publish() -> None:
-        vectors.flat.add(ids, matrix)
-        vectors.hnsw = staged
-
-    return publish
+    return lambda: vectors.publish(staged, ids, matrix)

@@ -8,6 +8,7 @@ import numpy as np
 
 from ..errors import SearchError
 from .flat import FlatIndex
+from .held_vectors import GraphHeldIndex
 from .hnsw import SPACES, Allowed, HnswIndex, dynamic_settings
 from .thresholds import PAGE_ROWS, postfilter_wins
 
@@ -45,14 +46,54 @@ class VectorIndex:
 
     def add(self, ids: np.ndarray, vectors: np.ndarray) -> None:
         """Add vectors under new doc ids; on failure neither index keeps any of them."""
-        self.flat.add(ids, vectors)
+        flat = self.flat
+        if isinstance(flat, GraphHeldIndex):
+            if len(ids) == 0:
+                return
+            if vectors.shape[1] != flat.dim:
+                raise ValueError(f"vectors have {vectors.shape[1]} dimensions, the index holds {flat.dim}")
+            graph = flat.graph
+            graph.add(ids, vectors)
+            try:
+                flat.add(ids, vectors)
+            except BaseException:
+                graph.remove(ids)
+                raise
+            return
+        flat.add(ids, vectors)
         if not self.use_hnsw or len(ids) == 0:
             return
         try:
             self._ensure_hnsw(vectors.shape[1]).add(ids, vectors)
         except BaseException:
-            self.flat.remove(ids)
+            flat.remove(ids)
             raise
+        self.hold()
+
+    def hold(self) -> None:
+        """Keep the exact vectors in the graph's own records (held_vectors.py) where the graph holds
+        every one of them and can be read in place; else the exact store keeps its own copy."""
+        if self.hnsw is not None and type(self.flat) is FlatIndex and len(self.hnsw) == len(self.flat):
+            held = GraphHeldIndex.holding(self.flat, self.hnsw)
+            if held is not None:
+                self.flat = held
+
+    def publish(self, staged: HnswIndex, ids: np.ndarray, vectors: np.ndarray) -> None:
+        """Take `staged` (a copy of the graph with `vectors` added under `ids`) as the graph."""
+        flat = self.flat
+        if isinstance(flat, GraphHeldIndex):
+            live = flat.graph
+            flat.graph = staged
+            try:
+                flat.add(ids, vectors)
+            except BaseException:
+                flat.graph = live
+                raise
+            self.hnsw = staged
+            return
+        flat.add(ids, vectors)
+        self.hnsw = staged
+        self.hold()
 
     def remove(self, ids: np.ndarray) -> None:
         ids = np.asarray([i for i in np.asarray(ids, dtype=np.int64).tolist() if self.flat.has(i)], np.int64)

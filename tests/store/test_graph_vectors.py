@@ -19,6 +19,7 @@ from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
 from rankql.runtime import Database, StorageError
 from rankql.runtime.store import graph_vectors
+from rankql.runtime.store.flat import FlatIndex
 from rankql.runtime.store.graph_vectors import AS_IS, FINE, WHOLE, GraphRows, decode, encode, load_arrays
 from rankql.runtime.store.hnsw import HnswIndex
 
@@ -102,10 +103,13 @@ def test_a_segment_that_no_longer_rebuilds_is_rewritten(tmp_path: Path) -> None:
     col = db.collection("Cos")
     # A graph whose stored vectors all differ from the segments' (as no checkpoint makes one): the next
     # checkpoint must not keep the segments written against the old one.
-    flat = col.vectors.flat
+    # The exact store keeps its own copy here (as where the graph cannot be read in place), so that
+    # the graph can be swapped under it.
+    state = col.vectors.flat.state()
+    flat = col.vectors.flat = FlatIndex.from_state("cosine", col.vectors.dim, state["vectors"], state["live"])
     ids = flat.live_ids()
     other = HnswIndex("cosine", flat.dim, m=4, ef_construction=16)
-    other.add(ids, flat.state()["vectors"][ids] * np.float32(3) + np.float32(1))
+    other.add(ids, state["vectors"][ids] * np.float32(3) + np.float32(1))
     col.vectors.hnsw = other
     want = every_vector(db)
     db.close()
