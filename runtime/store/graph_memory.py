@@ -18,6 +18,7 @@ import ctypes
 import importlib.metadata
 import struct
 import sys
+import sysconfig
 from typing import Any
 
 import numpy as np
@@ -57,6 +58,8 @@ def _platform_fits() -> bool:
         and struct.calcsize("P") == 8
         and sys.byteorder == "little"
         and sys.implementation.name == "cpython"
+        and sys.getsizeof(object()) == _INSTANCE_VALUE  # the usual object header: no debug build
+        and not sysconfig.get_config_var("Py_GIL_DISABLED")  # nor a free-threaded one
     )
 
 
@@ -74,7 +77,10 @@ def level0(index: Any, dim: int, m: int, normalized: bool) -> Level0 | None:
     global _usable, _sampled
     if _usable is None:
         _usable = _platform_fits()
-    if not _usable or type(index).__name__ != "Index" or type(index).__module__ != "hnswlib":
+    kind = type(index)
+    if not _usable or kind.__name__ != "Index" or kind.__module__ != "hnswlib":
+        return None
+    if kind.__basicsize__ < _INSTANCE_VALUE + 8:  # too small to hold the pointer read next
         return None
     value = _word(id(index) + _INSTANCE_VALUE)
     if not value:
@@ -110,7 +116,8 @@ def level0(index: Any, dim: int, m: int, normalized: bool) -> Level0 | None:
         return None
     count, per = f["count"], f["per_element"]
     if count == 0:
-        return np.zeros((0, dim), np.float32), np.zeros(0, np.uint64), np.zeros(0, np.uint8)
+        empty = np.zeros((0, dim), np.float32), np.zeros(0, np.uint64), np.zeros(0, np.uint8)
+        return empty if _sampled else None
     block = np.frombuffer((ctypes.c_char * (count * per)).from_address(f["memory"]), np.uint8)
     records = block.reshape(count, per)
     vectors = records[:, f["data_at"] : f["label_at"]].view(np.float32)
@@ -119,13 +126,14 @@ def level0(index: Any, dim: int, m: int, normalized: bool) -> Level0 | None:
     for view in (vectors, labels, marks):
         view.flags.writeable = False
     if not _sampled:
+        # Until rows have been compared with get_items once, no view is given: so no store holding its
+        # vectors in a graph ever meets a later refusal.
         live = np.flatnonzero((marks & _DELETED) == 0)  # get_items refuses deleted labels
-        slots = (
-            live[np.linspace(0, len(live) - 1, min(len(live), 16)).astype(np.int64)] if len(live) else live
-        )
-        if len(slots):
-            if not np.array_equal(index.get_items(labels[slots], return_type="numpy"), vectors[slots]):
-                _usable = False
-                return None
-            _sampled = True
+        if not len(live):
+            return None
+        slots = live[np.linspace(0, len(live) - 1, min(len(live), 16)).astype(np.int64)]
+        if not np.array_equal(index.get_items(labels[slots], return_type="numpy"), vectors[slots]):
+            _usable = False
+            return None
+        _sampled = True
     return vectors, labels, marks

@@ -97,10 +97,18 @@ class GraphRows:
         return found, out
 
 
-def scales_of(rows: np.ndarray) -> np.ndarray:
-    """The r hnswlib multiplies by ('cosine'), as far as float32 arithmetic in this order reproduces it."""
+def squared_sums(rows: np.ndarray) -> np.ndarray:
+    """Per row the float32 sum of squares, added in component order as hnswlib adds it."""
     with np.errstate(all="ignore"):
-        total = np.cumsum(rows * rows, axis=1, dtype=np.float32)[:, -1]
+        return np.cumsum(rows * rows, axis=1, dtype=np.float32)[:, -1]
+
+
+def scales_of(rows: np.ndarray, total: np.ndarray | None = None) -> np.ndarray:
+    """The r hnswlib multiplies by ('cosine'), as far as float32 arithmetic in this order reproduces it
+    (`total`: the rows' squared_sums, when known)."""
+    if total is None:
+        total = squared_sums(rows)
+    with np.errstate(all="ignore"):
         return np.float32(1) / (np.sqrt(total) + np.float32(1e-30))
 
 

@@ -11,17 +11,37 @@ between normalised vectors, as Weaviate and the graph take them.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 import numpy as np
 
 from .distances import distances
 from .flat import FlatIndex
-from .graph_vectors import AS_IS, FINE, NONE, WHOLE, pack, scales_of, unpack
+from .graph_vectors import AS_IS, FINE, NONE, WHOLE, pack, scales_of, squared_sums, unpack
 from .thresholds import GROWTH
 
 if TYPE_CHECKING:
+    from .graph_memory import Level0
     from .hnsw import HnswIndex
+
+_CHUNK = 4096  # rows encoded or rebuilt at a time: the temporaries stay a few MB, whatever the batch
+_DELETED = 1  # hnswlib's deletion mark (graph_memory.py)
+
+
+@dataclass
+class HeldRows:
+    """A write's vectors as the store keeps them, worked out against the graph that holds them."""
+
+    ids: np.ndarray
+    slots: np.ndarray
+    kind: np.ndarray
+    scale: np.ndarray
+    fine: np.ndarray
+    no_direction: np.ndarray
+    whole: dict[int, np.ndarray]
+    freed: np.ndarray  # the freed records still free after the write
+    seen: int  # the graph's records after the write
 
 
 class GraphHeldIndex(FlatIndex):
@@ -35,20 +55,39 @@ class GraphHeldIndex(FlatIndex):
         self._kind = np.zeros(0, np.uint8)  # doc id -> how its exact vector is rebuilt (graph_vectors)
         self._scale = np.zeros(0, np.float32)
         self._fine = np.zeros((0, (dim + 3) // 4 if self._normalized else 0), np.uint8)
+        # Cosine rows whose float32 sum of squares is 0 (every component tiny): no direction, distance 1
+        # as in Weaviate, where hnswlib would scale them by 1e30 instead of normalising them.
+        self._no_direction = np.zeros(0, bool)
         self._whole: dict[int, np.ndarray] = {}
         self._seen = 0  # graph records examined: later ones are new
-        self._freed: list[int] = []  # records of removed vectors, which hnswlib refills first
+        self._freed = np.zeros(0, np.int64)  # records of removed vectors, which hnswlib refills first
 
     @classmethod
     def holding(cls, flat: FlatIndex, graph: HnswIndex) -> GraphHeldIndex | None:
         """The same vectors as `flat`, held in `graph` (which holds every live one); None where the
         graph's records cannot be read in place."""
-        if flat.dim is None or graph.level0() is None:
+        if flat.dim is None:
             return None
         live = flat.live_ids()
-        held = cls(flat.metric, flat.dim, graph)
+        held = cls.holding_new(flat.metric, graph, live[:0], flat._data[:0])
+        if held is None:
+            return None
+        for at in range(0, len(live), 16 * _CHUNK):  # the rows copied out of the matrix a part at a time
+            part = live[at : at + 16 * _CHUNK]
+            held.add(part, flat._data[part])
+        return held
+
+    @classmethod
+    def holding_new(
+        cls, metric: str, graph: HnswIndex, ids: np.ndarray, vectors: np.ndarray
+    ) -> GraphHeldIndex | None:
+        """A store of just `vectors` (under `ids`, already in `graph`); None where the graph's records
+        cannot be read in place."""
+        if graph.level0() is None:
+            return None
+        held = cls(metric, graph.dim, graph)
         try:
-            held.add(live, flat._data[live])
+            held.add(ids, vectors)
         except LookupError:
             return None
         return held
@@ -56,15 +95,10 @@ class GraphHeldIndex(FlatIndex):
     def copy_onto(self, graph: HnswIndex) -> GraphHeldIndex:
         """A copy whose rows are read from `graph`, a copy of this one's graph (checkpoint snapshots)."""
         twin = GraphHeldIndex(self.metric, self.dim or 0, graph)
-        for name in ("_live", "_slot", "_kind", "_scale", "_fine"):
+        for name in ("_live", "_slot", "_kind", "_scale", "_fine", "_no_direction", "_freed"):
             setattr(twin, name, getattr(self, name).copy())
         twin._whole = dict(self._whole)
-        twin._count, twin.version, twin._seen, twin._freed = (
-            self._count,
-            self.version,
-            self._seen,
-            list(self._freed),
-        )
+        twin._count, twin.version, twin._seen = self._count, self.version, self._seen
         return twin
 
     def _grow(self, needed: int) -> None:
@@ -77,58 +111,92 @@ class GraphHeldIndex(FlatIndex):
         self._kind = _grown(self._kind, size, NONE)
         self._scale = _grown(self._scale, size, 0)
         self._fine = _grown(self._fine, size, 0)
+        self._no_direction = _grown(self._no_direction, size, False)
 
     def add(self, ids: np.ndarray, vectors: np.ndarray) -> None:
         """Hold `vectors` (n x dim), already in the graph under doc ids `ids`; LookupError (nothing changed)
         where the graph's records cannot be read or do not hold them."""
+        self.apply(self.prepare(ids, vectors, self.graph), self.graph)
+
+    def prepare(self, ids: np.ndarray, vectors: np.ndarray, graph: HnswIndex) -> HeldRows:
+        """The work of an add against `graph` (this store's graph with `vectors` added, or a copy of it
+        that will replace it), done without changing anything: apply() then only assigns arrays.
+
+        LookupError where the graph's records cannot be read or do not hold the vectors.
+        """
         ids = np.asarray(ids, dtype=np.int64)
-        if len(ids) == 0:
-            return
-        vectors = np.asarray(vectors, dtype=np.float32).reshape(len(ids), -1)
-        if vectors.shape[1] != self.dim:
-            raise ValueError(f"vectors have {vectors.shape[1]} dimensions, the index holds {self.dim}")
-        view = self.graph.level0()
+        dim = self.dim or 0
+        vectors = np.asarray(vectors, dtype=np.float32).reshape(len(ids), dim) if len(ids) else vectors
+        if len(ids) and vectors.shape[1] != dim:
+            raise ValueError(f"vectors have {vectors.shape[1]} dimensions, the index holds {dim}")
+        view = graph.level0()
         if view is None:
             raise LookupError("the graph's records cannot be read in place")
         records, labels, marks = view
-        slots = self._slots(ids, labels, marks)
-        stored = records[slots]
-        kind, scale, fine = self._encode(vectors, stored)
+        freed = self._freed
+        refilled = freed[(marks[freed] & _DELETED) == 0] if len(freed) else freed
+        slots = self._slots(ids, view, np.concatenate([np.arange(self._seen, len(labels)), refilled]))
+        n = len(ids)
+        kind, scale = np.empty(n, np.uint8), np.zeros(n, np.float32)
+        fine = np.zeros((n, self._fine.shape[1]), np.uint8)
+        no_direction = np.zeros(n, bool)
+        for at in range(0, n, _CHUNK):
+            part = slice(at, at + _CHUNK)
+            exact = vectors[part]
+            kind[part], scale[part], packed, no_direction[part] = self._encode(exact, records[slots[part]])
+            if self._normalized:
+                fine[part] = packed
+        whole = {int(ids[at]): vectors[at].copy() for at in np.flatnonzero(kind == WHOLE).tolist()}
+        still = freed[(marks[freed] & _DELETED) != 0] if len(freed) else freed
+        return HeldRows(ids, slots, kind, scale, fine, no_direction, whole, still, len(labels))
+
+    def apply(self, rows: HeldRows, graph: HnswIndex) -> None:
+        """Take a prepared add, `graph` being the graph it was prepared against (now this store's)."""
+        ids = rows.ids
+        self.graph = graph
+        self._freed, self._seen = rows.freed, rows.seen
+        if len(ids) == 0:
+            return
         self._grow(int(ids.max()) + 1)
         self.version += 1
         self._count += int(np.count_nonzero(~self._live[ids]))
-        self._slot[ids], self._kind[ids], self._live[ids] = slots, kind, True
+        self._slot[ids], self._kind[ids], self._live[ids] = rows.slots, rows.kind, True
         if self._normalized:
-            self._scale[ids], self._fine[ids] = scale, fine
-        for at in np.flatnonzero(kind == WHOLE).tolist():
-            self._whole[int(ids[at])] = vectors[at].copy()
-        reused = set(slots.tolist())
-        self._freed = [s for s in self._freed if s not in reused]
-        self._seen = len(labels)
+            self._scale[ids], self._fine[ids] = rows.scale, rows.fine
+            self._no_direction[ids] = rows.no_direction
+        self._whole.update(rows.whole)
 
-    def _slots(self, ids: np.ndarray, labels: np.ndarray, marks: np.ndarray) -> np.ndarray:
-        """The graph records of the doc ids just added: among the records new since the last add and the
-        ones freed by removals (hnswlib refills those first), else among every live record."""
-        candidates = np.concatenate([np.arange(self._seen, len(labels)), np.asarray(self._freed, np.int64)])
-        found = _find(ids, labels, candidates)
+    def _slots(self, ids: np.ndarray, view: Level0, candidates: np.ndarray) -> np.ndarray:
+        """The graph records of the doc ids just added: among `candidates` (the records new since the
+        last add and the freed ones hnswlib refilled), else among every live record."""
+        _, labels, marks = view
+        candidates = candidates[(marks[candidates] & _DELETED) == 0]  # a deleted record holds no new id
+        found = _find(ids, labels, candidates) if len(ids) else candidates[:0]
         if found is None:
-            found = _find(ids, labels, np.flatnonzero((marks & 1) == 0))
+            found = _find(ids, labels, np.flatnonzero((marks & _DELETED) == 0))
         if found is None:
             raise LookupError("the graph does not hold every vector added")
         return found
 
-    def _encode(self, exact: np.ndarray, stored: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        """(kind, scale, packed corrections) per row: what rebuilds `exact` from the record `stored`."""
+    def _encode(
+        self, exact: np.ndarray, stored: np.ndarray
+    ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+        """(kind, scale, packed corrections, no direction) per row: what rebuilds `exact` from the record
+        `stored`, and (cosine) whether the row is too small to have a float32 direction."""
         n, dim = exact.shape
         same = (stored.view(np.uint32) == exact.view(np.uint32)).all(axis=1)
         kind = np.where(same, AS_IS, WHOLE).astype(np.uint8)
         scale = np.zeros(n, np.float32)
         fine = np.zeros((n, (dim + 3) // 4), np.uint8)
+        if not self._normalized:
+            return kind, scale, fine, np.zeros(n, bool)
+        total = squared_sums(exact)
+        no_direction = (total == 0) & (exact != 0).any(axis=1)
         todo = np.flatnonzero(~same)
-        if not self._normalized or not len(todo):
-            return kind, scale, fine
+        if not len(todo):
+            return kind, scale, fine, no_direction
         part = exact[todo]
-        factor = scales_of(part)
+        factor = scales_of(part, total[todo])
         with np.errstate(all="ignore"):
             rebuilt = stored[todo] / factor[:, None]
         diff = part.view(np.int32) - rebuilt.view(np.int32)  # modulo 2**32, as the rebuild adds it
@@ -140,15 +208,18 @@ class GraphHeldIndex(FlatIndex):
         back = _rebuild(stored[candidates], scale[candidates], fine[candidates], dim)
         good = (back.view(np.uint32) == exact[candidates].view(np.uint32)).all(axis=1)
         kind[candidates[good]] = FINE
-        return kind, scale, fine
+        return kind, scale, fine, no_direction
+
+    def _records(self) -> np.ndarray:
+        view = self.graph.level0()
+        if view is None:
+            raise LookupError("the graph's records cannot be read in place")
+        return view[0]
 
     def rows(self, ids: np.ndarray) -> np.ndarray:
         """The exact vectors of live doc ids `ids` (float32, one row each)."""
         ids = np.asarray(ids, dtype=np.int64)
-        view = self.graph.level0()
-        if view is None:
-            raise LookupError("the graph's records cannot be read in place")
-        out = view[0][self._slot[ids]]
+        out = self._records()[self._slot[ids]]
         kind = self._kind[ids]
         fine = np.flatnonzero(kind == FINE)
         if len(fine):
@@ -163,10 +234,7 @@ class GraphHeldIndex(FlatIndex):
         kind = int(self._kind[doc_id])
         if kind == WHOLE:
             return self._whole[doc_id].copy()
-        view = self.graph.level0()
-        if view is None:
-            raise LookupError("the graph's records cannot be read in place")
-        row = view[0][self._slot[doc_id]].copy()
+        row = self._records()[self._slot[doc_id]].copy()
         if kind == FINE:
             at = slice(doc_id, doc_id + 1)
             return _rebuild(row[None], self._scale[at], self._fine[at], len(row))[0]
@@ -176,36 +244,46 @@ class GraphHeldIndex(FlatIndex):
         ids = np.asarray(ids, dtype=np.int64)
         ids = ids[ids < self._live.shape[0]]
         gone = ids[self._live[ids]]
-        self._freed.extend(self._slot[gone].tolist())
+        self._freed = np.concatenate([self._freed, self._slot[gone]])
         for doc_id in gone.tolist():
             self._whole.pop(doc_id, None)
         super().remove(ids)
 
     def _distances(self, query: np.ndarray, ids: np.ndarray, every: bool) -> np.ndarray:
-        view = self.graph.level0()
-        if view is None:
-            raise LookupError("the graph's records cannot be read in place")
-        records = view[0]
+        records = self._records()
         slots = self._slot[ids]
+        most = 8 * len(ids) >= len(records)  # most records wanted: the product over all of them in place
         if not self._normalized:
-            return distances(self.metric, records[slots], query)
-        # Cosine between normalised vectors, the query normalised as hnswlib normalises a vector.
+            return (
+                distances(self.metric, records, query)[slots]
+                if most
+                else distances(self.metric, records[slots], query)
+            )
+        # Cosine between normalised vectors, the query normalised as hnswlib normalises a vector; a query
+        # without a float32 direction (zero, too small, too large) is at distance 1 from everything.
         query = np.asarray(query, dtype=np.float32)
+        total = squared_sums(query[None])[0]
+        if total > 0 and np.isfinite(total):
+            unit = query * scales_of(query[None], total[None])[0]
+        else:
+            unit = np.zeros_like(query)
         with np.errstate(all="ignore"):
-            length = np.sqrt(np.cumsum(query * query, dtype=np.float32)[-1])
-            unit = query * (np.float32(1) / (length + np.float32(1e-30)))
-            if not np.isfinite(unit).all():
-                unit = np.zeros_like(query)  # no direction: every distance is 1, as for a zero vector
-            # Most rows wanted: one product over every record in place (BLAS reads the strided rows).
-            dots = (records @ unit)[slots] if 8 * len(ids) >= len(records) else records[slots] @ unit
-        return np.maximum(np.float32(1) - dots.astype(np.float32), np.float32(0))
+            dots = (records @ unit)[slots] if most else records[slots] @ unit
+        dist = np.maximum(np.float32(1) - dots.astype(np.float32), np.float32(0))
+        dist[self._no_direction[ids]] = 1
+        return dist
+
+    def _rows_between(self, start: int, end: int) -> np.ndarray:
+        out = np.zeros((end - start, self.dim or 0), np.float32)
+        for at in range(start, end, _CHUNK):
+            stop = min(at + _CHUNK, end)
+            ids = np.flatnonzero(self._live[at:stop]) + at
+            out[ids - start] = self.rows(ids)
+        return out
 
     def state(self) -> dict[str, np.ndarray]:
-        live = self._live
-        vectors = np.zeros((len(live), self.dim or 0), np.float32)
-        ids = np.flatnonzero(live)
-        vectors[ids] = self.rows(ids)
-        return {"vectors": vectors, "live": live}
+        """The exact vectors of every doc id, rebuilt into one matrix (a checkpoint's transient copy)."""
+        return {"vectors": self.between(0, len(self._live))[0], "live": self._live}
 
 
 def _grown(array: np.ndarray, size: int, fill: object) -> np.ndarray:

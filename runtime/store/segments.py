@@ -112,20 +112,15 @@ def write_segments(
 def _still_exact(collection: Any, segments: list[Segment], graph: GraphRows | None) -> bool:
     """Whether every segment is of this format and rebuilds its live vectors bit for bit from `graph`."""
     flat = collection.vectors.flat
-    stored = flat.state()
-    live = stored["live"]
     for segment in segments:
         name = f"seg-{segment.start:012d}-{segment.end:012d}.npz"
         ids = np.arange(segment.start, segment.end)
-        mask = np.zeros(len(ids), bool)
-        upto = min(segment.end, len(live))
-        mask[: max(upto - segment.start, 0)] = live[segment.start : upto]
+        exact, mask = flat.between(segment.start, segment.end)  # one segment's rows at a time
         try:
             with np.load(segment.source / name, allow_pickle=False) as npz:
                 if not is_relative(npz):
                     return False
                 arrays = load_arrays(npz, name, len(ids), flat.dim)
-            exact = stored["vectors"][segment.start : max(upto, segment.start)]  # a view: no copy
             if differs(arrays, mask, ids, graph, exact, name).any():
                 return False
         except (OSError, ValueError, StorageError):
@@ -151,13 +146,7 @@ def _write_segment(
     paths[0].write_text(json.dumps(rows, separators=(",", ":"), ensure_ascii=False), encoding="utf-8")
     flat = collection.vectors.flat
     if flat.dim is not None:
-        data = np.zeros((end - start, flat.dim), np.float32)
-        has = np.zeros(end - start, bool)
-        stored = flat.state()
-        upto = min(end, len(stored["live"]))
-        if upto > start:
-            data[: upto - start] = stored["vectors"][start:upto]
-            has[: upto - start] = stored["live"][start:upto]
+        data, has = flat.between(start, end)
         paths.append(folder / f"{name}.npz")
         np.savez(paths[1], **encode(data, has, np.arange(start, end), graph))
     files = {}

@@ -35,4 +35,4 @@ def stage_vectors(vectors: Any, ids: np.ndarray, matrix: np.ndarray) -> Callable
         staged = hnsw.copy()
     staged.add(ids, matrix)
 
-    return lambda: vectors.publish(staged, ids, matrix)
+    return vectors.publisher(staged, ids, matrix)

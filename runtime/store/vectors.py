@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 import numpy as np
@@ -60,6 +61,21 @@ class VectorIndex:
                 graph.remove(ids)
                 raise
             return
+        if self.use_hnsw and len(ids) and len(flat) == 0 and flat.dim in (None, vectors.shape[1]):
+            # The first vectors (or the first since all were removed): into the graph, then held there
+            # when it can be read in place, without filling the exact matrix first.
+            graph = self._ensure_hnsw(vectors.shape[1])
+            graph.add(ids, vectors)
+            try:
+                held = GraphHeldIndex.holding_new(self.metric, graph, ids, vectors)
+                if held is None:
+                    flat.add(ids, vectors)
+            except BaseException:
+                graph.remove(ids)
+                raise
+            if held is not None:
+                self.flat = held
+            return
         flat.add(ids, vectors)
         if not self.use_hnsw or len(ids) == 0:
             return
@@ -72,28 +88,41 @@ class VectorIndex:
 
     def hold(self) -> None:
         """Keep the exact vectors in the graph's own records (held_vectors.py) where the graph holds
-        every one of them and can be read in place; else the exact store keeps its own copy."""
+        every one of them and can be read in place; else (or when that fails: it is only a saving) the
+        exact store keeps its own copy."""
         if self.hnsw is not None and type(self.flat) is FlatIndex and len(self.hnsw) == len(self.flat):
-            held = GraphHeldIndex.holding(self.flat, self.hnsw)
+            try:
+                held = GraphHeldIndex.holding(self.flat, self.hnsw)
+            except Exception:
+                return
             if held is not None:
                 self.flat = held
 
-    def publish(self, staged: HnswIndex, ids: np.ndarray, vectors: np.ndarray) -> None:
-        """Take `staged` (a copy of the graph with `vectors` added under `ids`) as the graph."""
+    def publisher(self, staged: HnswIndex, ids: np.ndarray, vectors: np.ndarray) -> Callable[[], None]:
+        """What takes `staged` (a copy of the graph with `vectors` added under `ids`) as the graph, its
+        work done now, outside the writer's exclusive step: the callable returned only swaps it in."""
         flat = self.flat
         if isinstance(flat, GraphHeldIndex):
-            live = flat.graph
-            flat.graph = staged
-            try:
+            rows = flat.prepare(ids, vectors, staged)
+
+            def publish_held() -> None:
+                flat.apply(rows, staged)
+                self.hnsw = staged
+
+            return publish_held
+        fresh = len(flat) == 0 and flat.dim in (None, vectors.shape[1])
+        held = GraphHeldIndex.holding_new(self.metric, staged, ids, vectors) if fresh else None
+
+        def publish() -> None:
+            if held is not None:
+                self.flat = held
+            else:
                 flat.add(ids, vectors)
-            except BaseException:
-                flat.graph = live
-                raise
             self.hnsw = staged
-            return
-        flat.add(ids, vectors)
-        self.hnsw = staged
-        self.hold()
+            if held is None:
+                self.hold()
+
+        return publish
 
     def remove(self, ids: np.ndarray) -> None:
         ids = np.asarray([i for i in np.asarray(ids, dtype=np.int64).tolist() if self.flat.has(i)], np.int64)
