@@ -123,17 +123,17 @@ class FlatIndex:
         return {"vectors": self._data, "live": self._live}
 
     def between(self, start: int, end: int) -> tuple[np.ndarray, np.ndarray]:
-        """(vectors, live) of doc ids start..end-1: float32 rows (zeros where none) and a bool mask."""
+        """(vectors, live) of doc ids start..end-1: float32 rows (zeros where none) and a bool mask;
+        views of the store where it holds every one of them (read them, never write them)."""
+        if end <= len(self._live) and self.dim is not None:
+            return self._data[start:end], self._live[start:end]
         vectors = np.zeros((end - start, self.dim or 0), np.float32)
         live = np.zeros(end - start, bool)
         upto = min(end, len(self._live))
         if upto > start:
             live[: upto - start] = self._live[start:upto]
-            vectors[: upto - start] = self._rows_between(start, upto)
+            vectors[: upto - start] = self._data[start:upto]
         return vectors, live
-
-    def _rows_between(self, start: int, end: int) -> np.ndarray:
-        return self._data[start:end]
 
     @classmethod
     def from_state(cls, metric: str, dim: int | None, vectors: np.ndarray, live: np.ndarray) -> FlatIndex:

@@ -42,6 +42,7 @@ class HeldRows:
     whole: dict[int, np.ndarray]
     freed: np.ndarray  # the freed records still free after the write
     seen: int  # the graph's records after the write
+    removals: int  # the removals it took into account
 
 
 class GraphHeldIndex(FlatIndex):
@@ -61,6 +62,7 @@ class GraphHeldIndex(FlatIndex):
         self._whole: dict[int, np.ndarray] = {}
         self._seen = 0  # graph records examined: later ones are new
         self._freed = np.zeros(0, np.int64)  # records of removed vectors, which hnswlib refills first
+        self._removed: list[np.ndarray] = []  # records freed since the last add (joined to _freed then)
 
     @classmethod
     def holding(cls, flat: FlatIndex, graph: HnswIndex) -> GraphHeldIndex | None:
@@ -88,8 +90,14 @@ class GraphHeldIndex(FlatIndex):
         held = cls(metric, graph.dim, graph)
         try:
             held.add(ids, vectors)
+            view = graph.level0()
         except LookupError:
             return None
+        if view is None:
+            return None
+        held._freed = np.flatnonzero(
+            view[2] & _DELETED
+        )  # deleted before this store: hnswlib refills them too
         return held
 
     def copy_onto(self, graph: HnswIndex) -> GraphHeldIndex:
@@ -97,7 +105,7 @@ class GraphHeldIndex(FlatIndex):
         twin = GraphHeldIndex(self.metric, self.dim or 0, graph)
         for name in ("_live", "_slot", "_kind", "_scale", "_fine", "_no_direction", "_freed"):
             setattr(twin, name, getattr(self, name).copy())
-        twin._whole = dict(self._whole)
+        twin._whole, twin._removed = dict(self._whole), list(self._removed)
         twin._count, twin.version, twin._seen = self._count, self.version, self._seen
         return twin
 
@@ -133,7 +141,8 @@ class GraphHeldIndex(FlatIndex):
         if view is None:
             raise LookupError("the graph's records cannot be read in place")
         records, labels, marks = view
-        freed = self._freed
+        removals = len(self._removed)
+        freed = np.concatenate([self._freed, *self._removed]) if removals else self._freed
         refilled = freed[(marks[freed] & _DELETED) == 0] if len(freed) else freed
         slots = self._slots(ids, view, np.concatenate([np.arange(self._seen, len(labels)), refilled]))
         n = len(ids)
@@ -148,23 +157,23 @@ class GraphHeldIndex(FlatIndex):
                 fine[part] = packed
         whole = {int(ids[at]): vectors[at].copy() for at in np.flatnonzero(kind == WHOLE).tolist()}
         still = freed[(marks[freed] & _DELETED) != 0] if len(freed) else freed
-        return HeldRows(ids, slots, kind, scale, fine, no_direction, whole, still, len(labels))
+        return HeldRows(ids, slots, kind, scale, fine, no_direction, whole, still, len(labels), removals)
 
     def apply(self, rows: HeldRows, graph: HnswIndex) -> None:
         """Take a prepared add, `graph` being the graph it was prepared against (now this store's)."""
         ids = rows.ids
+        if len(ids):
+            self._grow(int(ids.max()) + 1)  # the one step that may fail (memory): before any change
+            self.version += 1
+            self._count += int(np.count_nonzero(~self._live[ids]))
+            self._slot[ids], self._kind[ids], self._live[ids] = rows.slots, rows.kind, True
+            if self._normalized:
+                self._scale[ids], self._fine[ids] = rows.scale, rows.fine
+                self._no_direction[ids] = rows.no_direction
+            self._whole.update(rows.whole)
         self.graph = graph
         self._freed, self._seen = rows.freed, rows.seen
-        if len(ids) == 0:
-            return
-        self._grow(int(ids.max()) + 1)
-        self.version += 1
-        self._count += int(np.count_nonzero(~self._live[ids]))
-        self._slot[ids], self._kind[ids], self._live[ids] = rows.slots, rows.kind, True
-        if self._normalized:
-            self._scale[ids], self._fine[ids] = rows.scale, rows.fine
-            self._no_direction[ids] = rows.no_direction
-        self._whole.update(rows.whole)
+        del self._removed[: rows.removals]
 
     def _slots(self, ids: np.ndarray, view: Level0, candidates: np.ndarray) -> np.ndarray:
         """The graph records of the doc ids just added: among `candidates` (the records new since the
@@ -244,7 +253,7 @@ class GraphHeldIndex(FlatIndex):
         ids = np.asarray(ids, dtype=np.int64)
         ids = ids[ids < self._live.shape[0]]
         gone = ids[self._live[ids]]
-        self._freed = np.concatenate([self._freed, self._slot[gone]])
+        self._removed.append(self._slot[gone])  # joined at the next add: removals one by one stay cheap
         for doc_id in gone.tolist():
             self._whole.pop(doc_id, None)
         super().remove(ids)
@@ -273,13 +282,17 @@ class GraphHeldIndex(FlatIndex):
         dist[self._no_direction[ids]] = 1
         return dist
 
-    def _rows_between(self, start: int, end: int) -> np.ndarray:
-        out = np.zeros((end - start, self.dim or 0), np.float32)
-        for at in range(start, end, _CHUNK):
-            stop = min(at + _CHUNK, end)
-            ids = np.flatnonzero(self._live[at:stop]) + at
-            out[ids - start] = self.rows(ids)
-        return out
+    def between(self, start: int, end: int) -> tuple[np.ndarray, np.ndarray]:
+        """(vectors, live) of doc ids start..end-1, rebuilt from the graph a part at a time."""
+        vectors = np.zeros((end - start, self.dim or 0), np.float32)
+        live = np.zeros(end - start, bool)
+        upto = min(end, len(self._live))
+        if upto > start:
+            live[: upto - start] = self._live[start:upto]
+        for at in range(start, upto, _CHUNK):
+            ids = np.flatnonzero(self._live[at : min(at + _CHUNK, upto)]) + at
+            vectors[ids - start] = self.rows(ids)
+        return vectors, live
 
     def state(self) -> dict[str, np.ndarray]:
         """The exact vectors of every doc id, rebuilt into one matrix (a checkpoint's transient copy)."""

@@ -114,13 +114,12 @@ class VectorIndex:
         held = GraphHeldIndex.holding_new(self.metric, staged, ids, vectors) if fresh else None
 
         def publish() -> None:
+            # Only assignments here (an exact store not held yet is held by a later in-place add).
             if held is not None:
                 self.flat = held
             else:
                 flat.add(ids, vectors)
             self.hnsw = staged
-            if held is None:
-                self.hold()
 
         return publish
 

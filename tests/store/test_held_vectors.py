@@ -9,7 +9,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from rankql.runtime import Database
-from rankql.runtime.store import graph_memory
+from rankql.runtime.store import graph_memory, held_vectors
 from rankql.runtime.store.flat import FlatIndex
 from rankql.runtime.store.held_vectors import GraphHeldIndex
 from rankql.runtime.store.snapshot import snapshot
@@ -198,3 +198,45 @@ def test_a_store_that_cannot_be_held_on_opening_keeps_its_copy(tmp_path, monkeyp
         assert np.array_equal(col.vectors.flat.vector(5), data[5])
         ids, _ = col.vectors.search(data[9], 3)
         assert ids[0] == 9
+
+
+def test_records_deleted_before_a_store_is_made_are_refilled_without_a_full_scan(monkeypatch) -> None:
+    rng = np.random.default_rng(9)
+    data = rng.standard_normal((400, DIM)).astype(np.float32)
+    index = VectorIndex({"distance": "cosine"})
+    index.add(np.arange(300), data[:300])
+    index.remove(np.arange(0, 300, 3))
+    # A store made over a graph that already has deleted records (as on opening a saved folder).
+    plain = FlatIndex("cosine", DIM)
+    plain.add(index.flat.live_ids(), index.flat.rows(index.flat.live_ids()))
+    held = GraphHeldIndex.holding(plain, index.hnsw)
+    assert held is not None and len(held._freed) == 100
+    index.flat = held
+    searched = []
+    real = held_vectors._find
+    monkeypatch.setattr(held_vectors, "_find", lambda *a: searched.append(1) or real(*a))
+    index.add(np.arange(300, 350), data[300:350])  # refills deleted records
+    assert len(searched) == 1  # found among the freed records, not by the scan of every record
+    for doc_id in range(300, 350):
+        assert np.array_equal(held.vector(doc_id), data[doc_id])
+
+
+def test_a_big_write_that_fails_in_its_exclusive_step_changes_nothing(monkeypatch) -> None:
+    rng = np.random.default_rng(10)
+    index = VectorIndex({"distance": "cosine"})
+    index.add(np.arange(300), rng.standard_normal((300, DIM)).astype(np.float32))
+    graph, held = index.hnsw, index.flat
+    publish = stage_vectors(index, np.arange(300, 2000), rng.standard_normal((1700, DIM)).astype(np.float32))
+
+    def out_of_memory(*args):
+        raise MemoryError
+
+    monkeypatch.setattr(GraphHeldIndex, "_grow", out_of_memory)
+    with pytest.raises(MemoryError):
+        publish()
+    assert index.hnsw is graph and held.graph is graph and len(held) == 300
+    monkeypatch.undo()
+    more = rng.standard_normal((5, DIM)).astype(np.float32)
+    index.add(np.arange(2000, 2005), more)  # the store and its graph still agree
+    assert len(index.hnsw) == len(held) == 305
+    assert np.array_equal(held.vector(2003), more[3])
