@@ -21,7 +21,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 import numpy as np
 
@@ -309,8 +309,17 @@ def decode(
     return out
 
 
+class Rows(Protocol):
+    """Float32 rows read a slice at a time: an array, or rows rebuilt only as they are asked for."""
+
+    @property
+    def shape(self) -> tuple[int, ...]: ...
+
+    def __getitem__(self, rows: slice) -> np.ndarray: ...
+
+
 def differs(
-    arrays: dict, live: np.ndarray, ids: np.ndarray, graph: GraphRows | None, exact: np.ndarray, name: str
+    arrays: dict, live: np.ndarray, ids: np.ndarray, graph: GraphRows | None, exact: Rows, name: str
 ) -> np.ndarray:
     """Per row, whether a live row rebuilds other than `exact` (float32 rows; those past its end must
     not be live), chunk by chunk."""

@@ -39,11 +39,13 @@ from .folder_checks import (
     check_segment_rows,
     damaged,
 )
-from .graph_vectors import GraphRows, differs, encode, is_relative, load_arrays, parts
+from .graph_vectors import GraphRows, Rows, differs, encode, is_relative, load_arrays, parts
+from .held_vectors import GraphHeldIndex
 from .objects import ObjectTable
 from .values import normalize_value, to_json_value
 
 SEGMENT_LIMIT = 32
+_ENCODE_ROWS = 65536  # rows of a segment encoded at a time (about 100 MB of float32 at 384 dimensions)
 
 
 @dataclass(frozen=True)
@@ -109,13 +111,35 @@ def write_segments(
     return meta, known
 
 
+class _HeldRows:
+    """A held store's exact rows start..end-1 as Rows: rebuilt from the graph only as they are read."""
+
+    def __init__(self, flat: GraphHeldIndex, start: int, end: int) -> None:
+        self.flat, self.start, self.end = flat, start, end
+
+    @property
+    def shape(self) -> tuple[int, ...]:
+        return (self.end - self.start, self.flat.dim or 0)
+
+    def __getitem__(self, rows: slice) -> np.ndarray:
+        first, stop, _ = rows.indices(self.end - self.start)
+        return self.flat.between(self.start + first, self.start + stop)[0]
+
+
 def _still_exact(collection: Any, segments: list[Segment], graph: GraphRows | None) -> bool:
     """Whether every segment is of this format and rebuilds its live vectors bit for bit from `graph`."""
     flat = collection.vectors.flat
     for segment in segments:
         name = f"seg-{segment.start:012d}-{segment.end:012d}.npz"
         ids = np.arange(segment.start, segment.end)
-        exact, mask = flat.between(segment.start, segment.end)  # one segment's rows at a time
+        exact: Rows
+        if isinstance(flat, GraphHeldIndex):
+            exact = _HeldRows(flat, segment.start, segment.end)  # rebuilt a chunk at a time as compared
+            mask = np.zeros(segment.end - segment.start, bool)
+            live = flat.live_mask[segment.start : segment.end]
+            mask[: len(live)] = live
+        else:
+            exact, mask = flat.between(segment.start, segment.end)
         try:
             with np.load(segment.source / name, allow_pickle=False) as npz:
                 if not is_relative(npz):
@@ -146,9 +170,16 @@ def _write_segment(
     paths[0].write_text(json.dumps(rows, separators=(",", ":"), ensure_ascii=False), encoding="utf-8")
     flat = collection.vectors.flat
     if flat.dim is not None:
-        data, has = flat.between(start, end)
+        # A part at a time: each kind's array keeps its rows in row order, so the parts' arrays joined
+        # are the whole's, and no full copy of the vectors is built for a checkpoint.
+        encoded = []
+        for at in range(start, max(end, start + 1), _ENCODE_ROWS):
+            stop = min(at + _ENCODE_ROWS, end)
+            data, has = flat.between(at, stop)
+            encoded.append(encode(data, has, np.arange(at, stop), graph))
+        arrays = {key: np.concatenate([part[key] for part in encoded]) for key in encoded[0]}
         paths.append(folder / f"{name}.npz")
-        np.savez(paths[1], **encode(data, has, np.arange(start, end), graph))
+        np.savez(paths[1], **arrays)
     files = {}
     for path in paths:
         with open(path, "rb") as fh:

@@ -18,7 +18,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
 from rankql.runtime import Database, StorageError
-from rankql.runtime.store import graph_vectors
+from rankql.runtime.store import graph_vectors, held_vectors, segments
 from rankql.runtime.store.flat import FlatIndex
 from rankql.runtime.store.graph_vectors import AS_IS, FINE, WHOLE, GraphRows, decode, encode, load_arrays
 from rankql.runtime.store.hnsw import HnswIndex
@@ -58,9 +58,12 @@ def _kinds(gen: Path) -> np.ndarray:
 
 @pytest.fixture(scope="module", autouse=True)
 def small_chunks() -> Iterator[None]:
-    """Rows rebuilt 5 at a time (4096 otherwise): chunks that start inside runs of every row kind."""
+    """Rows rebuilt 5 at a time (4096 otherwise) and segments encoded 7 rows at a time (65536 otherwise):
+    chunks and parts that start inside runs of every row kind."""
     with pytest.MonkeyPatch.context() as patch:
         patch.setattr(graph_vectors, "_CHUNK", 5)
+        patch.setattr(segments, "_ENCODE_ROWS", 7)
+        patch.setattr(held_vectors, "_CHUNK", 3)
         yield
 
 
