@@ -122,18 +122,24 @@ class FlatIndex:
         """Arrays that persist the index (for np.savez)."""
         return {"vectors": self._data, "live": self._live}
 
+    def live_between(self, start: int, end: int) -> np.ndarray:
+        """Whether each doc id start..end-1 holds a live vector (a view where the store reaches `end`)."""
+        if end <= len(self._live):
+            return self._live[start:end]
+        live = np.zeros(end - start, bool)
+        inside = self._live[start:end]
+        live[: len(inside)] = inside
+        return live
+
     def between(self, start: int, end: int) -> tuple[np.ndarray, np.ndarray]:
         """(vectors, live) of doc ids start..end-1: float32 rows (zeros where none) and a bool mask;
         views of the store where it holds every one of them (read them, never write them)."""
         if end <= len(self._live) and self.dim is not None:
             return self._data[start:end], self._live[start:end]
         vectors = np.zeros((end - start, self.dim or 0), np.float32)
-        live = np.zeros(end - start, bool)
-        upto = min(end, len(self._live))
-        if upto > start:
-            live[: upto - start] = self._live[start:upto]
-            vectors[: upto - start] = self._data[start:upto]
-        return vectors, live
+        inside = self._data[start:end]
+        vectors[: len(inside)] = inside
+        return vectors, self.live_between(start, end)
 
     @classmethod
     def from_state(cls, metric: str, dim: int | None, vectors: np.ndarray, live: np.ndarray) -> FlatIndex:

@@ -130,6 +130,25 @@ def unpack(packed: np.ndarray, dim: int) -> np.ndarray:
     return _UNPACKED[packed].view(np.int8)[:, :dim]
 
 
+def relate(
+    exact: np.ndarray, stored: np.ndarray, total: np.ndarray | None = None
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """How float32 rows `exact` come back from hnswlib's records `stored` of them: (same, scale, diff),
+    `same` the rows stored bit for bit, and for the others the scale to divide the record by and the
+    difference of each component's bits from the quotient's (`total`: squared_sums of `exact`, if known).
+
+    The difference is taken modulo 2**32 (int32 wraps), as a reader adds it back: a small difference
+    across the sign bit (a NaN next to -0.0) rebuilds all the same; writers prove every row rebuilt.
+    """
+    same = (stored.view(np.uint32) == exact.view(np.uint32)).all(axis=1)
+    other = ~same
+    exact = exact[other]
+    scale = scales_of(exact, None if total is None else total[other])
+    with np.errstate(all="ignore"):
+        rebuilt = stored[other] / scale[:, None]
+    return same, scale, exact.view(np.int32) - rebuilt.view(np.int32)
+
+
 def encode(rows: np.ndarray, has: np.ndarray, ids: np.ndarray, graph: GraphRows | None) -> dict:
     """The arrays that keep `rows` (float32, one per doc id in `ids`; those of `has` hold a vector)."""
     rows = np.ascontiguousarray(rows, np.float32)
@@ -143,16 +162,9 @@ def encode(rows: np.ndarray, has: np.ndarray, ids: np.ndarray, graph: GraphRows 
             want = np.flatnonzero(has[part]) + at
             found, stored = graph.rows(ids[want])
             want, stored = want[found], stored[found]
-            exact = rows[want]
-            same = (stored.view(np.uint32) == exact.view(np.uint32)).all(axis=1)
+            same, scale, diff = relate(rows[want], stored)
             kind[want[same]] = AS_IS
-            want, stored, exact = want[~same], stored[~same], exact[~same]
-            scale = scales_of(exact)
-            with np.errstate(all="ignore"):
-                rebuilt = stored / scale[:, None]
-            # Modulo 2**32 (int32 wraps), as a reader adds it: a small difference across the sign bit (a
-            # NaN next to -0.0) rebuilds all the same, and the proof below stands behind every row.
-            diff = exact.view(np.int32) - rebuilt.view(np.int32)
+            want = want[~same]
             low, high = diff.min(axis=1, initial=0), diff.max(axis=1, initial=0)
             fine = (low >= -1) & (high <= 1)
             coarse = ~fine & (low >= -128) & (high <= 127)

@@ -18,7 +18,7 @@ import numpy as np
 
 from .distances import distances
 from .flat import FlatIndex
-from .graph_vectors import AS_IS, FINE, NONE, WHOLE, pack, scales_of, squared_sums, unpack
+from .graph_vectors import AS_IS, FINE, NONE, WHOLE, Rows, pack, relate, scales_of, squared_sums, unpack
 from .thresholds import GROWTH
 
 if TYPE_CHECKING:
@@ -71,17 +71,11 @@ class GraphHeldIndex(FlatIndex):
         if flat.dim is None:
             return None
         live = flat.live_ids()
-        held = cls.holding_new(flat.metric, graph, live[:0], flat._data[:0])
-        if held is None:
-            return None
-        for at in range(0, len(live), 16 * _CHUNK):  # the rows copied out of the matrix a part at a time
-            part = live[at : at + 16 * _CHUNK]
-            held.add(part, flat._data[part])
-        return held
+        return cls.holding_new(flat.metric, graph, live, _Picked(flat._data, live))
 
     @classmethod
     def holding_new(
-        cls, metric: str, graph: HnswIndex, ids: np.ndarray, vectors: np.ndarray
+        cls, metric: str, graph: HnswIndex, ids: np.ndarray, vectors: Rows
     ) -> GraphHeldIndex | None:
         """A store of just `vectors` (under `ids`, already in `graph`); None where the graph's records
         cannot be read in place."""
@@ -121,21 +115,21 @@ class GraphHeldIndex(FlatIndex):
         self._fine = _grown(self._fine, size, 0)
         self._no_direction = _grown(self._no_direction, size, False)
 
-    def add(self, ids: np.ndarray, vectors: np.ndarray) -> None:
+    def add(self, ids: np.ndarray, vectors: Rows) -> None:
         """Hold `vectors` (n x dim), already in the graph under doc ids `ids`; LookupError (nothing changed)
         where the graph's records cannot be read or do not hold them."""
         self.apply(self.prepare(ids, vectors, self.graph), self.graph)
 
-    def prepare(self, ids: np.ndarray, vectors: np.ndarray, graph: HnswIndex) -> HeldRows:
+    def prepare(self, ids: np.ndarray, vectors: Rows, graph: HnswIndex) -> HeldRows:
         """The work of an add against `graph` (this store's graph with `vectors` added, or a copy of it
         that will replace it), done without changing anything: apply() then only assigns arrays.
+        `vectors` is read a chunk at a time (an array, or rows gathered only as read).
 
         LookupError where the graph's records cannot be read or do not hold the vectors.
         """
         ids = np.asarray(ids, dtype=np.int64)
         dim = self.dim or 0
-        vectors = np.asarray(vectors, dtype=np.float32).reshape(len(ids), dim) if len(ids) else vectors
-        if len(ids) and vectors.shape[1] != dim:
+        if len(ids) and vectors.shape[1:] != (dim,):
             raise ValueError(f"vectors have {vectors.shape[1]} dimensions, the index holds {dim}")
         view = graph.level0()
         if view is None:
@@ -149,13 +143,15 @@ class GraphHeldIndex(FlatIndex):
         kind, scale = np.empty(n, np.uint8), np.zeros(n, np.float32)
         fine = np.zeros((n, self._fine.shape[1]), np.uint8)
         no_direction = np.zeros(n, bool)
+        whole = {}
         for at in range(0, n, _CHUNK):
             part = slice(at, at + _CHUNK)
-            exact = vectors[part]
+            exact = np.ascontiguousarray(vectors[part], dtype=np.float32)
             kind[part], scale[part], packed, no_direction[part] = self._encode(exact, records[slots[part]])
             if self._normalized:
                 fine[part] = packed
-        whole = {int(ids[at]): vectors[at].copy() for at in np.flatnonzero(kind == WHOLE).tolist()}
+            for row in np.flatnonzero(kind[part] == WHOLE).tolist():
+                whole[int(ids[at + row])] = exact[row].copy()
         still = freed[(marks[freed] & _DELETED) != 0] if len(freed) else freed
         return HeldRows(ids, slots, kind, scale, fine, no_direction, whole, still, len(labels), removals)
 
@@ -193,22 +189,15 @@ class GraphHeldIndex(FlatIndex):
         """(kind, scale, packed corrections, no direction) per row: what rebuilds `exact` from the record
         `stored`, and (cosine) whether the row is too small to have a float32 direction."""
         n, dim = exact.shape
-        same = (stored.view(np.uint32) == exact.view(np.uint32)).all(axis=1)
+        total = squared_sums(exact) if self._normalized else None
+        same, factor, diff = relate(exact, stored, total)
         kind = np.where(same, AS_IS, WHOLE).astype(np.uint8)
         scale = np.zeros(n, np.float32)
         fine = np.zeros((n, (dim + 3) // 4), np.uint8)
-        if not self._normalized:
+        if total is None:  # 'l2' and 'ip' records are the vectors: any other row is kept whole
             return kind, scale, fine, np.zeros(n, bool)
-        total = squared_sums(exact)
         no_direction = (total == 0) & (exact != 0).any(axis=1)
         todo = np.flatnonzero(~same)
-        if not len(todo):
-            return kind, scale, fine, no_direction
-        part = exact[todo]
-        factor = scales_of(part, total[todo])
-        with np.errstate(all="ignore"):
-            rebuilt = stored[todo] / factor[:, None]
-        diff = part.view(np.int32) - rebuilt.view(np.int32)  # modulo 2**32, as the rebuild adds it
         fits = (diff.min(axis=1, initial=0) >= -1) & (diff.max(axis=1, initial=0) <= 1)
         scale[todo] = factor
         fine[todo[fits]] = pack(diff[fits])
@@ -285,18 +274,29 @@ class GraphHeldIndex(FlatIndex):
     def between(self, start: int, end: int) -> tuple[np.ndarray, np.ndarray]:
         """(vectors, live) of doc ids start..end-1, rebuilt from the graph a part at a time."""
         vectors = np.zeros((end - start, self.dim or 0), np.float32)
-        live = np.zeros(end - start, bool)
-        upto = min(end, len(self._live))
-        if upto > start:
-            live[: upto - start] = self._live[start:upto]
-        for at in range(start, upto, _CHUNK):
-            ids = np.flatnonzero(self._live[at : min(at + _CHUNK, upto)]) + at
-            vectors[ids - start] = self.rows(ids)
+        live = self.live_between(start, end)
+        for at in range(0, end - start, _CHUNK):
+            ids = np.flatnonzero(live[at : at + _CHUNK]) + at
+            vectors[ids] = self.rows(ids + start)
         return vectors, live
 
     def state(self) -> dict[str, np.ndarray]:
         """The exact vectors of every doc id, rebuilt into one matrix (a checkpoint's transient copy)."""
         return {"vectors": self.between(0, len(self._live))[0], "live": self._live}
+
+
+class _Picked:
+    """Rows `ids` of `matrix` as Rows: gathered a slice at a time, as they are read."""
+
+    def __init__(self, matrix: np.ndarray, ids: np.ndarray) -> None:
+        self.matrix, self.ids = matrix, ids
+
+    @property
+    def shape(self) -> tuple[int, ...]:
+        return (len(self.ids), *self.matrix.shape[1:])
+
+    def __getitem__(self, rows: slice) -> np.ndarray:
+        return self.matrix[self.ids[rows]]
 
 
 def _grown(array: np.ndarray, size: int, fill: object) -> np.ndarray:

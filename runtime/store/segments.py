@@ -135,9 +135,7 @@ def _still_exact(collection: Any, segments: list[Segment], graph: GraphRows | No
         exact: Rows
         if isinstance(flat, GraphHeldIndex):
             exact = _HeldRows(flat, segment.start, segment.end)  # rebuilt a chunk at a time as compared
-            mask = np.zeros(segment.end - segment.start, bool)
-            live = flat.live_mask[segment.start : segment.end]
-            mask[: len(live)] = live
+            mask = flat.live_between(segment.start, segment.end)
         else:
             exact, mask = flat.between(segment.start, segment.end)
         try:

@@ -48,33 +48,22 @@ class VectorIndex:
     def add(self, ids: np.ndarray, vectors: np.ndarray) -> None:
         """Add vectors under new doc ids; on failure neither index keeps any of them."""
         flat = self.flat
-        if isinstance(flat, GraphHeldIndex):
-            if len(ids) == 0:
-                return
-            if vectors.shape[1] != flat.dim:
+        held = isinstance(flat, GraphHeldIndex)
+        if len(ids) and (held or self._fresh(vectors)):
+            # Into the graph, then held there (the first vectors too: no exact matrix filled first).
+            if held and vectors.shape[1] != flat.dim:
                 raise ValueError(f"vectors have {vectors.shape[1]} dimensions, the index holds {flat.dim}")
-            graph = flat.graph
+            graph = flat.graph if isinstance(flat, GraphHeldIndex) else self._ensure_hnsw(vectors.shape[1])
             graph.add(ids, vectors)
             try:
-                flat.add(ids, vectors)
-            except BaseException:
-                graph.remove(ids)
-                raise
-            return
-        if self.use_hnsw and len(ids) and len(flat) == 0 and flat.dim in (None, vectors.shape[1]):
-            # The first vectors (or the first since all were removed): into the graph, then held there
-            # when it can be read in place, without filling the exact matrix first.
-            graph = self._ensure_hnsw(vectors.shape[1])
-            graph.add(ids, vectors)
-            try:
-                held = GraphHeldIndex.holding_new(self.metric, graph, ids, vectors)
-                if held is None:
+                new = None if held else GraphHeldIndex.holding_new(self.metric, graph, ids, vectors)
+                if new is not None:
+                    self.flat = new
+                else:
                     flat.add(ids, vectors)
             except BaseException:
                 graph.remove(ids)
                 raise
-            if held is not None:
-                self.flat = held
             return
         flat.add(ids, vectors)
         if not self.use_hnsw or len(ids) == 0:
@@ -85,6 +74,12 @@ class VectorIndex:
             flat.remove(ids)
             raise
         self.hold()
+
+    def _fresh(self, vectors: np.ndarray) -> bool:
+        """Whether `vectors` would be the exact store's first (so far, or since all were removed), to go to
+        the graph and be held there from the start."""
+        flat = self.flat
+        return self.use_hnsw and len(flat) == 0 and flat.dim in (None, vectors.shape[1])
 
     def hold(self) -> None:
         """Keep the exact vectors in the graph's own records (held_vectors.py) where the graph holds
@@ -110,8 +105,7 @@ class VectorIndex:
                 self.hnsw = staged
 
             return publish_held
-        fresh = len(flat) == 0 and flat.dim in (None, vectors.shape[1])
-        held = GraphHeldIndex.holding_new(self.metric, staged, ids, vectors) if fresh else None
+        held = GraphHeldIndex.holding_new(self.metric, staged, ids, vectors) if self._fresh(vectors) else None
 
         def publish() -> None:
             # Only assignments here (an exact store not held yet is held by a later in-place add).
